@@ -1,0 +1,175 @@
+"""Domain results -> protobuf messages (one direction only; validation does the other)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from google.protobuf.duration_pb2 import Duration
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from service.api.gen import screening_pb2 as pb
+from service.catalog import ListSpec
+from service.decide.policy import Action
+from service.engine.screener import ScreeningOutcome
+from service.match.result import MatchResult
+from service.model import NameKind, QueryNameSource
+from service.model.entry import AliasStrength
+from service.store.snapshots import ListStatusRecord, VersionMeta
+
+DECISIONS = {
+    Action.CLEAR: pb.DECISION_CLEAR,
+    Action.REVIEW: pb.DECISION_REVIEW,
+    Action.HOLD: pb.DECISION_HOLD,
+    Action.BLOCK: pb.DECISION_BLOCK,
+}
+_NAME_KINDS = {
+    NameKind.PRIMARY: pb.NAME_KIND_PRIMARY,
+    NameKind.AKA: pb.NAME_KIND_AKA,
+    NameKind.FKA: pb.NAME_KIND_FKA,
+    NameKind.NKA: pb.NAME_KIND_NKA,
+}
+_STRENGTHS = {AliasStrength.STRONG: pb.ALIAS_STRENGTH_STRONG, AliasStrength.WEAK: pb.ALIAS_STRENGTH_WEAK}
+_QUERY_SOURCES = {
+    QueryNameSource.NAME: pb.QUERY_NAME_SOURCE_NAME,
+    QueryNameSource.ALTERNATIVE_NAME: pb.QUERY_NAME_SOURCE_ALTERNATIVE_NAME,
+}
+
+
+def timestamp(moment: datetime | None) -> Timestamp | None:
+    if moment is None:
+        return None
+    value = Timestamp()
+    value.FromDatetime(moment.astimezone(UTC))
+    return value
+
+
+def duration(delta: timedelta) -> Duration:
+    value = Duration()
+    value.FromTimedelta(delta)
+    return value
+
+
+def match_to_proto(match: MatchResult, match_threshold: float, review_threshold: float) -> pb.Match:
+    entry = match.entry
+    explanation = match.explanation
+    return pb.Match(
+        list_id=match.list_id,
+        entry_id=entry.entry_id,
+        listed_name=match.listed_name.value,
+        listed_name_kind=_NAME_KINDS[match.listed_name.kind],
+        alias_strength=_STRENGTHS[match.listed_name.strength],
+        query_name=match.query_name.value,
+        query_name_source=_QUERY_SOURCES[match.query_name.source],
+        score=match.score,
+        entry=pb.ListedEntry(
+            primary_name=entry.primary_name,
+            entity_type=entry.entity_type.value,
+            programs=entry.programs,
+            countries=entry.countries,
+            dates_of_birth=entry.dates_of_birth,
+            nationalities=entry.nationalities,
+            aliases=[name.value for name in entry.names[1:]],
+            remarks=entry.remarks,
+            federal_register_notice=entry.federal_register_notice,
+            start_date=entry.start_date,
+            license_requirement=entry.license_requirement,
+            license_policy=entry.license_policy,
+            source_url=entry.source_url,
+            list_version=match.list_version,
+            citizenships=entry.citizenships,
+            identifiers=[
+                f"{i.type} {i.value}" + (f" ({i.country or i.country_name})" if i.country or i.country_name else "")
+                for i in entry.identifiers
+            ],
+        ),
+        explanation=pb.MatchExplanation(
+            algorithm=explanation.algorithm,
+            normalized_query=explanation.normalized_query,
+            normalized_listed=explanation.normalized_listed,
+            alignment=[
+                pb.TokenAlignment(
+                    query_token=pair.query_token,
+                    listed_token=pair.listed_token,
+                    similarity=pair.similarity,
+                    method=pair.method,
+                    weight=pair.weight,
+                )
+                for pair in explanation.alignment
+            ],
+            name_score=explanation.name_score,
+            adjustments=[pb.ScoreAdjustment(factor=a.factor, delta=a.delta, detail=a.detail) for a in explanation.adjustments],
+            final_score=explanation.final_score,
+            match_threshold=match_threshold,
+            review_threshold=review_threshold,
+            text=explanation.text,
+        ),
+    )
+
+
+def outcome_to_proto(outcome: ScreeningOutcome, request_id: str, party_reference: str) -> pb.ScreenResponse:
+    return pb.ScreenResponse(
+        screening_id=outcome.screening_id,
+        request_id=request_id,
+        party_reference=party_reference,
+        decision=DECISIONS[outcome.decision.action],
+        reasons=[
+            pb.Reason(
+                decision=DECISIONS[reason.action],
+                code=reason.code,
+                list_id=reason.list_id,
+                entry_id=reason.entry_id,
+                rule_id=reason.rule_id,
+                legal_basis=reason.legal_basis,
+                next_step=reason.next_step,
+                text=reason.text,
+            )
+            for reason in outcome.decision.reasons
+        ],
+        matches=[match_to_proto(m, outcome.match_threshold, outcome.review_threshold) for m in outcome.matches],
+        list_versions=[
+            pb.ListVersion(
+                list_id=loaded.meta.list_id,
+                version=loaded.meta.version,
+                published_at=timestamp(loaded.meta.published_at or loaded.meta.fetched_at),
+            )
+            for loaded in outcome.lists
+        ],
+        policy_version=outcome.policy_version,
+        matcher_version=outcome.matcher_version,
+        screened_at=timestamp(outcome.screened_at),
+        server_latency=duration(timedelta(seconds=outcome.latency_s)),
+    )
+
+
+def list_status_to_proto(
+    spec: ListSpec,
+    meta: VersionMeta | None,
+    record: ListStatusRecord,
+    loaded_version: str | None,
+    now: datetime,
+) -> pb.ListStatus:
+    status = pb.ListStatus(list_id=spec.id, name=spec.name, publisher=spec.publisher, last_error=record.last_error)
+    if record.last_attempt_at:
+        status.last_attempt_at.CopyFrom(timestamp(record.last_attempt_at))
+    if meta is None:
+        status.state = pb.LIST_STATE_NOT_LOADED
+        return status
+    age = now - (meta.published_at or meta.fetched_at)
+    failed_since_success = bool(record.last_error) and (
+        record.last_success_at is None or (record.last_attempt_at or now) > record.last_success_at
+    )
+    if failed_since_success:
+        status.state = pb.LIST_STATE_UPDATE_FAILED
+    elif age > spec.max_age_delta:
+        status.state = pb.LIST_STATE_STALE
+    else:
+        status.state = pb.LIST_STATE_CURRENT
+    status.version = meta.version
+    status.entry_count = meta.entry_count
+    status.source = meta.origin
+    status.fetched_at.CopyFrom(timestamp(meta.fetched_at))
+    if meta.published_at:
+        status.published_at.CopyFrom(timestamp(meta.published_at))
+    status.age.CopyFrom(duration(max(age, timedelta(0))))
+    status.loaded = loaded_version == meta.version
+    return status

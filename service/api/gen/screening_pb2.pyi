@@ -1,0 +1,432 @@
+import datetime
+
+from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class PartyType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PARTY_TYPE_UNSPECIFIED: _ClassVar[PartyType]
+    PARTY_TYPE_INDIVIDUAL: _ClassVar[PartyType]
+    PARTY_TYPE_ORGANIZATION: _ClassVar[PartyType]
+    PARTY_TYPE_VESSEL: _ClassVar[PartyType]
+    PARTY_TYPE_AIRCRAFT: _ClassVar[PartyType]
+
+class Direction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DIRECTION_UNSPECIFIED: _ClassVar[Direction]
+    DIRECTION_EXPORT: _ClassVar[Direction]
+    DIRECTION_IMPORT: _ClassVar[Direction]
+    DIRECTION_PAYMENT: _ClassVar[Direction]
+    DIRECTION_OTHER: _ClassVar[Direction]
+
+class PartyRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PARTY_ROLE_UNSPECIFIED: _ClassVar[PartyRole]
+    PARTY_ROLE_CUSTOMER: _ClassVar[PartyRole]
+    PARTY_ROLE_SUPPLIER: _ClassVar[PartyRole]
+    PARTY_ROLE_CONSIGNEE: _ClassVar[PartyRole]
+    PARTY_ROLE_ULTIMATE_CONSIGNEE: _ClassVar[PartyRole]
+    PARTY_ROLE_END_USER: _ClassVar[PartyRole]
+    PARTY_ROLE_INTERMEDIARY: _ClassVar[PartyRole]
+    PARTY_ROLE_FREIGHT_FORWARDER: _ClassVar[PartyRole]
+    PARTY_ROLE_MANUFACTURER: _ClassVar[PartyRole]
+    PARTY_ROLE_BANK: _ClassVar[PartyRole]
+    PARTY_ROLE_BENEFICIARY: _ClassVar[PartyRole]
+    PARTY_ROLE_ORDERING_PARTY: _ClassVar[PartyRole]
+    PARTY_ROLE_OTHER: _ClassVar[PartyRole]
+
+class Decision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DECISION_UNSPECIFIED: _ClassVar[Decision]
+    DECISION_CLEAR: _ClassVar[Decision]
+    DECISION_REVIEW: _ClassVar[Decision]
+    DECISION_HOLD: _ClassVar[Decision]
+    DECISION_BLOCK: _ClassVar[Decision]
+
+class NameKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NAME_KIND_UNSPECIFIED: _ClassVar[NameKind]
+    NAME_KIND_PRIMARY: _ClassVar[NameKind]
+    NAME_KIND_AKA: _ClassVar[NameKind]
+    NAME_KIND_FKA: _ClassVar[NameKind]
+    NAME_KIND_NKA: _ClassVar[NameKind]
+
+class AliasStrength(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ALIAS_STRENGTH_UNSPECIFIED: _ClassVar[AliasStrength]
+    ALIAS_STRENGTH_STRONG: _ClassVar[AliasStrength]
+    ALIAS_STRENGTH_WEAK: _ClassVar[AliasStrength]
+
+class QueryNameSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    QUERY_NAME_SOURCE_UNSPECIFIED: _ClassVar[QueryNameSource]
+    QUERY_NAME_SOURCE_NAME: _ClassVar[QueryNameSource]
+    QUERY_NAME_SOURCE_ALTERNATIVE_NAME: _ClassVar[QueryNameSource]
+
+class ListState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LIST_STATE_UNSPECIFIED: _ClassVar[ListState]
+    LIST_STATE_NOT_LOADED: _ClassVar[ListState]
+    LIST_STATE_CURRENT: _ClassVar[ListState]
+    LIST_STATE_STALE: _ClassVar[ListState]
+    LIST_STATE_UPDATE_FAILED: _ClassVar[ListState]
+PARTY_TYPE_UNSPECIFIED: PartyType
+PARTY_TYPE_INDIVIDUAL: PartyType
+PARTY_TYPE_ORGANIZATION: PartyType
+PARTY_TYPE_VESSEL: PartyType
+PARTY_TYPE_AIRCRAFT: PartyType
+DIRECTION_UNSPECIFIED: Direction
+DIRECTION_EXPORT: Direction
+DIRECTION_IMPORT: Direction
+DIRECTION_PAYMENT: Direction
+DIRECTION_OTHER: Direction
+PARTY_ROLE_UNSPECIFIED: PartyRole
+PARTY_ROLE_CUSTOMER: PartyRole
+PARTY_ROLE_SUPPLIER: PartyRole
+PARTY_ROLE_CONSIGNEE: PartyRole
+PARTY_ROLE_ULTIMATE_CONSIGNEE: PartyRole
+PARTY_ROLE_END_USER: PartyRole
+PARTY_ROLE_INTERMEDIARY: PartyRole
+PARTY_ROLE_FREIGHT_FORWARDER: PartyRole
+PARTY_ROLE_MANUFACTURER: PartyRole
+PARTY_ROLE_BANK: PartyRole
+PARTY_ROLE_BENEFICIARY: PartyRole
+PARTY_ROLE_ORDERING_PARTY: PartyRole
+PARTY_ROLE_OTHER: PartyRole
+DECISION_UNSPECIFIED: Decision
+DECISION_CLEAR: Decision
+DECISION_REVIEW: Decision
+DECISION_HOLD: Decision
+DECISION_BLOCK: Decision
+NAME_KIND_UNSPECIFIED: NameKind
+NAME_KIND_PRIMARY: NameKind
+NAME_KIND_AKA: NameKind
+NAME_KIND_FKA: NameKind
+NAME_KIND_NKA: NameKind
+ALIAS_STRENGTH_UNSPECIFIED: AliasStrength
+ALIAS_STRENGTH_STRONG: AliasStrength
+ALIAS_STRENGTH_WEAK: AliasStrength
+QUERY_NAME_SOURCE_UNSPECIFIED: QueryNameSource
+QUERY_NAME_SOURCE_NAME: QueryNameSource
+QUERY_NAME_SOURCE_ALTERNATIVE_NAME: QueryNameSource
+LIST_STATE_UNSPECIFIED: ListState
+LIST_STATE_NOT_LOADED: ListState
+LIST_STATE_CURRENT: ListState
+LIST_STATE_STALE: ListState
+LIST_STATE_UPDATE_FAILED: ListState
+
+class ScreenRequest(_message.Message):
+    __slots__ = ("request_id", "party", "context", "options")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTY_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    party: Party
+    context: TransactionContext
+    options: ScreenOptions
+    def __init__(self, request_id: _Optional[str] = ..., party: _Optional[_Union[Party, _Mapping]] = ..., context: _Optional[_Union[TransactionContext, _Mapping]] = ..., options: _Optional[_Union[ScreenOptions, _Mapping]] = ...) -> None: ...
+
+class Party(_message.Message):
+    __slots__ = ("name", "type", "alternative_names", "addresses", "date_of_birth", "identifiers", "party_reference", "nationalities")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    ALTERNATIVE_NAMES_FIELD_NUMBER: _ClassVar[int]
+    ADDRESSES_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIERS_FIELD_NUMBER: _ClassVar[int]
+    PARTY_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    NATIONALITIES_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    type: PartyType
+    alternative_names: _containers.RepeatedScalarFieldContainer[str]
+    addresses: _containers.RepeatedCompositeFieldContainer[Address]
+    date_of_birth: str
+    identifiers: _containers.RepeatedCompositeFieldContainer[Identifier]
+    party_reference: str
+    nationalities: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[_Union[PartyType, str]] = ..., alternative_names: _Optional[_Iterable[str]] = ..., addresses: _Optional[_Iterable[_Union[Address, _Mapping]]] = ..., date_of_birth: _Optional[str] = ..., identifiers: _Optional[_Iterable[_Union[Identifier, _Mapping]]] = ..., party_reference: _Optional[str] = ..., nationalities: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Address(_message.Message):
+    __slots__ = ("lines", "city", "state_or_province", "postal_code", "country")
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    CITY_FIELD_NUMBER: _ClassVar[int]
+    STATE_OR_PROVINCE_FIELD_NUMBER: _ClassVar[int]
+    POSTAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    lines: _containers.RepeatedScalarFieldContainer[str]
+    city: str
+    state_or_province: str
+    postal_code: str
+    country: str
+    def __init__(self, lines: _Optional[_Iterable[str]] = ..., city: _Optional[str] = ..., state_or_province: _Optional[str] = ..., postal_code: _Optional[str] = ..., country: _Optional[str] = ...) -> None: ...
+
+class Identifier(_message.Message):
+    __slots__ = ("type", "value", "issuing_country")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    ISSUING_COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    value: str
+    issuing_country: str
+    def __init__(self, type: _Optional[str] = ..., value: _Optional[str] = ..., issuing_country: _Optional[str] = ...) -> None: ...
+
+class TransactionContext(_message.Message):
+    __slots__ = ("direction", "role", "destination_country", "origin_country", "items", "transaction_reference")
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    direction: Direction
+    role: PartyRole
+    destination_country: str
+    origin_country: str
+    items: _containers.RepeatedCompositeFieldContainer[Item]
+    transaction_reference: str
+    def __init__(self, direction: _Optional[_Union[Direction, str]] = ..., role: _Optional[_Union[PartyRole, str]] = ..., destination_country: _Optional[str] = ..., origin_country: _Optional[str] = ..., items: _Optional[_Iterable[_Union[Item, _Mapping]]] = ..., transaction_reference: _Optional[str] = ...) -> None: ...
+
+class Item(_message.Message):
+    __slots__ = ("description", "eccn", "hs_code")
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    ECCN_FIELD_NUMBER: _ClassVar[int]
+    HS_CODE_FIELD_NUMBER: _ClassVar[int]
+    description: str
+    eccn: str
+    hs_code: str
+    def __init__(self, description: _Optional[str] = ..., eccn: _Optional[str] = ..., hs_code: _Optional[str] = ...) -> None: ...
+
+class ScreenOptions(_message.Message):
+    __slots__ = ("list_ids", "max_matches")
+    LIST_IDS_FIELD_NUMBER: _ClassVar[int]
+    MAX_MATCHES_FIELD_NUMBER: _ClassVar[int]
+    list_ids: _containers.RepeatedScalarFieldContainer[str]
+    max_matches: int
+    def __init__(self, list_ids: _Optional[_Iterable[str]] = ..., max_matches: _Optional[int] = ...) -> None: ...
+
+class ScreenResponse(_message.Message):
+    __slots__ = ("screening_id", "request_id", "party_reference", "decision", "reasons", "matches", "list_versions", "policy_version", "matcher_version", "screened_at", "server_latency", "error")
+    SCREENING_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTY_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    MATCHES_FIELD_NUMBER: _ClassVar[int]
+    LIST_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MATCHER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SCREENED_AT_FIELD_NUMBER: _ClassVar[int]
+    SERVER_LATENCY_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    screening_id: str
+    request_id: str
+    party_reference: str
+    decision: Decision
+    reasons: _containers.RepeatedCompositeFieldContainer[Reason]
+    matches: _containers.RepeatedCompositeFieldContainer[Match]
+    list_versions: _containers.RepeatedCompositeFieldContainer[ListVersion]
+    policy_version: str
+    matcher_version: str
+    screened_at: _timestamp_pb2.Timestamp
+    server_latency: _duration_pb2.Duration
+    error: ItemError
+    def __init__(self, screening_id: _Optional[str] = ..., request_id: _Optional[str] = ..., party_reference: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., matches: _Optional[_Iterable[_Union[Match, _Mapping]]] = ..., list_versions: _Optional[_Iterable[_Union[ListVersion, _Mapping]]] = ..., policy_version: _Optional[str] = ..., matcher_version: _Optional[str] = ..., screened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., server_latency: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., error: _Optional[_Union[ItemError, _Mapping]] = ...) -> None: ...
+
+class ItemError(_message.Message):
+    __slots__ = ("code", "message", "field")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    code: int
+    message: str
+    field: str
+    def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ..., field: _Optional[str] = ...) -> None: ...
+
+class Reason(_message.Message):
+    __slots__ = ("decision", "code", "list_id", "entry_id", "rule_id", "legal_basis", "next_step", "text")
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    RULE_ID_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_STEP_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    decision: Decision
+    code: str
+    list_id: str
+    entry_id: str
+    rule_id: str
+    legal_basis: str
+    next_step: str
+    text: str
+    def __init__(self, decision: _Optional[_Union[Decision, str]] = ..., code: _Optional[str] = ..., list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., rule_id: _Optional[str] = ..., legal_basis: _Optional[str] = ..., next_step: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+
+class Match(_message.Message):
+    __slots__ = ("list_id", "entry_id", "listed_name", "listed_name_kind", "alias_strength", "query_name", "query_name_source", "score", "entry", "explanation")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    LISTED_NAME_FIELD_NUMBER: _ClassVar[int]
+    LISTED_NAME_KIND_FIELD_NUMBER: _ClassVar[int]
+    ALIAS_STRENGTH_FIELD_NUMBER: _ClassVar[int]
+    QUERY_NAME_FIELD_NUMBER: _ClassVar[int]
+    QUERY_NAME_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    entry_id: str
+    listed_name: str
+    listed_name_kind: NameKind
+    alias_strength: AliasStrength
+    query_name: str
+    query_name_source: QueryNameSource
+    score: float
+    entry: ListedEntry
+    explanation: MatchExplanation
+    def __init__(self, list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., listed_name: _Optional[str] = ..., listed_name_kind: _Optional[_Union[NameKind, str]] = ..., alias_strength: _Optional[_Union[AliasStrength, str]] = ..., query_name: _Optional[str] = ..., query_name_source: _Optional[_Union[QueryNameSource, str]] = ..., score: _Optional[float] = ..., entry: _Optional[_Union[ListedEntry, _Mapping]] = ..., explanation: _Optional[_Union[MatchExplanation, _Mapping]] = ...) -> None: ...
+
+class ListedEntry(_message.Message):
+    __slots__ = ("primary_name", "entity_type", "programs", "countries", "dates_of_birth", "nationalities", "aliases", "remarks", "federal_register_notice", "start_date", "license_requirement", "license_policy", "source_url", "list_version", "citizenships", "identifiers")
+    PRIMARY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PROGRAMS_FIELD_NUMBER: _ClassVar[int]
+    COUNTRIES_FIELD_NUMBER: _ClassVar[int]
+    DATES_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    NATIONALITIES_FIELD_NUMBER: _ClassVar[int]
+    ALIASES_FIELD_NUMBER: _ClassVar[int]
+    REMARKS_FIELD_NUMBER: _ClassVar[int]
+    FEDERAL_REGISTER_NOTICE_FIELD_NUMBER: _ClassVar[int]
+    START_DATE_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_REQUIREMENT_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_POLICY_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_URL_FIELD_NUMBER: _ClassVar[int]
+    LIST_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CITIZENSHIPS_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIERS_FIELD_NUMBER: _ClassVar[int]
+    primary_name: str
+    entity_type: str
+    programs: _containers.RepeatedScalarFieldContainer[str]
+    countries: _containers.RepeatedScalarFieldContainer[str]
+    dates_of_birth: _containers.RepeatedScalarFieldContainer[str]
+    nationalities: _containers.RepeatedScalarFieldContainer[str]
+    aliases: _containers.RepeatedScalarFieldContainer[str]
+    remarks: str
+    federal_register_notice: str
+    start_date: str
+    license_requirement: str
+    license_policy: str
+    source_url: str
+    list_version: str
+    citizenships: _containers.RepeatedScalarFieldContainer[str]
+    identifiers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, primary_name: _Optional[str] = ..., entity_type: _Optional[str] = ..., programs: _Optional[_Iterable[str]] = ..., countries: _Optional[_Iterable[str]] = ..., dates_of_birth: _Optional[_Iterable[str]] = ..., nationalities: _Optional[_Iterable[str]] = ..., aliases: _Optional[_Iterable[str]] = ..., remarks: _Optional[str] = ..., federal_register_notice: _Optional[str] = ..., start_date: _Optional[str] = ..., license_requirement: _Optional[str] = ..., license_policy: _Optional[str] = ..., source_url: _Optional[str] = ..., list_version: _Optional[str] = ..., citizenships: _Optional[_Iterable[str]] = ..., identifiers: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class MatchExplanation(_message.Message):
+    __slots__ = ("algorithm", "normalized_query", "normalized_listed", "alignment", "name_score", "adjustments", "final_score", "match_threshold", "review_threshold", "text")
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    NORMALIZED_QUERY_FIELD_NUMBER: _ClassVar[int]
+    NORMALIZED_LISTED_FIELD_NUMBER: _ClassVar[int]
+    ALIGNMENT_FIELD_NUMBER: _ClassVar[int]
+    NAME_SCORE_FIELD_NUMBER: _ClassVar[int]
+    ADJUSTMENTS_FIELD_NUMBER: _ClassVar[int]
+    FINAL_SCORE_FIELD_NUMBER: _ClassVar[int]
+    MATCH_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    algorithm: str
+    normalized_query: str
+    normalized_listed: str
+    alignment: _containers.RepeatedCompositeFieldContainer[TokenAlignment]
+    name_score: float
+    adjustments: _containers.RepeatedCompositeFieldContainer[ScoreAdjustment]
+    final_score: float
+    match_threshold: float
+    review_threshold: float
+    text: str
+    def __init__(self, algorithm: _Optional[str] = ..., normalized_query: _Optional[str] = ..., normalized_listed: _Optional[str] = ..., alignment: _Optional[_Iterable[_Union[TokenAlignment, _Mapping]]] = ..., name_score: _Optional[float] = ..., adjustments: _Optional[_Iterable[_Union[ScoreAdjustment, _Mapping]]] = ..., final_score: _Optional[float] = ..., match_threshold: _Optional[float] = ..., review_threshold: _Optional[float] = ..., text: _Optional[str] = ...) -> None: ...
+
+class TokenAlignment(_message.Message):
+    __slots__ = ("query_token", "listed_token", "similarity", "method", "weight")
+    QUERY_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    LISTED_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SIMILARITY_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    query_token: str
+    listed_token: str
+    similarity: float
+    method: str
+    weight: float
+    def __init__(self, query_token: _Optional[str] = ..., listed_token: _Optional[str] = ..., similarity: _Optional[float] = ..., method: _Optional[str] = ..., weight: _Optional[float] = ...) -> None: ...
+
+class ScoreAdjustment(_message.Message):
+    __slots__ = ("factor", "delta", "detail")
+    FACTOR_FIELD_NUMBER: _ClassVar[int]
+    DELTA_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    factor: str
+    delta: float
+    detail: str
+    def __init__(self, factor: _Optional[str] = ..., delta: _Optional[float] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class ListVersion(_message.Message):
+    __slots__ = ("list_id", "version", "published_at")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    version: str
+    published_at: _timestamp_pb2.Timestamp
+    def __init__(self, list_id: _Optional[str] = ..., version: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetListStatusRequest(_message.Message):
+    __slots__ = ("list_ids",)
+    LIST_IDS_FIELD_NUMBER: _ClassVar[int]
+    list_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, list_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetListStatusResponse(_message.Message):
+    __slots__ = ("lists",)
+    LISTS_FIELD_NUMBER: _ClassVar[int]
+    lists: _containers.RepeatedCompositeFieldContainer[ListStatus]
+    def __init__(self, lists: _Optional[_Iterable[_Union[ListStatus, _Mapping]]] = ...) -> None: ...
+
+class ListStatus(_message.Message):
+    __slots__ = ("list_id", "name", "publisher", "version", "state", "published_at", "fetched_at", "entry_count", "age", "source", "last_error", "last_attempt_at", "loaded")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHER_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    FETCHED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    AGE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    LAST_ATTEMPT_AT_FIELD_NUMBER: _ClassVar[int]
+    LOADED_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    name: str
+    publisher: str
+    version: str
+    state: ListState
+    published_at: _timestamp_pb2.Timestamp
+    fetched_at: _timestamp_pb2.Timestamp
+    entry_count: int
+    age: _duration_pb2.Duration
+    source: str
+    last_error: str
+    last_attempt_at: _timestamp_pb2.Timestamp
+    loaded: bool
+    def __init__(self, list_id: _Optional[str] = ..., name: _Optional[str] = ..., publisher: _Optional[str] = ..., version: _Optional[str] = ..., state: _Optional[_Union[ListState, str]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fetched_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., entry_count: _Optional[int] = ..., age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., source: _Optional[str] = ..., last_error: _Optional[str] = ..., last_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., loaded: _Optional[bool] = ...) -> None: ...

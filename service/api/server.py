@@ -1,0 +1,230 @@
+"""The gRPC server process(es): health, reflection, list bootstrap, graceful drain.
+
+Lifecycle of one server process:
+1. bind the port and start serving; health is NOT_SERVING;
+2. make sure every list has a serving version in Redis (publish from LISTS_DIR,
+   or download the ones that are missing), load them, build the index;
+3. health SERVING; follow new versions published by any process, refresh on
+   each list's cadence;
+4. on SIGTERM/SIGINT: health NOT_SERVING (load balancers stop sending), finish
+   in-flight calls within the drain period, close Redis.
+
+`serve_workers` runs N such processes on one port with SO_REUSEPORT, because
+matching is CPU-bound and one Python process uses one core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import multiprocessing
+import os
+import signal
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import grpc
+import structlog
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from service.api.gen import screening_pb2 as pb
+from service.api.gen import screening_pb2_grpc as pb_grpc
+from service.api.servicer import ScreeningServicer
+from service.catalog import Catalog, load_catalog
+from service.decide.policy import Policy, load_policy
+from service.engine.loader import ListLoader
+from service.logs import configure_logging
+from service.refresh.publisher import Outcome
+from service.refresh.runner import refresh_lists
+from service.settings import Settings
+from service.store.connection import RedisConnection, connect, start_embedded
+from service.store.snapshots import SnapshotStore
+
+log = structlog.get_logger(__name__)
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["ScreeningService"].full_name
+BOOTSTRAP_RETRY_S = 30.0
+
+
+@dataclass
+class RunningServer:
+    server: grpc.aio.Server
+    port: int
+    health: health.aio.HealthServicer
+    loader: ListLoader
+    connection: RedisConnection
+    store: SnapshotStore
+    ready: asyncio.Event
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def _set_health(self, status: int) -> None:
+        for name in ("", SERVICE_NAME):
+            await self.health.set(name, status)
+
+    async def stop(self, grace_s: float) -> None:
+        """Stop taking new calls, let in-flight ones finish within `grace_s`, release Redis."""
+        if self.stopping.is_set():
+            return
+        self.stopping.set()
+        await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self.server.stop(grace_s)
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.connection.close()
+
+
+def _server_options(settings: Settings) -> list[tuple[str, int]]:
+    return [
+        ("grpc.max_receive_message_length", settings.max_message_bytes),
+        ("grpc.max_send_message_length", settings.max_message_bytes),
+        # Only worker pools share a port on purpose; a lone server must fail
+        # loudly if the port is taken.
+        ("grpc.so_reuseport", 1 if settings.workers > 1 else 0),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ]
+
+
+async def _bootstrap(running: RunningServer, catalog: Catalog, settings: Settings) -> None:
+    """Publish what is missing, load, go SERVING; then follow and refresh for ever."""
+    while not running.stopping.is_set():
+        try:
+            results = await refresh_lists(
+                running.store, catalog, source_dir=settings.lists_dir, only_if_missing=settings.lists_dir is None
+            )
+            for result in results:
+                log.info("list_prepared", list_id=result.list_id, outcome=result.outcome.value, version=result.version, detail=result.message)
+            await running.loader.reload()
+        except Exception:  # noqa: BLE001 - keep trying; health stays NOT_SERVING meanwhile
+            log.exception("list_bootstrap_failed")
+        if running.loader.state is not None:
+            break
+        log.warning("no_list_loaded_yet", retry_in_s=BOOTSTRAP_RETRY_S)
+        try:
+            await asyncio.wait_for(running.stopping.wait(), BOOTSTRAP_RETRY_S)
+        except TimeoutError:
+            continue
+    if running.stopping.is_set():
+        return
+    await running._set_health(health_pb2.HealthCheckResponse.SERVING)
+    running.ready.set()
+    log.info("serving", port=running.port, lists=running.loader.state.versions if running.loader.state else {})
+    running.tasks.append(asyncio.create_task(running.loader.follow(settings.reload_seconds, running.stopping)))
+    running.tasks.append(asyncio.create_task(_refresh_periodically(running, catalog, settings)))
+
+
+async def _refresh_periodically(running: RunningServer, catalog: Catalog, settings: Settings) -> None:
+    interval = min(spec.refresh_every_delta for spec in catalog.lists.values()) or timedelta(hours=1)
+    while not running.stopping.is_set():
+        try:
+            await asyncio.wait_for(running.stopping.wait(), interval.total_seconds())
+            return
+        except TimeoutError:
+            pass
+        try:
+            results = await refresh_lists(running.store, catalog, source_dir=settings.lists_dir)
+            if any(r.outcome is Outcome.PUBLISHED for r in results):
+                await running.loader.reload()
+        except Exception:  # noqa: BLE001 - the serving version stays; the failure is in list status
+            log.exception("scheduled_refresh_failed")
+
+
+async def start_server(
+    settings: Settings,
+    catalog: Catalog | None = None,
+    policy: Policy | None = None,
+) -> RunningServer:
+    """Bind and start serving (NOT_SERVING until lists load). Returns at once."""
+    catalog = catalog or load_catalog()
+    policy = policy or load_policy()
+    connection = await connect(settings.redis_url, settings.data_dir)
+    store = SnapshotStore(connection.client, settings.key_prefix)
+    loader = ListLoader(store, catalog, policy)
+
+    server = grpc.aio.server(options=_server_options(settings))
+    pb_grpc.add_ScreeningServiceServicer_to_server(ScreeningServicer(loader, catalog, store), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
+    )
+    port = server.add_insecure_port(f"{settings.host}:{settings.port}")
+    if port == 0:
+        await connection.close()
+        raise OSError(f"cannot bind {settings.host}:{settings.port}")
+    await server.start()
+    running = RunningServer(server, port, health_servicer, loader, connection, store, asyncio.Event())
+    await running._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+    log.info("listening", host=settings.host, port=port, redis=connection.describe(), policy=policy.version)
+    running.tasks.append(asyncio.create_task(_bootstrap(running, catalog, settings)))
+    return running
+
+
+async def run_server(settings: Settings) -> None:
+    """Serve until SIGTERM or SIGINT, then drain."""
+    running = await start_server(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    log.info("draining", grace_s=settings.drain_seconds)
+    await running.stop(settings.drain_seconds)
+    log.info("stopped")
+
+
+def _worker_main(settings: Settings, worker: int) -> None:
+    configure_logging(settings.log_format, settings.log_level)
+    structlog.contextvars.bind_contextvars(worker=worker, pid=os.getpid())
+    asyncio.run(run_server(settings))
+
+
+def serve_workers(settings: Settings) -> int:
+    """Run `settings.workers` server processes on one port; returns an exit code."""
+    if settings.workers == 1:
+        asyncio.run(run_server(settings))
+        return 0
+    if settings.port == 0:
+        raise ValueError("several workers need a fixed port (SCREENING_PORT or --port), not 0")
+    embedded = None
+    if not settings.redis_url:
+        # One embedded Redis for all workers; they reach it by its socket.
+        embedded = start_embedded(settings.data_dir)
+        settings = dataclasses.replace(settings, redis_url=embedded.url)
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_worker_main, args=(settings, n), name=f"screening-worker-{n}") for n in range(settings.workers)]
+    for process in workers:
+        process.start()
+    log.info("workers_started", count=len(workers), pids=[p.pid for p in workers], port=settings.port)
+
+    stopping = False
+
+    def forward(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for process in workers:
+            if process.is_alive() and process.pid:
+                os.kill(process.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    exit_code = 0
+    try:
+        while any(p.is_alive() for p in workers):
+            for process in workers:
+                process.join(timeout=0.5)
+                if not process.is_alive() and process.exitcode not in (0, None) and not stopping:
+                    log.error("worker_died", worker=process.name, exitcode=process.exitcode)
+                    exit_code = 1
+                    forward(signal.SIGTERM, None)
+    finally:
+        for process in workers:
+            process.join(timeout=settings.drain_seconds + 5)
+            if process.is_alive():
+                process.kill()
+        if embedded is not None:
+            embedded.shutdown()
+    return exit_code

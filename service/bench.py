@@ -1,0 +1,185 @@
+"""`screening bench`: parse+publish, load into a fresh process, in-process Screen latency.
+
+Runs against REDIS_URL (or an embedded Redis) under a throw-away key prefix it
+deletes afterwards. Prints figures only; targets are judged by people, not by
+assertions, because these machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from service.api.gen import screening_pb2 as pb
+from service.settings import Settings
+
+DEFAULT_SET = Path(__file__).resolve().parents[2] / "shared" / "data" / "ofac-sdn-2023-12-28"
+
+
+def _percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def _publish(settings: Settings, lists_dir: Path, prefix: str) -> dict[str, float]:
+    from service.catalog import load_catalog
+    from service.refresh.fetch import read_directory
+    from service.refresh.publisher import parse_fetched
+    from service.refresh.validate import validate_update
+    from service.store.connection import connect
+    from service.store.snapshots import SnapshotStore
+
+    spec = load_catalog().get("ofac_sdn")
+    connection = await connect(settings.redis_url, settings.data_dir)
+    try:
+        store = SnapshotStore(connection.client, prefix)
+        t0 = time.perf_counter()
+        fetched = read_directory(spec, lists_dir)
+        if fetched is None:
+            raise SystemExit(f"no OFAC SDN files in {lists_dir}")
+        t1 = time.perf_counter()
+        parsed = parse_fetched(fetched)
+        validate_update(spec, parsed)
+        t2 = time.perf_counter()
+        meta, _ = await store.publish(parsed)
+        t3 = time.perf_counter()
+    finally:
+        await connection.close()
+    return {"read_s": t1 - t0, "parse_s": t2 - t1, "publish_s": t3 - t2, "entries": meta.entry_count, "redis_url": connection.url}
+
+
+def _fresh_process_load(redis_url: str, prefix: str) -> dict[str, float]:
+    """Time a new interpreter: import, connect, load the current version, build the index."""
+    code = f"""
+import asyncio, json, time
+t0 = time.perf_counter()
+from service.catalog import load_catalog
+from service.decide.policy import load_policy
+from service.engine.loader import ListLoader
+from service.store.connection import connect
+from service.store.snapshots import SnapshotStore
+from service.engine.state import ScreeningState, build_exact_matcher
+async def main():
+    t1 = time.perf_counter()
+    connection = await connect({redis_url!r}, None)
+    store = SnapshotStore(connection.client, {prefix!r})
+    meta = await store.current("ofac_sdn")
+    t2 = time.perf_counter()
+    entries = await store.load_entries("ofac_sdn", meta.version)
+    t3 = time.perf_counter()
+    build_exact_matcher(entries, {{"ofac_sdn": meta.version}})
+    t4 = time.perf_counter()
+    await connection.close()
+    print(json.dumps({{"import_s": t1 - t0, "connect_s": t2 - t1, "load_entries_s": t3 - t2, "build_index_s": t4 - t3, "entries": len(entries)}}))
+asyncio.run(main())
+"""
+    started = time.perf_counter()
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    figures = json.loads(output.strip().splitlines()[-1])
+    figures["process_wall_s"] = time.perf_counter() - started
+    return figures
+
+
+async def _latency(settings: Settings, prefix: str, iterations: int) -> dict[str, float]:
+    from service.api.servicer import screen_request
+    from service.catalog import load_catalog
+    from service.decide.policy import load_policy
+    from service.engine.loader import ListLoader
+    from service.store.connection import connect
+    from service.store.snapshots import SnapshotStore
+
+    catalog = load_catalog()
+    connection = await connect(settings.redis_url, settings.data_dir)
+    try:
+        loader = ListLoader(SnapshotStore(connection.client, prefix), catalog, load_policy())
+        await loader.reload()
+    finally:
+        await connection.close()
+    assert loader.state is not None
+    entries = loader.state.lists["ofac_sdn"].entries
+    rng = random.Random(7)
+    listed = [rng.choice(entries).primary_name for _ in range(200)]
+    unlisted = [f"{rng.choice(['Anna', 'Pierre', 'Wei', 'Olu', 'Maria'])} {uuid.UUID(int=rng.getrandbits(128)).hex[:8]} Trading GmbH" for _ in range(200)]
+    requests = [
+        pb.ScreenRequest(
+            party=pb.Party(name=name, addresses=[pb.Address(country="DE")]),
+            context=pb.TransactionContext(direction=pb.DIRECTION_EXPORT),
+        )
+        for name in listed + unlisted
+    ]
+    for request in requests[:50]:  # warm caches
+        screen_request(request, loader.state, catalog.lists)
+    samples: dict[str, list[float]] = {"listed": [], "unlisted": []}
+    hits = 0
+    for i in range(iterations):
+        request = requests[i % len(requests)]
+        started = time.perf_counter()
+        response = screen_request(request, loader.state, catalog.lists)
+        elapsed = time.perf_counter() - started
+        kind = "listed" if i % len(requests) < len(listed) else "unlisted"
+        samples[kind].append(elapsed)
+        hits += kind == "listed" and response.decision != pb.DECISION_CLEAR
+    figures: dict[str, float] = {}
+    for kind, values in samples.items():
+        figures[f"{kind}_p50_ms"] = _percentile(values, 0.50) * 1000
+        figures[f"{kind}_p99_ms"] = _percentile(values, 0.99) * 1000
+        figures[f"{kind}_mean_ms"] = statistics.fmean(values) * 1000
+    figures["listed_found_share"] = hits / max(1, len(samples["listed"]))
+    figures["calls_per_s_one_core"] = iterations / sum(sum(v) for v in samples.values())
+    return figures
+
+
+async def _cleanup(settings: Settings, prefix: str) -> None:
+    from service.store.connection import connect
+
+    connection = await connect(settings.redis_url, settings.data_dir)
+    try:
+        keys = [k async for k in connection.client.scan_iter(match=f"{prefix}*")]
+        if keys:
+            await connection.client.delete(*keys)
+    finally:
+        await connection.close()
+
+
+def main(args: argparse.Namespace) -> int:
+    lists_dir = Path(args.lists_dir) if args.lists_dir else DEFAULT_SET
+    if not lists_dir.is_dir():
+        print(f"error: {lists_dir} not found; pass --lists-dir with an OFAC SDN CSV set", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    embedded = None
+    if not settings.redis_url:
+        from service.store.connection import start_embedded
+
+        embedded = start_embedded(Path(tempfile.mkdtemp(prefix="screening-bench-")))
+        settings = Settings(**{**settings.__dict__, "redis_url": embedded.url})
+    prefix = f"bench:{uuid.uuid4().hex[:8]}:"
+    try:
+        publish = asyncio.run(_publish(settings, lists_dir, prefix))
+        fresh = _fresh_process_load(str(settings.redis_url), prefix)
+        latency = asyncio.run(_latency(settings, prefix, args.iterations))
+    finally:
+        asyncio.run(_cleanup(settings, prefix))
+        if embedded is not None:
+            embedded.shutdown()
+    print(f"data set         {lists_dir}  ({publish['entries']} entries)")
+    print(f"redis            {'embedded' if embedded else settings.redis_url}")
+    print(f"parse+publish    read {publish['read_s']*1000:.0f} ms, parse+validate {publish['parse_s']*1000:.0f} ms, "
+          f"publish to Redis {publish['publish_s']*1000:.0f} ms")  # fmt: skip
+    print(f"fresh process    import {fresh['import_s']*1000:.0f} ms, connect+meta {fresh['connect_s']*1000:.0f} ms, "
+          f"load entries {fresh['load_entries_s']*1000:.0f} ms, build index {fresh['build_index_s']*1000:.0f} ms "
+          f"(whole process {fresh['process_wall_s']*1000:.0f} ms)")  # fmt: skip
+    print(f"Screen in-proc   listed p50 {latency['listed_p50_ms']:.3f} ms p99 {latency['listed_p99_ms']:.3f} ms; "
+          f"unlisted p50 {latency['unlisted_p50_ms']:.3f} ms p99 {latency['unlisted_p99_ms']:.3f} ms; "
+          f"{latency['calls_per_s_one_core']:.0f} calls/s on one core; "
+          f"listed names found {latency['listed_found_share']:.1%}")  # fmt: skip
+    return 0

@@ -1,0 +1,313 @@
+"""`screening` command line: serve, check, lists, refresh, bench."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from google.protobuf.json_format import MessageToDict
+
+from service.api.gen import screening_pb2 as pb
+from service.config_files import ConfigFileError
+from service.settings import Settings, SettingsError
+
+PARTY_TYPES = {
+    "unknown": pb.PARTY_TYPE_UNSPECIFIED,
+    "individual": pb.PARTY_TYPE_INDIVIDUAL,
+    "organization": pb.PARTY_TYPE_ORGANIZATION,
+    "vessel": pb.PARTY_TYPE_VESSEL,
+    "aircraft": pb.PARTY_TYPE_AIRCRAFT,
+}
+DIRECTIONS = {
+    "export": pb.DIRECTION_EXPORT,
+    "import": pb.DIRECTION_IMPORT,
+    "payment": pb.DIRECTION_PAYMENT,
+    "other": pb.DIRECTION_OTHER,
+}
+EXIT_BAD_INPUT = 2
+EXIT_UNAVAILABLE = 3
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    overrides = {}
+    if getattr(args, "lists_dir", None):
+        overrides["lists_dir"] = Path(args.lists_dir)
+    for name in ("port", "host", "workers"):
+        if getattr(args, name, None) is not None:
+            overrides[name] = getattr(args, name)
+    return dataclasses.replace(settings, **overrides)
+
+
+def _target(args: argparse.Namespace) -> str:
+    return args.target or os.environ.get("SCREENING_TARGET", "localhost:50051")
+
+
+def _to_json(message: object) -> str:
+    return json.dumps(MessageToDict(message, preserving_proto_field_name=True), indent=2, ensure_ascii=False)
+
+
+# ----------------------------------------------------------------- serve
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from service.api.server import serve_workers
+    from service.logs import configure_logging
+
+    settings = _settings(args)
+    configure_logging(settings.log_format, settings.log_level)
+    return serve_workers(settings)
+
+
+# ----------------------------------------------------------------- check
+
+
+def build_request(args: argparse.Namespace) -> pb.ScreenRequest:
+    party = pb.Party(name=args.name, type=PARTY_TYPES[args.type], alternative_names=args.alt or [])
+    if args.country:
+        party.addresses.add(country=args.country)
+    if args.dob:
+        party.date_of_birth = args.dob
+    if args.reference:
+        party.party_reference = args.reference
+    return pb.ScreenRequest(party=party, context=pb.TransactionContext(direction=DIRECTIONS[args.direction]))
+
+
+async def _local_state(settings: Settings, list_ids: Sequence[str] | None = None):  # type: ignore[no-untyped-def]
+    """Connect, make sure lists are published (LISTS_DIR or download), load them."""
+    from service.catalog import load_catalog
+    from service.decide.policy import load_policy
+    from service.engine.loader import ListLoader
+    from service.refresh.runner import refresh_lists
+    from service.store.connection import connect
+    from service.store.snapshots import SnapshotStore
+
+    catalog = load_catalog()
+    connection = await connect(settings.redis_url, settings.data_dir)
+    store = SnapshotStore(connection.client, settings.key_prefix)
+    results = await refresh_lists(
+        store, catalog, list_ids, source_dir=settings.lists_dir, only_if_missing=settings.lists_dir is None
+    )
+    for result in results:
+        if result.outcome.value in ("rejected", "failed"):
+            print(f"warning: {result.list_id}: {result.outcome.value}: {result.message}", file=sys.stderr)
+    loader = ListLoader(store, catalog, load_policy())
+    await loader.reload()
+    return connection, store, catalog, loader
+
+
+def _print_human(response: pb.ScreenResponse) -> None:
+    decision = pb.Decision.Name(response.decision).removeprefix("DECISION_")
+    print(f"{decision}  ({len(response.matches)} match(es), {response.server_latency.ToMicroseconds() / 1000:.2f} ms)")
+    for match in response.matches:
+        programs = ", ".join(match.entry.programs)
+        kind = pb.NameKind.Name(match.listed_name_kind).removeprefix("NAME_KIND_").lower()
+        print(f"  {match.list_id} #{match.entry_id}  {match.listed_name!r} ({kind})  score {match.score:.2f}  [{programs}]")
+        print(f"    {match.explanation.text}")
+    for reason in response.reasons:
+        print(f"  reason {reason.code} ({reason.rule_id}): {reason.text}")
+        if reason.next_step:
+            print(f"    next step: {reason.next_step}")
+    versions = ", ".join(f"{v.list_id}@{v.version}" for v in response.list_versions)
+    print(f"  lists: {versions}; policy {response.policy_version}; matcher {response.matcher_version}")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    request = build_request(args)
+    if args.local:
+        return asyncio.run(_check_local(args, request))
+    import grpc
+
+    from service.api.gen import screening_pb2_grpc as pb_grpc
+
+    with grpc.insecure_channel(_target(args)) as channel:
+        try:
+            response = pb_grpc.ScreeningServiceStub(channel).Screen(request, timeout=args.timeout)
+        except grpc.RpcError as exc:
+            print(f"error: {exc.code().name}: {exc.details()}", file=sys.stderr)
+            return EXIT_BAD_INPUT if exc.code() == grpc.StatusCode.INVALID_ARGUMENT else EXIT_UNAVAILABLE
+    print(_to_json(response)) if args.json else _print_human(response)
+    return 0
+
+
+async def _check_local(args: argparse.Namespace, request: pb.ScreenRequest) -> int:
+    from service.api.servicer import screen_request
+    from service.api.validation import InvalidArgument
+    from service.engine.screener import NotReady
+
+    connection, _, catalog, loader = await _local_state(_settings(args))
+    try:
+        response = screen_request(request, loader.state, catalog.lists)
+    except InvalidArgument as exc:
+        print(f"error: INVALID_ARGUMENT: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except NotReady as exc:
+        print(f"error: UNAVAILABLE: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    finally:
+        await connection.close()
+    print(_to_json(response)) if args.json else _print_human(response)
+    return 0
+
+
+# ----------------------------------------------------------------- lists
+
+
+def _print_status_table(response: pb.GetListStatusResponse) -> None:
+    header = f"{'list':<12} {'state':<14} {'version':<17} {'entries':>8} {'age':>9}  fetched"
+    print(header)
+    for status in response.lists:
+        state = pb.ListState.Name(status.state).removeprefix("LIST_STATE_")
+        age_h = status.age.ToTimedelta().total_seconds() / 3600
+        fetched = status.fetched_at.ToDatetime().strftime("%Y-%m-%d %H:%M") if status.HasField("fetched_at") else "-"
+        print(f"{status.list_id:<12} {state:<14} {status.version or '-':<17} {status.entry_count:>8} {age_h:>8.1f}h  {fetched}")
+        if status.last_error:
+            print(f"{'':<12} last error: {status.last_error}")
+
+
+def cmd_lists(args: argparse.Namespace) -> int:
+    if args.local:
+        response = asyncio.run(_lists_local(args))
+    else:
+        import grpc
+
+        from service.api.gen import screening_pb2_grpc as pb_grpc
+
+        with grpc.insecure_channel(_target(args)) as channel:
+            try:
+                response = pb_grpc.ScreeningServiceStub(channel).GetListStatus(pb.GetListStatusRequest(), timeout=args.timeout)
+            except grpc.RpcError as exc:
+                print(f"error: {exc.code().name}: {exc.details()}", file=sys.stderr)
+                return EXIT_UNAVAILABLE
+    print(_to_json(response)) if args.json else _print_status_table(response)
+    return 0
+
+
+async def _lists_local(args: argparse.Namespace) -> pb.GetListStatusResponse:
+    from datetime import UTC, datetime
+
+    from service.api.convert import list_status_to_proto
+    from service.catalog import load_catalog
+    from service.store.connection import connect
+    from service.store.snapshots import SnapshotStore
+
+    settings = _settings(args)
+    catalog = load_catalog()
+    connection = await connect(settings.redis_url, settings.data_dir)
+    try:
+        store = SnapshotStore(connection.client, settings.key_prefix)
+        statuses = []
+        for list_id, spec in catalog.lists.items():
+            meta = await store.current(list_id)
+            statuses.append(list_status_to_proto(spec, meta, await store.status(list_id), None, datetime.now(UTC)))
+        return pb.GetListStatusResponse(lists=statuses)
+    finally:
+        await connection.close()
+
+
+# ----------------------------------------------------------------- refresh
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    return asyncio.run(_refresh(args))
+
+
+async def _refresh(args: argparse.Namespace) -> int:
+    from service.catalog import load_catalog
+    from service.refresh.runner import refresh_lists
+    from service.store.connection import connect
+    from service.store.snapshots import SnapshotStore
+
+    settings = _settings(args)
+    catalog = load_catalog()
+    if args.list:
+        try:
+            catalog.get(args.list)
+        except KeyError as exc:
+            print(f"error: --list: {exc.args[0]}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    source_dir = Path(args.source) if args.source else settings.lists_dir
+    connection = await connect(settings.redis_url, settings.data_dir)
+    try:
+        store = SnapshotStore(connection.client, settings.key_prefix)
+        results = await refresh_lists(store, catalog, [args.list] if args.list else None, source_dir=source_dir)
+    finally:
+        await connection.close()
+    failed = False
+    for result in results:
+        print(f"{result.list_id}: {result.outcome.value} {result.version} {result.message}")
+        failed |= result.outcome.value in ("rejected", "failed")
+    return 1 if failed else 0
+
+
+# ----------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="screening", description="Sanctions and export-control crossover screening.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the gRPC service")
+    serve.add_argument("--host", help="bind address (SCREENING_HOST, default 0.0.0.0)")
+    serve.add_argument("--port", type=int, help="port (SCREENING_PORT, default 50051)")
+    serve.add_argument("--workers", type=int, help="server processes sharing the port (SCREENING_WORKERS, default 1)")
+    serve.add_argument("--lists-dir", help="read list files from this offline mirror instead of downloading (LISTS_DIR)")
+    serve.set_defaults(func=cmd_serve)
+
+    remote = argparse.ArgumentParser(add_help=False)
+    remote.add_argument("--target", help="server address host:port (SCREENING_TARGET, default localhost:50051)")
+    remote.add_argument("--local", action="store_true", help="run in this process instead of calling a server")
+    remote.add_argument("--lists-dir", help="with --local: publish lists from this directory first (LISTS_DIR)")
+    remote.add_argument("--json", action="store_true", help="print the response as JSON")
+    remote.add_argument("--timeout", type=float, default=10.0, help="RPC deadline in seconds (default 10)")
+
+    check = commands.add_parser("check", parents=[remote], help="screen one party")
+    check.add_argument("name", help="the party's name")
+    check.add_argument("--type", choices=sorted(PARTY_TYPES), default="unknown")
+    check.add_argument("--country", help="ISO 3166-1 alpha-2 country of the party's address")
+    check.add_argument("--dob", help="date of birth: YYYY, YYYY-MM or YYYY-MM-DD")
+    check.add_argument("--alt", action="append", help="an alternative name (repeatable)")
+    check.add_argument("--reference", help="your own reference for the party")
+    check.add_argument("--direction", choices=sorted(DIRECTIONS), default="other")
+    check.set_defaults(func=cmd_check)
+
+    lists = commands.add_parser("lists", parents=[remote], help="status of every list")
+    lists.set_defaults(func=cmd_lists)
+
+    refresh = commands.add_parser("refresh", help="fetch, validate and publish lists now")
+    refresh.add_argument("--list", help="only this list id")
+    refresh.add_argument("--from", dest="source", help="offline mirror directory (default: official URLs, or LISTS_DIR)")
+    refresh.set_defaults(func=cmd_refresh)
+
+    bench = commands.add_parser("bench", help="time parse+publish, load into a fresh process, and Screen latency")
+    bench.add_argument("--lists-dir", help="SDN set to benchmark (default ../shared/data/ofac-sdn-2023-12-28)")
+    bench.add_argument("--iterations", type=int, default=2000, help="Screen calls to time (default 2000)")
+    bench.set_defaults(func=lambda a: __import__("service.bench", fromlist=["main"]).main(a))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command != "serve":
+        from service.logs import configure_logging
+
+        # Keep CLI output readable: only warnings and errors from the library.
+        configure_logging(os.environ.get("LOG_FORMAT", "console"), os.environ.get("LOG_LEVEL", "warning"))
+    try:
+        return int(args.func(args) or 0)
+    except (SettingsError, ConfigFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ConnectionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Policy (lists/policy.toml) and the decision it produces from matches."""

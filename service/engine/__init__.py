@@ -1,0 +1,1 @@
+"""The in-process screening engine: loaded list versions + matcher + policy."""

@@ -1,0 +1,1 @@
+"""In-memory indexes built once per list version; requests only look things up."""

@@ -1,0 +1,1 @@
+"""Matching: candidates from the index, scored and explained."""

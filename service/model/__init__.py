@@ -1,0 +1,39 @@
+"""The canonical entry model every list source maps into."""
+
+from service.model.entry import (
+    Address,
+    AliasStrength,
+    EntityType,
+    Entry,
+    Identifier,
+    Name,
+    NameKind,
+    Vessel,
+)
+from service.model.query import (
+    Direction,
+    PartyQuery,
+    QueryIdentifier,
+    QueryName,
+    QueryNameSource,
+    ScreenOptions,
+    TransactionContext,
+)
+
+__all__ = [
+    "Address",
+    "AliasStrength",
+    "EntityType",
+    "Entry",
+    "Identifier",
+    "Name",
+    "NameKind",
+    "Vessel",
+    "Direction",
+    "PartyQuery",
+    "QueryIdentifier",
+    "QueryName",
+    "QueryNameSource",
+    "ScreenOptions",
+    "TransactionContext",
+]

@@ -1,0 +1,69 @@
+"""What a caller asks about: a validated party and its transaction context.
+
+The API layer turns protobuf requests into these (after validation), so the
+matcher and the policy never see wire types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from service.model.entry import EntityType
+
+
+class Direction(str, Enum):
+    EXPORT = "export"
+    IMPORT = "import"
+    PAYMENT = "payment"
+    OTHER = "other"
+
+
+class QueryNameSource(str, Enum):
+    NAME = "name"
+    ALTERNATIVE_NAME = "alternative_name"
+
+
+@dataclass(frozen=True, slots=True)
+class QueryName:
+    value: str
+    source: QueryNameSource
+
+
+@dataclass(frozen=True, slots=True)
+class QueryIdentifier:
+    type: str
+    value: str
+    issuing_country: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PartyQuery:
+    names: tuple[QueryName, ...]
+    # UNKNOWN matches every entry type.
+    entity_type: EntityType = EntityType.UNKNOWN
+    # ISO alpha-2 codes from the party's addresses.
+    countries: tuple[str, ...] = ()
+    nationalities: tuple[str, ...] = ()
+    # "YYYY", "YYYY-MM" or "YYYY-MM-DD", already validated.
+    date_of_birth: str = ""
+    identifiers: tuple[QueryIdentifier, ...] = ()
+    party_reference: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionContext:
+    direction: Direction = Direction.OTHER
+    role: str = "unspecified"
+    destination_country: str = ""
+    origin_country: str = ""
+    transaction_reference: str = ""
+    item_eccns: tuple[str, ...] = field(default=())
+    item_hs_codes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenOptions:
+    # Empty: every loaded list.
+    list_ids: frozenset[str] = frozenset()
+    max_matches: int = 10

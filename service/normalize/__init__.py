@@ -1,0 +1,1 @@
+"""Name and country normalisation: small pure functions, computed once per list version where possible."""

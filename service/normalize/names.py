@@ -1,0 +1,36 @@
+"""Name normalisation: small pure functions shared by index build and queries.
+
+Both sides of a comparison go through the same `name_tokens`, so "MADURO MOROS,
+Nicolás" and "nicolas maduro-moros" reduce to the same tokens. Later matchers
+(typo, phonetic, transliteration) build on these tokens rather than replace them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Characters that join rather than separate: O'Neil -> oneil, U.S.A. -> usa.
+_JOINERS = re.compile(r"['’`´.]")
+_SEPARATORS = re.compile(r"[^\w]+|_")
+# Letters NFKD does not decompose into base + combining mark.
+_SPECIAL_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics, compatibility forms unified (ﬁ -> fi, full-width -> ASCII)."""
+    if text.isascii():  # most listed and queried names: skip Unicode work
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_SPECIAL_LETTERS))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def name_tokens(name: str) -> tuple[str, ...]:
+    """Folded tokens in written order; punctuation and extra spaces removed."""
+    joined = _JOINERS.sub("", fold(name))
+    return tuple(token for token in _SEPARATORS.split(joined) if token)
+
+
+def order_free_key(tokens: tuple[str, ...]) -> str:
+    """Key equal for the same tokens in any order: "maduro moros, nicolas" == "nicolas maduro moros"."""
+    return " ".join(sorted(tokens))

@@ -1,0 +1,1 @@
+"""Fetch (directory or official URLs) -> parse -> validate -> publish, for each list."""

@@ -1,0 +1,87 @@
+"""Turn fetched files into a published version, or a recorded rejection."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+
+import structlog
+
+from service.catalog import ListSpec
+from service.refresh.fetch import FetchedFiles
+from service.refresh.validate import UpdateRejected, validate_update
+from service.sources.errors import ListFileError
+from service.sources.parsed import ParsedList
+from service.sources.registry import parser_for
+from service.store.snapshots import SnapshotStore
+
+log = structlog.get_logger(__name__)
+
+
+class Outcome(str, Enum):
+    PUBLISHED = "published"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    list_id: str
+    outcome: Outcome
+    version: str
+    entry_count: int
+    message: str
+    parse_seconds: float = 0.0
+    publish_seconds: float = 0.0
+
+
+def parse_fetched(fetched: FetchedFiles) -> ParsedList:
+    entries, published_at = parser_for(fetched.format)(fetched.list_id, fetched.files)
+    return ParsedList(
+        list_id=fetched.list_id,
+        format=fetched.format,
+        entries=tuple(entries),
+        files=fetched.described,
+        origin=fetched.origin,
+        published_at=published_at,
+    )
+
+
+async def publish_fetched(store: SnapshotStore, spec: ListSpec, fetched: FetchedFiles) -> RefreshResult:
+    """Parse, validate and publish; a bad update is recorded and nothing is stored."""
+    current = await store.current(spec.id)
+    if current is not None and current.version == fetched.version:
+        await store.publish_unchanged(spec.id)
+        return RefreshResult(spec.id, Outcome.UNCHANGED, current.version, current.entry_count, "same files as the serving version")
+    started = time.perf_counter()
+    try:
+        parsed = parse_fetched(fetched)
+        validate_update(spec, parsed)
+    except (ListFileError, UpdateRejected) as exc:
+        await store.record_failure(spec.id, str(exc))
+        log.error("list_update_rejected", list_id=spec.id, origin=fetched.origin, reason=str(exc))
+        return RefreshResult(spec.id, Outcome.REJECTED, current.version if current else "", 0, str(exc))
+    parsed_at = time.perf_counter()
+    meta, _ = await store.publish(parsed, fetched_at=datetime.now(UTC))
+    published_at = time.perf_counter()
+    log.info(
+        "list_published",
+        list_id=spec.id,
+        version=meta.version,
+        entries=meta.entry_count,
+        format=meta.format,
+        previous=current.version if current else None,
+    )
+    return RefreshResult(
+        spec.id,
+        Outcome.PUBLISHED,
+        meta.version,
+        meta.entry_count,
+        f"published {meta.entry_count} entries",
+        parse_seconds=parsed_at - started,
+        publish_seconds=published_at - parsed_at,
+    )

@@ -1,0 +1,1 @@
+"""One module per official list format: read the publisher's files, map them to `Entry`."""

@@ -1,0 +1,1 @@
+"""OFAC's legacy formats: the CSV set and the sdnList XML."""

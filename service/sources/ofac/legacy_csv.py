@@ -1,0 +1,157 @@
+"""OFAC's legacy CSV set: sdn.csv + add.csv + alt.csv + sdn_comments.csv.
+
+The same layout serves the non-SDN consolidated list (cons_prim.csv, cons_add.csv,
+cons_alt.csv, cons_comments.csv). Format facts (OFAC "SDN Data Specification"):
+no header row, `-0-` for an empty field (often followed by a space), CRLF line
+ends, a trailing 0x1A (Ctrl-Z) byte, and Remarks that continue in the comments
+file when they did not fit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from service.model import Address, EntityType, Entry, Name, NameKind, Vessel
+from service.model.entry import AliasStrength
+from service.normalize.countries import country_code
+from service.sources.errors import ListFileError
+from service.sources.ofac.remarks import parse_remarks
+
+
+@dataclass(frozen=True)
+class LegacyFileNames:
+    primary: str
+    addresses: str
+    aliases: str
+    comments: str
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return (self.primary, self.addresses, self.aliases, self.comments)
+
+
+SDN_FILES = LegacyFileNames("sdn.csv", "add.csv", "alt.csv", "sdn_comments.csv")
+CONSOLIDATED_FILES = LegacyFileNames("cons_prim.csv", "cons_add.csv", "cons_alt.csv", "cons_comments.csv")
+
+_COLUMNS = {"primary": 12, "addresses": 6, "aliases": 5, "comments": 2}
+_ENTITY_TYPES = {
+    "individual": EntityType.INDIVIDUAL,
+    "vessel": EntityType.VESSEL,
+    "aircraft": EntityType.AIRCRAFT,
+    "": EntityType.ORGANIZATION,  # OFAC writes -0- for entities
+}
+_ALIAS_KINDS = {"aka": NameKind.AKA, "fka": NameKind.FKA, "nka": NameKind.NKA}
+
+
+def _field(value: str) -> str:
+    value = value.strip()
+    return "" if value == "-0-" else value
+
+
+def decode(name: str, data: bytes) -> str:
+    """OFAC promises ASCII; older files carry Windows-1252 bytes, newer ones UTF-8."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    return text.rstrip("\x1a\r\n \t")
+
+
+def _rows(name: str, data: bytes, columns: int) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) for every non-blank row, checking the column count."""
+    reader = csv.reader(io.StringIO(decode(name, data), newline=""), strict=True)
+    try:
+        for row in reader:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if len(row) != columns:
+                raise ListFileError(name, f"expected {columns} columns, found {len(row)}", reader.line_num)
+            if not row[0].strip().isdigit():
+                raise ListFileError(name, f"ent_num {row[0].strip()!r} is not a number", reader.line_num)
+            yield reader.line_num, row
+    except csv.Error as exc:
+        raise ListFileError(name, f"malformed CSV: {exc}", reader.line_num) from exc
+
+
+def parse_legacy_csv(list_id: str, files: Mapping[str, bytes], names: LegacyFileNames = SDN_FILES) -> list[Entry]:
+    """Entries from a legacy CSV set; only the primary file is required."""
+    if names.primary not in files:
+        raise ListFileError(names.primary, "required file is missing")
+
+    addresses: dict[str, list[Address]] = defaultdict(list)
+    for _, row in _rows(names.addresses, files.get(names.addresses, b""), _COLUMNS["addresses"]):
+        ent_num, _add_num, street, locality, country, _remarks = (_field(v) for v in row)
+        addresses[ent_num].append(
+            Address(
+                lines=(street,) if street else (),
+                locality=locality,
+                country_name=country,
+                country=country_code(country),
+            )
+        )
+
+    aliases: dict[str, list[Name]] = defaultdict(list)
+    for line, row in _rows(names.aliases, files.get(names.aliases, b""), _COLUMNS["aliases"]):
+        ent_num, _alt_num, alt_type, alt_name, _alt_remarks = (_field(v) for v in row)
+        kind = _ALIAS_KINDS.get(alt_type.lower().replace(".", ""))
+        if kind is None:
+            raise ListFileError(names.aliases, f"unknown alias type {alt_type!r}", line)
+        if alt_name:
+            aliases[ent_num].append(Name(alt_name, kind))
+
+    continued_remarks: dict[str, str] = defaultdict(str)
+    for _, row in _rows(names.comments, files.get(names.comments, b""), _COLUMNS["comments"]):
+        # The comments file holds the rest of a Remarks value cut at a fixed width,
+        # so it is appended with no separator.
+        continued_remarks[row[0].strip()] += row[1]
+
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    for line, row in _rows(names.primary, files[names.primary], _COLUMNS["primary"]):
+        (ent_num, name, sdn_type, programs, title, call_sign, vessel_type,
+         tonnage, grt, vessel_flag, vessel_owner, remarks) = (_field(v) for v in row)  # fmt: skip
+        if not name:
+            raise ListFileError(names.primary, f"entry {ent_num} has no name", line)
+        if ent_num in seen:
+            raise ListFileError(names.primary, f"entry {ent_num} appears twice", line)
+        seen.add(ent_num)
+        entity_type = _ENTITY_TYPES.get(sdn_type.lower())
+        if entity_type is None:
+            raise ListFileError(names.primary, f"unknown SDN_Type {sdn_type!r}", line)
+        remarks = (remarks + continued_remarks.get(ent_num, "")).strip()
+        facts = parse_remarks(remarks)
+        weak = [Name(alias, NameKind.AKA, AliasStrength.WEAK) for alias in facts.weak_aliases]
+        vessel = None
+        if any((call_sign, vessel_type, tonnage, grt, vessel_flag, vessel_owner)):
+            vessel = Vessel(call_sign, vessel_type, tonnage, grt, vessel_flag, vessel_owner)
+        entries.append(
+            Entry(
+                list_id=list_id,
+                entry_id=ent_num,
+                entity_type=entity_type,
+                names=(Name(name), *aliases.get(ent_num, ()), *weak),
+                programs=split_programs(programs),
+                addresses=tuple(addresses.get(ent_num, ())),
+                dates_of_birth=tuple(facts.dates_of_birth),
+                places_of_birth=tuple(facts.places_of_birth),
+                nationalities=tuple(facts.nationalities),
+                citizenships=tuple(facts.citizenships),
+                identifiers=tuple(facts.identifiers),
+                gender=facts.gender,
+                title=title,
+                remarks=remarks,
+                linked_to=tuple(facts.linked_to),
+                vessel=vessel,
+            )
+        )
+    return entries
+
+
+def split_programs(programs: str) -> tuple[str, ...]:
+    """'VENEZUELA] [IRAN-CON-ARMS-EO' -> ('VENEZUELA', 'IRAN-CON-ARMS-EO')."""
+    parts = (part.strip(" []") for part in programs.split("] ["))
+    return tuple(part for part in parts if part)

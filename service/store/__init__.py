@@ -1,0 +1,1 @@
+"""Redis: connection (server or embedded) and versioned list snapshots."""

