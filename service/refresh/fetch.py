@@ -16,6 +16,8 @@ log = structlog.get_logger(__name__)
 
 DOWNLOAD_TIMEOUT_S = 120.0
 DOWNLOAD_ATTEMPTS = 3
+# Throttling and server-side trouble are worth another try; other 4xx are final.
+_RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 USER_AGENT = "crossover-screening/0.1 (restricted-party screening service)"
 
 
@@ -70,7 +72,7 @@ async def _download_one(client: httpx.AsyncClient, url: str) -> bytes:
             response.raise_for_status()
             return response.content
         except (httpx.TransportError, httpx.HTTPStatusError) as exc:
-            retryable = not isinstance(exc, httpx.HTTPStatusError) or exc.response.status_code >= 500
+            retryable = not isinstance(exc, httpx.HTTPStatusError) or exc.response.status_code in _RETRYABLE_STATUS
             if attempt == DOWNLOAD_ATTEMPTS or not retryable:
                 raise
             log.warning("download_retry", url=url, attempt=attempt, error=str(exc))

@@ -82,17 +82,18 @@ class SnapshotStore:
         blob = zlib.compress(_ENCODER.encode(parsed.entries), 6)
         list_id = parsed.list_id
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._key(list_id, "v", version, "entries"), blob)
-            pipe.set(self._key(list_id, "v", version, "meta"), msgspec.json.encode(meta))
+            # NX: a version that comes back (A -> B -> A) keeps its first record.
+            pipe.set(self._key(list_id, "v", version, "entries"), blob, nx=True)
+            pipe.set(self._key(list_id, "v", version, "meta"), msgspec.json.encode(meta), nx=True)
             pipe.set(self._key(list_id, "current"), version)
-            pipe.zadd(self._key(list_id, "history"), {version: now.timestamp()})
+            pipe.zadd(self._key(list_id, "history"), {version: now.timestamp()}, nx=True)
             pipe.hset(
                 self._key(list_id, "status"),
                 mapping={"last_attempt_at": now.isoformat(), "last_success_at": now.isoformat(), "last_error": ""},
             )
             await pipe.execute()
         await self._prune(list_id, keep_version=version)
-        return meta, True
+        return await self.meta(list_id, version) or meta, True
 
     async def publish_unchanged(self, list_id: str) -> None:
         """Record a successful check that found the serving version still current."""

@@ -113,7 +113,7 @@ def parse_legacy_csv(list_id: str, files: Mapping[str, bytes], names: LegacyFile
     seen: set[str] = set()
     for line, row in _rows(names.primary, files[names.primary], _COLUMNS["primary"]):
         (ent_num, name, sdn_type, programs, title, call_sign, vessel_type,
-         tonnage, grt, vessel_flag, vessel_owner, remarks) = (_field(v) for v in row)  # fmt: skip
+         tonnage, grt, vessel_flag, vessel_owner, _) = (_field(v) for v in row)  # fmt: skip
         if not name:
             raise ListFileError(names.primary, f"entry {ent_num} has no name", line)
         if ent_num in seen:
@@ -122,9 +122,12 @@ def parse_legacy_csv(list_id: str, files: Mapping[str, bytes], names: LegacyFile
         entity_type = _ENTITY_TYPES.get(sdn_type.lower())
         if entity_type is None:
             raise ListFileError(names.primary, f"unknown SDN_Type {sdn_type!r}", line)
-        remarks = (remarks + continued_remarks.get(ent_num, "")).strip()
+        # Not stripped before joining: a Remarks value cut right after a space
+        # must keep it ("... 1027700070518 " + "(Russia); ...").
+        raw_remarks = "" if row[11].strip() == "-0-" else row[11].lstrip()
+        remarks = (raw_remarks + continued_remarks.get(ent_num, "")).strip()
         facts = parse_remarks(remarks)
-        weak = [Name(alias, NameKind.AKA, AliasStrength.WEAK) for alias in facts.weak_aliases]
+        weak = [Name(alias, kind, AliasStrength.WEAK) for alias, kind in facts.weak_aliases]
         vessel = None
         if any((call_sign, vessel_type, tonnage, grt, vessel_flag, vessel_owner)):
             vessel = Vessel(call_sign, vessel_type, tonnage, grt, vessel_flag, vessel_owner)

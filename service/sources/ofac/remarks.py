@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from service.model import Identifier
+from service.model import Identifier, NameKind
 from service.normalize.countries import country_code
 
 # Leading words of items that carry an identifier (OFAC's ID types, as they
@@ -96,7 +96,10 @@ _GENERIC_ID = re.compile(r"^(?P<type>[A-Z][\w.'/ -]*? (?:No\.|#)) (?P<value>\S.*
 _ID_TAIL = re.compile(
     r"^(?P<value>.*?)(?: \((?P<country>[^()]+)\))?(?: issued (?P<issued>[^;]*?))?(?: expires (?P<expires>.*))?$"
 )
-_QUOTED_ALIAS = re.compile(r"^a\.k\.a\.\s+'(?P<name>[^']+)'?$")
+# OFAC: weak aliases in Remarks are "bracketed by quotation marks"; the name may
+# itself hold apostrophes (transliterated ʿayn: 'ABU-'UMAR'), so match to the last quote.
+_QUOTED_ALIAS = re.compile(r"^(?P<kind>[afn])\.k\.a\.\s+'(?P<name>.+?)'?$")
+_ALIAS_KINDS = {"a": NameKind.AKA, "f": NameKind.FKA, "n": NameKind.NKA}
 _ALT = re.compile(r"^alt\.\s+")
 
 
@@ -107,7 +110,8 @@ class RemarkFacts:
     nationalities: list[str] = field(default_factory=list)
     citizenships: list[str] = field(default_factory=list)
     gender: str = ""
-    weak_aliases: list[str] = field(default_factory=list)
+    # (name, kind) of quoted, low-quality aliases.
+    weak_aliases: list[tuple[str, NameKind]] = field(default_factory=list)
     linked_to: list[str] = field(default_factory=list)
     identifiers: list[Identifier] = field(default_factory=list)
 
@@ -170,7 +174,7 @@ def parse_remarks(remarks: str) -> RemarkFacts:
         elif body.startswith("Linked To: "):
             facts.linked_to.append(body[len("Linked To: ") :].strip())
         elif (alias := _QUOTED_ALIAS.match(body)) is not None:
-            facts.weak_aliases.append(alias["name"].strip())
+            facts.weak_aliases.append((alias["name"].strip(), _ALIAS_KINDS[alias["kind"]]))
         elif (identifier := parse_identifier(item)) is not None:
             facts.identifiers.append(identifier)
     return facts
