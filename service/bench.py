@@ -178,6 +178,10 @@ def main(args: argparse.Namespace) -> int:
     print(f"fresh process    import {fresh['import_s']*1000:.0f} ms, connect+meta {fresh['connect_s']*1000:.0f} ms, "
           f"load entries {fresh['load_entries_s']*1000:.0f} ms, build index {fresh['build_index_s']*1000:.0f} ms "
           f"(whole process {fresh['process_wall_s']*1000:.0f} ms)")  # fmt: skip
+    reparse_s = publish["read_s"] + publish["parse_s"]
+    load_s = fresh["connect_s"] + fresh["load_entries_s"]
+    print(f"ratio            a new replica loads the stored version {reparse_s / load_s:.1f}x faster than parsing "
+          f"the publisher's files ({load_s*1000:.0f} ms vs {reparse_s*1000:.0f} ms, same run)")  # fmt: skip
     print(f"Screen in-proc   listed p50 {latency['listed_p50_ms']:.3f} ms p99 {latency['listed_p99_ms']:.3f} ms; "
           f"unlisted p50 {latency['unlisted_p50_ms']:.3f} ms p99 {latency['unlisted_p99_ms']:.3f} ms; "
           f"{latency['calls_per_s_one_core']:.0f} calls/s on one core; "

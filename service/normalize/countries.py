@@ -109,6 +109,7 @@ def _table() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=8192)
 def country_code(name: str) -> str:
     """ISO alpha-2 code for a country name as a list writes it, or "" if unknown."""
     if not name:

@@ -90,6 +90,9 @@ IDENTIFIER_TYPES: tuple[str, ...] = tuple(
         reverse=True,
     )
 )
+# One alternation (longest type first) instead of a startswith loop: remarks of a
+# full SDN file hold ~25,000 items to classify.
+_KNOWN_ID = re.compile("^(?P<type>" + "|".join(re.escape(t) for t in IDENTIFIER_TYPES) + ") (?P<rest>.*)$", re.DOTALL)
 _DIGITAL_CURRENCY = re.compile(r"^Digital Currency Address - (?P<currency>\w+) (?P<value>\S+)$")
 # "<type> No. <value>" and "<type> # <value>" for ID types not in the table above.
 _GENERIC_ID = re.compile(r"^(?P<type>[A-Z][\w.'/ -]*? (?:No\.|#)) (?P<value>\S.*)$")
@@ -130,12 +133,10 @@ def parse_identifier(item: str) -> Identifier | None:
     currency = _DIGITAL_CURRENCY.match(body)
     if currency:
         return Identifier(type=f"Digital Currency Address - {currency['currency']}", value=currency["value"])
-    id_type, rest = "", ""
-    for known in IDENTIFIER_TYPES:
-        if body.startswith(known + " "):
-            id_type, rest = known, body[len(known) + 1 :]
-            break
-    if not id_type:
+    known = _KNOWN_ID.match(body)
+    if known:
+        id_type, rest = known["type"], known["rest"]
+    else:
         generic = _GENERIC_ID.match(body)
         if not generic:
             return None
