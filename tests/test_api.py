@@ -250,7 +250,7 @@ async def test_new_version_published_elsewhere_is_picked_up(stub: pb_grpc.Screen
     spec = grpc_server.loader.catalog.get("ofac_sdn")
     fetched = read_directory(spec, FIXTURES / "ofac_sdn_xml")
     assert fetched is not None
-    result = await publish_fetched(grpc_server.store, spec, fetched)
+    result = await publish_fetched(grpc_server.store, spec, fetched, force=True)
     for _ in range(50):
         response = await stub.Screen(screen_request("AEROCARIBBEAN AIRLINES"))
         if response.list_versions[0].version == result.version:

@@ -189,13 +189,35 @@ async def test_a_version_that_comes_back_keeps_its_first_record(
     assert await store.versions(LIST_ID) == [first.version, second.version]
 
 
+async def test_an_update_shrinking_the_list_too_much_needs_force(
+    store: SnapshotStore, test_catalog: Catalog, tmp_path: Path
+) -> None:
+    spec = test_catalog.get(LIST_ID)  # max_shrink 0.5 in the test catalogue
+    first = await publish_fetched(store, spec, fetch_dir(test_catalog, CSV_DIR))
+    shrunk = fetch_dir(test_catalog, copy_with_sdn(tmp_path, "shrunk", sdn_rows()[:3]))  # 7 -> 3 entries
+
+    refused = await publish_fetched(store, spec, shrunk)
+
+    assert refused.outcome is Outcome.REJECTED
+    assert "shrink the list from 7 to 3 entries" in refused.message
+    assert (await store.current(LIST_ID)).version == first.version  # type: ignore[union-attr]
+    assert "max_shrink" in (await store.status(LIST_ID)).last_error
+    forced = await publish_fetched(store, spec, shrunk, force=True)
+    assert forced.outcome is Outcome.PUBLISHED and forced.entry_count == 3
+
+
 async def test_switching_to_the_xml_format_publishes_a_new_version(store: SnapshotStore, test_catalog: Catalog) -> None:
     spec = test_catalog.get(LIST_ID)
     csv = await publish_fetched(store, spec, fetch_dir(test_catalog, CSV_DIR))
     xml_fetched = fetch_dir(test_catalog, XML_DIR)
     assert xml_fetched.format == "ofac_sdn_xml"
 
-    xml = await publish_fetched(store, spec, xml_fetched)
+    refused = await publish_fetched(store, spec, xml_fetched)
+    assert refused.outcome is Outcome.REJECTED
+    assert "--force" in refused.message  # shrinks 7 -> 3 and changes format
+    assert (await store.current(LIST_ID)).version == csv.version  # type: ignore[union-attr]
+
+    xml = await publish_fetched(store, spec, xml_fetched, force=True)
 
     assert xml.outcome is Outcome.PUBLISHED
     assert xml.entry_count == 3

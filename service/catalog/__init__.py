@@ -17,6 +17,8 @@ class FormatSpec(msgspec.Struct, forbid_unknown_fields=True):
     required: list[str]
     files: dict[str, str]
     optional: list[str] = []
+    # Parser options, e.g. {"sources": ["Entity List (EL) - Bureau of Industry and Security"]}.
+    options: dict[str, list[str]] = {}
 
     @property
     def file_names(self) -> list[str]:
@@ -32,6 +34,10 @@ class ListSpec(msgspec.Struct, forbid_unknown_fields=True):
     max_age: str
     min_entries: int
     formats: list[FormatSpec]
+    # Largest share of entries an update may remove without --force.
+    max_shrink: float = 0.10
+    # Which publisher is authoritative when another source repeats this list.
+    authoritative_note: str = ""
     id: str = ""
 
     @property
@@ -71,6 +77,8 @@ def load_catalog(path: Path | None = None) -> Catalog:
                 raise ConfigFileError(f"{where}.{field}: {exc}") from None
         if spec.min_entries < 1:
             raise ConfigFileError(f"{where}.min_entries: must be at least 1")
+        if not 0 <= spec.max_shrink < 1:
+            raise ConfigFileError(f"{where}.max_shrink: must be a share between 0 and 1 (e.g. 0.10)")
         if not spec.formats:
             raise ConfigFileError(f"{where}.formats: at least one format is needed")
         for position, fmt in enumerate(spec.formats):

@@ -99,7 +99,10 @@ class Entry(msgspec.Struct, frozen=True, omit_defaults=True):
     license_requirement: str = ""
     license_policy: str = ""
     standard_order: str = ""
+    end_date: str = ""
     source_url: str = ""
+    # Crossover flags derived from lists/tags.toml ("human_rights", "forced_labor").
+    tags: tuple[str, ...] = ()
 
     @property
     def primary_name(self) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import msgspec
 import structlog
 
 from service.catalog import FormatSpec, ListSpec
@@ -25,12 +26,31 @@ class FetchError(Exception):
     """No format of a list could be fetched completely."""
 
 
+class HttpValidator(msgspec.Struct, frozen=True):
+    """What a server said about a file, for the next conditional request."""
+
+    etag: str = ""
+    last_modified: str = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
 @dataclass(frozen=True)
 class FetchedFiles:
     list_id: str
     format: str
     files: dict[str, bytes]
     origin: str
+    options: dict[str, list[str]] = field(default_factory=dict)
+    # HTTP validators per URL, kept for the next conditional request.
+    validators: dict[str, HttpValidator] = field(default_factory=dict)
 
     @property
     def described(self) -> tuple[SourceFile, ...]:
@@ -60,48 +80,118 @@ def read_directory(spec: ListSpec, directory: Path) -> FetchedFiles | None:
         found = {name: _find_case_insensitive(directory, name) for name in fmt.file_names}
         if all(found[name] is not None for name in fmt.required):
             files = {name: path.read_bytes() for name, path in found.items() if path is not None}
-            return FetchedFiles(spec.id, fmt.format, files, str(directory.resolve()))
+            return FetchedFiles(spec.id, fmt.format, files, str(directory.resolve()), fmt.options)
     return None
 
 
-async def _download_one(client: httpx.AsyncClient, url: str) -> bytes:
-    delay = 2.0
-    for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
-        try:
-            response = await client.get(url)
-            response.raise_for_status()
-            return response.content
-        except (httpx.TransportError, httpx.HTTPStatusError) as exc:
-            retryable = not isinstance(exc, httpx.HTTPStatusError) or exc.response.status_code in _RETRYABLE_STATUS
-            if attempt == DOWNLOAD_ATTEMPTS or not retryable:
-                raise
-            log.warning("download_retry", url=url, attempt=attempt, error=str(exc))
-            await asyncio.sleep(delay)
-            delay *= 2
-    raise AssertionError("unreachable")
+@dataclass(frozen=True)
+class NotModified:
+    """Every file of the serving format answered 304: nothing to parse or publish."""
+
+    list_id: str
+    format: str
+    origin: str
 
 
-async def _download_format(client: httpx.AsyncClient, spec: ListSpec, fmt: FormatSpec) -> FetchedFiles:
+class DownloadSession:
+    """One HTTP client for one refresh run.
+
+    Bodies are kept for the run, so lists cut from the same publisher file
+    (the trade.gov CSL feeds six lists) download it once.
+    """
+
+    def __init__(self, timeout_s: float = DOWNLOAD_TIMEOUT_S, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._client = httpx.AsyncClient(
+            timeout=timeout_s, follow_redirects=True, headers={"User-Agent": USER_AGENT}, transport=transport
+        )
+        self._bodies: dict[str, tuple[bytes, HttpValidator]] = {}
+
+    async def __aenter__(self) -> DownloadSession:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._client.aclose()
+
+    async def get(self, url: str, conditions: HttpValidator | None = None) -> tuple[bytes, HttpValidator] | None:
+        """The body and its validators, or None for 304 Not Modified; retries with back-off."""
+        if url in self._bodies:
+            return self._bodies[url]
+        delay = 2.0
+        for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+            try:
+                response = await self._client.get(url, headers=conditions.headers if conditions else None)
+                if response.status_code == 304 and conditions is not None:
+                    return None
+                response.raise_for_status()
+                validator = HttpValidator(response.headers.get("ETag", ""), response.headers.get("Last-Modified", ""))
+                self._bodies[url] = (response.content, validator)
+                return self._bodies[url]
+            except (httpx.TransportError, httpx.HTTPStatusError) as exc:
+                retryable = not isinstance(exc, httpx.HTTPStatusError) or exc.response.status_code in _RETRYABLE_STATUS
+                if attempt == DOWNLOAD_ATTEMPTS or not retryable:
+                    raise
+                log.warning("download_retry", url=url, attempt=attempt, error=f"{type(exc).__name__}: {exc}")
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+
+def _urls(fmt: FormatSpec, base_url: str | None) -> dict[str, str]:
+    """Official URLs, or the same file names under a mirror's base URL."""
+    if base_url:
+        return {name: f"{base_url.rstrip('/')}/{name}" for name in fmt.file_names}
+    return {name: fmt.files[name] for name in fmt.file_names}
+
+
+async def _download_format(
+    session: DownloadSession,
+    spec: ListSpec,
+    fmt: FormatSpec,
+    base_url: str | None,
+    validators: dict[str, HttpValidator],
+) -> FetchedFiles | NotModified:
+    urls = _urls(fmt, base_url)
     files: dict[str, bytes] = {}
-    for name in fmt.file_names:
+    fresh: dict[str, HttpValidator] = {}
+    unchanged: list[str] = []
+    for name, url in urls.items():
         try:
-            files[name] = await _download_one(client, fmt.files[name])
+            answer = await session.get(url, validators.get(url))
+            if answer is None:
+                unchanged.append(name)
+                continue
+            files[name], fresh[url] = answer
         except (httpx.TransportError, httpx.HTTPStatusError) as exc:
             if name in fmt.required:
-                raise FetchError(f"{fmt.files[name]}: {exc}") from exc
+                raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from exc
             log.warning("optional_file_unavailable", list_id=spec.id, file=name, error=str(exc))
-    return FetchedFiles(spec.id, fmt.format, files, ", ".join(fmt.files[n] for n in files))
+    origin = ", ".join(urls[n] for n in (*files, *unchanged))
+    if unchanged and not files:
+        return NotModified(spec.id, fmt.format, origin)
+    for name in unchanged:
+        # Some files changed, some did not: a version is built from all of them,
+        # so fetch the unchanged ones again, unconditionally.
+        answer = await session.get(urls[name])
+        assert answer is not None
+        files[name], fresh[urls[name]] = answer
+    return FetchedFiles(spec.id, fmt.format, files, origin, fmt.options, fresh)
 
 
-async def download(spec: ListSpec, transport: httpx.AsyncBaseTransport | None = None) -> FetchedFiles:
-    """Download the first format that downloads completely from its official URLs."""
+async def download(
+    spec: ListSpec,
+    session: DownloadSession,
+    base_url: str | None = None,
+    validators: dict[str, HttpValidator] | None = None,
+) -> FetchedFiles | NotModified:
+    """Download the first format that downloads completely (official URLs or a mirror).
+
+    With `validators` from the serving version's download, requests are
+    conditional and an all-304 answer returns NotModified.
+    """
     errors = []
-    async with httpx.AsyncClient(
-        timeout=DOWNLOAD_TIMEOUT_S, follow_redirects=True, headers={"User-Agent": USER_AGENT}, transport=transport
-    ) as client:
-        for fmt in spec.formats:
-            try:
-                return await _download_format(client, spec, fmt)
-            except FetchError as exc:
-                errors.append(f"{fmt.format}: {exc}")
+    for fmt in spec.formats:
+        try:
+            return await _download_format(session, spec, fmt, base_url, validators or {})
+        except FetchError as exc:
+            errors.append(f"{fmt.format}: {exc}")
     raise FetchError(f"{spec.id}: no format could be downloaded ({'; '.join(errors)})")

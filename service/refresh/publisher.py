@@ -10,6 +10,7 @@ from enum import Enum
 import structlog
 
 from service.catalog import ListSpec
+from service.refresh.diff import ListDiff, diff_entries
 from service.refresh.fetch import FetchedFiles
 from service.refresh.validate import UpdateRejected, validate_update
 from service.sources.errors import ListFileError
@@ -37,22 +38,26 @@ class RefreshResult:
     message: str
     parse_seconds: float = 0.0
     publish_seconds: float = 0.0
+    diff: ListDiff | None = None
 
 
 def parse_fetched(fetched: FetchedFiles) -> ParsedList:
-    entries, published_at = parser_for(fetched.format)(fetched.list_id, fetched.files)
+    result = parser_for(fetched.format)(fetched.list_id, fetched.files, fetched.options)
     return ParsedList(
         list_id=fetched.list_id,
         format=fetched.format,
-        entries=tuple(entries),
+        entries=tuple(result.entries),
         files=fetched.described,
         origin=fetched.origin,
-        published_at=published_at,
+        published_at=result.published_at,
+        data_date=result.data_date,
     )
 
 
-async def publish_fetched(store: SnapshotStore, spec: ListSpec, fetched: FetchedFiles) -> RefreshResult:
-    """Parse, validate and publish; a bad update is recorded and nothing is stored."""
+async def publish_fetched(
+    store: SnapshotStore, spec: ListSpec, fetched: FetchedFiles, force: bool = False
+) -> RefreshResult:
+    """Parse, validate, diff and publish; a bad update is recorded and nothing is stored."""
     current = await store.current(spec.id)
     if current is not None and current.version == fetched.version:
         await store.publish_unchanged(spec.id)
@@ -60,13 +65,15 @@ async def publish_fetched(store: SnapshotStore, spec: ListSpec, fetched: Fetched
     started = time.perf_counter()
     try:
         parsed = parse_fetched(fetched)
-        validate_update(spec, parsed)
+        validate_update(spec, parsed, current, force)
     except (ListFileError, UpdateRejected) as exc:
         await store.record_failure(spec.id, str(exc))
         log.error("list_update_rejected", list_id=spec.id, origin=fetched.origin, reason=str(exc))
         return RefreshResult(spec.id, Outcome.REJECTED, current.version if current else "", 0, str(exc))
+    previous_entries = await store.load_entries(spec.id, current.version) if current else []
+    diff = diff_entries(spec.id, parsed.version, current.version if current else None, previous_entries, parsed.entries)
     parsed_at = time.perf_counter()
-    meta, _ = await store.publish(parsed, fetched_at=datetime.now(UTC))
+    meta, _ = await store.publish(parsed, fetched_at=datetime.now(UTC), diff=diff)
     published_at = time.perf_counter()
     log.info(
         "list_published",
@@ -75,13 +82,15 @@ async def publish_fetched(store: SnapshotStore, spec: ListSpec, fetched: Fetched
         entries=meta.entry_count,
         format=meta.format,
         previous=current.version if current else None,
+        **diff.counts,
     )
     return RefreshResult(
         spec.id,
         Outcome.PUBLISHED,
         meta.version,
         meta.entry_count,
-        f"published {meta.entry_count} entries",
+        f"published {meta.entry_count} entries (+{len(diff.added)} -{len(diff.removed)} ~{len(diff.changed)})",
         parse_seconds=parsed_at - started,
         publish_seconds=published_at - parsed_at,
+        diff=diff,
     )

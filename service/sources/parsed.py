@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import msgspec
 
@@ -26,10 +27,26 @@ class ParsedList(msgspec.Struct, frozen=True):
     origin: str
     # Publication time stated inside the files (OFAC XML Publish_Date), if any.
     published_at: datetime | None = None
+    # Newest date the data itself states (publication, listing or effective date).
+    data_date: date | None = None
 
     @property
     def version(self) -> str:
         return content_version(self.format, self.files)
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """What every parser returns."""
+
+    entries: list[Entry]
+    # Publication time the files state (OFAC XML Publish_Date), if any.
+    published_at: datetime | None = None
+    # Newest date in the data: publish date, or newest listing / effective date.
+    data_date: date | None = None
+    # Rows skipped on purpose (e.g. CSL rows of lists another source is authoritative for).
+    skipped_rows: int = 0
+    notes: list[str] = field(default_factory=list)
 
 
 def describe_file(name: str, data: bytes) -> SourceFile:

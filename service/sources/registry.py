@@ -1,32 +1,34 @@
 """Format id (as named in lists/sources.toml) -> parser.
 
-A parser takes the list id and the publisher's files by official name and
-returns canonical entries plus the publication time when the files state one.
+Every parser has the same signature: the list id, the publisher's files by
+official name, and the format's options from the catalogue (e.g. which trade.gov
+CSL `source` values belong to the list). It returns a `ParseResult`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 
-from service.model import Entry
 from service.sources.errors import ListFileError
 from service.sources.ofac.legacy_csv import CONSOLIDATED_FILES, SDN_FILES, parse_legacy_csv
 from service.sources.ofac.sdn_xml import parse_sdn_xml
+from service.sources.parsed import ParseResult
 
-Parser = Callable[[str, Mapping[str, bytes]], tuple[list[Entry], datetime | None]]
+FormatOptions = Mapping[str, list[str]]
+Parser = Callable[[str, Mapping[str, bytes], FormatOptions], ParseResult]
 
 
-def _ofac_legacy_csv(list_id: str, files: Mapping[str, bytes]) -> tuple[list[Entry], datetime | None]:
+def _ofac_legacy_csv(list_id: str, files: Mapping[str, bytes], options: FormatOptions) -> ParseResult:
     names = CONSOLIDATED_FILES if CONSOLIDATED_FILES.primary in files else SDN_FILES
-    return parse_legacy_csv(list_id, files, names), None
+    return ParseResult(parse_legacy_csv(list_id, files, names))
 
 
-def _ofac_sdn_xml(list_id: str, files: Mapping[str, bytes]) -> tuple[list[Entry], datetime | None]:
+def _ofac_sdn_xml(list_id: str, files: Mapping[str, bytes], options: FormatOptions) -> ParseResult:
     if len(files) != 1:
         raise ListFileError(",".join(files) or "(none)", "the XML format takes exactly one file")
-    (name, data), = files.items()
-    return parse_sdn_xml(list_id, name, data)
+    ((name, data),) = files.items()
+    entries, published_at = parse_sdn_xml(list_id, name, data)
+    return ParseResult(entries, published_at, published_at.date() if published_at else None)
 
 
 PARSERS: dict[str, Parser] = {

@@ -8,6 +8,8 @@ Cluster slot, so the publishing MULTI is legal there too):
     {prefix}list:{<id>}:current               the serving version
     {prefix}list:{<id>}:history               sorted set: version -> stored time
     {prefix}list:{<id>}:status                hash: last attempt, last error
+    {prefix}list:{<id>}:v:<version>:diff      JSON ListDiff against the version it replaced
+    {prefix}events:list-updates               stream: one event per published version
 
 A version id is derived from the publisher's bytes, so republishing the same
 files is a no-op. Publishing writes the version's keys and flips `current` in
@@ -19,17 +21,21 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import msgspec
 import redis.asyncio as aioredis
 
 from service.model import Entry
+from service.refresh.diff import ListDiff
+from service.refresh.fetch import HttpValidator
 from service.sources.parsed import ParsedList, SourceFile
 
 DEFAULT_PREFIX = "screening:"
 # Old versions kept for diffs and audit reproduction; the current one is never pruned.
 KEEP_VERSIONS = 10
+# List-update events kept in the stream (approximate trim).
+EVENTS_MAXLEN = 10_000
 _ENTRIES_DECODER = msgspec.msgpack.Decoder(list[Entry])
 _ENCODER = msgspec.msgpack.Encoder()
 
@@ -44,6 +50,7 @@ class VersionMeta(msgspec.Struct, frozen=True):
     fetched_at: datetime
     stored_at: datetime
     published_at: datetime | None = None
+    data_date: date | None = None
 
 
 class ListStatusRecord(msgspec.Struct, frozen=True):
@@ -60,8 +67,18 @@ class SnapshotStore:
     def _key(self, list_id: str, *parts: str) -> str:
         return ":".join((f"{self._prefix}list:{{{list_id}}}", *parts))
 
-    async def publish(self, parsed: ParsedList, fetched_at: datetime | None = None) -> tuple[VersionMeta, bool]:
-        """Store `parsed` as a version and make it current. Returns (meta, changed)."""
+    @property
+    def events_key(self) -> str:
+        return f"{self._prefix}events:list-updates"
+
+    async def publish(
+        self, parsed: ParsedList, fetched_at: datetime | None = None, diff: ListDiff | None = None
+    ) -> tuple[VersionMeta, bool]:
+        """Store `parsed` as a version and make it current. Returns (meta, changed).
+
+        With `diff`, the diff is stored with the version and announced on the
+        list-update stream after the switch.
+        """
         version = parsed.version
         now = datetime.now(UTC)
         current = await self.current(parsed.list_id)
@@ -78,6 +95,7 @@ class SnapshotStore:
             fetched_at=fetched_at or now,
             stored_at=now,
             published_at=parsed.published_at,
+            data_date=parsed.data_date,
         )
         blob = zlib.compress(_ENCODER.encode(parsed.entries), 6)
         list_id = parsed.list_id
@@ -87,13 +105,37 @@ class SnapshotStore:
             pipe.set(self._key(list_id, "v", version, "meta"), msgspec.json.encode(meta), nx=True)
             pipe.set(self._key(list_id, "current"), version)
             pipe.zadd(self._key(list_id, "history"), {version: now.timestamp()}, nx=True)
+            if diff is not None:
+                pipe.set(self._key(list_id, "v", version, "diff"), msgspec.json.encode(diff), nx=True)
             pipe.hset(
                 self._key(list_id, "status"),
                 mapping={"last_attempt_at": now.isoformat(), "last_success_at": now.isoformat(), "last_error": ""},
             )
             await pipe.execute()
+        if diff is not None:
+            # After EXEC, on purpose: the event names a version readers can already load.
+            # (A crash right here loses the event, not the version; replicas also poll `current`.)
+            await self._redis.xadd(
+                self.events_key,
+                {
+                    "list_id": list_id,
+                    "version": version,
+                    "previous_version": diff.previous_version or "",
+                    "added": len(diff.added),
+                    "removed": len(diff.removed),
+                    "changed": len(diff.changed),
+                    "entry_count": len(parsed.entries),
+                    "diff_key": self._key(list_id, "v", version, "diff"),
+                },
+                maxlen=EVENTS_MAXLEN,
+                approximate=True,
+            )
         await self._prune(list_id, keep_version=version)
         return await self.meta(list_id, version) or meta, True
+
+    async def diff(self, list_id: str, version: str) -> ListDiff | None:
+        raw = await self._redis.get(self._key(list_id, "v", version, "diff"))
+        return msgspec.json.decode(raw, type=ListDiff) if raw else None
 
     async def publish_unchanged(self, list_id: str) -> None:
         """Record a successful check that found the serving version still current."""
@@ -146,13 +188,35 @@ class SnapshotStore:
             if old == keep_version:
                 continue
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.delete(self._key(list_id, "v", old, "entries"), self._key(list_id, "v", old, "meta"))
+                pipe.delete(*(self._key(list_id, "v", old, part) for part in ("entries", "meta", "diff")))
                 pipe.zrem(self._key(list_id, "history"), old)
                 await pipe.execute()
+
+    async def http_validators(self, list_id: str, version: str) -> dict[str, HttpValidator]:
+        """ETag / Last-Modified per URL, only if they were saved for `version`.
+
+        Tying them to the version means a 304 is trusted only while Redis still
+        serves exactly what those validators describe.
+        """
+        raw = await self._redis.get(self._key(list_id, "http-validators"))
+        if not raw:
+            return {}
+        saved = msgspec.json.decode(raw, type=_SavedValidators)
+        return saved.validators if saved.version == version else {}
+
+    async def save_http_validators(self, list_id: str, version: str, validators: dict[str, HttpValidator]) -> None:
+        await self._redis.set(
+            self._key(list_id, "http-validators"), msgspec.json.encode(_SavedValidators(version, validators))
+        )
 
     def refresh_lock(self, list_id: str, timeout_s: float = 600, wait_s: float | None = None) -> aioredis.lock.Lock:
         """Single-flight lock: only one process fetches and publishes a list at a time."""
         return self._redis.lock(self._key(list_id, "refresh-lock"), timeout=timeout_s, blocking_timeout=wait_s)
+
+
+class _SavedValidators(msgspec.Struct, frozen=True):
+    version: str
+    validators: dict[str, HttpValidator]
 
 
 def _parse_time(text: str | None) -> datetime | None:
