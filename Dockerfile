@@ -14,6 +14,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     SCREENING_CATALOG=/app/lists/sources.toml \
     SCREENING_POLICY=/app/lists/policy.toml \
+    SCREENING_TAGS=/app/lists/tags.toml \
     SCREENING_DATA_DIR=/home/screening/data \
     SCREENING_PORT=50051 \
     LOG_FORMAT=json

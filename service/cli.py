@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from google.protobuf.json_format import MessageToDict
@@ -160,15 +161,26 @@ async def _check_local(args: argparse.Namespace, request: pb.ScreenRequest) -> i
 
 
 def _print_status_table(response: pb.GetListStatusResponse) -> None:
-    header = f"{'list':<12} {'state':<14} {'version':<17} {'entries':>8} {'age':>9}  fetched"
-    print(header)
+    print(f"{'list':<11} {'state':<13} {'version':<17} {'entries':>7} {'data date':<10} {'age':>7} {'max':>5}  source")
     for status in response.lists:
         state = pb.ListState.Name(status.state).removeprefix("LIST_STATE_")
-        age_h = status.age.ToTimedelta().total_seconds() / 3600
-        fetched = status.fetched_at.ToDatetime().strftime("%Y-%m-%d %H:%M") if status.HasField("fetched_at") else "-"
-        print(f"{status.list_id:<12} {state:<14} {status.version or '-':<17} {status.entry_count:>8} {age_h:>8.1f}h  {fetched}")
+        age = _short_age(status.age.ToTimedelta()) if status.version else "-"
+        max_age = _short_age(status.max_age.ToTimedelta())
+        print(
+            f"{status.list_id:<11} {state:<13} {status.version or '-':<17} {status.entry_count:>7} "
+            f"{status.data_date or '-':<10} {age:>7} {max_age:>5}  {status.source or '-'}"
+        )
         if status.last_error:
-            print(f"{'':<12} last error: {status.last_error}")
+            print(f"{'':<11} last error: {status.last_error}")
+
+
+def _short_age(delta: timedelta) -> str:
+    seconds = delta.total_seconds()
+    if seconds < 3600:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.0f}h"
+    return f"{seconds / 86400:.0f}d"
 
 
 def cmd_lists(args: argparse.Namespace) -> int:
@@ -232,11 +244,12 @@ async def _refresh(args: argparse.Namespace) -> int:
         except KeyError as exc:
             print(f"error: --list: {exc.args[0]}", file=sys.stderr)
             return EXIT_BAD_INPUT
-    source_dir = Path(args.source) if args.source else settings.lists_dir
     connection = await connect(settings.redis_url, settings.data_dir)
     try:
         store = SnapshotStore(connection.client, settings.key_prefix)
-        results = await refresh_lists(store, catalog, [args.list] if args.list else None, source_dir=source_dir)
+        results = await refresh_lists(
+            store, catalog, [args.list] if args.list else None, source_dir=args.source or settings.lists_dir, force=args.force
+        )
     finally:
         await connection.close()
     failed = False
@@ -282,7 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     refresh = commands.add_parser("refresh", help="fetch, validate and publish lists now")
     refresh.add_argument("--list", help="only this list id")
-    refresh.add_argument("--from", dest="source", help="offline mirror directory (default: official URLs, or LISTS_DIR)")
+    refresh.add_argument(
+        "--from", dest="source", help="offline mirror: a directory or a base URL (default: official URLs, or LISTS_DIR)"
+    )
+    refresh.add_argument(
+        "--force",
+        action="store_true",
+        help="accept an update that shrinks a list beyond max_shrink, changes format, or ends in a cut-off record",
+    )
     refresh.set_defaults(func=cmd_refresh)
 
     bench = commands.add_parser("bench", help="time parse+publish, load into a fresh process, and Screen latency")

@@ -102,8 +102,10 @@ def test_check_local_on_the_real_sdn_snapshot(tmp_path: Path, shared_data: Path)
     assert body["decision"] == "DECISION_BLOCK"
     assert body["matches"][0]["entry"]["programs"] == ["VENEZUELA", "IRAN-CON-ARMS-EO"]
     lists = run_cli(["lists", "--local", "--json"], env)
-    [status] = json.loads(lists.stdout)["lists"]
-    assert status["entry_count"] == "13821"  # int64 is a string in proto JSON
+    statuses = {s["list_id"]: s for s in json.loads(lists.stdout)["lists"]}
+    assert statuses["ofac_sdn"]["entry_count"] == "13821"  # int64 is a string in proto JSON
+    # Lists whose files the folder does not hold are left as they are: never loaded.
+    assert statuses["bis_entity"]["state"] == "LIST_STATE_NOT_LOADED"
 
 
 def test_serve_check_lists_and_sigterm_drain(tmp_path: Path, server_prefix: str) -> None:

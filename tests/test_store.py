@@ -405,10 +405,12 @@ async def test_loader_reload_follows_new_versions(store: SnapshotStore, test_cat
     assert await loader.reload() is False
     assert loader.state is first_state
 
-    # An unchanged publish does not move the pointer, so nothing reloads.
+    # An unchanged publish does not move the pointer, so nothing reloads; it only
+    # records that the list was confirmed current again (its age restarts).
     assert (await publish_fetched(store, spec, fetch_dir(test_catalog, CSV_DIR))).outcome is Outcome.UNCHANGED
     assert await loader.reload() is False
-    assert loader.state is first_state
+    assert loader.state.matcher is first_state.matcher and loader.state.lists == first_state.lists
+    assert loader.state.confirmed_at[LIST_ID] > first_state.confirmed_at[LIST_ID]
 
     rows = sdn_rows()
     del rows[0]

@@ -77,6 +77,7 @@ def match_to_proto(match: MatchResult, match_threshold: float, review_threshold:
             source_url=entry.source_url,
             list_version=match.list_version,
             citizenships=entry.citizenships,
+            tags=entry.tags,
             identifiers=[
                 f"{i.type} {i.value}" + (f" ({i.country or i.country_name})" if i.country or i.country_name else "")
                 for i in entry.identifiers
@@ -128,12 +129,16 @@ def outcome_to_proto(outcome: ScreeningOutcome, request_id: str, party_reference
         matches=[match_to_proto(m, outcome.match_threshold, outcome.review_threshold) for m in outcome.matches],
         list_versions=[
             pb.ListVersion(
-                list_id=loaded.meta.list_id,
-                version=loaded.meta.version,
-                published_at=timestamp(loaded.meta.published_at or loaded.meta.fetched_at),
+                list_id=used.loaded.meta.list_id,
+                version=used.loaded.meta.version,
+                published_at=timestamp(used.loaded.meta.published_at or used.loaded.meta.fetched_at),
+                stale=used.stale,
+                age=duration(used.age),
+                data_date=used.loaded.meta.data_date.isoformat() if used.loaded.meta.data_date else "",
             )
-            for loaded in outcome.lists
+            for used in outcome.lists
         ],
+        warnings=outcome.warnings,
         policy_version=outcome.policy_version,
         matcher_version=outcome.matcher_version,
         screened_at=timestamp(outcome.screened_at),
@@ -148,13 +153,23 @@ def list_status_to_proto(
     loaded_version: str | None,
     now: datetime,
 ) -> pb.ListStatus:
-    status = pb.ListStatus(list_id=spec.id, name=spec.name, publisher=spec.publisher, last_error=record.last_error)
+    status = pb.ListStatus(
+        list_id=spec.id,
+        name=spec.name,
+        publisher=spec.publisher,
+        last_error=record.last_error,
+        max_age=duration(spec.max_age_delta),
+    )
     if record.last_attempt_at:
         status.last_attempt_at.CopyFrom(timestamp(record.last_attempt_at))
     if meta is None:
         status.state = pb.LIST_STATE_NOT_LOADED
         return status
-    age = now - (meta.published_at or meta.fetched_at)
+    # Age counts from the last time the publisher's data was confirmed (published
+    # or found unchanged), not from the data date: a list that has not changed in
+    # a week but was checked an hour ago is current.
+    confirmed_at = max(filter(None, (record.last_success_at, meta.fetched_at)))
+    age = max(now - confirmed_at, timedelta(0))
     failed_since_success = bool(record.last_error) and (
         record.last_success_at is None or (record.last_attempt_at or now) > record.last_success_at
     )
@@ -167,9 +182,13 @@ def list_status_to_proto(
     status.version = meta.version
     status.entry_count = meta.entry_count
     status.source = meta.origin
+    status.notes.extend(meta.notes)
     status.fetched_at.CopyFrom(timestamp(meta.fetched_at))
+    status.confirmed_at.CopyFrom(timestamp(confirmed_at))
     if meta.published_at:
         status.published_at.CopyFrom(timestamp(meta.published_at))
-    status.age.CopyFrom(duration(max(age, timedelta(0))))
+    if meta.data_date:
+        status.data_date = meta.data_date.isoformat()
+    status.age.CopyFrom(duration(age))
     status.loaded = loaded_version == meta.version
     return status

@@ -89,7 +89,8 @@ def load_catalog(path: Path | None = None) -> Catalog:
             missing_urls = [name for name in fmt.file_names if name not in fmt.files]
             if missing_urls or not fmt.required:
                 raise ConfigFileError(
-                    f"{where}.formats[{position}].files: every required and optional file needs a URL "
+                    f"{where}.formats[{position}].files: every required and optional file needs an entry, its "
+                    f"official URL or \"\" for a file only read from a local mirror "
                     f"(missing: {', '.join(missing_urls) or 'no required files listed'})"
                 )
     return catalog

@@ -8,12 +8,14 @@ rebuilt state. Unchanged lists keep their already-decoded entries.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from datetime import UTC, datetime
 
 import structlog
 
 from service.catalog import Catalog
+from service.catalog.tags import Tagger, load_tagger
 from service.decide.policy import Policy
 from service.engine.state import LoadedList, MatcherFactory, ScreeningState, build_exact_matcher
 from service.store.snapshots import SnapshotStore
@@ -28,11 +30,13 @@ class ListLoader:
         catalog: Catalog,
         policy: Policy,
         matcher_factory: MatcherFactory = build_exact_matcher,
+        tagger: Tagger | None = None,
     ) -> None:
         self._store = store
         self._catalog = catalog
         self._policy = policy
         self._matcher_factory = matcher_factory
+        self._tagger = tagger or load_tagger()
         self.state: ScreeningState | None = None
         self.catalog = catalog
 
@@ -50,8 +54,9 @@ class ListLoader:
                 lists[list_id] = old
                 continue
             started = time.perf_counter()
-            entries = await self._store.load_entries(list_id, meta.version)
-            lists[list_id] = LoadedList(meta, tuple(entries), datetime.now(UTC))
+            # Tags are applied on load, not stored: editing lists/tags.toml must not need a new list version.
+            entries = self._tagger.apply(await self._store.load_entries(list_id, meta.version))
+            lists[list_id] = LoadedList(meta, tuple(entries), datetime.now(UTC), self._catalog.get(list_id).max_age_delta)
             changed = True
             log.info(
                 "list_loaded",
@@ -62,14 +67,25 @@ class ListLoader:
             )
         if set(lists) != set(previous):
             changed = True
+        confirmed = await self._confirmations(lists)
         if changed or self.state is None:
             if not lists:
                 return False
             started = time.perf_counter()
-            self.state = ScreeningState.build(lists, self._policy, self._matcher_factory)
+            state = ScreeningState.build(lists, self._policy, self._matcher_factory)
+            self.state = dataclasses.replace(state, confirmed_at=confirmed)
             log.info("index_built", lists=sorted(lists), seconds=round(time.perf_counter() - started, 3))
             return True
+        if confirmed != self.state.confirmed_at:
+            self.state = dataclasses.replace(self.state, confirmed_at=confirmed)
         return False
+
+    async def _confirmations(self, lists: dict[str, LoadedList]) -> dict[str, datetime]:
+        confirmed = {}
+        for list_id, loaded in lists.items():
+            record = await self._store.status(list_id)
+            confirmed[list_id] = max(filter(None, (record.last_success_at, loaded.meta.fetched_at)))
+        return confirmed
 
     async def follow(self, interval_s: float, stop: asyncio.Event) -> None:
         """Poll for new versions until `stop` is set; errors are logged, never fatal."""

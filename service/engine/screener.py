@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from service.decide.decision import Decision, decide
 from service.engine.state import LoadedList, ScreeningState
@@ -18,11 +18,19 @@ class NotReady(Exception):
 
 
 @dataclass(frozen=True)
+class ListUsed:
+    loaded: LoadedList
+    age: timedelta
+    stale: bool
+
+
+@dataclass(frozen=True)
 class ScreeningOutcome:
     screening_id: str
     decision: Decision
     matches: tuple[MatchResult, ...]
-    lists: tuple[LoadedList, ...]
+    lists: tuple[ListUsed, ...]
+    warnings: tuple[str, ...]
     policy_version: str
     matcher_version: str
     match_threshold: float
@@ -43,18 +51,33 @@ def screen(
     policy = state.policy
     matches = state.matcher.find(query, options.list_ids, policy.review_threshold, options.max_matches)
     decision = decide(matches, policy, context)
+    now = datetime.now(UTC)
     used = tuple(
-        loaded for list_id, loaded in sorted(state.lists.items()) if not options.list_ids or list_id in options.list_ids
+        ListUsed(loaded, state.age(list_id, now), state.is_stale(list_id, now))
+        for list_id, loaded in sorted(state.lists.items())
+        if not options.list_ids or list_id in options.list_ids
+    )
+    warnings = tuple(
+        f"{item.loaded.meta.list_id} was last confirmed current {_days(item.age)} ago, beyond its maximum age of "
+        f"{_days(item.loaded.max_age)}: this decision may miss recent listings"
+        for item in used
+        if item.stale
     )
     return ScreeningOutcome(
         screening_id=str(uuid.uuid4()),
         decision=decision,
         matches=tuple(matches),
         lists=used,
+        warnings=warnings,
         policy_version=policy.version,
         matcher_version=state.matcher.algorithm,
         match_threshold=policy.match_threshold,
         review_threshold=policy.review_threshold,
-        screened_at=datetime.now(UTC),
+        screened_at=now,
         latency_s=time.perf_counter() - started,
     )
+
+
+def _days(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.0f} hours"

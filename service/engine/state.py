@@ -7,8 +7,8 @@ update that swaps the state mid-request cannot mix versions in one response.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from service.decide.policy import Policy
 from service.index.name_index import NameIndex
@@ -23,6 +23,8 @@ class LoadedList:
     meta: VersionMeta
     entries: tuple[Entry, ...]
     loaded_at: datetime
+    # From the catalogue: beyond this since the last confirmation, the list is stale.
+    max_age: timedelta
 
 
 MatcherFactory = Callable[[Sequence[Entry], Mapping[str, str]], Matcher]
@@ -37,6 +39,17 @@ class ScreeningState:
     lists: Mapping[str, LoadedList]
     matcher: Matcher
     policy: Policy
+    # When each list was last confirmed current at its publisher; replaced (with
+    # dataclasses.replace, no index rebuild) whenever a refresh confirms it.
+    confirmed_at: Mapping[str, datetime] = field(default_factory=dict)
+
+    def age(self, list_id: str, now: datetime) -> timedelta:
+        loaded = self.lists[list_id]
+        confirmed = self.confirmed_at.get(list_id, loaded.meta.fetched_at)
+        return max(now - confirmed, timedelta(0))
+
+    def is_stale(self, list_id: str, now: datetime) -> bool:
+        return self.age(list_id, now) > self.lists[list_id].max_age
 
     @classmethod
     def build(cls, lists: Mapping[str, LoadedList], policy: Policy, matcher_factory: MatcherFactory) -> ScreeningState:

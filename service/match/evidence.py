@@ -21,7 +21,9 @@ IDENTIFIER_AGREES = 0.10
 
 def adjustments(query: PartyQuery, entry: Entry, evidence: EntryEvidence) -> list[Adjustment]:
     found: list[Adjustment] = []
-    if query.entity_type is not EntityType.UNKNOWN and query.entity_type is not entry.entity_type:
+    # An entry of unknown type (most BIS and State rows) is no evidence either way.
+    types_known = EntityType.UNKNOWN not in (query.entity_type, entry.entity_type)
+    if types_known and query.entity_type is not entry.entity_type:
         person_vs_other = EntityType.INDIVIDUAL in (query.entity_type, entry.entity_type)
         found.append(
             Adjustment(

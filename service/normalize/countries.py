@@ -17,6 +17,7 @@ import pycountry
 # are in; the region itself stays in the address text for the policy rules.
 _PUBLISHER_NAMES: dict[str, str] = {
     "burma": "MM",
+    "prc": "CN",  # BIS dpl.txt Country column
     "korea, north": "KP",
     "north korea": "KP",
     "korea, south": "KR",

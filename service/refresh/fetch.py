@@ -151,10 +151,15 @@ async def _download_format(
     validators: dict[str, HttpValidator],
 ) -> FetchedFiles | NotModified:
     urls = _urls(fmt, base_url)
+    local_only = [name for name in fmt.required if not urls[name]]
+    if local_only:
+        raise FetchError(f"{', '.join(local_only)} has no download URL (read from a local mirror only)")
     files: dict[str, bytes] = {}
     fresh: dict[str, HttpValidator] = {}
     unchanged: list[str] = []
     for name, url in urls.items():
+        if not url:
+            continue
         try:
             answer = await session.get(url, validators.get(url))
             if answer is None:

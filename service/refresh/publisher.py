@@ -16,6 +16,8 @@ from service.refresh.validate import UpdateRejected, validate_update
 from service.sources.errors import ListFileError
 from service.sources.parsed import ParsedList
 from service.sources.registry import parser_for
+from service.sources.tradegov.csl import ACCEPT_TRUNCATED_OPTION
+from service.sources.sniff import check_files
 from service.store.snapshots import SnapshotStore
 
 log = structlog.get_logger(__name__)
@@ -41,8 +43,12 @@ class RefreshResult:
     diff: ListDiff | None = None
 
 
-def parse_fetched(fetched: FetchedFiles) -> ParsedList:
-    result = parser_for(fetched.format)(fetched.list_id, fetched.files, fetched.options)
+def parse_fetched(fetched: FetchedFiles, force: bool = False) -> ParsedList:
+    check_files(fetched.files)
+    options = {**fetched.options, ACCEPT_TRUNCATED_OPTION: ["yes"]} if force else fetched.options
+    result = parser_for(fetched.format)(fetched.list_id, fetched.files, options)
+    for note in result.notes:
+        log.info("parse_note", list_id=fetched.list_id, note=note)
     return ParsedList(
         list_id=fetched.list_id,
         format=fetched.format,
@@ -51,6 +57,7 @@ def parse_fetched(fetched: FetchedFiles) -> ParsedList:
         origin=fetched.origin,
         published_at=result.published_at,
         data_date=result.data_date,
+        notes=tuple(result.notes),
     )
 
 
@@ -64,7 +71,7 @@ async def publish_fetched(
         return RefreshResult(spec.id, Outcome.UNCHANGED, current.version, current.entry_count, "same files as the serving version")
     started = time.perf_counter()
     try:
-        parsed = parse_fetched(fetched)
+        parsed = parse_fetched(fetched, force)
         validate_update(spec, parsed, current, force)
     except (ListFileError, UpdateRejected) as exc:
         await store.record_failure(spec.id, str(exc))

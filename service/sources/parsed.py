@@ -29,6 +29,8 @@ class ParsedList(msgspec.Struct, frozen=True):
     published_at: datetime | None = None
     # Newest date the data itself states (publication, listing or effective date).
     data_date: date | None = None
+    # What the parser noticed and worked around (merged rows, dropped records ...).
+    notes: tuple[str, ...] = ()
 
     @property
     def version(self) -> str:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from service.sources.bis.dpl import parse_dpl
+from service.sources.dhs.uflpa import parse_uflpa_csv, parse_uflpa_html
 from service.sources.errors import ListFileError
 from service.sources.ofac.legacy_csv import CONSOLIDATED_FILES, SDN_FILES, parse_legacy_csv
 from service.sources.ofac.sdn_xml import parse_sdn_xml
 from service.sources.parsed import ParseResult
+from service.sources.tradegov.csl import parse_csl_csv, parse_csl_json
 
 FormatOptions = Mapping[str, list[str]]
 Parser = Callable[[str, Mapping[str, bytes], FormatOptions], ParseResult]
@@ -34,6 +37,11 @@ def _ofac_sdn_xml(list_id: str, files: Mapping[str, bytes], options: FormatOptio
 PARSERS: dict[str, Parser] = {
     "ofac_legacy_csv": _ofac_legacy_csv,
     "ofac_sdn_xml": _ofac_sdn_xml,
+    "csl_csv": parse_csl_csv,
+    "csl_json": parse_csl_json,
+    "bis_dpl_txt": parse_dpl,
+    "uflpa_html": parse_uflpa_html,
+    "uflpa_csv": parse_uflpa_csv,
 }
 
 

@@ -51,6 +51,7 @@ class VersionMeta(msgspec.Struct, frozen=True):
     stored_at: datetime
     published_at: datetime | None = None
     data_date: date | None = None
+    notes: tuple[str, ...] = ()
 
 
 class ListStatusRecord(msgspec.Struct, frozen=True):
@@ -96,6 +97,7 @@ class SnapshotStore:
             stored_at=now,
             published_at=parsed.published_at,
             data_date=parsed.data_date,
+            notes=parsed.notes,
         )
         blob = zlib.compress(_ENCODER.encode(parsed.entries), 6)
         list_id = parsed.list_id

@@ -214,7 +214,7 @@ class ScreenOptions(_message.Message):
     def __init__(self, list_ids: _Optional[_Iterable[str]] = ..., max_matches: _Optional[int] = ...) -> None: ...
 
 class ScreenResponse(_message.Message):
-    __slots__ = ("screening_id", "request_id", "party_reference", "decision", "reasons", "matches", "list_versions", "policy_version", "matcher_version", "screened_at", "server_latency", "error")
+    __slots__ = ("screening_id", "request_id", "party_reference", "decision", "reasons", "matches", "list_versions", "policy_version", "matcher_version", "screened_at", "server_latency", "error", "warnings")
     SCREENING_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     PARTY_REFERENCE_FIELD_NUMBER: _ClassVar[int]
@@ -227,6 +227,7 @@ class ScreenResponse(_message.Message):
     SCREENED_AT_FIELD_NUMBER: _ClassVar[int]
     SERVER_LATENCY_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
     screening_id: str
     request_id: str
     party_reference: str
@@ -239,7 +240,8 @@ class ScreenResponse(_message.Message):
     screened_at: _timestamp_pb2.Timestamp
     server_latency: _duration_pb2.Duration
     error: ItemError
-    def __init__(self, screening_id: _Optional[str] = ..., request_id: _Optional[str] = ..., party_reference: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., matches: _Optional[_Iterable[_Union[Match, _Mapping]]] = ..., list_versions: _Optional[_Iterable[_Union[ListVersion, _Mapping]]] = ..., policy_version: _Optional[str] = ..., matcher_version: _Optional[str] = ..., screened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., server_latency: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., error: _Optional[_Union[ItemError, _Mapping]] = ...) -> None: ...
+    warnings: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, screening_id: _Optional[str] = ..., request_id: _Optional[str] = ..., party_reference: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., matches: _Optional[_Iterable[_Union[Match, _Mapping]]] = ..., list_versions: _Optional[_Iterable[_Union[ListVersion, _Mapping]]] = ..., policy_version: _Optional[str] = ..., matcher_version: _Optional[str] = ..., screened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., server_latency: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., error: _Optional[_Union[ItemError, _Mapping]] = ..., warnings: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ItemError(_message.Message):
     __slots__ = ("code", "message", "field")
@@ -296,7 +298,7 @@ class Match(_message.Message):
     def __init__(self, list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., listed_name: _Optional[str] = ..., listed_name_kind: _Optional[_Union[NameKind, str]] = ..., alias_strength: _Optional[_Union[AliasStrength, str]] = ..., query_name: _Optional[str] = ..., query_name_source: _Optional[_Union[QueryNameSource, str]] = ..., score: _Optional[float] = ..., entry: _Optional[_Union[ListedEntry, _Mapping]] = ..., explanation: _Optional[_Union[MatchExplanation, _Mapping]] = ...) -> None: ...
 
 class ListedEntry(_message.Message):
-    __slots__ = ("primary_name", "entity_type", "programs", "countries", "dates_of_birth", "nationalities", "aliases", "remarks", "federal_register_notice", "start_date", "license_requirement", "license_policy", "source_url", "list_version", "citizenships", "identifiers")
+    __slots__ = ("primary_name", "entity_type", "programs", "countries", "dates_of_birth", "nationalities", "aliases", "remarks", "federal_register_notice", "start_date", "license_requirement", "license_policy", "source_url", "list_version", "citizenships", "identifiers", "tags")
     PRIMARY_NAME_FIELD_NUMBER: _ClassVar[int]
     ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
     PROGRAMS_FIELD_NUMBER: _ClassVar[int]
@@ -313,6 +315,7 @@ class ListedEntry(_message.Message):
     LIST_VERSION_FIELD_NUMBER: _ClassVar[int]
     CITIZENSHIPS_FIELD_NUMBER: _ClassVar[int]
     IDENTIFIERS_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
     primary_name: str
     entity_type: str
     programs: _containers.RepeatedScalarFieldContainer[str]
@@ -329,7 +332,8 @@ class ListedEntry(_message.Message):
     list_version: str
     citizenships: _containers.RepeatedScalarFieldContainer[str]
     identifiers: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, primary_name: _Optional[str] = ..., entity_type: _Optional[str] = ..., programs: _Optional[_Iterable[str]] = ..., countries: _Optional[_Iterable[str]] = ..., dates_of_birth: _Optional[_Iterable[str]] = ..., nationalities: _Optional[_Iterable[str]] = ..., aliases: _Optional[_Iterable[str]] = ..., remarks: _Optional[str] = ..., federal_register_notice: _Optional[str] = ..., start_date: _Optional[str] = ..., license_requirement: _Optional[str] = ..., license_policy: _Optional[str] = ..., source_url: _Optional[str] = ..., list_version: _Optional[str] = ..., citizenships: _Optional[_Iterable[str]] = ..., identifiers: _Optional[_Iterable[str]] = ...) -> None: ...
+    tags: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, primary_name: _Optional[str] = ..., entity_type: _Optional[str] = ..., programs: _Optional[_Iterable[str]] = ..., countries: _Optional[_Iterable[str]] = ..., dates_of_birth: _Optional[_Iterable[str]] = ..., nationalities: _Optional[_Iterable[str]] = ..., aliases: _Optional[_Iterable[str]] = ..., remarks: _Optional[str] = ..., federal_register_notice: _Optional[str] = ..., start_date: _Optional[str] = ..., license_requirement: _Optional[str] = ..., license_policy: _Optional[str] = ..., source_url: _Optional[str] = ..., list_version: _Optional[str] = ..., citizenships: _Optional[_Iterable[str]] = ..., identifiers: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class MatchExplanation(_message.Message):
     __slots__ = ("algorithm", "normalized_query", "normalized_listed", "alignment", "name_score", "adjustments", "final_score", "match_threshold", "review_threshold", "text")
@@ -380,14 +384,20 @@ class ScoreAdjustment(_message.Message):
     def __init__(self, factor: _Optional[str] = ..., delta: _Optional[float] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class ListVersion(_message.Message):
-    __slots__ = ("list_id", "version", "published_at")
+    __slots__ = ("list_id", "version", "published_at", "stale", "age", "data_date")
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PUBLISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    STALE_FIELD_NUMBER: _ClassVar[int]
+    AGE_FIELD_NUMBER: _ClassVar[int]
+    DATA_DATE_FIELD_NUMBER: _ClassVar[int]
     list_id: str
     version: str
     published_at: _timestamp_pb2.Timestamp
-    def __init__(self, list_id: _Optional[str] = ..., version: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    stale: bool
+    age: _duration_pb2.Duration
+    data_date: str
+    def __init__(self, list_id: _Optional[str] = ..., version: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stale: _Optional[bool] = ..., age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., data_date: _Optional[str] = ...) -> None: ...
 
 class GetListStatusRequest(_message.Message):
     __slots__ = ("list_ids",)
@@ -402,7 +412,7 @@ class GetListStatusResponse(_message.Message):
     def __init__(self, lists: _Optional[_Iterable[_Union[ListStatus, _Mapping]]] = ...) -> None: ...
 
 class ListStatus(_message.Message):
-    __slots__ = ("list_id", "name", "publisher", "version", "state", "published_at", "fetched_at", "entry_count", "age", "source", "last_error", "last_attempt_at", "loaded")
+    __slots__ = ("list_id", "name", "publisher", "version", "state", "published_at", "fetched_at", "entry_count", "age", "source", "last_error", "last_attempt_at", "loaded", "data_date", "confirmed_at", "max_age", "notes")
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PUBLISHER_FIELD_NUMBER: _ClassVar[int]
@@ -416,6 +426,10 @@ class ListStatus(_message.Message):
     LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
     LAST_ATTEMPT_AT_FIELD_NUMBER: _ClassVar[int]
     LOADED_FIELD_NUMBER: _ClassVar[int]
+    DATA_DATE_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMED_AT_FIELD_NUMBER: _ClassVar[int]
+    MAX_AGE_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
     list_id: str
     name: str
     publisher: str
@@ -429,4 +443,8 @@ class ListStatus(_message.Message):
     last_error: str
     last_attempt_at: _timestamp_pb2.Timestamp
     loaded: bool
-    def __init__(self, list_id: _Optional[str] = ..., name: _Optional[str] = ..., publisher: _Optional[str] = ..., version: _Optional[str] = ..., state: _Optional[_Union[ListState, str]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fetched_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., entry_count: _Optional[int] = ..., age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., source: _Optional[str] = ..., last_error: _Optional[str] = ..., last_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., loaded: _Optional[bool] = ...) -> None: ...
+    data_date: str
+    confirmed_at: _timestamp_pb2.Timestamp
+    max_age: _duration_pb2.Duration
+    notes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, list_id: _Optional[str] = ..., name: _Optional[str] = ..., publisher: _Optional[str] = ..., version: _Optional[str] = ..., state: _Optional[_Union[ListState, str]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fetched_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., entry_count: _Optional[int] = ..., age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., source: _Optional[str] = ..., last_error: _Optional[str] = ..., last_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., loaded: _Optional[bool] = ..., data_date: _Optional[str] = ..., confirmed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -113,8 +113,9 @@ class _Row:
     action: str
     fr_citation: str
 
-    def recency(self) -> tuple[date, date, str, str, date, str, str]:
+    def recency(self) -> tuple[date, date, str, str, date, str, str, tuple[tuple[str, ...], str, str, str, str]]:
         """Sort key: newest order first; the rest makes ties independent of row order."""
+        address = self.address
         return (
             self.effective or date.min,
             self.last_update or date.min,
@@ -123,6 +124,7 @@ class _Row:
             self.expiration or date.min,
             self.standard_order,
             self.name,
+            (address.lines, address.city, address.state_or_province, address.postal_code, address.country_name),
         )
 
 
@@ -182,7 +184,8 @@ def _read_rows(text: str, today: date, notes: list[str]) -> list[_Row]:
                 raise ListFileError(DPL_FILE, f"expected {width} tab-separated fields, found {len(fields)}", line)
             rows.append(_row(fields, columns, line, today, notes))
     except csv.Error as exc:
-        raise ListFileError(DPL_FILE, f"malformed line: {exc}", reader.line_num) from exc
+        hint = " (the header is not tab-separated)" if columns is None else ""
+        raise ListFileError(DPL_FILE, f"malformed line: {exc}{hint}", reader.line_num) from exc
     if columns is None:  # pragma: no cover - a non-blank text always yields a first row
         raise ListFileError(DPL_FILE, "the file is empty", 1)
     if not rows:

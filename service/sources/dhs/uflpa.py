@@ -277,7 +277,7 @@ def _decode(data: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Listing:
     """One row of either format, before rows naming the same entity are merged."""
 
@@ -301,7 +301,8 @@ def _entries(list_id: str, listings: list[_Listing], today: date) -> ParseResult
         rows.sort(key=lambda row: (row.effective or date.max, row.sections, row.primary, row.remarks))
         first = rows[0]
         if len(rows) > 1:
-            notes.append(f"{first.primary!r} is listed {len(rows)} times (lines {', '.join(str(r.line) for r in rows)}); merged")
+            where = ", ".join(str(row.line) for row in rows)
+            notes.append(f"{first.primary!r} is listed {len(rows)} times (lines {where}); merged")
         sections = sorted({section for row in rows for section in row.sections})
         names = [Name(first.primary)]
         seen = {_key(first.primary)}
@@ -377,6 +378,14 @@ class _Table:
     caption: list[str] = field(default_factory=list)
     in_head: bool = False
     in_caption: bool = False
+    # The row and cell being filled; kept per table so a table nested in a cell
+    # does not end the outer table's row.
+    row: _Row | None = None
+    cell: _Cell | None = None
+
+
+_HIDDEN = frozenset({"script", "style", "template", "noscript"})
+_VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "col", "source"})
 
 
 class _PageParser(HTMLParser):
@@ -386,15 +395,14 @@ class _PageParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tables: list[_Table] = []
         self._open: list[_Table] = []
-        self._row: _Row | None = None
-        self._cell: _Cell | None = None
         self._block: list[str] = []
         self._section: str | None = None
-        self._skip = 0  # inside <script>/<style>
+        self._hidden = 0  # depth inside <script>, <style>, <template>, <noscript>
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "template", "noscript"):
-            self._skip += 1
+        if tag in _HIDDEN:
+            self._hidden += 1
+        if self._hidden:
             return
         table = self._open[-1] if self._open else None
         if tag == "table":
@@ -402,7 +410,6 @@ class _PageParser(HTMLParser):
             new = _Table(self.getpos()[0], self._section)
             self.tables.append(new)
             self._open.append(new)
-            self._row, self._cell = None, None
         elif table is None:
             if tag in _BLOCKS:
                 self._flush_block()
@@ -413,32 +420,33 @@ class _PageParser(HTMLParser):
         elif tag in ("tbody", "tfoot"):
             table.in_head = False
         elif tag == "tr":
-            self._row = _Row(self.getpos()[0], table.in_head)
-            table.rows.append(self._row)
-            self._cell = None
+            table.row = _Row(self.getpos()[0], table.in_head)
+            table.rows.append(table.row)
+            table.cell = None
         elif tag in ("td", "th"):
-            if self._row is None:  # a cell outside <tr>: open an implicit row
-                self._row = _Row(self.getpos()[0], table.in_head)
-                table.rows.append(self._row)
-            span = dict(attrs).get("rowspan") or "1"
-            self._cell = _Cell(header=tag == "th", rowspan=int(span) if span.strip().isdigit() else 1)
-            self._row.cells.append(self._cell)
-        elif self._cell is not None and tag in _BLOCKS:
-            self._cell.text.append(" ")
+            if table.row is None:  # a cell outside <tr>: open an implicit row
+                table.row = _Row(self.getpos()[0], table.in_head)
+                table.rows.append(table.row)
+            span = (dict(attrs).get("rowspan") or "1").strip()
+            table.cell = _Cell(header=tag == "th", rowspan=int(span) if span.isdigit() else 1)
+            table.row.cells.append(table.cell)
+        elif table.cell is not None and tag in _BLOCKS:
+            table.cell.text.append(" ")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
-        if tag not in ("br", "hr", "img", "input", "meta", "link"):
+        if tag not in _VOID:
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "template", "noscript"):
-            self._skip = max(0, self._skip - 1)
+        if tag in _HIDDEN:
+            self._hidden = max(0, self._hidden - 1)
+            return
+        if self._hidden:
             return
         table = self._open[-1] if self._open else None
         if tag == "table" and table is not None:
             self._open.pop()
-            self._row, self._cell = None, None
         elif table is None:
             if tag in _BLOCKS:
                 self._flush_block()
@@ -449,14 +457,14 @@ class _PageParser(HTMLParser):
         elif tag == "thead":
             table.in_head = False
         elif tag == "tr":
-            self._row, self._cell = None, None
+            table.row, table.cell = None, None
         elif tag in ("td", "th"):
-            self._cell = None
-        elif self._cell is not None and tag in _BLOCKS:
-            self._cell.text.append(" ")
+            table.cell = None
+        elif table.cell is not None and tag in _BLOCKS:
+            table.cell.text.append(" ")
 
     def handle_data(self, data: str) -> None:
-        if self._skip:
+        if self._hidden:
             return
         if not self._open:
             self._block.append(data)
@@ -464,8 +472,8 @@ class _PageParser(HTMLParser):
         table = self._open[-1]
         if table.in_caption:
             table.caption.append(data)
-        elif self._cell is not None:
-            self._cell.text.append(data)
+        elif table.cell is not None:
+            table.cell.text.append(data)
 
     def close(self) -> None:
         super().close()
@@ -542,6 +550,8 @@ def parse_uflpa_html(
         if date_column is None:
             raise ListFileError(name, "entity table has no 'Effective Date' column", expanded[header_at][0].line)
         section = table.section
+        for _, cells in expanded[:header_at]:  # a title row above the header ("Section 2(d)(2)(B)(iv)")
+            section = section_label(" ".join(cell.value() for cell in cells)) or section
         if section is None:
             notes.append(f"table at line {table.line} names no UFLPA section; its entries get program UFLPA only")
         for number, (row, cells) in enumerate(expanded[header_at + 1 :], start=1):
@@ -560,7 +570,8 @@ def parse_uflpa_html(
             date_text = values[date_column] if date_column < len(values) else ""
             effective = parse_date(date_text)
             if effective is None:
-                raise ListFileError(name, f"{where} ({split.primary}): Effective Date {date_text!r} is not a date", row.line)
+                message = f"{where} ({split.primary}): Effective Date {date_text!r} is not a date"
+                raise ListFileError(name, message, row.line)
             listings.append(
                 _Listing(
                     line=row.line,
@@ -582,14 +593,13 @@ def parse_uflpa_html(
 
 CSV_REQUIRED = ("name", "uflpa_section", "effective_date")
 CSV_OPTIONAL = ("aliases", "note", "source_url")
-_SUFFIX_MARKER = re.compile(
-    r"\s*\(\s*(?P<marker>formerly\s+known\s+as|f\.?k\.?a\.?|now\s+known\s+as|n\.?k\.?a\.?|also\s+known\s+as|a\.?k\.?a\.?)\s*\)$",
-    re.IGNORECASE,
+_CSV_MARKER = (
+    r"(?P<marker>formerly\s+known\s+as|f\.?k\.?a\.?|now\s+known\s+as|n\.?k\.?a\.?"
+    r"|also\s+known\s+as|a\.?k\.?a\.?)"
 )
-_PREFIX_MARKER = re.compile(
-    r"^(?P<marker>formerly\s+known\s+as|f\.?k\.?a\.?|now\s+known\s+as|n\.?k\.?a\.?|also\s+known\s+as|a\.?k\.?a\.?)[\s:]+",
-    re.IGNORECASE,
-)
+# "Y (formerly known as)" and "formerly known as Y".
+_SUFFIX_MARKER = re.compile(rf"\s*\(\s*{_CSV_MARKER}\s*\)$", re.IGNORECASE)
+_PREFIX_MARKER = re.compile(rf"^{_CSV_MARKER}[\s:]+", re.IGNORECASE)
 
 
 def _marker_kind(marker: str) -> NameKind:

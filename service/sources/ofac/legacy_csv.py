@@ -81,6 +81,8 @@ def parse_legacy_csv(list_id: str, files: Mapping[str, bytes], names: LegacyFile
     """Entries from a legacy CSV set; only the primary file is required."""
     if names.primary not in files:
         raise ListFileError(names.primary, "required file is missing")
+    if not decode(names.primary, files[names.primary]).strip():
+        raise ListFileError(names.primary, "the file is empty")
 
     addresses: dict[str, list[Address]] = defaultdict(list)
     for _, row in _rows(names.addresses, files.get(names.addresses, b""), _COLUMNS["addresses"]):

@@ -53,6 +53,9 @@ CSL_CSV = "consolidated.csv"
 CSL_JSON = "consolidated.json"
 # Format option naming the CSL `source` values a list takes (full names, as published).
 SOURCES_OPTION = "sources"
+# Set by the publisher only when an operator forces an update (`refresh --force`):
+# a file whose last record is cut mid-field is then read without that record.
+ACCEPT_TRUNCATED_OPTION = "accept_truncated_last_record"
 
 # Columns the mapping reads; `_id` and `source_information_url` are not used.
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -93,9 +96,10 @@ _ENTITY_TYPES = {
     "individual": EntityType.INDIVIDUAL,
     "vessel": EntityType.VESSEL,
     "aircraft": EntityType.AIRCRAFT,
-    # BIS and State rows carry no type at all (the DPL, DTC and Entity List hold
-    # persons too); the catalogue's convention is "organization" for these.
-    "": EntityType.ORGANIZATION,
+    # BIS and State rows carry no type at all, and the DPL, DTC and Entity List
+    # hold persons as well as companies: say "unknown" rather than guess, so a
+    # party's own type is never held against a match on these lists.
+    "": EntityType.UNKNOWN,
 }
 _OFAC_SOURCE_SUFFIX = "Treasury Department"
 
@@ -154,7 +158,7 @@ def parse_csl_csv(list_id: str, files: Mapping[str, bytes], options: Mapping[str
     sources = _sources(CSL_CSV, options)
     if CSL_CSV not in files:
         raise ListFileError(CSL_CSV, "required file is missing")
-    rows, notes = _csv_rows(CSL_CSV, files[CSL_CSV])
+    rows, notes = _csv_rows(CSL_CSV, files[CSL_CSV], accept_truncated=bool(options.get(ACCEPT_TRUNCATED_OPTION)))
     return _collect(list_id, CSL_CSV, rows, sources, notes)
 
 
@@ -201,7 +205,7 @@ def _check_not_html(file_name: str, text: str, kind: str) -> None:
         raise ListFileError(file_name, f"received an HTML page, not {kind}", line)
 
 
-def _csv_rows(file_name: str, data: bytes) -> tuple[list[_Row], list[str]]:
+def _csv_rows(file_name: str, data: bytes, accept_truncated: bool = False) -> tuple[list[_Row], list[str]]:
     text, fallback = decode(data)
     notes = [f"{file_name} is not valid UTF-8; read as Windows-1252"] if fallback else []
     _check_not_html(file_name, text, "CSV")
@@ -216,7 +220,11 @@ def _csv_rows(file_name: str, data: bytes) -> tuple[list[_Row], list[str]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            hint = " (the file ends inside a quoted field: truncated download?)" if "end of data" in str(exc) else ""
+            truncated = "end of data" in str(exc)
+            if truncated and accept_truncated:
+                notes.append(f"{file_name}:{start}: the file ends inside a quoted field; that last record was dropped (forced)")
+                break
+            hint = " (the file ends inside a quoted field: truncated download? --force drops that record)" if truncated else ""
             raise ListFileError(file_name, f"malformed CSV: {exc}{hint}", start) from exc
         consumed = reader.line_num
         if not record or (len(record) == 1 and not record[0].strip()):
@@ -532,7 +540,8 @@ def _merge(group: list[Entry]) -> Entry:
             tokens = name_tokens(name.value)
             if tokens and tokens not in seen:
                 seen.add(tokens)
-                names.append(Name(name.value, NameKind.AKA if name.kind is NameKind.PRIMARY else name.kind, name.strength))
+                kind = NameKind.AKA if name.kind is NameKind.PRIMARY else name.kind
+                names.append(Name(name.value, kind, name.strength))
 
     def union(field: str) -> tuple[Any, ...]:
         return tuple(dict.fromkeys(value for entry in ordered for value in getattr(entry, field)))
