@@ -1,4 +1,5 @@
-"""`screening bench`: parse+publish, load into a fresh process, in-process Screen latency.
+"""`screening bench`: parse+publish, load into a fresh process, in-process Screen latency;
+with service/bench_swap.py also per-list parse+publish (--lists) and a live list swap (--swap).
 
 Runs against REDIS_URL (or an embedded Redis) under a throw-away key prefix it
 deletes afterwards. Prints figures only; targets are judged by people, not by
@@ -68,6 +69,7 @@ from service.engine.loader import ListLoader
 from service.store.connection import connect
 from service.store.snapshots import SnapshotStore
 from service.engine.state import ScreeningState, build_exact_matcher
+from service.index.name_index import NameIndex
 async def main():
     t1 = time.perf_counter()
     connection = await connect({redis_url!r}, None)
@@ -76,7 +78,7 @@ async def main():
     t2 = time.perf_counter()
     entries = await store.load_entries("ofac_sdn", meta.version)
     t3 = time.perf_counter()
-    build_exact_matcher(entries, {{"ofac_sdn": meta.version}})
+    build_exact_matcher(NameIndex(entries), {{"ofac_sdn": meta.version}})
     t4 = time.perf_counter()
     await connection.close()
     print(json.dumps({{"import_s": t1 - t0, "connect_s": t2 - t1, "load_entries_s": t3 - t2, "build_index_s": t4 - t3, "entries": len(entries)}}))
@@ -150,29 +152,31 @@ async def _cleanup(settings: Settings, prefix: str) -> None:
         await connection.close()
 
 
-def main(args: argparse.Namespace) -> int:
-    lists_dir = Path(args.lists_dir) if args.lists_dir else DEFAULT_SET
-    if not lists_dir.is_dir():
-        print(f"error: {lists_dir} not found; pass --lists-dir with an OFAC SDN CSV set", file=sys.stderr)
-        return 2
-    settings = Settings.from_env()
-    embedded = None
-    if not settings.redis_url:
-        from service.store.connection import start_embedded
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Benchmark on real data under a throw-away Redis key prefix (REDIS_URL, or an embedded Redis), "
+        "deleted afterwards. Parts: --core (OFAC SDN parse+publish, fresh-process load, in-process Screen latency), "
+        "--lists (parse+publish time of every catalogued list from an offline mirror), --swap (a live server "
+        "under Screen load while another process publishes the next day's SDN list). Without any of the three, "
+        "all run (about 30 s)."
+    )
+    parts = parser.add_argument_group("parts (default: all)")
+    parts.add_argument("--core", action="store_true", help="OFAC SDN parse+publish, fresh-process load, in-process Screen latency")
+    parts.add_argument("--lists", action="store_true", help="per-list parse and publish time of every catalogued list")
+    parts.add_argument("--swap", action="store_true", help="live list swap on a running server under Screen load")
+    parser.add_argument("--lists-dir", help="--core: SDN set to benchmark (default ../shared/data/ofac-sdn-2023-12-28)")
+    parser.add_argument("--iterations", type=int, default=2000, help="--core: Screen calls to time (default 2000)")
+    parser.add_argument("--mirror", help="--lists: offline mirror of every list (default ../shared/data/mirror-2023-12)")
+    parser.add_argument("--swap-from", help="--swap: SDN set the server starts with (default ../shared/data/ofac-sdn-daily/2024-04-30)")
+    parser.add_argument("--swap-to", help="--swap: SDN set published during the run (default ../shared/data/ofac-sdn-daily/2024-05-01)")
+    parser.add_argument("--swap-seconds", type=float, default=12.0,
+                        help="--swap: client load duration in seconds; the publish starts after a quarter of it (default 12)")  # fmt: skip
+    parser.add_argument("--reload-seconds", type=float, default=0.2,
+                        help="--swap: how often the server polls for new versions (default 0.2)")  # fmt: skip
 
-        embedded = start_embedded(Path(tempfile.mkdtemp(prefix="screening-bench-")))
-        settings = Settings(**{**settings.__dict__, "redis_url": embedded.url})
-    prefix = f"bench:{uuid.uuid4().hex[:8]}:"
-    try:
-        publish = asyncio.run(_publish(settings, lists_dir, prefix))
-        fresh = _fresh_process_load(str(settings.redis_url), prefix)
-        latency = asyncio.run(_latency(settings, prefix, args.iterations))
-    finally:
-        asyncio.run(_cleanup(settings, prefix))
-        if embedded is not None:
-            embedded.shutdown()
+
+def _print_core(lists_dir: Path, publish: dict[str, float], fresh: dict[str, float], latency: dict[str, float]) -> None:
     print(f"data set         {lists_dir}  ({publish['entries']} entries)")
-    print(f"redis            {'embedded' if embedded else settings.redis_url}")
     print(f"parse+publish    read {publish['read_s']*1000:.0f} ms, parse+validate {publish['parse_s']*1000:.0f} ms, "
           f"publish to Redis {publish['publish_s']*1000:.0f} ms")  # fmt: skip
     print(f"fresh process    import {fresh['import_s']*1000:.0f} ms, connect+meta {fresh['connect_s']*1000:.0f} ms, "
@@ -186,4 +190,53 @@ def main(args: argparse.Namespace) -> int:
           f"unlisted p50 {latency['unlisted_p50_ms']:.3f} ms p99 {latency['unlisted_p99_ms']:.3f} ms; "
           f"{latency['calls_per_s_one_core']:.0f} calls/s on one core; "
           f"listed names found {latency['listed_found_share']:.1%}")  # fmt: skip
+
+
+def main(args: argparse.Namespace) -> int:
+    from service import bench_swap
+
+    run_all = not (args.core or args.lists or args.swap)
+    lists_dir = Path(args.lists_dir) if args.lists_dir else DEFAULT_SET
+    mirror = Path(args.mirror) if args.mirror else bench_swap.DEFAULT_MIRROR
+    swap_from = Path(args.swap_from) if args.swap_from else bench_swap.DEFAULT_SWAP_FROM
+    swap_to = Path(args.swap_to) if args.swap_to else bench_swap.DEFAULT_SWAP_TO
+    needed = [(run_all or args.core, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
+              (run_all or args.lists, mirror, "--mirror with an offline mirror of the lists"),
+              (run_all or args.swap, swap_from, "--swap-from with an OFAC SDN CSV set"),
+              (run_all or args.swap, swap_to, "--swap-to with an OFAC SDN CSV set")]  # fmt: skip
+    for wanted, directory, hint in needed:
+        if wanted and not directory.is_dir():
+            print(f"error: {directory} not found; pass {hint}", file=sys.stderr)
+            return 2
+    settings = Settings.from_env()
+    embedded = None
+    if not settings.redis_url:
+        from service.store.connection import start_embedded
+
+        embedded = start_embedded(Path(tempfile.mkdtemp(prefix="screening-bench-")))
+        settings = Settings(**{**settings.__dict__, "redis_url": embedded.url})
+    prefix = f"bench:{uuid.uuid4().hex[:8]}:"
+    started = time.perf_counter()
+    print(f"redis            {'embedded' if embedded else settings.redis_url}  (throw-away key prefix {prefix})", flush=True)
+    try:
+        if run_all or args.core:
+            publish = asyncio.run(_publish(settings, lists_dir, prefix))
+            fresh = _fresh_process_load(str(settings.redis_url), prefix)
+            latency = asyncio.run(_latency(settings, prefix, args.iterations))
+            _print_core(lists_dir, publish, fresh, latency)
+            sys.stdout.flush()
+        if run_all or args.lists:
+            rows = asyncio.run(bench_swap.bench_lists(settings, f"{prefix}lists:", mirror))
+            bench_swap.print_lists(rows, mirror)
+            sys.stdout.flush()
+        if run_all or args.swap:
+            figures = asyncio.run(
+                bench_swap.bench_swap(settings, f"{prefix}swap:", swap_from, swap_to, args.swap_seconds, args.reload_seconds)
+            )
+            bench_swap.print_swap(figures, swap_from, swap_to)
+    finally:
+        asyncio.run(_cleanup(settings, prefix))
+        if embedded is not None:
+            embedded.shutdown()
+    print(f"bench wall time  {time.perf_counter() - started:.1f} s")
     return 0

@@ -305,10 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     refresh.set_defaults(func=cmd_refresh)
 
-    bench = commands.add_parser("bench", help="time parse+publish, load into a fresh process, and Screen latency")
-    bench.add_argument("--lists-dir", help="SDN set to benchmark (default ../shared/data/ofac-sdn-2023-12-28)")
-    bench.add_argument("--iterations", type=int, default=2000, help="Screen calls to time (default 2000)")
-    bench.set_defaults(func=lambda a: __import__("service.bench", fromlist=["main"]).main(a))
+    from service import bench as bench_module
+
+    bench = commands.add_parser("bench", help="time parse+publish, loading, list swaps and Screen latency")
+    bench_module.add_arguments(bench)
+    bench.set_defaults(func=bench_module.main)
     return parser
 
 

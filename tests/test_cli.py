@@ -165,3 +165,49 @@ def test_serve_with_two_workers_shares_one_port(tmp_path: Path, server_prefix: s
     for pid in serving_pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_refresh_from_the_real_mirror_then_lists_then_serve_without_refreshing(tmp_path: Path, shared_data: Path) -> None:
+    """Done-when of the 'every list' issue, with the embedded Redis a fresh clone uses."""
+    env = cli_env(tmp_path)
+    for name in ("SCREENING_CATALOG", "LISTS_DIR"):
+        del env[name]  # the real catalogue; lists from --from, not LISTS_DIR
+    mirror = shared_data / "mirror-2023-12"
+
+    plain = run_cli(["refresh", "--from", str(mirror)], env)
+    # The snapshot's consolidated.csv ends inside its last record: the five CSL lists are refused ...
+    assert plain.returncode == 1
+    assert plain.stdout.count("rejected") == 5 and "truncated download?" in plain.stdout
+    # ... unless an operator forces it, which drops that one record and says so.
+    forced = run_cli(["refresh", "--from", str(mirror), "--force"], env)
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+
+    lists = run_cli(["lists", "--local", "--json"], env)
+    statuses = {s["list_id"]: s for s in json.loads(lists.stdout)["lists"]}
+    expected_counts = {"ofac_sdn": 13821, "ofac_cons": 442, "bis_dpl": 544, "dhs_uflpa": 53}
+    assert set(statuses) == {"ofac_sdn", "ofac_cons", "bis_entity", "bis_dpl", "bis_uvl", "bis_meu", "state_isn", "state_dtc", "dhs_uflpa"}
+    for list_id, status in statuses.items():
+        assert status["state"] == "LIST_STATE_CURRENT", status
+        assert len(status["version"]) == 16 and int(status["entry_count"]) > 0 and "age" in status
+        if list_id in expected_counts:
+            assert int(status["entry_count"]) == expected_counts[list_id]
+    assert statuses["bis_dpl"]["data_date"] == "2023-11-28" and statuses["dhs_uflpa"]["data_date"] == "2025-01-15"
+    assert any("last record was dropped" in note for note in statuses["bis_entity"]["notes"])
+    table = run_cli(["lists", "--local"], env).stdout
+    assert "data date" in table and "2023-11-28" in table
+
+    port = free_port()
+    server = subprocess.Popen([*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_serving(port, server)
+        check = run_cli(["check", "Nicolas MADURO MOROS", "--target", f"127.0.0.1:{port}", "--json"], env)
+        body = json.loads(check.stdout)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=30)
+    served = {v["list_id"]: v["version"] for v in body["list_versions"]}
+    assert served == {list_id: s["version"] for list_id, s in statuses.items()}
+    events = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    prepared = [e for e in events if e["event"] == "list_prepared"]
+    assert len(prepared) == 9 and all(e["outcome"] == "unchanged" and e["detail"] == "already stored" for e in prepared)
+    assert not [e for e in events if e["event"] in ("list_published", "list_fetch_failed", "download_retry")]

@@ -11,6 +11,7 @@ from service.api.gen import screening_pb2 as pb
 from service.catalog import ListSpec
 from service.decide.policy import Action
 from service.engine.screener import ScreeningOutcome
+from service.index.linking import Link
 from service.match.result import MatchResult
 from service.model import NameKind, QueryNameSource
 from service.model.entry import AliasStrength
@@ -49,7 +50,9 @@ def duration(delta: timedelta) -> Duration:
     return value
 
 
-def match_to_proto(match: MatchResult, match_threshold: float, review_threshold: float) -> pb.Match:
+def match_to_proto(
+    match: MatchResult, match_threshold: float, review_threshold: float, also_listed: tuple[Link, ...] = ()
+) -> pb.Match:
     entry = match.entry
     explanation = match.explanation
     return pb.Match(
@@ -104,6 +107,10 @@ def match_to_proto(match: MatchResult, match_threshold: float, review_threshold:
             review_threshold=review_threshold,
             text=explanation.text,
         ),
+        also_listed_on=[
+            pb.LinkedListing(list_id=l.list_id, entry_id=l.entry_id, listed_name=l.listed_name, evidence=l.evidence)
+            for l in also_listed
+        ],
     )
 
 
@@ -126,7 +133,15 @@ def outcome_to_proto(outcome: ScreeningOutcome, request_id: str, party_reference
             )
             for reason in outcome.decision.reasons
         ],
-        matches=[match_to_proto(m, outcome.match_threshold, outcome.review_threshold) for m in outcome.matches],
+        matches=[
+            match_to_proto(
+                m,
+                outcome.match_threshold,
+                outcome.review_threshold,
+                outcome.also_listed.get((m.list_id, m.entry.entry_id), ()),
+            )
+            for m in outcome.matches
+        ],
         list_versions=[
             pb.ListVersion(
                 list_id=used.loaded.meta.list_id,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from service.decide.decision import Decision, decide
 from service.engine.state import LoadedList, ScreeningState
+from service.index.linking import Link
 from service.match.result import MatchResult
 from service.model import PartyQuery, ScreenOptions, TransactionContext
 
@@ -29,6 +30,8 @@ class ScreeningOutcome:
     screening_id: str
     decision: Decision
     matches: tuple[MatchResult, ...]
+    # The same party's listings on other lists, for each matched entry.
+    also_listed: dict[tuple[str, str], tuple[Link, ...]]
     lists: tuple[ListUsed, ...]
     warnings: tuple[str, ...]
     policy_version: str
@@ -67,6 +70,9 @@ def screen(
         screening_id=str(uuid.uuid4()),
         decision=decision,
         matches=tuple(matches),
+        also_listed={
+            key: state.links[key] for m in matches if (key := (m.list_id, m.entry.entry_id)) in state.links
+        },
         lists=used,
         warnings=warnings,
         policy_version=policy.version,

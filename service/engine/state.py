@@ -6,11 +6,12 @@ update that swaps the state mid-request cannot mix versions in one response.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from service.decide.policy import Policy
+from service.index.linking import EntryKey, Link, link_entries
 from service.index.name_index import NameIndex
 from service.match.base import Matcher
 from service.match.exact import ExactNameMatcher
@@ -27,11 +28,11 @@ class LoadedList:
     max_age: timedelta
 
 
-MatcherFactory = Callable[[Sequence[Entry], Mapping[str, str]], Matcher]
+MatcherFactory = Callable[[NameIndex, Mapping[str, str]], Matcher]
 
 
-def build_exact_matcher(entries: Sequence[Entry], versions: Mapping[str, str]) -> Matcher:
-    return ExactNameMatcher(NameIndex(entries), dict(versions))
+def build_exact_matcher(index: NameIndex, versions: Mapping[str, str]) -> Matcher:
+    return ExactNameMatcher(index, dict(versions))
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class ScreeningState:
     lists: Mapping[str, LoadedList]
     matcher: Matcher
     policy: Policy
+    # (list_id, entry_id) -> the same party's listings on other lists.
+    links: Mapping[EntryKey, tuple[Link, ...]] = field(default_factory=dict)
     # When each list was last confirmed current at its publisher; replaced (with
     # dataclasses.replace, no index rebuild) whenever a refresh confirms it.
     confirmed_at: Mapping[str, datetime] = field(default_factory=dict)
@@ -55,7 +58,13 @@ class ScreeningState:
     def build(cls, lists: Mapping[str, LoadedList], policy: Policy, matcher_factory: MatcherFactory) -> ScreeningState:
         entries = [entry for loaded in lists.values() for entry in loaded.entries]
         versions = {list_id: loaded.meta.version for list_id, loaded in lists.items()}
-        return cls(lists=dict(lists), matcher=matcher_factory(entries, versions), policy=policy)
+        index = NameIndex(entries)
+        return cls(
+            lists=dict(lists),
+            matcher=matcher_factory(index, versions),
+            policy=policy,
+            links=link_entries(index.entries, index.evidence),
+        )
 
     @property
     def versions(self) -> dict[str, str]:

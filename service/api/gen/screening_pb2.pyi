@@ -274,7 +274,7 @@ class Reason(_message.Message):
     def __init__(self, decision: _Optional[_Union[Decision, str]] = ..., code: _Optional[str] = ..., list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., rule_id: _Optional[str] = ..., legal_basis: _Optional[str] = ..., next_step: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
 
 class Match(_message.Message):
-    __slots__ = ("list_id", "entry_id", "listed_name", "listed_name_kind", "alias_strength", "query_name", "query_name_source", "score", "entry", "explanation")
+    __slots__ = ("list_id", "entry_id", "listed_name", "listed_name_kind", "alias_strength", "query_name", "query_name_source", "score", "entry", "explanation", "also_listed_on")
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     LISTED_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -285,6 +285,7 @@ class Match(_message.Message):
     SCORE_FIELD_NUMBER: _ClassVar[int]
     ENTRY_FIELD_NUMBER: _ClassVar[int]
     EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    ALSO_LISTED_ON_FIELD_NUMBER: _ClassVar[int]
     list_id: str
     entry_id: str
     listed_name: str
@@ -295,7 +296,20 @@ class Match(_message.Message):
     score: float
     entry: ListedEntry
     explanation: MatchExplanation
-    def __init__(self, list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., listed_name: _Optional[str] = ..., listed_name_kind: _Optional[_Union[NameKind, str]] = ..., alias_strength: _Optional[_Union[AliasStrength, str]] = ..., query_name: _Optional[str] = ..., query_name_source: _Optional[_Union[QueryNameSource, str]] = ..., score: _Optional[float] = ..., entry: _Optional[_Union[ListedEntry, _Mapping]] = ..., explanation: _Optional[_Union[MatchExplanation, _Mapping]] = ...) -> None: ...
+    also_listed_on: _containers.RepeatedCompositeFieldContainer[LinkedListing]
+    def __init__(self, list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., listed_name: _Optional[str] = ..., listed_name_kind: _Optional[_Union[NameKind, str]] = ..., alias_strength: _Optional[_Union[AliasStrength, str]] = ..., query_name: _Optional[str] = ..., query_name_source: _Optional[_Union[QueryNameSource, str]] = ..., score: _Optional[float] = ..., entry: _Optional[_Union[ListedEntry, _Mapping]] = ..., explanation: _Optional[_Union[MatchExplanation, _Mapping]] = ..., also_listed_on: _Optional[_Iterable[_Union[LinkedListing, _Mapping]]] = ...) -> None: ...
+
+class LinkedListing(_message.Message):
+    __slots__ = ("list_id", "entry_id", "listed_name", "evidence")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    LISTED_NAME_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    entry_id: str
+    listed_name: str
+    evidence: str
+    def __init__(self, list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., listed_name: _Optional[str] = ..., evidence: _Optional[str] = ...) -> None: ...
 
 class ListedEntry(_message.Message):
     __slots__ = ("primary_name", "entity_type", "programs", "countries", "dates_of_birth", "nationalities", "aliases", "remarks", "federal_register_notice", "start_date", "license_requirement", "license_policy", "source_url", "list_version", "citizenships", "identifiers", "tags")
