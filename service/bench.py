@@ -202,11 +202,11 @@ def main(args: argparse.Namespace) -> int:
     swap_to = Path(args.swap_to) if args.swap_to else bench_swap.DEFAULT_SWAP_TO
     needed = [(run_all or args.core, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
               (run_all or args.lists, mirror, "--mirror with an offline mirror of the lists"),
-              (run_all or args.swap, swap_from, "--swap-from with an OFAC SDN CSV set"),
-              (run_all or args.swap, swap_to, "--swap-to with an OFAC SDN CSV set")]  # fmt: skip
-    for wanted, directory, hint in needed:
-        if wanted and not directory.is_dir():
-            print(f"error: {directory} not found; pass {hint}", file=sys.stderr)
+              (run_all or args.swap, swap_from / "sdn.csv", "--swap-from with an OFAC SDN legacy CSV set"),
+              (run_all or args.swap, swap_to / "sdn.csv", "--swap-to with an OFAC SDN legacy CSV set")]  # fmt: skip
+    for wanted, path, hint in needed:
+        if wanted and not path.exists():
+            print(f"error: {path} not found; pass {hint}", file=sys.stderr)
             return 2
     settings = Settings.from_env()
     embedded = None
@@ -230,9 +230,13 @@ def main(args: argparse.Namespace) -> int:
             bench_swap.print_lists(rows, mirror)
             sys.stdout.flush()
         if run_all or args.swap:
-            figures = asyncio.run(
-                bench_swap.bench_swap(settings, f"{prefix}swap:", swap_from, swap_to, args.swap_seconds, args.reload_seconds)
-            )
+            try:
+                figures = asyncio.run(
+                    bench_swap.bench_swap(settings, f"{prefix}swap:", swap_from, swap_to, args.swap_seconds, args.reload_seconds)
+                )
+            except (RuntimeError, TimeoutError, OSError) as exc:
+                print(f"error: swap benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+                return 1
             bench_swap.print_swap(figures, swap_from, swap_to)
     finally:
         asyncio.run(_cleanup(settings, prefix))

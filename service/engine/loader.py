@@ -55,7 +55,7 @@ class ListLoader:
                 continue
             started = time.perf_counter()
             # Tags are applied on load, not stored: editing lists/tags.toml must not need a new list version.
-            entries = self._tagger.apply(await self._store.load_entries(list_id, meta.version))
+            entries = await asyncio.to_thread(self._tagger.apply, await self._store.load_entries(list_id, meta.version))
             lists[list_id] = LoadedList(meta, tuple(entries), datetime.now(UTC), self._catalog.get(list_id).max_age_delta)
             changed = True
             log.info(
@@ -72,7 +72,10 @@ class ListLoader:
             if not lists:
                 return False
             started = time.perf_counter()
-            state = ScreeningState.build(lists, self._policy, self._matcher_factory)
+            # In a thread: a rebuild takes most of a second on a full SDN list, and on
+            # the event loop it would stall every request for that long. With the GIL
+            # shared, requests slow down a little during the build instead.
+            state = await asyncio.to_thread(ScreeningState.build, lists, self._policy, self._matcher_factory)
             self.state = dataclasses.replace(state, confirmed_at=confirmed)
             log.info("index_built", lists=sorted(lists), seconds=round(time.perf_counter() - started, 3))
             return True
