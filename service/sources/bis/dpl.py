@@ -45,6 +45,7 @@ from service.model import Address, EntityType, Entry, Name, NameKind
 from service.normalize.countries import country_code
 from service.normalize.names import name_tokens
 from service.sources.errors import ListFileError
+from service.sources.text import decode_text
 from service.sources.parsed import ParseResult
 
 DPL_FILE = "dpl.txt"
@@ -152,11 +153,7 @@ def parse_dpl(
 
 
 def _decode(data: bytes) -> str:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    return text.removeprefix("\ufeff")
+    return decode_text(data)[0]
 
 
 def _read_rows(text: str, today: date, notes: list[str]) -> list[_Row]:

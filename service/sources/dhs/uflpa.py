@@ -80,6 +80,7 @@ from html.parser import HTMLParser
 from service.model import EntityType, Entry, Name, NameKind
 from service.normalize.names import name_tokens
 from service.sources.errors import ListFileError
+from service.sources.text import decode_text
 from service.sources.parsed import ParseResult
 
 UFLPA_HTML = "uflpa-entity-list.html"
@@ -270,11 +271,7 @@ def parse_date(value: str) -> date | None:
 
 
 def _decode(data: bytes) -> str:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    return text.removeprefix("\ufeff")
+    return decode_text(data)[0]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from service.model import Address, EntityType, Entry, Name, NameKind, Vessel
 from service.model.entry import AliasStrength
 from service.normalize.countries import country_code
 from service.sources.errors import ListFileError
+from service.sources.text import decode_text
 from service.sources.ofac.remarks import parse_remarks
 
 
@@ -54,11 +55,7 @@ def _field(value: str) -> str:
 
 def decode(name: str, data: bytes) -> str:
     """OFAC promises ASCII; older files carry Windows-1252 bytes, newer ones UTF-8."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    return text.rstrip("\x1a\r\n \t")
+    return decode_text(data)[0].rstrip("\x1a\r\n \t")
 
 
 def _rows(name: str, data: bytes, columns: int) -> Iterator[tuple[int, list[str]]]:

@@ -29,7 +29,6 @@ same content gives equal entries whichever file it came from.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
@@ -47,6 +46,7 @@ from service.model import Address, EntityType, Entry, Identifier, Name, NameKind
 from service.normalize.countries import country_code, is_country_code
 from service.normalize.names import name_tokens
 from service.sources.errors import ListFileError
+from service.sources.text import decode_text
 from service.sources.parsed import ParseResult
 
 CSL_CSV = "consolidated.csv"
@@ -187,12 +187,7 @@ def _sources(file_name: str, options: Mapping[str, Sequence[str]]) -> frozenset[
 
 def decode(data: bytes) -> tuple[str, bool]:
     """Text of a CSL file and whether it had to be read as Windows-1252 (not UTF-8)."""
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    try:
-        return data.decode("utf-8"), False
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), True
+    return decode_text(data)
 
 
 def _check_not_html(file_name: str, text: str, kind: str) -> None:
