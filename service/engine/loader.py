@@ -17,7 +17,7 @@ import structlog
 from service.catalog import Catalog
 from service.catalog.tags import Tagger, load_tagger
 from service.decide.policy import Policy
-from service.engine.state import LoadedList, MatcherFactory, ScreeningState, build_exact_matcher
+from service.engine.state import LoadedList, MatcherFactory, ScreeningState, build_default_matcher
 from service.store.snapshots import SnapshotStore
 
 log = structlog.get_logger(__name__)
@@ -29,7 +29,7 @@ class ListLoader:
         store: SnapshotStore,
         catalog: Catalog,
         policy: Policy,
-        matcher_factory: MatcherFactory = build_exact_matcher,
+        matcher_factory: MatcherFactory = build_default_matcher,
         tagger: Tagger | None = None,
     ) -> None:
         self._store = store

@@ -14,7 +14,9 @@ from service.decide.policy import Policy
 from service.index.linking import EntryKey, Link, link_entries
 from service.index.name_index import NameIndex
 from service.match.base import Matcher
+from service.index.fuzzy_index import FuzzyIndex
 from service.match.exact import ExactNameMatcher
+from service.match.fuzzy import FuzzyMatcher
 from service.model import Entry
 from service.store.snapshots import VersionMeta
 
@@ -33,6 +35,11 @@ MatcherFactory = Callable[[NameIndex, Mapping[str, str]], Matcher]
 
 def build_exact_matcher(index: NameIndex, versions: Mapping[str, str]) -> Matcher:
     return ExactNameMatcher(index, dict(versions))
+
+
+def build_default_matcher(index: NameIndex, versions: Mapping[str, str]) -> Matcher:
+    """The production matcher: typo-, transliteration-, order- and legal-form-tolerant."""
+    return FuzzyMatcher(FuzzyIndex(index), dict(versions))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from anyascii import anyascii
+
 # Characters that join rather than separate: O'Neil -> oneil, U.S.A. -> usa.
 _JOINERS = re.compile(r"['’`´.]")
 _SEPARATORS = re.compile(r"[^\w]+|_")
@@ -22,7 +24,34 @@ def fold(text: str) -> str:
     if text.isascii():  # most listed and queried names: skip Unicode work
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_SPECIAL_LETTERS))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    latin = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if latin.isascii():
+        return latin
+    return transliterate(latin).lower()
+
+
+def transliterate(text: str) -> str:
+    """Other scripts to Latin letters (Cyrillic, Arabic, Greek, CJK ...).
+
+    anyascii (ISC licence, table-driven, no native code) is used rather than
+    Unidecode (GPL). CJK characters are transliterated one by one and separated,
+    so "中泰化学" gives "zhong tai hua xue", tokens a glued-token comparison can
+    rejoin ("zhongtai").
+    """
+    out: list[str] = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch)
+        elif _is_cjk(ch):
+            out.append(f" {anyascii(ch)} ")
+        else:
+            out.append(anyascii(ch))
+    return "".join(out)
+
+
+def _is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x2FFFF
 
 
 def name_tokens(name: str) -> tuple[str, ...]:

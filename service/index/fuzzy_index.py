@@ -1,0 +1,123 @@
+"""Token-level index for typo-, transliteration- and order-tolerant matching.
+
+Built once per set of list versions from the NameIndex. Everything a request
+would otherwise recompute lives here: each listed name's tokens with legal
+forms split off, token weights (inverse document frequency), phonetic keys,
+and a symmetric-deletion index over the token vocabulary. A query token finds
+every vocabulary token within its edit budget by looking up its own deletion
+variants, so candidate generation never misses a name within the typo budget,
+including a typo in every token, without scanning the vocabulary.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import jellyfish
+
+from service.index.name_index import NameIndex
+from service.model import EntityType
+from service.normalize.legal_forms import GENERIC_WORDS, strip_legal_forms
+
+# Edits allowed per token length: short tokens must match exactly (or phonetically).
+# Two edits only in long tokens: a two-deletion index over all tokens would take
+# ~1 GB; one edit in every token of a name is covered whatever its length.
+MIN_LEN_ONE_EDIT = 4
+MIN_LEN_TWO_EDITS = 10
+# Weight of a generic word relative to its IDF weight.
+GENERIC_FACTOR = 0.35
+
+
+def edit_budget(length: int) -> int:
+    if length >= MIN_LEN_TWO_EDITS:
+        return 2
+    if length >= MIN_LEN_ONE_EDIT:
+        return 1
+    return 0
+
+
+def deletion_variants(token: str, depth: int) -> set[str]:
+    """Every string obtained by deleting up to `depth` characters."""
+    variants = {token}
+    frontier = {token}
+    for _ in range(depth):
+        frontier = {word[:i] + word[i + 1 :] for word in frontier if len(word) > 2 for i in range(len(word))}
+        variants |= frontier
+    return variants
+
+
+def phonetic_key(token: str) -> str:
+    """Metaphone, which maps Mohammed/Muhammad/Mohamad, Husayn/Hossein, Sergey/Sergei together."""
+    return jellyfish.metaphone(token) if len(token) >= 3 and token.isalpha() else ""
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedTokens:
+    """One listed name ready for scoring."""
+
+    name_id: int  # position in NameIndex.names
+    tokens: tuple[str, ...]  # legal forms removed (organisations only)
+    legal_forms: tuple[str, ...]
+    is_person: bool
+
+
+class FuzzyIndex:
+    def __init__(self, names: NameIndex) -> None:
+        self.names = names
+        self.records: list[IndexedTokens] = []
+        postings: dict[str, set[int]] = defaultdict(set)
+        for name_id, indexed in enumerate(names.names):
+            entry = names.entries[indexed.entry_position]
+            is_person = entry.entity_type is EntityType.INDIVIDUAL
+            tokens, legal = (indexed.tokens, ()) if is_person else strip_legal_forms(indexed.tokens)
+            record_id = len(self.records)
+            self.records.append(IndexedTokens(name_id, tokens, legal, is_person))
+            for token in set(tokens):
+                postings[token].add(record_id)
+            # Adjacent tokens glued, so a query "Hikvision" finds a listed "Hik Vision".
+            for left, right in zip(tokens, tokens[1:], strict=False):
+                postings[left + right].add(record_id)
+        self.postings: dict[str, tuple[int, ...]] = {token: tuple(sorted(ids)) for token, ids in postings.items()}
+        # Real tokens get phonetic keys and deletion variants; glued pairs are found exactly.
+        real_tokens = {token for record in self.records for token in record.tokens}
+
+        total = max(1, len(self.records))
+        self.max_weight = math.log(total + 1)
+        self.weights: dict[str, float] = {}
+        for token, ids in self.postings.items():
+            weight = math.log((total + 1) / (len(ids) + 0.5))
+            if token in GENERIC_WORDS:
+                weight *= GENERIC_FACTOR
+            self.weights[token] = max(weight, 0.05)
+
+        self.by_phonetic: dict[str, list[str]] = defaultdict(list)
+        self.deletions: dict[str, list[str]] = defaultdict(list)
+        for token in real_tokens:
+            key = phonetic_key(token)
+            if key:
+                self.by_phonetic[key].append(token)
+            for variant in deletion_variants(token, edit_budget(len(token))):
+                self.deletions[variant].append(token)
+
+    def weight(self, token: str) -> float:
+        """IDF weight; a token no list contains is as distinctive as the rarest."""
+        found = self.weights.get(token)
+        if found is not None:
+            return found
+        return self.max_weight * (GENERIC_FACTOR if token in GENERIC_WORDS else 1.0)
+
+    def similar_tokens(self, token: str) -> set[str]:
+        """Vocabulary tokens that may be this token: same, same sound, or within the edit budget."""
+        found: set[str] = set()
+        if token in self.postings:
+            found.add(token)
+        key = phonetic_key(token)
+        if key:
+            found.update(self.by_phonetic.get(key, ()))
+        budget = edit_budget(len(token))
+        if budget:
+            for variant in deletion_variants(token, budget):
+                found.update(self.deletions.get(variant, ()))
+        return found

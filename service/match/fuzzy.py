@@ -1,0 +1,275 @@
+"""The fuzzy matcher: typos, transliteration, token order, legal forms, glued tokens.
+
+Per request:
+1. normalise the query names (other scripts transliterated, legal forms and
+   honorifics set aside);
+2. candidates: each query token (and each glued pair) looks up the vocabulary
+   tokens within its edit budget, of the same sound, or of the same
+   transliteration group, and their postings; candidates are ranked by the
+   weight of the query tokens they share and the best few are scored;
+3. score: a one-to-one token alignment weighted by token rarity (IDF), where
+   unmatched listed tokens of a person count half (missing middle names) and
+   legal forms count nothing; then secondary-data adjustments.
+
+Scores are in [0, 1]; thresholds live in lists/policy.toml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from service.index.fuzzy_index import FuzzyIndex, edit_budget, phonetic_key
+from service.match.evidence import adjustments
+from service.match.result import Explanation, MatchResult, TokenPair
+from service.model import EntityType, PartyQuery
+from service.model.entry import AliasStrength
+from service.normalize.legal_forms import GENERIC_WORDS, strip_legal_forms
+from service.normalize.names import name_tokens
+from service.normalize.variants import canonical, variants_of
+
+MIN_TOKEN_SIMILARITY = 0.7
+GLUE_SIMILARITY = 0.85
+# Unmatched listed tokens of a person weigh this much (middle names are often left out).
+PERSON_UNMATCHED_LISTED = 0.5
+ORG_UNMATCHED_LISTED = 0.8
+INITIAL_SIMILARITY = 0.75
+# Postings longer than this are not used to find candidates (they are still scored).
+MAX_POSTINGS = 4000
+CANDIDATES_SCORED = 24
+# Candidates sharing less than this share of the best candidate's query weight are not scored.
+CANDIDATE_SHARE_CUTOFF = 0.45
+
+
+@lru_cache(maxsize=200_000)
+def token_similarity(query: str, listed: str) -> tuple[float, str]:
+    """Similarity of two tokens in [0, 1] and how it was established."""
+    if query == listed:
+        return 1.0, "exact"
+    best, method = 0.0, ""
+    if canonical(query) == canonical(listed):
+        best, method = 0.95, "transliteration"
+    budget = edit_budget(max(len(query), len(listed)))
+    if budget:
+        distance = OSA.distance(query, listed, score_cutoff=budget)
+        if distance <= budget:
+            typo = 1.0 - 0.6 * distance / max(len(query), len(listed))
+            if typo > best:
+                best, method = typo, "typo"
+    if best < 0.88:
+        key = phonetic_key(query)
+        if key and key == phonetic_key(listed) and JaroWinkler.similarity(query, listed) >= 0.75:
+            best, method = 0.88, "phonetic"
+    return best, method
+
+
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    query_positions: tuple[int, ...]
+    listed_positions: tuple[int, ...]
+    similarity: float
+    method: str
+
+
+def _candidate_pairs(query: tuple[str, ...], listed: tuple[str, ...], is_person: bool) -> list[_Pair]:
+    pairs = []
+    strong_q: set[int] = set()
+    strong_l: set[int] = set()
+    for i, q in enumerate(query):
+        for j, t in enumerate(listed):
+            sim, method = token_similarity(q, t)
+            if sim >= MIN_TOKEN_SIMILARITY:
+                pairs.append(_Pair((i,), (j,), sim, method))
+                if sim >= 0.9:
+                    strong_q.add(i)
+                    strong_l.add(j)
+            elif is_person and len(q) == 1 and len(t) > 1 and t[0] == q:
+                pairs.append(_Pair((i,), (j,), INITIAL_SIMILARITY, "initial"))
+            elif is_person and len(t) == 1 and len(q) > 1 and q[0] == t:
+                pairs.append(_Pair((i,), (j,), INITIAL_SIMILARITY, "initial"))
+    if len(strong_q) == len(query) and len(strong_l) == len(listed):
+        return pairs
+    # Glued or split tokens ("hik vision" ~ "hikvision"), only where a token lacks a close partner.
+    for i in range(len(query) - 1):
+        if (i in strong_q and i + 1 in strong_q) or min(len(query[i]), len(query[i + 1])) < 2:
+            continue
+        glued = query[i] + query[i + 1]
+        for j, t in enumerate(listed):
+            sim, method = token_similarity(glued, t)
+            if sim >= GLUE_SIMILARITY:
+                pairs.append(_Pair((i, i + 1), (j,), sim * 0.97, f"glued+{method}"))
+    for j in range(len(listed) - 1):
+        if (j in strong_l and j + 1 in strong_l) or min(len(listed[j]), len(listed[j + 1])) < 2:
+            continue
+        glued = listed[j] + listed[j + 1]
+        for i, q in enumerate(query):
+            sim, method = token_similarity(q, glued)
+            if sim >= GLUE_SIMILARITY:
+                pairs.append(_Pair((i,), (j, j + 1), sim * 0.97, f"split+{method}"))
+    return pairs
+
+
+class FuzzyMatcher:
+    algorithm = "fuzzy-idf/1"
+
+    def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
+        self._index = index
+        self._list_versions = list_versions
+
+    # ---------------------------------------------------------------- candidates
+
+    def _candidates(self, tokens: tuple[str, ...]) -> list[int]:
+        index = self._index
+        lookups: list[tuple[str, set[str]]] = []
+        for token in tokens:
+            found = index.similar_tokens(token)
+            found.update(v for v in variants_of(token) if v in index.postings)
+            lookups.append((token, found))
+        for left, right in zip(tokens, tokens[1:], strict=False):
+            glued = left + right
+            found = {glued} if glued in index.postings else set()
+            found.update(index.similar_tokens(glued))
+            lookups.append((glued, found))
+        # A split listed token: query "hikvision" ~ listed "hik vision" is in the glued postings already.
+        usable = [(token, found) for token, found in lookups if found]
+        shares: dict[int, float] = {}
+        common_only = all(
+            sum(len(index.postings.get(t, ())) for t in found) > MAX_POSTINGS for _, found in usable
+        )
+        for token, found in usable:
+            weight = index.weight(token)
+            seen: set[int] = set()
+            for vocabulary_token in found:
+                postings = index.postings.get(vocabulary_token, ())
+                if len(postings) > MAX_POSTINGS and not common_only:
+                    continue
+                seen.update(postings)
+            for record_id in seen:
+                shares[record_id] = shares.get(record_id, 0.0) + weight
+        if not shares:
+            return []
+        ranked = sorted(shares.items(), key=lambda item: -item[1])
+        floor = ranked[0][1] * CANDIDATE_SHARE_CUTOFF
+        return [record_id for record_id, share in ranked[:CANDIDATES_SCORED] if share >= floor]
+
+    # ---------------------------------------------------------------- scoring
+
+    def _score(self, query: tuple[str, ...], record_id: int) -> tuple[float, list[TokenPair]]:
+        index = self._index
+        record = index.records[record_id]
+        listed = record.tokens
+        weights_q = [index.weight(t) for t in query]
+        weights_l = [index.weight(t) for t in listed]
+        chosen: list[_Pair] = []
+        used_q: set[int] = set()
+        used_l: set[int] = set()
+        pairs = _candidate_pairs(query, listed, record.is_person)
+        pairs.sort(
+            key=lambda p: -p.similarity
+            * (sum(weights_q[i] for i in p.query_positions) + sum(weights_l[j] for j in p.listed_positions))
+        )
+        for pair in pairs:
+            if used_q.isdisjoint(pair.query_positions) and used_l.isdisjoint(pair.listed_positions):
+                chosen.append(pair)
+                used_q.update(pair.query_positions)
+                used_l.update(pair.listed_positions)
+        if not any(
+            listed[j] not in GENERIC_WORDS and p.method != "initial" for p in chosen for j in p.listed_positions
+        ):
+            return 0.0, []
+        unmatched_factor = PERSON_UNMATCHED_LISTED if record.is_person else ORG_UNMATCHED_LISTED
+        numerator = 0.0
+        denominator = 0.0
+        for pair in chosen:
+            weight = sum(weights_q[i] for i in pair.query_positions) + sum(weights_l[j] for j in pair.listed_positions)
+            numerator += pair.similarity * weight
+            denominator += weight
+        denominator += sum(w for i, w in enumerate(weights_q) if i not in used_q)
+        denominator += unmatched_factor * sum(w for j, w in enumerate(weights_l) if j not in used_l)
+        score = numerator / denominator if denominator else 0.0
+
+        total = sum(weights_q) or 1.0
+        alignment = [
+            TokenPair(
+                " ".join(query[i] for i in pair.query_positions),
+                " ".join(listed[j] for j in pair.listed_positions),
+                round(pair.similarity, 4),
+                pair.method,
+                round(sum(weights_q[i] for i in pair.query_positions) / total, 4),
+            )
+            for pair in sorted(chosen, key=lambda p: p.query_positions)
+        ]
+        alignment += [TokenPair(query[i], "", 0.0, "unmatched", round(weights_q[i] / total, 4)) for i in range(len(query)) if i not in used_q]
+        alignment += [TokenPair("", listed[j], 0.0, "unmatched_listed", 0.0) for j in range(len(listed)) if j not in used_l]
+        alignment += [TokenPair("", form, 0.0, "legal_form_ignored", 0.0) for form in record.legal_forms]
+        return score, alignment
+
+    # ---------------------------------------------------------------- interface
+
+    def find(self, query: PartyQuery, list_ids: frozenset[str], min_score: float, limit: int) -> list[MatchResult]:
+        index = self._index
+        names = index.names
+        best: dict[tuple[str, str], MatchResult] = {}
+        for query_name in query.names:
+            all_tokens = name_tokens(query_name.value)
+            if not all_tokens:
+                continue
+            if query.entity_type is EntityType.INDIVIDUAL:
+                tokens, query_legal = all_tokens, ()
+            else:
+                tokens, query_legal = strip_legal_forms(all_tokens)
+            for record_id in self._candidates(tokens):
+                record = index.records[record_id]
+                indexed = names.names[record.name_id]
+                entry = names.entries[indexed.entry_position]
+                if list_ids and entry.list_id not in list_ids:
+                    continue
+                name_score, alignment = self._score(tokens, record_id)
+                if name_score <= 0:
+                    continue
+                found = adjustments(query, entry, names.evidence[indexed.entry_position])
+                score = round(min(1.0, max(0.0, name_score + sum(a.delta for a in found))), 4)
+                if score < min_score:
+                    continue
+                key = (entry.list_id, entry.entry_id)
+                current = best.get(key)
+                listed_name = entry.names[indexed.name_position]
+                strong = listed_name.strength is AliasStrength.STRONG
+                if current is not None and (current.score, current.listed_name.strength is AliasStrength.STRONG) >= (score, strong):
+                    continue
+                alignment += [TokenPair(form, "", 0.0, "legal_form_ignored", 0.0) for form in query_legal]
+                methods = sorted({p.method for p in alignment if p.similarity > 0})
+                text = (
+                    f"'{query_name.value}' resembles the {listed_name.kind.value} name '{listed_name.value}'"
+                    f"{' (weak alias)' if not strong else ''} of {entry.list_id} entry {entry.entry_id}: "
+                    + ", ".join(f"{p.query_token}~{p.listed_token} {p.similarity:.2f} {p.method}" for p in alignment if p.similarity > 0)
+                    + (f"; ignored legal forms {' '.join(record.legal_forms + query_legal)}" if record.legal_forms or query_legal else "")
+                    + f"; name score {name_score:.2f}"
+                    + "".join(f"; {a.detail} ({a.delta:+.2f})" for a in found)
+                    + f"; final score {score:.2f}."
+                )
+                best[key] = MatchResult(
+                    list_id=entry.list_id,
+                    entry=entry,
+                    listed_name=listed_name,
+                    query_name=query_name,
+                    score=score,
+                    explanation=Explanation(
+                        algorithm=self.algorithm,
+                        normalized_query=" ".join(all_tokens),
+                        normalized_listed=" ".join(indexed.tokens),
+                        alignment=tuple(alignment),
+                        name_score=round(name_score, 4),
+                        adjustments=tuple(found),
+                        final_score=score,
+                        text=text if methods else text,
+                    ),
+                    list_version=self._list_versions.get(entry.list_id, ""),
+                )
+        ranked = sorted(
+            best.values(),
+            key=lambda r: (-r.score, r.listed_name.strength is not AliasStrength.STRONG, r.list_id, r.entry.entry_id),
+        )
+        return ranked[:limit]
