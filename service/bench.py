@@ -68,7 +68,7 @@ from service.decide.policy import load_policy
 from service.engine.loader import ListLoader
 from service.store.connection import connect
 from service.store.snapshots import SnapshotStore
-from service.engine.state import ScreeningState, build_exact_matcher
+from service.engine.state import ScreeningState, build_default_matcher
 from service.index.name_index import NameIndex
 async def main():
     t1 = time.perf_counter()
@@ -78,7 +78,7 @@ async def main():
     t2 = time.perf_counter()
     entries = await store.load_entries("ofac_sdn", meta.version)
     t3 = time.perf_counter()
-    build_exact_matcher(NameIndex(entries), {{"ofac_sdn": meta.version}})
+    build_default_matcher(NameIndex(entries), {{"ofac_sdn": meta.version}})
     t4 = time.perf_counter()
     await connection.close()
     print(json.dumps({{"import_s": t1 - t0, "connect_s": t2 - t1, "load_entries_s": t3 - t2, "build_index_s": t4 - t3, "entries": len(entries)}}))

@@ -14,8 +14,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jellyfish
+import numpy as np
 
 from service.index.name_index import NameIndex
 from service.model import EntityType
@@ -48,6 +50,7 @@ def deletion_variants(token: str, depth: int) -> set[str]:
     return variants
 
 
+@lru_cache(maxsize=200_000)
 def phonetic_key(token: str) -> str:
     """Metaphone, which maps Mohammed/Muhammad/Mohamad, Husayn/Hossein, Sergey/Sergei together."""
     return jellyfish.metaphone(token) if len(token) >= 3 and token.isalpha() else ""
@@ -92,6 +95,15 @@ class FuzzyIndex:
                 weight *= GENERIC_FACTOR
             self.weights[token] = max(weight, 0.05)
 
+        # Total weight of each record's tokens, to rank candidates by an estimated score.
+        self.record_weight_array = np.array(
+            [sum(self.weight(t) for t in record.tokens) or 1.0 for record in self.records], dtype=np.float32
+        )
+        # Postings as arrays: crediting candidates is then vectorised, not a Python loop
+        # over every name that shares a common token.
+        self._posting_arrays = {token: np.array(ids, dtype=np.int32) for token, ids in self.postings.items()}
+        self._empty = np.zeros(0, dtype=np.int32)
+
         self.by_phonetic: dict[str, list[str]] = defaultdict(list)
         self.deletions: dict[str, list[str]] = defaultdict(list)
         for token in real_tokens:
@@ -100,6 +112,12 @@ class FuzzyIndex:
                 self.by_phonetic[key].append(token)
             for variant in deletion_variants(token, edit_budget(len(token))):
                 self.deletions[variant].append(token)
+
+    def posting_array(self, token: str) -> np.ndarray:
+        return self._posting_arrays.get(token, self._empty)
+
+    def posting_count(self, token: str) -> int:
+        return len(self.postings.get(token, ()))
 
     def weight(self, token: str) -> float:
         """IDF weight; a token no list contains is as distinctive as the rarest."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from service.index.fuzzy_index import FuzzyIndex, edit_budget, phonetic_key
@@ -122,37 +123,45 @@ class FuzzyMatcher:
 
     def _candidates(self, tokens: tuple[str, ...]) -> list[int]:
         index = self._index
-        lookups: list[tuple[str, set[str]]] = []
+        lookups: list[tuple[str, dict[str, float]]] = []
         for token in tokens:
             found = index.similar_tokens(token)
             found.update(v for v in variants_of(token) if v in index.postings)
-            lookups.append((token, found))
+            # Only vocabulary tokens that could align with this one (similarity at the
+            # alignment floor) can lift a candidate; the rest merely sound alike.
+            similar = {t: 1.0 if t == token else token_similarity(token, t)[0] for t in found}
+            lookups.append((token, {t: sim for t, sim in similar.items() if sim >= MIN_TOKEN_SIMILARITY}))
         for left, right in zip(tokens, tokens[1:], strict=False):
             glued = left + right
-            found = {glued} if glued in index.postings else set()
-            found.update(index.similar_tokens(glued))
-            lookups.append((glued, found))
-        # A split listed token: query "hikvision" ~ listed "hik vision" is in the glued postings already.
+            if glued in index.postings:  # "hik vision" -> a listed "hikvision"
+                lookups.append((glued, {glued: 1.0}))
         usable = [(token, found) for token, found in lookups if found]
-        shares: dict[int, float] = {}
-        common_only = all(
-            sum(len(index.postings.get(t, ())) for t in found) > MAX_POSTINGS for _, found in usable
-        )
+        if not usable:
+            return []
+        common_only = all(sum(index.posting_count(t) for t in found) > MAX_POSTINGS for _, found in usable)
+        shares = np.zeros(len(index.records), dtype=np.float32)
         for token, found in usable:
-            weight = index.weight(token)
-            seen: set[int] = set()
-            for vocabulary_token in found:
-                postings = index.postings.get(vocabulary_token, ())
+            # Each record is credited once per query token, with its closest vocabulary
+            # token (ascending order, so the best similarity is written last).
+            credit = np.zeros(len(index.records), dtype=np.float32)
+            for vocabulary_token, similarity in sorted(found.items(), key=lambda item: item[1]):
+                postings = index.posting_array(vocabulary_token)
                 if len(postings) > MAX_POSTINGS and not common_only:
                     continue
-                seen.update(postings)
-            for record_id in seen:
-                shares[record_id] = shares.get(record_id, 0.0) + weight
-        if not shares:
+                credit[postings] = similarity
+            shares += index.weight(token) * credit
+        # Estimated score: shared weight against both names' total weight (a Dice
+        # coefficient), so "PJSC SBERBANK" ranks above "SBERBANK INVESTMENTS LLC"
+        # for the query "Sberbank" instead of tying with all 60 Sberbank names.
+        query_weight = sum(index.weight(token) for token in tokens) or 1.0
+        estimates = 2 * shares / (query_weight + index.record_weight_array)
+        count = min(CANDIDATES_SCORED, int(np.count_nonzero(shares)))
+        if count == 0:
             return []
-        ranked = sorted(shares.items(), key=lambda item: -item[1])
-        floor = ranked[0][1] * CANDIDATE_SHARE_CUTOFF
-        return [record_id for record_id, share in ranked[:CANDIDATES_SCORED] if share >= floor]
+        top = np.argpartition(-estimates, count - 1)[:count]
+        top = top[np.argsort(-estimates[top])]
+        floor = float(estimates[top[0]]) * CANDIDATE_SHARE_CUTOFF
+        return [int(record_id) for record_id in top if estimates[record_id] >= floor and shares[record_id] > 0]
 
     # ---------------------------------------------------------------- scoring
 
@@ -175,9 +184,12 @@ class FuzzyMatcher:
                 chosen.append(pair)
                 used_q.update(pair.query_positions)
                 used_l.update(pair.listed_positions)
-        if not any(
+        distinctive = any(
             listed[j] not in GENERIC_WORDS and p.method != "initial" for p in chosen for j in p.listed_positions
-        ):
+        )
+        # A name made only of generic words ("Technology and Development Group") can
+        # match, but only when every one of its tokens is matched.
+        if not distinctive and not (len(used_l) == len(listed) and all(p.similarity >= 0.9 for p in chosen)):
             return 0.0, []
         unmatched_factor = PERSON_UNMATCHED_LISTED if record.is_person else ORG_UNMATCHED_LISTED
         numerator = 0.0

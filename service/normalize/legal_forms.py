@@ -40,7 +40,8 @@ LEGAL_FORM_TOKENS: frozenset[str] = frozenset(
     """.split()
 )
 
-# Words that describe rather than identify: weighed down, never dropped.
+# Words that describe rather than identify: weighed down, never dropped. Honorifics
+# are here too, not removed: "Haji" is a title for some parties and a name for others.
 GENERIC_WORDS: frozenset[str] = frozenset(
     """
     trading trade traders international intl global group holding holdings bank company industrial
@@ -48,12 +49,9 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     technology technologies tech development investment investments commercial commerce resources
     logistics shipping transport energy engineering construction manufacturing products production
     national united new the and of de del la le al el for in und et y e
+    mr mrs ms miss dr prof sir sheikh shaykh haji hajji
     """.split()
 )
-
-# Honorifics and titles that callers prepend to people's names.
-HONORIFICS: frozenset[str] = frozenset("mr mrs ms miss dr prof sir sheikh shaykh hajji haji".split())
-
 
 def strip_legal_forms(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(remaining tokens, removed legal-form tokens). Never removes every token."""
@@ -67,7 +65,7 @@ def strip_legal_forms(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[s
                 i += len(form)
                 break
         else:
-            if tokens[i] in LEGAL_FORM_TOKENS or tokens[i] in HONORIFICS:
+            if tokens[i] in LEGAL_FORM_TOKENS:
                 removed.append(tokens[i])
             else:
                 kept.append(tokens[i])
