@@ -310,6 +310,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="time parse+publish, loading, list swaps and Screen latency")
     bench_module.add_arguments(bench)
     bench.set_defaults(func=bench_module.main)
+
+    from service.evaluation import run as eval_module
+
+    evaluate = commands.add_parser("eval", help="recall, false positives and latency on a labelled dataset from the real lists")
+    eval_module.add_arguments(evaluate)
+    evaluate.set_defaults(func=eval_module.main)
     return parser
 
 

@@ -116,7 +116,7 @@ def test_explanation_shows_alignment_methods_weights_and_ignored_legal_forms(mat
     assert explanation.algorithm == "fuzzy-idf/1" and explanation.final_score == found.score
     assert "ignored legal forms" in explanation.text
 
-    typo = top(matcher, "Nicolas Madurro Moros")
+    typo = top(matcher, "Nicolas Maduxo Moros")
     assert typo is not None and "typo" in {p.method for p in typo.explanation.alignment}
     translit = top(matcher, "Zain al-Abideen Mohamed Hussein")
     assert translit is not None

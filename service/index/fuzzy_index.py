@@ -21,15 +21,17 @@ import numpy as np
 
 from service.index.name_index import NameIndex
 from service.model import EntityType
-from service.normalize.legal_forms import GENERIC_WORDS, strip_legal_forms
+from service.normalize.legal_forms import COMMON_NAME_PARTS, GENERIC_WORDS, strip_legal_forms
+from service.normalize.variants import canonical
 
 # Edits allowed per token length: short tokens must match exactly (or phonetically).
 # Two edits only in long tokens: a two-deletion index over all tokens would take
 # ~1 GB; one edit in every token of a name is covered whatever its length.
 MIN_LEN_ONE_EDIT = 4
 MIN_LEN_TWO_EDITS = 10
-# Weight of a generic word relative to its IDF weight.
+# Weight of a generic word, and of a very common name part, relative to its IDF weight.
 GENERIC_FACTOR = 0.35
+COMMON_NAME_FACTOR = 0.5
 
 
 def edit_budget(length: int) -> int:
@@ -54,6 +56,15 @@ def deletion_variants(token: str, depth: int) -> set[str]:
 def phonetic_key(token: str) -> str:
     """Metaphone, which maps Mohammed/Muhammad/Mohamad, Husayn/Hossein, Sergey/Sergei together."""
     return jellyfish.metaphone(token) if len(token) >= 3 and token.isalpha() else ""
+
+
+def _prior(token: str) -> float:
+    """What we know of a token beyond the lists: generic word, or a very common name part."""
+    if token in GENERIC_WORDS:
+        return GENERIC_FACTOR
+    if token in COMMON_NAME_PARTS or canonical(token) in COMMON_NAME_PARTS:
+        return COMMON_NAME_FACTOR
+    return 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +102,7 @@ class FuzzyIndex:
         self.weights: dict[str, float] = {}
         for token, ids in self.postings.items():
             weight = math.log((total + 1) / (len(ids) + 0.5))
-            if token in GENERIC_WORDS:
-                weight *= GENERIC_FACTOR
-            self.weights[token] = max(weight, 0.05)
+            self.weights[token] = max(weight * _prior(token), 0.05)
 
         # Total weight of each record's tokens, to rank candidates by an estimated score.
         self.record_weight_array = np.array(
@@ -124,7 +133,7 @@ class FuzzyIndex:
         found = self.weights.get(token)
         if found is not None:
             return found
-        return self.max_weight * (GENERIC_FACTOR if token in GENERIC_WORDS else 1.0)
+        return self.max_weight * _prior(token)
 
     def similar_tokens(self, token: str) -> set[str]:
         """Vocabulary tokens that may be this token: same, same sound, or within the edit budget."""

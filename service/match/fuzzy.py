@@ -32,11 +32,15 @@ from service.normalize.names import name_tokens
 from service.normalize.variants import canonical, variants_of
 
 MIN_TOKEN_SIMILARITY = 0.7
+SCORING_TWO_EDITS_FROM = 7
+# Metaphone alone unites too much ("sasaki"/"sasco"); the spellings must also be close.
+PHONETIC_MIN_JARO_WINKLER = 0.85
 GLUE_SIMILARITY = 0.85
 # Unmatched listed tokens of a person weigh this much (middle names are often left out).
 PERSON_UNMATCHED_LISTED = 0.5
 ORG_UNMATCHED_LISTED = 0.8
 INITIAL_SIMILARITY = 0.75
+LISTED_INITIAL_SIMILARITY = 0.5
 # Postings longer than this are not used to find candidates (they are still scored).
 MAX_POSTINGS = 4000
 CANDIDATES_SCORED = 24
@@ -52,16 +56,20 @@ def token_similarity(query: str, listed: str) -> tuple[float, str]:
     best, method = 0.0, ""
     if canonical(query) == canonical(listed):
         best, method = 0.95, "transliteration"
-    budget = edit_budget(max(len(query), len(listed)))
+    # Scoring allows two edits from seven letters on ("akkesei" ~ "aleksei"); the
+    # candidate index is stricter (see fuzzy_index), other tokens bring such names in.
+    longest = max(len(query), len(listed))
+    budget = 2 if longest >= SCORING_TWO_EDITS_FROM else edit_budget(longest)
     if budget:
         distance = OSA.distance(query, listed, score_cutoff=budget)
         if distance <= budget:
-            typo = 1.0 - 0.6 * distance / max(len(query), len(listed))
+            # One edit in a 4-letter token ("fang"/"kang") is weak; in a 10-letter one, strong.
+            typo = 1.0 - distance / max(len(query), len(listed))
             if typo > best:
                 best, method = typo, "typo"
-    if best < 0.88:
+    if best < 0.88 and min(len(query), len(listed)) >= 4:  # short tokens: too many sound alike
         key = phonetic_key(query)
-        if key and key == phonetic_key(listed) and JaroWinkler.similarity(query, listed) >= 0.75:
+        if key and key == phonetic_key(listed) and JaroWinkler.similarity(query, listed) >= PHONETIC_MIN_JARO_WINKLER:
             best, method = 0.88, "phonetic"
     return best, method
 
@@ -89,7 +97,8 @@ def _candidate_pairs(query: tuple[str, ...], listed: tuple[str, ...], is_person:
             elif is_person and len(q) == 1 and len(t) > 1 and t[0] == q:
                 pairs.append(_Pair((i,), (j,), INITIAL_SIMILARITY, "initial"))
             elif is_person and len(t) == 1 and len(q) > 1 and q[0] == t:
-                pairs.append(_Pair((i,), (j,), INITIAL_SIMILARITY, "initial"))
+                # A listed initial is usually a middle initial: weak evidence for any query token.
+                pairs.append(_Pair((i,), (j,), LISTED_INITIAL_SIMILARITY, "initial"))
     if len(strong_q) == len(query) and len(strong_l) == len(listed):
         return pairs
     # Glued or split tokens ("hik vision" ~ "hikvision"), only where a token lacks a close partner.
@@ -165,7 +174,7 @@ class FuzzyMatcher:
 
     # ---------------------------------------------------------------- scoring
 
-    def _score(self, query: tuple[str, ...], record_id: int) -> tuple[float, list[TokenPair]]:
+    def _score(self, query: tuple[str, ...], record_id: int, query_is_person: bool = False) -> tuple[float, list[TokenPair]]:
         index = self._index
         record = index.records[record_id]
         listed = record.tokens
@@ -187,11 +196,26 @@ class FuzzyMatcher:
         distinctive = any(
             listed[j] not in GENERIC_WORDS and p.method != "initial" for p in chosen for j in p.listed_positions
         )
+        # A person is not identified by one name part: "PAVLOV, Sergei" is not
+        # "PAVLOV, Andrey", nor "Xiao Ming" "ZHANG, Xiaoming".
+        if record.is_person and len(listed) >= 2 and len(used_l) < 2:
+            return 0.0, []
+        # Nor is a person by one of their names matching a one-word listing ("Hamza
+        # Farouk" is not the weak alias "FAROUK").
+        if (record.is_person or query_is_person) and len(query) >= 2 and len(used_q) < 2:
+            return 0.0, []
         # A name made only of generic words ("Technology and Development Group") can
         # match, but only when every one of its tokens is matched.
         if not distinctive and not (len(used_l) == len(listed) and all(p.similarity >= 0.9 for p in chosen)):
             return 0.0, []
-        unmatched_factor = PERSON_UNMATCHED_LISTED if record.is_person else ORG_UNMATCHED_LISTED
+        # Leaving out listed tokens (a middle name, a second surname) is forgiven in
+        # part, but only when every query token found its partner: a query that puts
+        # its own token where the listed one was is a different name, not a shorter one.
+        all_query_matched = len(used_q) == len(query)
+        if all_query_matched:
+            unmatched_factor = PERSON_UNMATCHED_LISTED if record.is_person else ORG_UNMATCHED_LISTED
+        else:
+            unmatched_factor = 1.0
         numerator = 0.0
         denominator = 0.0
         for pair in chosen:
@@ -238,7 +262,7 @@ class FuzzyMatcher:
                 entry = names.entries[indexed.entry_position]
                 if list_ids and entry.list_id not in list_ids:
                     continue
-                name_score, alignment = self._score(tokens, record_id)
+                name_score, alignment = self._score(tokens, record_id, query.entity_type is EntityType.INDIVIDUAL)
                 if name_score <= 0:
                     continue
                 found = adjustments(query, entry, names.evidence[indexed.entry_position])

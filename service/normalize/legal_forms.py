@@ -53,6 +53,28 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 
+def _one_deletion(token: str) -> set[str]:
+    return {token[:i] + token[i + 1 :] for i in range(len(token))} | {token}
+
+
+# Long legal-form words with one typo are still legal forms ("limitd", "companu"):
+# a deletion index over them, built once.
+_FUZZY_FORMS: dict[str, str] = {}
+for _form in sorted({t for seq in LEGAL_FORM_SEQUENCES for t in seq} | LEGAL_FORM_TOKENS):
+    if len(_form) >= 6:
+        for _variant in _one_deletion(_form):
+            _FUZZY_FORMS.setdefault(_variant, _form)
+
+
+def is_legal_form_word(token: str) -> bool:
+    """A legal-form word, allowing one typo in words of six letters or more."""
+    if token in LEGAL_FORM_TOKENS:
+        return True
+    if len(token) < 6:
+        return False
+    return any(variant in _FUZZY_FORMS for variant in _one_deletion(token))
+
+
 def strip_legal_forms(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(remaining tokens, removed legal-form tokens). Never removes every token."""
     kept: list[str] = []
@@ -65,7 +87,7 @@ def strip_legal_forms(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[s
                 i += len(form)
                 break
         else:
-            if tokens[i] in LEGAL_FORM_TOKENS:
+            if is_legal_form_word(tokens[i]):
                 removed.append(tokens[i])
             else:
                 kept.append(tokens[i])
@@ -73,3 +95,24 @@ def strip_legal_forms(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[s
     if not kept:  # "AO" alone, or a company called "Limited": keep what there is
         return tokens, ()
     return tuple(kept), tuple(removed)
+
+
+# The world's most frequent given names and surnames. A list rarely holds them
+# often enough for IDF to notice, but innocent customers carry them every day:
+# "Wang Wei" or "Muhammad Ali" sharing two such tokens with a listed name is weak
+# evidence. Weighed down like generic words.
+COMMON_NAME_PARTS: frozenset[str] = frozenset(
+    """
+    wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin gao luo zheng liang xie song tang
+    wei ming hua jun jian hong ying ping yan lei jie xin yu fang jing li na min hui
+    kim lee park choi jung kang cho yoon jang lim han oh seo shin kwon hwang ahn song yoo hong jeon ko moon
+    nguyen tran le pham hoang phan vu dang bui do ho ngo duong ly van thi
+    muhammad ahmad ali hasan husayn abd abu ibn bin bint khan mahmud umar yusuf ibrahim mustafa khalid
+    singh kumar sharma gupta patel shah das devi lal ram
+    garcia rodriguez martinez hernandez lopez gonzalez perez sanchez ramirez torres flores rivera gomez diaz
+    jose juan carlos luis maria ana miguel pedro antonio manuel
+    smith johnson williams brown jones miller davis wilson anderson taylor thomas moore martin jackson
+    john james robert michael william david richard joseph mary
+    ivanov smirnov kuznetsov popov petrov sokolov ivan sergei aleksandr vladimir nikolai andrei dmitri
+    """.split()
+)
