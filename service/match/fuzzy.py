@@ -27,7 +27,13 @@ from service.match.evidence import adjustments
 from service.match.result import Explanation, MatchResult, TokenPair
 from service.model import EntityType, PartyQuery
 from service.model.entry import AliasStrength
-from service.normalize.legal_forms import GENERIC_WORDS, strip_legal_forms
+from service.normalize.legal_forms import (
+    GENERIC_WORDS,
+    is_legal_form_word,
+    rejoin_split_forms,
+    split_glued_form,
+    strip_legal_forms,
+)
 from service.normalize.names import name_tokens
 from service.normalize.variants import canonical, variants_of
 
@@ -242,6 +248,17 @@ class FuzzyMatcher:
         alignment += [TokenPair("", form, 0.0, "legal_form_ignored", 0.0) for form in record.legal_forms]
         return score, alignment
 
+    def _repair_legal_forms(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
+        """Undo a typist's spacing around legal forms: "com pany", "KOHASAG", "HOLDINGCO"."""
+        postings = self._index.postings
+        repaired: list[str] = []
+        for token in rejoin_split_forms(tokens):
+            if token in postings or is_legal_form_word(token):
+                repaired.append(token)
+            else:
+                repaired.extend(split_glued_form(token, postings.__contains__))
+        return tuple(repaired)
+
     # ---------------------------------------------------------------- interface
 
     def find(self, query: PartyQuery, list_ids: frozenset[str], min_score: float, limit: int) -> list[MatchResult]:
@@ -255,7 +272,7 @@ class FuzzyMatcher:
             if query.entity_type is EntityType.INDIVIDUAL:
                 tokens, query_legal = all_tokens, ()
             else:
-                tokens, query_legal = strip_legal_forms(all_tokens)
+                tokens, query_legal = strip_legal_forms(self._repair_legal_forms(all_tokens))
             for record_id in self._candidates(tokens):
                 record = index.records[record_id]
                 indexed = names.names[record.name_id]

@@ -8,6 +8,8 @@ weigh little. Lists are in normalised token form (see names.name_tokens).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 # Multi-token forms first so "limited liability company" is removed whole.
 LEGAL_FORM_SEQUENCES: tuple[tuple[str, ...], ...] = tuple(
     sorted(
@@ -60,7 +62,9 @@ def _one_deletion(token: str) -> set[str]:
 # Long legal-form words with one typo are still legal forms ("limitd", "companu"):
 # a deletion index over them, built once.
 _FUZZY_FORMS: dict[str, str] = {}
-for _form in sorted({t for seq in LEGAL_FORM_SEQUENCES for t in seq} | LEGAL_FORM_TOKENS):
+# (Words like "joint", "stock", "public" or "holding" are legal forms only inside a
+# sequence, so they are not in this set: "Public Security Bureau" keeps "public".)
+for _form in sorted(LEGAL_FORM_TOKENS | {"liability", "partnership"}):
     if len(_form) >= 6:
         for _variant in _one_deletion(_form):
             _FUZZY_FORMS.setdefault(_variant, _form)
@@ -116,3 +120,36 @@ COMMON_NAME_PARTS: frozenset[str] = frozenset(
     ivanov smirnov kuznetsov popov petrov sokolov ivan sergei aleksandr vladimir nikolai andrei dmitri
     """.split()
 )
+
+
+def rejoin_split_forms(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Rejoin a legal-form word a typist split ("com pany", "lim ited")."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if i + 1 < len(tokens) and not is_legal_form_word(tokens[i]) and is_legal_form_word(tokens[i] + tokens[i + 1]) and len(tokens[i] + tokens[i + 1]) >= 5:
+            out.append(tokens[i] + tokens[i + 1])
+            i += 2
+        else:
+            out.append(tokens[i])
+            i += 1
+    return tuple(out)
+
+
+# Legal forms that get glued to a name ("KOHASAG", "PELENGJSC", "FINROSTLIMITED").
+_GLUABLE_FORMS = tuple(sorted({t for t in LEGAL_FORM_TOKENS if len(t) >= 2} | {"".join(s) for s in LEGAL_FORM_SEQUENCES}, key=len, reverse=True))
+
+
+def split_glued_form(token: str, known: Callable[[str], bool]) -> tuple[str, ...]:
+    """("kohas", "ag") for "kohasag" when "kohas" is a known name token; else (token,).
+
+    Long forms ("limited", "company") split off whatever precedes them; short ones
+    ("ag", "co") only when the rest is a token some list contains, so "shag" stays whole.
+    """
+    for form in _GLUABLE_FORMS:
+        for rest, glued in ((token[: -len(form)], (token[: -len(form)], form)), (token[len(form) :], (form, token[len(form) :]))):
+            if len(rest) < 3 or not (token.endswith(form) if glued[1] == form else token.startswith(form)):
+                continue
+            if known(rest) or (len(form) >= 5 and len(rest) >= 4):
+                return glued
+    return (token,)
