@@ -143,8 +143,8 @@ class FuzzyIndex:
         key = phonetic_key(token)
         if key:
             found.update(self.by_phonetic.get(key, ()))
-        budget = edit_budget(len(token))
-        if budget:
-            for variant in deletion_variants(token, budget):
-                found.update(self.deletions.get(variant, ()))
+        # Even with no edits of its own to spend (short tokens), the token itself is
+        # looked up among the deletions: "bong" with one letter lost is "ong".
+        for variant in deletion_variants(token, edit_budget(len(token))):
+            found.update(self.deletions.get(variant, ()))
         return found

@@ -52,6 +52,8 @@ MAX_POSTINGS = 4000
 CANDIDATES_SCORED = 24
 # Candidates sharing less than this share of the best candidate's query weight are not scored.
 CANDIDATE_SHARE_CUTOFF = 0.45
+# A candidate whose estimated score is below this share of the requested minimum is not scored.
+ESTIMATE_FLOOR_OF_MIN_SCORE = 0.4
 
 
 @lru_cache(maxsize=200_000)
@@ -88,13 +90,34 @@ class _Pair:
     method: str
 
 
-def _candidate_pairs(query: tuple[str, ...], listed: tuple[str, ...], is_person: bool) -> list[_Pair]:
+Expansions = list[dict[str, float]]
+
+
+def _pair_similarity(q: str, t: str, known: dict[str, float]) -> tuple[float, str]:
+    """token_similarity, skipping the call for listed tokens the candidate search already rated.
+
+    The search rated every vocabulary token within the index's edit budget, of the
+    same sound or transliteration group; anything else can only be similar through
+    the wider scoring budget (two edits from seven letters), so only long tokens
+    need the full computation.
+    """
+    if t in known:
+        return token_similarity(q, t)
+    if max(len(q), len(t)) >= SCORING_TWO_EDITS_FROM and abs(len(q) - len(t)) <= 2:
+        return token_similarity(q, t)
+    return 0.0, ""
+
+
+def _candidate_pairs(
+    query: tuple[str, ...], listed: tuple[str, ...], is_person: bool, expansions: Expansions | None = None
+) -> list[_Pair]:
     pairs = []
     strong_q: set[int] = set()
     strong_l: set[int] = set()
     for i, q in enumerate(query):
+        known = expansions[i] if expansions is not None else None
         for j, t in enumerate(listed):
-            sim, method = token_similarity(q, t)
+            sim, method = token_similarity(q, t) if known is None else _pair_similarity(q, t, known)
             if sim >= MIN_TOKEN_SIMILARITY:
                 pairs.append(_Pair((i,), (j,), sim, method))
                 if sim >= 0.9:
@@ -136,7 +159,7 @@ class FuzzyMatcher:
 
     # ---------------------------------------------------------------- candidates
 
-    def _candidates(self, tokens: tuple[str, ...]) -> list[int]:
+    def _candidates(self, tokens: tuple[str, ...], min_score: float) -> tuple[list[int], Expansions]:
         index = self._index
         lookups: list[tuple[str, dict[str, float]]] = []
         for token in tokens:
@@ -146,13 +169,14 @@ class FuzzyMatcher:
             # alignment floor) can lift a candidate; the rest merely sound alike.
             similar = {t: 1.0 if t == token else token_similarity(token, t)[0] for t in found}
             lookups.append((token, {t: sim for t, sim in similar.items() if sim >= MIN_TOKEN_SIMILARITY}))
+        expansions = [found for _, found in lookups[: len(tokens)]]
         for left, right in zip(tokens, tokens[1:], strict=False):
             glued = left + right
             if glued in index.postings:  # "hik vision" -> a listed "hikvision"
                 lookups.append((glued, {glued: 1.0}))
         usable = [(token, found) for token, found in lookups if found]
         if not usable:
-            return []
+            return [], expansions
         common_only = all(sum(index.posting_count(t) for t in found) > MAX_POSTINGS for _, found in usable)
         shares = np.zeros(len(index.records), dtype=np.float32)
         for token, found in usable:
@@ -172,15 +196,22 @@ class FuzzyMatcher:
         estimates = 2 * shares / (query_weight + index.record_weight_array)
         count = min(CANDIDATES_SCORED, int(np.count_nonzero(shares)))
         if count == 0:
-            return []
+            return [], expansions
         top = np.argpartition(-estimates, count - 1)[:count]
         top = top[np.argsort(-estimates[top])]
-        floor = float(estimates[top[0]]) * CANDIDATE_SHARE_CUTOFF
-        return [int(record_id) for record_id in top if estimates[record_id] >= floor and shares[record_id] > 0]
+        # Far below the best, or too far below the score asked for, to be worth scoring.
+        floor = max(float(estimates[top[0]]) * CANDIDATE_SHARE_CUTOFF, min_score * ESTIMATE_FLOOR_OF_MIN_SCORE)
+        return [int(record_id) for record_id in top if estimates[record_id] >= floor and shares[record_id] > 0], expansions
 
     # ---------------------------------------------------------------- scoring
 
-    def _score(self, query: tuple[str, ...], record_id: int, query_is_person: bool = False) -> tuple[float, list[TokenPair]]:
+    def _score(
+        self,
+        query: tuple[str, ...],
+        record_id: int,
+        query_is_person: bool = False,
+        expansions: Expansions | None = None,
+    ) -> tuple[float, list[TokenPair]]:
         index = self._index
         record = index.records[record_id]
         listed = record.tokens
@@ -189,7 +220,7 @@ class FuzzyMatcher:
         chosen: list[_Pair] = []
         used_q: set[int] = set()
         used_l: set[int] = set()
-        pairs = _candidate_pairs(query, listed, record.is_person)
+        pairs = _candidate_pairs(query, listed, record.is_person, expansions)
         pairs.sort(
             key=lambda p: -p.similarity
             * (sum(weights_q[i] for i in p.query_positions) + sum(weights_l[j] for j in p.listed_positions))
@@ -273,13 +304,16 @@ class FuzzyMatcher:
                 tokens, query_legal = all_tokens, ()
             else:
                 tokens, query_legal = strip_legal_forms(self._repair_legal_forms(all_tokens))
-            for record_id in self._candidates(tokens):
+            candidates, expansions = self._candidates(tokens, min_score)
+            for record_id in candidates:
                 record = index.records[record_id]
                 indexed = names.names[record.name_id]
                 entry = names.entries[indexed.entry_position]
                 if list_ids and entry.list_id not in list_ids:
                     continue
-                name_score, alignment = self._score(tokens, record_id, query.entity_type is EntityType.INDIVIDUAL)
+                name_score, alignment = self._score(
+                    tokens, record_id, query.entity_type is EntityType.INDIVIDUAL, expansions
+                )
                 if name_score <= 0:
                     continue
                 found = adjustments(query, entry, names.evidence[indexed.entry_position])
