@@ -39,6 +39,7 @@ LIST = [
     entry("9", ORG, "INTERNATIONAL TRADING GROUP LIMITED"),
     entry("10", ORG, "SBERBANK ROSSII"),
     entry("11", PERSON, "KUZNETSOV, Aleksandr Yuryevich", country="RU"),
+    entry("12", ORG, "PELENG JSC", country="BY"),
 ]
 # Filler so that token weights (IDF) look like a real list: common words are common.
 FILLER = [entry(f"f{i}", ORG, f"{word} TRADING COMPANY LIMITED {i}") for i, word in enumerate(["ALPHA", "BETA", "GAMMA", "DELTA", "OMEGA"] * 4)]
@@ -75,6 +76,9 @@ def top(matcher: FuzzyMatcher, name: str, kind: EntityType = EntityType.UNKNOWN)
         ("Rosneft Oil Company", "8", 0.85),
         ("NK Rosneft AO", "8", 0.85),  # OAO -> AO
         ("Sber Bank Rossii", "10", 0.9),  # glued token split
+        ("PELENGJSC", "12", 0.95),  # legal form glued to the name
+        ("Peleng Joint Stock Com Pany", "12", 0.95),  # legal form split by a typist
+        ("Peleng Limitd Liability Companu", "12", 0.95),  # legal form with typos
     ],
 )
 def test_listed_parties_are_found(matcher: FuzzyMatcher, query: str, entry_id: str, at_least: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -48,6 +49,27 @@ def duration(delta: timedelta) -> Duration:
     value = Duration()
     value.FromTimedelta(delta)
     return value
+
+
+@lru_cache(maxsize=256)
+def _list_version_template(meta: VersionMeta) -> pb.ListVersion:
+    """The per-version part of a ListVersion, built once: datetime conversions are slow."""
+    return pb.ListVersion(
+        list_id=meta.list_id,
+        version=meta.version,
+        published_at=timestamp(meta.published_at or meta.fetched_at),
+        data_date=meta.data_date.isoformat() if meta.data_date else "",
+    )
+
+
+def _list_version(meta: VersionMeta, stale: bool, age: timedelta) -> pb.ListVersion:
+    version = pb.ListVersion()
+    version.CopyFrom(_list_version_template(meta))
+    version.stale = stale
+    seconds = int(age.total_seconds())
+    version.age.seconds = seconds
+    version.age.nanos = age.microseconds * 1000 if seconds >= 0 else 0
+    return version
 
 
 def match_to_proto(
@@ -142,17 +164,7 @@ def outcome_to_proto(outcome: ScreeningOutcome, request_id: str, party_reference
             )
             for m in outcome.matches
         ],
-        list_versions=[
-            pb.ListVersion(
-                list_id=used.loaded.meta.list_id,
-                version=used.loaded.meta.version,
-                published_at=timestamp(used.loaded.meta.published_at or used.loaded.meta.fetched_at),
-                stale=used.stale,
-                age=duration(used.age),
-                data_date=used.loaded.meta.data_date.isoformat() if used.loaded.meta.data_date else "",
-            )
-            for used in outcome.lists
-        ],
+        list_versions=[_list_version(used.loaded.meta, used.stale, used.age) for used in outcome.lists],
         warnings=outcome.warnings,
         policy_version=outcome.policy_version,
         matcher_version=outcome.matcher_version,

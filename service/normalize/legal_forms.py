@@ -137,7 +137,8 @@ def rejoin_split_forms(tokens: tuple[str, ...]) -> tuple[str, ...]:
 
 
 # Legal forms that get glued to a name ("KOHASAG", "PELENGJSC", "FINROSTLIMITED").
-_GLUABLE_FORMS = tuple(sorted({t for t in LEGAL_FORM_TOKENS if len(t) >= 2} | {"".join(s) for s in LEGAL_FORM_SEQUENCES}, key=len, reverse=True))
+_GLUABLE_FORMS = frozenset({t for t in LEGAL_FORM_TOKENS if len(t) >= 2} | {"".join(s) for s in LEGAL_FORM_SEQUENCES})
+_LONGEST_FORM = max(len(form) for form in _GLUABLE_FORMS)
 
 
 def split_glued_form(token: str, known: Callable[[str], bool]) -> tuple[str, ...]:
@@ -145,11 +146,13 @@ def split_glued_form(token: str, known: Callable[[str], bool]) -> tuple[str, ...
 
     Long forms ("limited", "company") split off whatever precedes them; short ones
     ("ag", "co") only when the rest is a token some list contains, so "shag" stays whole.
+    Longest form first, suffix before prefix.
     """
-    for form in _GLUABLE_FORMS:
-        for rest, glued in ((token[: -len(form)], (token[: -len(form)], form)), (token[len(form) :], (form, token[len(form) :]))):
-            if len(rest) < 3 or not (token.endswith(form) if glued[1] == form else token.startswith(form)):
-                continue
-            if known(rest) or (len(form) >= 5 and len(rest) >= 4):
-                return glued
+    for size in range(min(_LONGEST_FORM, len(token) - 3), 1, -1):
+        for form, rest, parts in (
+            (token[-size:], token[:-size], (token[:-size], token[-size:])),
+            (token[:size], token[size:], (token[:size], token[size:])),
+        ):
+            if form in _GLUABLE_FORMS and (known(rest) or (size >= 5 and len(rest) >= 4)):
+                return parts
     return (token,)
