@@ -327,7 +327,6 @@ class FuzzyMatcher:
                 if current is not None and (current.score, current.listed_name.strength is AliasStrength.STRONG) >= (score, strong):
                     continue
                 alignment += [TokenPair(form, "", 0.0, "legal_form_ignored", 0.0) for form in query_legal]
-                methods = sorted({p.method for p in alignment if p.similarity > 0})
                 text = (
                     f"'{query_name.value}' resembles the {listed_name.kind.value} name '{listed_name.value}'"
                     f"{' (weak alias)' if not strong else ''} of {entry.list_id} entry {entry.entry_id}: "
@@ -351,7 +350,7 @@ class FuzzyMatcher:
                         name_score=round(name_score, 4),
                         adjustments=tuple(found),
                         final_score=score,
-                        text=text if methods else text,
+                        text=text,
                     ),
                     list_version=self._list_versions.get(entry.list_id, ""),
                 )
