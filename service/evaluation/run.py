@@ -53,6 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", dest="json_path", metavar="FILE", help="also write every figure to FILE as JSON")
     parser.add_argument("--examples", type=int, default=0, metavar="N",
                         help="print up to N failed cases per category (misses, false positives)")  # fmt: skip
+    parser.add_argument("--peer", choices=("nomenklatura",),
+                        help="also score a stratified sample with a peer matcher (nomenklatura logic-v2; pip install '.[peer]')")  # fmt: skip
+    parser.add_argument("--peer-sample", type=int, default=1000, metavar="N",
+                        help="--peer: cases in the stratified sample (default 1000; 0 = all)")  # fmt: skip
 
 
 def main(args: argparse.Namespace) -> int:
@@ -67,6 +71,12 @@ def main(args: argparse.Namespace) -> int:
         resident_mb,
     )
 
+    if getattr(args, "peer", None):
+        from service.evaluation import peer
+
+        if not peer.available():
+            print(f"error: {peer.INSTALL_HINT}", file=sys.stderr)
+            return 2
     started = time.perf_counter()
     mirror = Path(args.mirror) if args.mirror else DEFAULT_MIRROR
     if not mirror.is_dir():
@@ -118,6 +128,9 @@ def main(args: argparse.Namespace) -> int:
         "latency": metrics.latency(outcomes),
     }  # fmt: skip
     _print_report(report, outcomes, args.examples)
+    if getattr(args, "peer", None):
+        report["peer"] = peer.compare(cases, lists, built.state, set(lists), args.peer_sample, args.seed)
+        peer.print_comparison(report["peer"], built.state.matcher.algorithm)
     if args.json_path:
         Path(args.json_path).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"figures written to {args.json_path}")
