@@ -24,6 +24,7 @@ import random
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 
 from service.engine.state import LoadedList
@@ -45,6 +46,7 @@ from service.index.linking import link_entries
 from service.model import AliasStrength, EntityType, Entry, NameKind
 from service.normalize.countries import is_country_code
 from service.normalize.names import fold, name_tokens, order_free_key
+from service.normalize.variants import canonical
 
 POSITIVE = "positive"
 NEGATIVE = "negative"
@@ -166,11 +168,28 @@ class ListedNames:
                     holders = self._holders.setdefault(_core_key(name.value), [])
                     if (entry.list_id, entry.entry_id) not in holders:
                         holders.append((entry.list_id, entry.entry_id))
+        # Every two-or-more-token part of a listed person's strong names (at most 6 tokens).
+        self._person_parts: set[str] = set()
+        for entry in all_entries:
+            if entry.entity_type is not EntityType.INDIVIDUAL:
+                continue
+            for name in entry.names:
+                tokens = tuple(dict.fromkeys(canonical(t) for t in name_tokens(name.value)))
+                if name.strength is not AliasStrength.STRONG or not 2 <= len(tokens) <= 6:
+                    continue
+                for size in range(2, len(tokens) + 1):
+                    self._person_parts.update(" ".join(sorted(part)) for part in combinations(tokens, size))
         # The service's own crossover: the same party on several lists (service/index/linking.py).
         self._links = link_entries(all_entries, [entry_evidence(entry) for entry in all_entries])
 
     def is_listed(self, *names: str) -> bool:
-        return any(name_key(name) in self.keys for name in names)
+        """Listed as written, or a listed person's name with parts left out.
+
+        "Sergei Kozlov" is not an innocent name when "KOZLOV, Sergei Mikhailovich"
+        is listed: screening must flag it, so it cannot serve as a negative.
+        Spellings are compared through the transliteration variants (Sergei/Sergey).
+        """
+        return any(name_key(name) in self.keys or _loose_key(name) in self._person_parts for name in names)
 
     def expected_for(self, entry: Entry, name: str) -> tuple[tuple[str, str], ...]:
         """The source entry, then the other entries a correct answer may name first.
@@ -184,6 +203,10 @@ class ListedNames:
         source = (entry.list_id, entry.entry_id)
         linked = ((link.list_id, link.entry_id) for link in self._links.get(source, ()))
         return tuple(dict.fromkeys((source, *self._holders.get(_core_key(name), ()), *linked)))
+
+
+def _loose_key(name: str) -> str:
+    return " ".join(sorted(dict.fromkeys(canonical(t) for t in name_tokens(name))))
 
 
 def _core_key(name: str) -> str:
