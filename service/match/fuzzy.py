@@ -131,23 +131,27 @@ def _candidate_pairs(
     if len(strong_q) == len(query) and len(strong_l) == len(listed):
         return pairs
     # Glued or split tokens ("hik vision" ~ "hikvision"), only where a token lacks a close partner.
-    for i in range(len(query) - 1):
-        if (i in strong_q and i + 1 in strong_q) or min(len(query[i]), len(query[i + 1])) < 2:
-            continue
-        glued = query[i] + query[i + 1]
-        for j, t in enumerate(listed):
-            sim, method = token_similarity(glued, t)
-            if sim >= GLUE_SIMILARITY:
-                pairs.append(_Pair((i, i + 1), (j,), sim * 0.97, f"glued+{method}"))
-    for j in range(len(listed) - 1):
-        if (j in strong_l and j + 1 in strong_l) or min(len(listed[j]), len(listed[j + 1])) < 2:
-            continue
-        glued = listed[j] + listed[j + 1]
-        for i, q in enumerate(query):
-            sim, method = token_similarity(q, glued)
-            if sim >= GLUE_SIMILARITY:
-                pairs.append(_Pair((i,), (j, j + 1), sim * 0.97, f"split+{method}"))
+    for i, j_positions, sim, method in _glued(query, strong_q, listed, query_side=True):
+        pairs.append(_Pair((i, i + 1), j_positions, sim, f"glued+{method}"))
+    for j, i_positions, sim, method in _glued(listed, strong_l, query, query_side=False):
+        pairs.append(_Pair(i_positions, (j, j + 1), sim, f"split+{method}"))
     return pairs
+
+
+def _glued(
+    tokens: tuple[str, ...], strong: set[int], others: tuple[str, ...], query_side: bool
+) -> list[tuple[int, tuple[int, ...], float, str]]:
+    """(k, (position in others,), similarity, method) where tokens[k] + tokens[k + 1] resembles one other token."""
+    found = []
+    for k in range(len(tokens) - 1):
+        if (k in strong and k + 1 in strong) or min(len(tokens[k]), len(tokens[k + 1])) < 2:
+            continue
+        glued = tokens[k] + tokens[k + 1]
+        for position, other in enumerate(others):
+            sim, method = token_similarity(glued, other) if query_side else token_similarity(other, glued)
+            if sim >= GLUE_SIMILARITY:
+                found.append((k, (position,), sim * 0.97, method))
+    return found
 
 
 class FuzzyMatcher:
