@@ -172,6 +172,8 @@ def _print_status_table(response: pb.GetListStatusResponse) -> None:
         )
         if status.last_error:
             print(f"{'':<11} last error: {status.last_error}")
+        for note in status.notes:  # what the parser noticed in the serving version's files
+            print(f"{'':<11} note: {note}")
 
 
 def _short_age(delta: timedelta) -> str:
@@ -254,7 +256,7 @@ async def _refresh(args: argparse.Namespace) -> int:
         await connection.close()
     failed = False
     for result in results:
-        print(f"{result.list_id}: {result.outcome.value} {result.version} {result.message}")
+        print(f"{result.list_id}: {result.outcome.value} {result.version or '-'}: {result.message}")
         failed |= result.outcome.value in ("rejected", "failed")
     return 1 if failed else 0
 

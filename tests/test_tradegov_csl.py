@@ -15,6 +15,7 @@ from service.model import EntityType, Entry, NameKind
 from service.sources.errors import ListFileError
 from service.sources.parsed import ParseResult
 from service.sources.tradegov.csl import (
+    ACCEPT_TRUNCATED_OPTION,
     CSL_CSV,
     CSL_JSON,
     REQUIRED_COLUMNS,
@@ -458,10 +459,39 @@ def test_wrong_field_count_names_the_line(csv_bytes: bytes) -> None:
 
 
 def test_truncated_file_names_the_line_of_the_cut_record(csv_bytes: bytes) -> None:
+    # The last record is the SDN vessel: a list that takes SDN rows is refused.
     cut = csv_bytes[: csv_bytes.rindex(b"IMO, 9123456")]
     error = csv_error(cut)
     assert (error.path, error.line) == (CSL_CSV, 14)
-    assert "truncated" in error.detail
+    assert "truncated" in error.detail and "--force" in error.detail
+
+
+def test_cut_record_of_a_source_the_list_does_not_take_is_skipped_and_noted(csv_bytes: bytes) -> None:
+    cut = csv_bytes[: csv_bytes.rindex(b"IMO, 9123456")]
+    complete = csv_bytes[: csv_bytes.rindex(b"\n", 0, len(cut)) + 1]
+    sources = [EL, DPL, UVL, MEU]
+    result = csv_parse(cut, sources)
+    # Exactly what the file holds before the cut record, plus a note naming the cut.
+    assert result.entries == csv_parse(complete, sources).entries
+    (note,) = [note for note in result.notes if "quoted field" in note]
+    assert note.startswith(f"{CSL_CSV}:14: ") and SDN in note and "does not take" in note
+
+
+def test_cut_record_whose_source_is_cut_too_is_refused(csv_bytes: bytes) -> None:
+    headers, records = split_records(csv_bytes)
+    # Cut inside the second field (`source`) of the last record: whose row it was is unknown.
+    last = records[-1]
+    second_field = last.index(b'","') + 3
+    error = csv_error(b"".join(headers) + b"".join(records[:-1]) + last[: second_field + 5], [EL])
+    assert error.line == 14 and "source is cut too" in error.detail
+
+
+def test_forced_update_drops_a_cut_record_of_the_list_itself(csv_bytes: bytes) -> None:
+    cut = csv_bytes[: csv_bytes.rindex(b"IMO, 9123456")]
+    complete = csv_bytes[: csv_bytes.rindex(b"\n", 0, len(cut)) + 1]
+    forced = parse_csl_csv("csl_test", {CSL_CSV: cut}, {"sources": FIXTURE_SOURCES, ACCEPT_TRUNCATED_OPTION: ["yes"]})
+    assert forced.entries == csv_parse(complete).entries
+    assert any("dropped (forced)" in note for note in forced.notes)
 
 
 def test_unknown_type_and_missing_name_name_the_line(csv_bytes: bytes) -> None:
@@ -515,11 +545,15 @@ def real_complete(real_csl: bytes) -> bytes:
 
 
 @pytest.mark.real_data
-def test_real_snapshot_is_cut_off_and_rejected_as_such(real_csl: bytes) -> None:
-    # The last record (an SDN row, line 4233) ends inside a quoted address: a
-    # truncated download must not be published as if it were the whole list.
+def test_real_snapshot_is_cut_off_inside_an_sdn_record(real_csl: bytes, real_complete: bytes) -> None:
+    # The last record (an SDN row, line 4233) ends inside a quoted address. The
+    # Entity List does not take SDN rows (the OFAC files win), so it reads the rest
+    # and notes the cut; a list that takes SDN rows would be refused.
     assert real_csl.endswith(b"la Cuspide departament")
-    error = csv_error(real_csl, [EL])
+    result = csv_parse(real_csl, [EL])
+    assert result.entries == csv_parse(real_complete, [EL]).entries
+    assert any(note.startswith(f"{CSL_CSV}:4233: ") and SDN in note for note in result.notes)
+    error = csv_error(real_csl, [SDN])
     assert (error.path, error.line) == (CSL_CSV, 4233)
     assert "truncated" in error.detail
 

@@ -22,21 +22,15 @@ from service.refresh.fetch import read_directory
 from service.refresh.publisher import parse_fetched
 from service.store.snapshots import VersionMeta
 
-try:  # the default the engine will use once the new matcher lands
-    from service.engine.state import build_default_matcher as default_factory  # type: ignore[attr-defined]
-except ImportError:  # until then, the exact matcher is what the service runs
-    from service.engine.state import build_exact_matcher as default_factory
+from service.engine.state import build_default_matcher as default_factory
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 DEFAULT_MIRROR = SHARED_DATA / "mirror-2023-12"
 
 
 def load_mirror(mirror: Path, catalog: Catalog | None = None) -> dict[str, LoadedList]:
-    """Every list of the catalogue whose files the mirror holds, parsed and tagged.
-
-    force=True because the mirror's CSL file ends inside its last record (the
-    parser drops that record and notes it), exactly as `screening refresh --force`.
-    """
+    """Every list of the catalogue whose files the mirror holds, parsed and tagged,
+    exactly as `screening refresh --from MIRROR` reads them (without --force)."""
     catalog = catalog or load_catalog()
     tagger = load_tagger()
     now = datetime.now(UTC)
@@ -45,7 +39,7 @@ def load_mirror(mirror: Path, catalog: Catalog | None = None) -> dict[str, Loade
         fetched = read_directory(spec, mirror)
         if fetched is None:
             continue
-        parsed = parse_fetched(fetched, force=True)
+        parsed = parse_fetched(fetched)
         meta = VersionMeta(
             list_id=list_id,
             version=parsed.version,

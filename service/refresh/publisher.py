@@ -96,7 +96,7 @@ async def publish_fetched(
         Outcome.PUBLISHED,
         meta.version,
         meta.entry_count,
-        f"published {meta.entry_count} entries (+{len(diff.added)} -{len(diff.removed)} ~{len(diff.changed)})",
+        f"{meta.entry_count} entries (+{len(diff.added)} -{len(diff.removed)} ~{len(diff.changed)})",
         parse_seconds=parsed_at - started,
         publish_seconds=published_at - parsed_at,
         diff=diff,

@@ -54,7 +54,8 @@ CSL_JSON = "consolidated.json"
 # Format option naming the CSL `source` values a list takes (full names, as published).
 SOURCES_OPTION = "sources"
 # Set by the publisher only when an operator forces an update (`refresh --force`):
-# a file whose last record is cut mid-field is then read without that record.
+# a file whose last record is cut mid-field is then read without that record, even
+# when that record belongs to the list being read.
 ACCEPT_TRUNCATED_OPTION = "accept_truncated_last_record"
 
 # Columns the mapping reads; `_id` and `source_information_url` are not used.
@@ -158,7 +159,9 @@ def parse_csl_csv(list_id: str, files: Mapping[str, bytes], options: Mapping[str
     sources = _sources(CSL_CSV, options)
     if CSL_CSV not in files:
         raise ListFileError(CSL_CSV, "required file is missing")
-    rows, notes = _csv_rows(CSL_CSV, files[CSL_CSV], accept_truncated=bool(options.get(ACCEPT_TRUNCATED_OPTION)))
+    rows, notes, cut = _csv_rows(CSL_CSV, files[CSL_CSV])
+    if cut is not None:
+        notes.append(_accept_cut_record(cut, sources, forced=bool(options.get(ACCEPT_TRUNCATED_OPTION))))
     return _collect(list_id, CSL_CSV, rows, sources, notes)
 
 
@@ -200,7 +203,59 @@ def _check_not_html(file_name: str, text: str, kind: str) -> None:
         raise ListFileError(file_name, f"received an HTML page, not {kind}", line)
 
 
-def _csv_rows(file_name: str, data: bytes, accept_truncated: bool = False) -> tuple[list[_Row], list[str]]:
+@dataclass(frozen=True)
+class _CutRecord:
+    """The last record of a CSV file that ends inside a quoted field."""
+
+    file_name: str
+    line: int
+    # The record's `source`, when the cut falls after that field; None when it is
+    # itself cut or missing, so which list the record belonged to is unknown.
+    source: str | None
+
+
+def _accept_cut_record(cut: _CutRecord, sources: frozenset[str], forced: bool) -> str:
+    """The status note for reading a file without its cut last record, or ListFileError.
+
+    A file that ends inside a quoted field lost at least its last record. When that
+    record belongs to a source this list does not take (the CSL's SDN rows, say, which
+    the OFAC files supersede), none of this list's rows is damaged, so the list is
+    read and the cut is noted in its status; what the file may have held after the
+    cut is unknowable, which is why the entry floor and the shrink limit still apply
+    and an HTTP download is checked against its Content-Length first. When the record
+    is this list's own, or its source cannot be read, only an operator may accept it.
+    """
+    where = f"{cut.file_name}:{cut.line}"
+    if cut.source is not None and cut.source not in sources:
+        return (
+            f"{where}: the file ends inside a quoted field of a record from {cut.source!r}, "
+            "which this list does not take; that record was skipped"
+        )
+    if forced:
+        return f"{where}: the file ends inside a quoted field; that last record was dropped (forced)"
+    whose = "a record of this list" if cut.source is not None else "a record whose source is cut too"
+    raise ListFileError(
+        cut.file_name,
+        f"the file ends inside a quoted field of {whose} (truncated download?); --force drops that record",
+        cut.line,
+    )
+
+
+def _cut_record(file_name: str, text: str, start: int, header: list[str] | None) -> _CutRecord:
+    """Read what is left of the record starting on physical line `start`."""
+    lines = io.StringIO(text, newline="").readlines()
+    tail = "".join(lines[start - 1 :])
+    partial = next(csv.reader(io.StringIO(tail, newline=""), strict=False), [])
+    source: str | None = None
+    if header is not None and "source" in header:
+        position = header.index("source")
+        # Complete only if a later field was started after it.
+        if position < len(partial) - 1:
+            source = partial[position].strip()
+    return _CutRecord(file_name, start, source)
+
+
+def _csv_rows(file_name: str, data: bytes) -> tuple[list[_Row], list[str], _CutRecord | None]:
     text, fallback = decode(data)
     notes = [f"{file_name} is not valid UTF-8; read as Windows-1252"] if fallback else []
     _check_not_html(file_name, text, "CSV")
@@ -208,6 +263,7 @@ def _csv_rows(file_name: str, data: bytes, accept_truncated: bool = False) -> tu
     header: list[str] | None = None
     rows: list[_Row] = []
     consumed = 0  # physical lines read so far
+    cut: _CutRecord | None = None
     while True:
         start = consumed + 1
         try:
@@ -215,12 +271,10 @@ def _csv_rows(file_name: str, data: bytes, accept_truncated: bool = False) -> tu
         except StopIteration:
             break
         except csv.Error as exc:
-            truncated = "end of data" in str(exc)
-            if truncated and accept_truncated:
-                notes.append(f"{file_name}:{start}: the file ends inside a quoted field; that last record was dropped (forced)")
+            if "end of data" in str(exc):
+                cut = _cut_record(file_name, text, start, header)
                 break
-            hint = " (the file ends inside a quoted field: truncated download? --force drops that record)" if truncated else ""
-            raise ListFileError(file_name, f"malformed CSV: {exc}{hint}", start) from exc
+            raise ListFileError(file_name, f"malformed CSV: {exc}", start) from exc
         consumed = reader.line_num
         if not record or (len(record) == 1 and not record[0].strip()):
             continue
@@ -249,7 +303,7 @@ def _csv_rows(file_name: str, data: bytes, accept_truncated: bool = False) -> tu
         )
     if header is None:
         raise ListFileError(file_name, "file is empty", 1)
-    return rows, notes
+    return rows, notes, cut
 
 
 def _json_rows(file_name: str, data: bytes) -> tuple[list[_Row], list[str]]:
