@@ -45,6 +45,7 @@ from service.index.evidence import entry_evidence
 from service.index.linking import link_entries
 from service.model import AliasStrength, EntityType, Entry, NameKind
 from service.normalize.countries import is_country_code
+from service.normalize.legal_forms import GENERIC_WORDS
 from service.normalize.names import fold, name_tokens, order_free_key
 from service.normalize.variants import canonical
 
@@ -179,17 +180,45 @@ class ListedNames:
                     continue
                 for size in range(2, len(tokens) + 1):
                     self._person_parts.update(" ".join(sorted(part)) for part in combinations(tokens, size))
+        # Every listed name of two or more distinctive-enough tokens, filed under its
+        # rarest token: a name that contains one of them whole is that name with words
+        # added ("JABER, Ayman Hussein" holds the listed "JABER, Ayman").
+        token_sets = {
+            tokens
+            for entry in all_entries
+            for name in entry.names
+            if len(tokens := frozenset(canonical(t) for t in name_tokens(core_name(name.value)))) >= 2
+            and not tokens <= GENERIC_WORDS
+        }
+        frequency: dict[str, int] = {}
+        for tokens in token_sets:
+            for token in tokens:
+                frequency[token] = frequency.get(token, 0) + 1
+        self._contained: dict[str, list[frozenset[str]]] = {}
+        for tokens in sorted(token_sets, key=sorted):
+            rarest = min(sorted(tokens), key=frequency.__getitem__)
+            self._contained.setdefault(rarest, []).append(tokens)
         # The service's own crossover: the same party on several lists (service/index/linking.py).
         self._links = link_entries(all_entries, [entry_evidence(entry) for entry in all_entries])
 
     def is_listed(self, *names: str) -> bool:
-        """Listed as written, or a listed person's name with parts left out.
+        """Listed as written, a listed person's name with parts left out, or a listed name with words added.
 
         "Sergei Kozlov" is not an innocent name when "KOZLOV, Sergei Mikhailovich"
-        is listed: screening must flag it, so it cannot serve as a negative.
-        Spellings are compared through the transliteration variants (Sergei/Sergey).
+        is listed, nor is "Sinobright Import and Export Company; and any larchmont"
+        when "Sinobright Import and Export Company" is: screening must flag them
+        (the middle_name_dropped and extra_words positives are made that way), so
+        they cannot serve as negatives. Spellings are compared through the
+        transliteration variants (Sergei/Sergey).
         """
-        return any(name_key(name) in self.keys or _loose_key(name) in self._person_parts for name in names)
+        return any(
+            name_key(name) in self.keys or _loose_key(name) in self._person_parts or self._contains_listed(name)
+            for name in names
+        )
+
+    def _contains_listed(self, name: str) -> bool:
+        tokens = frozenset(canonical(t) for t in name_tokens(name))
+        return any(listed <= tokens for token in tokens for listed in self._contained.get(token, ()))
 
     def expected_for(self, entry: Entry, name: str) -> tuple[tuple[str, str], ...]:
         """The source entry, then the other entries a correct answer may name first.

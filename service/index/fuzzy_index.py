@@ -100,9 +100,11 @@ class FuzzyIndex:
         total = max(1, len(self.records))
         self.max_weight = math.log(total + 1)
         self.weights: dict[str, float] = {}
+        self._raw_weights: dict[str, float] = {}
         for token, ids in self.postings.items():
             weight = math.log((total + 1) / (len(ids) + 0.5))
             self.weights[token] = max(weight * _prior(token), 0.05)
+            self._raw_weights[token] = max(weight, 0.05)
 
         # Total weight of each record's tokens, to rank candidates by an estimated score.
         self.record_weight_array = np.array(
@@ -134,6 +136,15 @@ class FuzzyIndex:
         if found is not None:
             return found
         return self.max_weight * _prior(token)
+
+    def conflict_weight(self, token: str) -> float:
+        """IDF weight without the generic-word and common-name discount.
+
+        The discount says a shared "Luis" is weak evidence *for* a match; a "Luis"
+        where the party has "Thomas" is as much evidence *against* as any given name.
+        """
+        found = self._raw_weights.get(token)
+        return found if found is not None else self.max_weight
 
     def similar_tokens(self, token: str) -> set[str]:
         """Vocabulary tokens that may be this token: same, same sound, or within the edit budget."""

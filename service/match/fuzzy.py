@@ -29,7 +29,9 @@ from service.model import EntityType, PartyQuery
 from service.model.entry import AliasStrength
 from service.normalize.legal_forms import (
     GENERIC_WORDS,
+    GLUED_SEQUENCE_PARTS,
     is_legal_form_word,
+    legal_form_typo,
     rejoin_split_forms,
     split_glued_form,
     strip_legal_forms,
@@ -263,8 +265,16 @@ class FuzzyMatcher:
             weight = sum(weights_q[i] for i in pair.query_positions) + sum(weights_l[j] for j in pair.listed_positions)
             numerator += pair.similarity * weight
             denominator += weight
-        denominator += sum(w for i, w in enumerate(weights_q) if i not in used_q)
-        denominator += unmatched_factor * sum(w for j, w in enumerate(weights_l) if j not in used_l)
+        unmatched_q = [i for i in range(len(query)) if i not in used_q]
+        unmatched_l = [j for j in range(len(listed)) if j not in used_l]
+        if unmatched_q and unmatched_l and (record.is_person or query_is_person):
+            # Both names keep a part the other lacks ("THOMAS" vs "LUIS CURIEL-TREVINO"):
+            # a conflict, weighed without the common-name discount.
+            denominator += sum(index.conflict_weight(query[i]) for i in unmatched_q)
+            denominator += sum(index.conflict_weight(listed[j]) for j in unmatched_l)
+        else:
+            denominator += sum(weights_q[i] for i in unmatched_q)
+            denominator += unmatched_factor * sum(weights_l[j] for j in unmatched_l)
         score = numerator / denominator if denominator else 0.0
 
         total = sum(weights_q) or 1.0
@@ -284,12 +294,21 @@ class FuzzyMatcher:
         return score, alignment
 
     def _repair_legal_forms(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
-        """Undo a typist's spacing around legal forms: "com pany", "KOHASAG", "HOLDINGCO"."""
+        """Undo a typist's damage to legal forms before they are set aside.
+
+        Spacing: "com pany", "KOHASAG", "HOLDINGCO", "JOINTSTOCK COMPANY". Typos in a
+        token no list contains: "OJSCX", "COPR", "LMIITED" read as the legal form
+        (a token some list does contain is a name, whatever it resembles).
+        """
         postings = self._index.postings
         repaired: list[str] = []
         for token in rejoin_split_forms(tokens):
             if token in postings or is_legal_form_word(token):
                 repaired.append(token)
+            elif token in GLUED_SEQUENCE_PARTS:
+                repaired.extend(GLUED_SEQUENCE_PARTS[token])
+            elif (form := legal_form_typo(token)) is not None:
+                repaired.append(form)
             else:
                 repaired.extend(split_glued_form(token, postings.__contains__))
         return tuple(repaired)

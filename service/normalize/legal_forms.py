@@ -9,8 +9,12 @@ weigh little. Lists are in normalised token form (see names.name_tokens).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
-# Multi-token forms first so "limited liability company" is removed whole.
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+# Multi-token forms (longest first, so "limited liability company" is removed whole).
 LEGAL_FORM_SEQUENCES: tuple[tuple[str, ...], ...] = tuple(
     sorted(
         (
@@ -19,11 +23,16 @@ LEGAL_FORM_SEQUENCES: tuple[tuple[str, ...], ...] = tuple(
                 "limited liability company", "limited liability partnership", "limited partnership",
                 "public limited company", "private limited company", "joint stock company",
                 "closed joint stock company", "open joint stock company", "public joint stock company",
+                "private joint stock company", "closed type joint stock company", "open type joint stock company",
                 "co ltd", "company limited", "company ltd", "pty ltd", "pvt ltd", "private limited",
                 "sdn bhd", "s de rl", "s de rl de cv", "sa de cv", "s a", "s a de c v", "de cv",
-                "gmbh co kg", "co kg", "ltd co", "ltd liability co", "l l c", "s r l", "s p a",
+                "gmbh co kg", "co kg", "ltd co", "ltd liability co", "l l c", "s r l", "s p a", "sp z o o",
                 "you xian gong si", "gu fen you xian gong si", "you xian ze ren gong si",
                 "obshchestvo s ogranichennoy otvetstvennostyu", "aktsionernoe obshchestvo",
+                "otkrytoe aktsionernoe obshchestvo", "zakrytoe aktsionernoe obshchestvo",
+                "publichnoe aktsionernoe obshchestvo", "nepublichnoe aktsionernoe obshchestvo",
+                "tovarystvo z obmezhenoyu vidpovidalnistyu", "aktsionerne tovarystvo",
+                "ltd sti", "limited sirketi", "anonim sirketi",
                 "public company", "holding company",
             )
         ),
@@ -37,7 +46,7 @@ LEGAL_FORM_TOKENS: frozenset[str] = frozenset(
     llc ltd limited inc incorporated corp corporation co company plc llp lp gmbh ag kg mbh ug
     sa sas sarl srl spa sl sau bv nv oy ab as asa aps kft zrt sro spol doo dd ad ead ood
     jsc ojsc cjsc pjsc ao oao zao pao ooo tov pp chp ip fzco fze fzc fzllc llc-fz dmcc wll
-    pte pty pvt bhd sdn tbk pt cv sc scs snc sp zoo sprl bvba ltda eireli me epp
+    pte pty pvt bhd sdn tbk pt cv sc scs snc sp zoo sprl bvba ltda eireli me epp sti
     youxiangongsi gufenyouxiangongsi jituan
     """.split()
 )
@@ -79,16 +88,46 @@ def is_legal_form_word(token: str) -> bool:
     return any(variant in _FUZZY_FORMS for variant in _one_deletion(token))
 
 
+# Sequences by their words in sorted order: a typist may swap them ("joint company
+# stock"), and the words alone are too plain to mean anything else together.
+_SEQUENCES_BY_WORDS: dict[tuple[str, ...], tuple[str, ...]] = {tuple(sorted(form)): form for form in LEGAL_FORM_SEQUENCES}
+_SEQUENCE_LENGTHS: tuple[int, ...] = tuple(sorted({len(form) for form in LEGAL_FORM_SEQUENCES}, reverse=True))
+_SEQUENCE_WORDS: frozenset[str] = frozenset(word for form in LEGAL_FORM_SEQUENCES for word in form)
+# Inside a sequence, words of four letters or more may carry one typo ("jiont stok
+# company"): the neighbouring form words vouch for them.
+_FUZZY_SEQUENCE_WORDS: dict[str, list[str]] = {}
+for _word in sorted(_SEQUENCE_WORDS):
+    if len(_word) >= 4:
+        for _variant in _one_deletion(_word):
+            _FUZZY_SEQUENCE_WORDS.setdefault(_variant, []).append(_word)
+
+
+@lru_cache(maxsize=100_000)
+def _sequence_word(token: str) -> str | None:
+    """The sequence word this token is, allowing one typo from four letters on."""
+    if token in _SEQUENCE_WORDS:
+        return token
+    if len(token) < 4:
+        return None
+    for variant in _one_deletion(token):
+        for word in _FUZZY_SEQUENCE_WORDS.get(variant, ()):
+            if OSA.distance(token, word, score_cutoff=1) <= 1:
+                return word
+    return None
+
+
 def strip_legal_forms(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(remaining tokens, removed legal-form tokens). Never removes every token."""
     kept: list[str] = []
     removed: list[str] = []
+    readings = [_sequence_word(token) for token in tokens]
     i = 0
     while i < len(tokens):
-        for form in LEGAL_FORM_SEQUENCES:
-            if tokens[i : i + len(form)] == form:
-                removed.extend(form)
-                i += len(form)
+        for size in _SEQUENCE_LENGTHS:
+            window = readings[i : i + size]
+            if len(window) == size and None not in window and tuple(sorted(window)) in _SEQUENCES_BY_WORDS:  # type: ignore[type-var]
+                removed.extend(tokens[i : i + size])
+                i += size
                 break
         else:
             if is_legal_form_word(tokens[i]):
@@ -99,6 +138,23 @@ def strip_legal_forms(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[s
     if not kept:  # "AO" alone, or a company called "Limited": keep what there is
         return tokens, ()
     return tuple(kept), tuple(removed)
+
+
+# Legal-form words of four letters or more, for a query token no list contains:
+# "ojscx", "copr", "lmiitd" are legal forms typed badly, not names.
+_TYPO_CHECKED_FORMS: tuple[str, ...] = tuple(sorted(t for t in LEGAL_FORM_TOKENS if len(t) >= 4))
+
+
+def legal_form_typo(token: str) -> str | None:
+    """The legal-form word an unknown token is a typo of: one edit, two from seven letters on."""
+    if len(token) < 4 or token in LEGAL_FORM_TOKENS:
+        return None
+    found = process.extractOne(token, _TYPO_CHECKED_FORMS, scorer=OSA.distance, score_cutoff=2)
+    if found is None:
+        return None
+    form, distance, _ = found
+    allowed = 2 if len(form) >= 7 and len(token) >= 5 else 1
+    return form if distance <= allowed else None
 
 
 # The world's most frequent given names and surnames. A list rarely holds them
@@ -123,17 +179,34 @@ COMMON_NAME_PARTS: frozenset[str] = frozenset(
 
 
 def rejoin_split_forms(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """Rejoin a legal-form word a typist split ("com pany", "lim ited")."""
+    """Rejoin a legal-form word a typist split ("com pany", "lim ited"); "m limited" stays apart."""
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        if i + 1 < len(tokens) and not is_legal_form_word(tokens[i]) and is_legal_form_word(tokens[i] + tokens[i + 1]) and len(tokens[i] + tokens[i + 1]) >= 5:
+        if (
+            i + 1 < len(tokens)
+            and len(tokens[i] + tokens[i + 1]) >= 5
+            and not is_legal_form_word(tokens[i])
+            and not is_legal_form_word(tokens[i + 1])
+            and is_legal_form_word(tokens[i] + tokens[i + 1])
+        ):
             out.append(tokens[i] + tokens[i + 1])
             i += 2
         else:
             out.append(tokens[i])
             i += 1
     return tuple(out)
+
+
+# Neighbouring words of a multi-word form typed as one ("jointstock", "coltd",
+# "otkrytoeaktsionernoe"), to be split back.
+GLUED_SEQUENCE_PARTS: dict[str, tuple[str, ...]] = {
+    "".join(form[start:end]): form[start:end]
+    for form in LEGAL_FORM_SEQUENCES
+    for start in range(len(form))
+    for end in range(start + 2, len(form) + 1)
+    if len("".join(form[start:end])) >= 5
+}
 
 
 # Legal forms that get glued to a name ("KOHASAG", "PELENGJSC", "FINROSTLIMITED").

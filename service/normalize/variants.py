@@ -22,6 +22,10 @@ _GROUPS: tuple[tuple[str, ...], ...] = (
     ("mustafa", "mostafa", "moustafa", "mustapha"),
     ("jafar", "jaafar", "jafer", "djafar"),
     ("abu", "abou", "abo"),
+    ("al", "el", "ul"),  # the Arabic article, as romanised
+    ("said", "saeed", "saeid", "saied", "sayeed"),
+    ("qasim", "kassem", "qassem", "kasim", "qassim", "kasem"),
+    ("salih", "saleh"),
     ("aleksandr", "alexander", "aleksander", "alexandr", "oleksandr"),
     ("sergei", "sergey", "serhiy", "serhii", "sergiy"),
     ("yuri", "yuriy", "yury", "iurii", "yurii"),
@@ -29,6 +33,7 @@ _GROUPS: tuple[tuple[str, ...], ...] = (
     ("mikhail", "mihail", "mykhailo", "michail"),
     ("aleksei", "alexei", "alexey", "aleksey", "oleksii"),
     ("andrei", "andrey", "andriy", "andrii"),
+    ("petr", "pyotr", "piotr", "petro"),
     ("evgeni", "evgeny", "evgeniy", "yevgeny", "yevgeniy", "yevhen"),
     ("choi", "choe"),
     ("ri", "lee", "yi", "rhee"),
