@@ -253,3 +253,13 @@ def test_eval_subcommand_is_wired() -> None:
     assert args.func is eval_module.main and args.generate and args.data == "somewhere" and args.per_category == 5
     args = build_parser().parse_args(["eval", "--data", "elsewhere", "--json", "figures.json", "--matcher", "exact"])
     assert not args.generate and args.data == "elsewhere" and args.json_path == "figures.json"
+
+
+def test_a_name_holding_a_listed_name_whole_is_not_a_negative(mirror_lists: dict[str, LoadedList]) -> None:
+    listed = ds.ListedNames({list_id: loaded.entries for list_id, loaded in mirror_lists.items()})
+    # Listed as "JABER, Ayman" (SDN 15606): screening must flag the longer name.
+    assert listed.is_listed("JABER, Ayman Hussein")
+    # The ISN listing's successor clause is not part of the name.
+    assert listed.is_listed("Sinobright Import and Export Company; and any larchmont, sub-unit, or subsidiary thereof")
+    assert not listed.is_listed("Ayman Hussein Qudsi")
+    assert not listed.is_listed("Import and Export Company")  # generic words alone are not a listed name

@@ -40,6 +40,16 @@ LIST = [
     entry("10", ORG, "SBERBANK ROSSII"),
     entry("11", PERSON, "KUZNETSOV, Aleksandr Yuryevich", country="RU"),
     entry("12", ORG, "PELENG JSC", country="BY"),
+    entry("13", ORG, "PUBLIC JOINT STOCK COMPANY POLYUS", country="RU"),
+    entry("14", ORG, "W & M LIMITED PARTNERSHIP"),
+    entry("15", ORG, "OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU MARKUS", country="RU"),
+    entry("16", PERSON, "CURIEL-TREVINO, Luis"),
+    entry("17", ORG, "MARINATEC"),
+    entry("18", PERSON, "AL-'ALI, Salih"),
+    # A BIS-style row: no party type at all.
+    Entry(list_id="bis_entity", entry_id="EL-1", entity_type=EntityType.UNKNOWN, names=(Name("Muhammad Halim Ghoura"),)),
+    entry("19", ORG, "GAZPROM NEFT PJSC", country="RU"),
+    entry("20", PERSON, "PAO, Yu Yi"),
 ]
 # Filler so that token weights (IDF) look like a real list: common words are common.
 FILLER = [entry(f"f{i}", ORG, f"{word} TRADING COMPANY LIMITED {i}") for i, word in enumerate(["ALPHA", "BETA", "GAMMA", "DELTA", "OMEGA"] * 4)]
@@ -79,6 +89,15 @@ def top(matcher: FuzzyMatcher, name: str, kind: EntityType = EntityType.UNKNOWN)
         ("PELENGJSC", "12", 0.95),  # legal form glued to the name
         ("Peleng Joint Stock Com Pany", "12", 0.95),  # legal form split by a typist
         ("Peleng Limitd Liability Companu", "12", 0.95),  # legal form with typos
+        ("PUBLIC JOINT COMPANY STOCK POLYUS", "13", 0.95),  # legal-form words swapped
+        ("JOINT STOCK COMOANY POLYUS", "13", 0.95),  # a typo inside a multi-word form
+        ("OEPN JIONT STOK COMPANY POLYUS", "13", 0.95),  # a typo in every word of the form
+        ("PUBLIC JOINTSTOCK COMPANY POLYUS", "13", 0.95),  # form words glued
+        ("POLYUS OJSCX", "13", 0.95),  # a short form with a typo, in no list's vocabulary
+        ("W & M Limited Partnership Ltd.", "14", 0.95),  # "M" and "Limited" are not one word
+        ("ООО «Маркус»", "15", 0.95),  # Cyrillic OOO; the listed form spelt "-noi", not "-noy"
+        ("Mr. Marinatec", "17", 0.95),  # a title is not a second name
+        ("EL-'ALI, Salih", "18", 0.9),  # the Arabic article romanised el / al
     ],
 )
 def test_listed_parties_are_found(matcher: FuzzyMatcher, query: str, entry_id: str, at_least: float) -> None:
@@ -95,6 +114,8 @@ def test_listed_parties_are_found(matcher: FuzzyMatcher, query: str, entry_id: s
         ("Global Trading Company Ltd", 0.7),  # generic words only
         ("Johanna Pemberton-Whitcombe", 0.5),
         ("Nicolas Sarkozy", 0.7),  # shares a given name only
+        ("CURIEL-TREVINO, Thomas", 0.8),  # the surname, but a different given name
+        ("Kral Aviation", 0.5),
     ],
 )
 def test_innocent_parties_stay_below_review(matcher: FuzzyMatcher, query: str, below: float) -> None:
@@ -136,3 +157,33 @@ def test_secondary_data_raise_and_lower_the_score(matcher: FuzzyMatcher) -> None
     assert plain is not None and adjusted.entry.entry_id == "4"
     assert {a.factor for a in adjusted.explanation.adjustments} == {"country"}
     assert adjusted.score < plain.score
+
+
+def test_a_different_given_name_weighs_more_than_a_missing_one(matcher: FuzzyMatcher) -> None:
+    # "Luis" and "Thomas" are both common, so each weighs little as a match; as a
+    # conflict (each name keeps a part the other lacks) they count in full.
+    conflict = top(matcher, "CURIEL-TREVINO, Thomas", PERSON)
+    same = top(matcher, "Luis Curiel-Trevino", PERSON)
+    assert same is not None and same.score == 1.0
+    assert conflict is None or conflict.score < 0.8
+
+
+def test_untyped_listing_is_scored_as_the_person_the_party_is(matcher: FuzzyMatcher) -> None:
+    # A dropped middle name costs a person less than a company a dropped word.
+    as_person = top(matcher, "Muhammad Ghoura", PERSON)
+    as_unknown = top(matcher, "Muhammad Ghoura")
+    assert as_person is not None and as_person.entry.entry_id == "EL-1"
+    assert as_unknown is not None and as_unknown.entry.entry_id == "EL-1"
+    assert as_person.score >= 0.8 > as_unknown.score
+
+
+def test_company_sent_as_a_person_still_sets_its_legal_form_aside(matcher: FuzzyMatcher) -> None:
+    found = top(matcher, "Gazprom Neft OAO", PERSON)
+    assert found is not None and found.entry.entry_id == "19"
+    assert found.explanation.name_score == 1.0
+    # ... and the type conflict the caller declared still lowers the score, visibly.
+    assert [a.factor for a in found.explanation.adjustments] == ["party_type"] and found.score < 1.0
+    # Short forms that are also surnames ("Pao", "Zao", "Sa") do not make a person a company.
+    pao = top(matcher, "PAO, Yu", PERSON)
+    assert pao is not None and pao.entry.entry_id == "20" and pao.score >= 0.8
+    assert ("pao", "pao", "exact") in {(p.query_token, p.listed_token, p.method) for p in pao.explanation.alignment}

@@ -79,3 +79,14 @@ def test_status_age_counts_from_the_last_confirmation_not_the_first_fetch() -> N
     status = list_status_to_proto(spec, fetched, failing, None, NOW)
     assert status.state == pb.LIST_STATE_UPDATE_FAILED and "sdn.csv:3" in status.last_error
     assert status.version == "0123456789abcdef"  # the last good version is still the one reported
+
+
+def test_a_confirmation_shows_in_the_very_next_response() -> None:
+    # Responses within one second share their list ages; a refresh that confirms the
+    # list swaps in a new state, whose responses must not reuse the old ages.
+    stale = state(confirmed_hours_ago=100)
+    assert screen(stale, "Johanna Doe").list_versions[0].stale
+    confirmed = dataclasses.replace(stale, confirmed_at={"ofac_sdn": datetime.now(UTC)})
+    response = screen(confirmed, "Johanna Doe")
+    assert not response.list_versions[0].stale and not response.warnings
+    assert response.list_versions[0].age.ToTimedelta() < timedelta(seconds=2)

@@ -11,7 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from service.api.gen import screening_pb2 as pb
 from service.catalog import ListSpec
 from service.decide.policy import Action
-from service.engine.screener import ScreeningOutcome
+from service.engine.screener import ListUsed, ScreeningOutcome
 from service.index.linking import Link
 from service.match.result import MatchResult
 from service.model import NameKind, QueryNameSource
@@ -70,6 +70,21 @@ def _list_version(meta: VersionMeta, stale: bool, age: timedelta) -> pb.ListVers
     version.age.seconds = seconds
     version.age.nanos = age.microseconds * 1000 if seconds >= 0 else 0
     return version
+
+
+# The screener hands out the same `lists` tuple for every request within a second;
+# its messages are built once for all of them.
+_last_list_versions: tuple[tuple[ListUsed, ...], list[pb.ListVersion]] | None = None
+
+
+def _list_versions(lists: tuple[ListUsed, ...]) -> list[pb.ListVersion]:
+    global _last_list_versions
+    last = _last_list_versions
+    if last is not None and last[0] is lists:
+        return last[1]
+    versions = [_list_version(used.loaded.meta, used.stale, used.age) for used in lists]
+    _last_list_versions = (lists, versions)
+    return versions
 
 
 def match_to_proto(
@@ -164,7 +179,7 @@ def outcome_to_proto(outcome: ScreeningOutcome, request_id: str, party_reference
             )
             for m in outcome.matches
         ],
-        list_versions=[_list_version(used.loaded.meta, used.stale, used.age) for used in outcome.lists],
+        list_versions=_list_versions(outcome.lists),
         warnings=outcome.warnings,
         policy_version=outcome.policy_version,
         matcher_version=outcome.matcher_version,

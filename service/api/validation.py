@@ -9,7 +9,6 @@ end up in the caller's logs.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Collection
 from datetime import date
 
@@ -56,6 +55,9 @@ _DIRECTIONS = {
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _ECCN = re.compile(r"^(?:EAR99|[0-9][A-E][0-9]{3}(?:\.[A-Za-z0-9]+)*[A-Za-z0-9]*)$")
 _HS_CODE = re.compile(r"^\d{6,10}$")
+# Unicode category Cc: C0 controls, DEL and C1 controls.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_ROLES = {value: pb.PartyRole.Name(value).removeprefix("PARTY_ROLE_").lower() for value in pb.PartyRole.values()}
 
 
 class InvalidArgument(ValueError):
@@ -70,9 +72,10 @@ def _check_text(field: str, value: str, limit: int, required: bool = False) -> s
         raise InvalidArgument(field, "is required and must not be empty or whitespace")
     if len(value) > limit:
         raise InvalidArgument(field, f"is {len(value)} characters long; the limit is {limit}")
-    for position, char in enumerate(value):
-        if unicodedata.category(char) == "Cc":
-            raise InvalidArgument(field, f"contains a control character (U+{ord(char):04X}) at position {position}")
+    control = _CONTROL.search(value)
+    if control is not None:
+        position = control.start()
+        raise InvalidArgument(field, f"contains a control character (U+{ord(value[position]):04X}) at position {position}")
     return value.strip()
 
 
@@ -153,7 +156,7 @@ def validate_party(party: pb.Party, field: str = "party") -> PartyQuery:
 
 def validate_context(context: pb.TransactionContext) -> TransactionContext:
     _check_enum("context.direction", context.direction, _DIRECTIONS, "Direction")
-    _check_enum("context.role", context.role, pb.PartyRole.values(), "PartyRole")
+    _check_enum("context.role", context.role, _ROLES, "PartyRole")
     _check_count("context.items", context.items, MAX_ITEMS)
     eccns, hs_codes = [], []
     for i, item in enumerate(context.items):
@@ -170,7 +173,7 @@ def validate_context(context: pb.TransactionContext) -> TransactionContext:
             hs_codes.append(hs_code)
     return TransactionContext(
         direction=_DIRECTIONS[context.direction],
-        role=pb.PartyRole.Name(context.role).removeprefix("PARTY_ROLE_").lower(),
+        role=_ROLES[context.role],
         destination_country=_check_country("context.destination_country", context.destination_country)
         if context.destination_country
         else "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -55,17 +56,7 @@ def screen(
     matches = state.matcher.find(query, options.list_ids, policy.review_threshold, options.max_matches)
     decision = decide(matches, policy, context)
     now = datetime.now(UTC)
-    used = tuple(
-        ListUsed(loaded, state.age(list_id, now), state.is_stale(list_id, now))
-        for list_id, loaded in sorted(state.lists.items())
-        if not options.list_ids or list_id in options.list_ids
-    )
-    warnings = tuple(
-        f"{item.loaded.meta.list_id} was last confirmed current {_days(item.age)} ago, beyond its maximum age of "
-        f"{_days(item.loaded.max_age)}: this decision may miss recent listings"
-        for item in used
-        if item.stale
-    )
+    used, warnings = _lists_used(state, options.list_ids, now)
     return ScreeningOutcome(
         screening_id=str(uuid.uuid4()),
         decision=decision,
@@ -82,6 +73,38 @@ def screen(
         screened_at=now,
         latency_s=time.perf_counter() - started,
     )
+
+
+# The list ages of the last second, reused: every request in that second reports the
+# same ones (ages are whole seconds in the response), and computing them for every
+# list on every request is a measurable share of a sub-millisecond screening. The
+# state is held weakly, so a replaced state is not kept alive by this cache.
+_lists_used_cache: tuple[weakref.ref[ScreeningState], int, frozenset[str], tuple[ListUsed, ...], tuple[str, ...]] | None = None
+
+
+def _lists_used(
+    state: ScreeningState, list_ids: frozenset[str], now: datetime
+) -> tuple[tuple[ListUsed, ...], tuple[str, ...]]:
+    """(the lists this screening used with their age and staleness, staleness warnings)."""
+    global _lists_used_cache
+    second = int(now.timestamp())
+    cached = _lists_used_cache
+    if cached is not None and cached[0]() is state and cached[1] == second and cached[2] == list_ids:
+        return cached[3], cached[4]
+    start_of_second = datetime.fromtimestamp(second, UTC)
+    used = tuple(
+        ListUsed(loaded, state.age(list_id, start_of_second), state.is_stale(list_id, start_of_second))
+        for list_id, loaded in sorted(state.lists.items())
+        if not list_ids or list_id in list_ids
+    )
+    warnings = tuple(
+        f"{item.loaded.meta.list_id} was last confirmed current {_days(item.age)} ago, beyond its maximum age of "
+        f"{_days(item.loaded.max_age)}: this decision may miss recent listings"
+        for item in used
+        if item.stale
+    )
+    _lists_used_cache = (weakref.ref(state), second, list_ids, used, warnings)
+    return used, warnings
 
 
 def _days(delta: timedelta) -> str:

@@ -75,6 +75,10 @@ class IndexedTokens:
     tokens: tuple[str, ...]  # legal forms removed (organisations only)
     legal_forms: tuple[str, ...]
     is_person: bool
+    # Most BIS and State rows do not say whether they name a person or a company.
+    type_known: bool
+    # IDF weight of each token (filled in once the whole vocabulary is known).
+    weights: tuple[float, ...] = ()
 
 
 class FuzzyIndex:
@@ -87,7 +91,8 @@ class FuzzyIndex:
             is_person = entry.entity_type is EntityType.INDIVIDUAL
             tokens, legal = (indexed.tokens, ()) if is_person else strip_legal_forms(indexed.tokens)
             record_id = len(self.records)
-            self.records.append(IndexedTokens(name_id, tokens, legal, is_person))
+            type_known = entry.entity_type is not EntityType.UNKNOWN
+            self.records.append(IndexedTokens(name_id, tokens, legal, is_person, type_known))
             for token in set(tokens):
                 postings[token].add(record_id)
             # Adjacent tokens glued, so a query "Hikvision" finds a listed "Hik Vision".
@@ -106,10 +111,12 @@ class FuzzyIndex:
             self.weights[token] = max(weight * _prior(token), 0.05)
             self._raw_weights[token] = max(weight, 0.05)
 
+        self.records = [
+            IndexedTokens(r.name_id, r.tokens, r.legal_forms, r.is_person, r.type_known, tuple(self.weight(t) for t in r.tokens))
+            for r in self.records
+        ]
         # Total weight of each record's tokens, to rank candidates by an estimated score.
-        self.record_weight_array = np.array(
-            [sum(self.weight(t) for t in record.tokens) or 1.0 for record in self.records], dtype=np.float32
-        )
+        self.record_weight_array = np.array([sum(record.weights) or 1.0 for record in self.records], dtype=np.float32)
         # Postings as arrays: crediting candidates is then vectorised, not a Python loop
         # over every name that shares a common token.
         self._posting_arrays = {token: np.array(ids, dtype=np.int32) for token, ids in self.postings.items()}

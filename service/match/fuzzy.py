@@ -16,13 +16,16 @@ Scores are in [0, 1]; thresholds live in lists/policy.toml.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 
 import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from service.index.fuzzy_index import FuzzyIndex, edit_budget, phonetic_key
+from service.index.fuzzy_index import FuzzyIndex, IndexedTokens, edit_budget, phonetic_key
 from service.match.evidence import adjustments
 from service.match.result import Explanation, MatchResult, TokenPair
 from service.model import EntityType, PartyQuery
@@ -30,6 +33,8 @@ from service.model.entry import AliasStrength
 from service.normalize.legal_forms import (
     GENERIC_WORDS,
     GLUED_SEQUENCE_PARTS,
+    HONORIFICS,
+    ORGANISATION_MARKERS,
     is_legal_form_word,
     legal_form_typo,
     rejoin_split_forms,
@@ -90,53 +95,83 @@ class _Pair:
     listed_positions: tuple[int, ...]
     similarity: float
     method: str
+    # Weight of the tokens on both sides, and similarity x weight (the greedy order).
+    weight: float
+    rank: float
 
 
-Expansions = list[dict[str, float]]
+def _pair(
+    query_positions: tuple[int, ...],
+    listed_positions: tuple[int, ...],
+    similarity: float,
+    method: str,
+    weights_q: Sequence[float],
+    weights_l: Sequence[float],
+) -> _Pair:
+    weight = sum(weights_q[i] for i in query_positions) + sum(weights_l[j] for j in listed_positions)
+    return _Pair(query_positions, listed_positions, similarity, method, weight, similarity * weight)
 
 
-def _pair_similarity(q: str, t: str, known: dict[str, float]) -> tuple[float, str]:
-    """token_similarity, skipping the call for listed tokens the candidate search already rated.
+# Per query token: the vocabulary tokens the candidate search rated -> (similarity, method).
+Expansions = list[dict[str, tuple[float, str]]]
 
-    The search rated every vocabulary token within the index's edit budget, of the
-    same sound or transliteration group; anything else can only be similar through
-    the wider scoring budget (two edits from seven letters), so only long tokens
-    need the full computation.
-    """
-    if t in known:
-        return token_similarity(q, t)
-    if max(len(q), len(t)) >= SCORING_TWO_EDITS_FROM and abs(len(q) - len(t)) <= 2:
-        return token_similarity(q, t)
-    return 0.0, ""
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    score: float
+    chosen: tuple[_Pair, ...]
+    used_q: frozenset[int]
+    used_l: frozenset[int]
 
 
 def _candidate_pairs(
-    query: tuple[str, ...], listed: tuple[str, ...], is_person: bool, expansions: Expansions | None = None
+    query: tuple[str, ...],
+    listed: tuple[str, ...],
+    is_person: bool,
+    weights_q: Sequence[float],
+    weights_l: Sequence[float],
+    expansions: Expansions | None = None,
 ) -> list[_Pair]:
     pairs = []
     strong_q: set[int] = set()
     strong_l: set[int] = set()
+    listed_lengths = [len(t) for t in listed]
     for i, q in enumerate(query):
-        known = expansions[i] if expansions is not None else None
+        rated = expansions[i] if expansions is not None else None
+        q_length = len(q)
         for j, t in enumerate(listed):
-            sim, method = token_similarity(q, t) if known is None else _pair_similarity(q, t, known)
+            if rated is None:
+                sim, method = token_similarity(q, t)
+            elif (known := rated.get(t)) is not None:
+                sim, method = known
+            else:
+                # The search rated every vocabulary token within the index's edit budget, of
+                # the same sound or transliteration group; anything else can only be similar
+                # through the wider scoring budget (two edits from seven letters), or be an initial.
+                t_length = listed_lengths[j]
+                if (q_length >= SCORING_TWO_EDITS_FROM or t_length >= SCORING_TWO_EDITS_FROM) and -2 <= q_length - t_length <= 2:
+                    sim, method = token_similarity(q, t)
+                elif is_person and (q_length == 1 or t_length == 1):
+                    sim, method = 0.0, ""
+                else:
+                    continue
             if sim >= MIN_TOKEN_SIMILARITY:
-                pairs.append(_Pair((i,), (j,), sim, method))
+                pairs.append(_pair((i,), (j,), sim, method, weights_q, weights_l))
                 if sim >= 0.9:
                     strong_q.add(i)
                     strong_l.add(j)
-            elif is_person and len(q) == 1 and len(t) > 1 and t[0] == q:
-                pairs.append(_Pair((i,), (j,), INITIAL_SIMILARITY, "initial"))
-            elif is_person and len(t) == 1 and len(q) > 1 and q[0] == t:
+            elif is_person and q_length == 1 and len(t) > 1 and t[0] == q:
+                pairs.append(_pair((i,), (j,), INITIAL_SIMILARITY, "initial", weights_q, weights_l))
+            elif is_person and len(t) == 1 and q_length > 1 and q[0] == t:
                 # A listed initial is usually a middle initial: weak evidence for any query token.
-                pairs.append(_Pair((i,), (j,), LISTED_INITIAL_SIMILARITY, "initial"))
+                pairs.append(_pair((i,), (j,), LISTED_INITIAL_SIMILARITY, "initial", weights_q, weights_l))
     if len(strong_q) == len(query) and len(strong_l) == len(listed):
         return pairs
     # Glued or split tokens ("hik vision" ~ "hikvision"), only where a token lacks a close partner.
     for i, j_positions, sim, method in _glued(query, strong_q, listed, query_side=True):
-        pairs.append(_Pair((i, i + 1), j_positions, sim, f"glued+{method}"))
+        pairs.append(_pair((i, i + 1), j_positions, sim, f"glued+{method}", weights_q, weights_l))
     for j, i_positions, sim, method in _glued(listed, strong_l, query, query_side=False):
-        pairs.append(_Pair(i_positions, (j, j + 1), sim, f"split+{method}"))
+        pairs.append(_pair(i_positions, (j, j + 1), sim, f"split+{method}", weights_q, weights_l))
     return pairs
 
 
@@ -145,15 +180,26 @@ def _glued(
 ) -> list[tuple[int, tuple[int, ...], float, str]]:
     """(k, (position in others,), similarity, method) where tokens[k] + tokens[k + 1] resembles one other token."""
     found = []
+    other_lengths = [len(other) for other in others]
     for k in range(len(tokens) - 1):
-        if (k in strong and k + 1 in strong) or min(len(tokens[k]), len(tokens[k + 1])) < 2:
+        left, right = tokens[k], tokens[k + 1]
+        if (k in strong and k + 1 in strong) or len(left) < 2 or len(right) < 2:
             continue
-        glued = tokens[k] + tokens[k + 1]
+        glued = left + right
+        glued_length = len(glued)
         for position, other in enumerate(others):
+            # GLUE_SIMILARITY allows at most two edits at these lengths; a length gap
+            # beyond that cannot reach it, and most pairs end here without a call.
+            if not -2 <= glued_length - other_lengths[position] <= 2:
+                continue
             sim, method = token_similarity(glued, other) if query_side else token_similarity(other, glued)
             if sim >= GLUE_SIMILARITY:
                 found.append((k, (position,), sim * 0.97, method))
     return found
+
+
+_BY_RANK = attrgetter("rank")
+
 
 
 class FuzzyMatcher:
@@ -162,20 +208,24 @@ class FuzzyMatcher:
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
         self._index = index
         self._list_versions = list_versions
+        # Per-thread scratch arrays for candidate scoring (find may run in several threads).
+        self._local = threading.local()
 
     # ---------------------------------------------------------------- candidates
 
     def _candidates(self, tokens: tuple[str, ...], min_score: float) -> tuple[list[int], Expansions]:
         index = self._index
         lookups: list[tuple[str, dict[str, float]]] = []
+        expansions: Expansions = []
         for token in tokens:
             found = index.similar_tokens(token)
             found.update(v for v in variants_of(token) if v in index.postings)
             # Only vocabulary tokens that could align with this one (similarity at the
             # alignment floor) can lift a candidate; the rest merely sound alike.
-            similar = {t: 1.0 if t == token else token_similarity(token, t)[0] for t in found}
-            lookups.append((token, {t: sim for t, sim in similar.items() if sim >= MIN_TOKEN_SIMILARITY}))
-        expansions = [found for _, found in lookups[: len(tokens)]]
+            rated = {t: (1.0, "exact") if t == token else token_similarity(token, t) for t in found}
+            rated = {t: rating for t, rating in rated.items() if rating[0] >= MIN_TOKEN_SIMILARITY}
+            expansions.append(rated)
+            lookups.append((token, {t: rating[0] for t, rating in rated.items()}))
         for left, right in zip(tokens, tokens[1:], strict=False):
             glued = left + right
             if glued in index.postings:  # "hik vision" -> a listed "hikvision"
@@ -184,53 +234,75 @@ class FuzzyMatcher:
         if not usable:
             return [], expansions
         common_only = all(sum(index.posting_count(t) for t in found) > MAX_POSTINGS for _, found in usable)
-        shares = np.zeros(len(index.records), dtype=np.float32)
+        # Dense scratch arrays over all records, reset after use; only the records some
+        # query token touched are ranked, so the cost follows the postings, not the lists.
+        shares, credit = self._scratch()
+        touched_parts = []
         for token, found in usable:
             # Each record is credited once per query token, with its closest vocabulary
             # token (ascending order, so the best similarity is written last).
-            credit = np.zeros(len(index.records), dtype=np.float32)
+            parts = []
             for vocabulary_token, similarity in sorted(found.items(), key=lambda item: item[1]):
                 postings = index.posting_array(vocabulary_token)
                 if len(postings) > MAX_POSTINGS and not common_only:
                     continue
                 credit[postings] = similarity
-            shares += index.weight(token) * credit
+                parts.append(postings)
+            if not parts:
+                continue
+            ids = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            # Fancy-index += applies once per distinct record, as intended.
+            shares[ids] += index.weight(token) * credit[ids]
+            credit[ids] = 0.0
+            touched_parts.append(ids)
+        if not touched_parts:
+            return [], expansions
+        # Distinct touched records (sort and drop repeats: np.unique is slower at these sizes).
+        touched = np.sort(np.concatenate(touched_parts))
+        if len(touched) > 1:
+            touched = touched[np.concatenate(([True], touched[1:] != touched[:-1]))]
+        touched_shares = shares[touched]
+        shares[touched] = 0.0
         # Estimated score: shared weight against both names' total weight (a Dice
         # coefficient), so "PJSC SBERBANK" ranks above "SBERBANK INVESTMENTS LLC"
         # for the query "Sberbank" instead of tying with all 60 Sberbank names.
         query_weight = sum(index.weight(token) for token in tokens) or 1.0
-        estimates = 2 * shares / (query_weight + index.record_weight_array)
-        count = min(CANDIDATES_SCORED, int(np.count_nonzero(shares)))
-        if count == 0:
-            return [], expansions
-        top = np.argpartition(-estimates, count - 1)[:count]
-        top = top[np.argsort(-estimates[top])]
+        estimates = 2 * touched_shares / (query_weight + index.record_weight_array[touched])
+        count = min(CANDIDATES_SCORED, len(touched))
+        top = np.argpartition(-estimates, count - 1)[:count] if count < len(touched) else np.arange(len(touched))
+        top = top[np.argsort(-estimates[top], kind="stable")]
         # Far below the best, or too far below the score asked for, to be worth scoring.
         floor = max(float(estimates[top[0]]) * CANDIDATE_SHARE_CUTOFF, min_score * ESTIMATE_FLOOR_OF_MIN_SCORE)
-        return [int(record_id) for record_id in top if estimates[record_id] >= floor and shares[record_id] > 0], expansions
+        return [int(touched[k]) for k in top if estimates[k] >= floor], expansions
+
+    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's zeroed (shares, credit) arrays, one slot per record."""
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            size = len(self._index.records)
+            scratch = self._local.scratch = (np.zeros(size, dtype=np.float32), np.zeros(size, dtype=np.float32))
+        return scratch
 
     # ---------------------------------------------------------------- scoring
 
     def _score(
         self,
         query: tuple[str, ...],
+        weights_q: list[float],
         record_id: int,
         query_is_person: bool = False,
         expansions: Expansions | None = None,
-    ) -> tuple[float, list[TokenPair]]:
+    ) -> _Scored | None:
+        """The name score against one record, or None when the names cannot be the same party."""
         index = self._index
         record = index.records[record_id]
         listed = record.tokens
-        weights_q = [index.weight(t) for t in query]
-        weights_l = [index.weight(t) for t in listed]
+        weights_l = record.weights
         chosen: list[_Pair] = []
         used_q: set[int] = set()
         used_l: set[int] = set()
-        pairs = _candidate_pairs(query, listed, record.is_person, expansions)
-        pairs.sort(
-            key=lambda p: -p.similarity
-            * (sum(weights_q[i] for i in p.query_positions) + sum(weights_l[j] for j in p.listed_positions))
-        )
+        pairs = _candidate_pairs(query, listed, record.is_person, weights_q, weights_l, expansions)
+        pairs.sort(key=_BY_RANK, reverse=True)
         for pair in pairs:
             if used_q.isdisjoint(pair.query_positions) and used_l.isdisjoint(pair.listed_positions):
                 chosen.append(pair)
@@ -242,29 +314,30 @@ class FuzzyMatcher:
         # A person is not identified by one name part: "PAVLOV, Sergei" is not
         # "PAVLOV, Andrey", nor "Xiao Ming" "ZHANG, Xiaoming".
         if record.is_person and len(listed) >= 2 and len(used_l) < 2:
-            return 0.0, []
+            return None
         # Nor is a person by one of their names matching a one-word listing ("Hamza
         # Farouk" is not the weak alias "FAROUK").
         if (record.is_person or query_is_person) and len(query) >= 2 and len(used_q) < 2:
-            return 0.0, []
+            return None
         # A name made only of generic words ("Technology and Development Group") can
         # match, but only when every one of its tokens is matched.
         if not distinctive and not (len(used_l) == len(listed) and all(p.similarity >= 0.9 for p in chosen)):
-            return 0.0, []
+            return None
         # Leaving out listed tokens (a middle name, a second surname) is forgiven in
         # part, but only when every query token found its partner: a query that puts
         # its own token where the listed one was is a different name, not a shorter one.
         all_query_matched = len(used_q) == len(query)
         if all_query_matched:
-            unmatched_factor = PERSON_UNMATCHED_LISTED if record.is_person else ORG_UNMATCHED_LISTED
+            # An untyped listing (most BIS and State rows) is taken to be what the party is.
+            person_like = record.is_person or (query_is_person and not record.type_known)
+            unmatched_factor = PERSON_UNMATCHED_LISTED if person_like else ORG_UNMATCHED_LISTED
         else:
             unmatched_factor = 1.0
         numerator = 0.0
         denominator = 0.0
         for pair in chosen:
-            weight = sum(weights_q[i] for i in pair.query_positions) + sum(weights_l[j] for j in pair.listed_positions)
-            numerator += pair.similarity * weight
-            denominator += weight
+            numerator += pair.rank
+            denominator += pair.weight
         unmatched_q = [i for i in range(len(query)) if i not in used_q]
         unmatched_l = [j for j in range(len(listed)) if j not in used_l]
         if unmatched_q and unmatched_l and (record.is_person or query_is_person):
@@ -277,6 +350,15 @@ class FuzzyMatcher:
             denominator += unmatched_factor * sum(weights_l[j] for j in unmatched_l)
         score = numerator / denominator if denominator else 0.0
 
+        return _Scored(score, tuple(chosen), frozenset(used_q), frozenset(used_l))
+
+    @staticmethod
+    def _alignment(
+        query: tuple[str, ...], weights_q: list[float], record: IndexedTokens, scored: _Scored
+    ) -> list[TokenPair]:
+        """The explanation's token alignment, built only for results that are kept."""
+        listed = record.tokens
+        chosen, used_q, used_l = scored.chosen, scored.used_q, scored.used_l
         total = sum(weights_q) or 1.0
         alignment = [
             TokenPair(
@@ -291,7 +373,7 @@ class FuzzyMatcher:
         alignment += [TokenPair(query[i], "", 0.0, "unmatched", round(weights_q[i] / total, 4)) for i in range(len(query)) if i not in used_q]
         alignment += [TokenPair("", listed[j], 0.0, "unmatched_listed", 0.0) for j in range(len(listed)) if j not in used_l]
         alignment += [TokenPair("", form, 0.0, "legal_form_ignored", 0.0) for form in record.legal_forms]
-        return score, alignment
+        return alignment
 
     def _repair_legal_forms(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
         """Undo a typist's damage to legal forms before they are set aside.
@@ -323,22 +405,32 @@ class FuzzyMatcher:
             all_tokens = name_tokens(query_name.value)
             if not all_tokens:
                 continue
-            if query.entity_type is EntityType.INDIVIDUAL:
+            # A person's name keeps every token ("Ana Sa", "Kim Co" are names), unless it
+            # carries a form no person's name does: then the caller mistyped a company
+            # ("Gazprom Neft OAO" sent as an individual), and the type-conflict adjustment
+            # still says so.
+            if query.entity_type is EntityType.INDIVIDUAL and ORGANISATION_MARKERS.isdisjoint(all_tokens):
                 tokens, query_legal = all_tokens, ()
             else:
                 tokens, query_legal = strip_legal_forms(self._repair_legal_forms(all_tokens))
+            # Titles ("Mr.", "Dr.") say nothing about who it is: "Mr. Marinatec" is "Marinatec".
+            titles = tuple(token for token in tokens if token in HONORIFICS)
+            if titles and len(titles) < len(tokens):
+                tokens = tuple(token for token in tokens if token not in HONORIFICS)
+            else:
+                titles = ()
             candidates, expansions = self._candidates(tokens, min_score)
+            weights_q = [index.weight(t) for t in tokens]
             for record_id in candidates:
                 record = index.records[record_id]
                 indexed = names.names[record.name_id]
                 entry = names.entries[indexed.entry_position]
                 if list_ids and entry.list_id not in list_ids:
                     continue
-                name_score, alignment = self._score(
-                    tokens, record_id, query.entity_type is EntityType.INDIVIDUAL, expansions
-                )
-                if name_score <= 0:
+                scored = self._score(tokens, weights_q, record_id, query.entity_type is EntityType.INDIVIDUAL, expansions)
+                if scored is None or scored.score <= 0:
                     continue
+                name_score = scored.score
                 found = adjustments(query, entry, names.evidence[indexed.entry_position])
                 score = round(min(1.0, max(0.0, name_score + sum(a.delta for a in found))), 4)
                 if score < min_score:
@@ -349,7 +441,9 @@ class FuzzyMatcher:
                 strong = listed_name.strength is AliasStrength.STRONG
                 if current is not None and (current.score, current.listed_name.strength is AliasStrength.STRONG) >= (score, strong):
                     continue
+                alignment = self._alignment(tokens, weights_q, record, scored)
                 alignment += [TokenPair(form, "", 0.0, "legal_form_ignored", 0.0) for form in query_legal]
+                alignment += [TokenPair(title, "", 0.0, "title_ignored", 0.0) for title in titles]
                 text = (
                     f"'{query_name.value}' resembles the {listed_name.kind.value} name '{listed_name.value}'"
                     f"{' (weak alias)' if not strong else ''} of {entry.list_id} entry {entry.entry_id}: "

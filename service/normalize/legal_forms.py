@@ -51,6 +51,17 @@ LEGAL_FORM_TOKENS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Legal forms that never occur in a person's name: a "person" carrying one is a
+# company the caller typed wrongly. (Short forms such as "sa", "co", "ag" or "sas"
+# are also surnames, as are "pao" and "zao", so they are not here.)
+ORGANISATION_MARKERS: frozenset[str] = frozenset(
+    """
+    llc ltd limited inc incorporated corp corporation company plc llp gmbh mbh jsc ojsc cjsc pjsc oao ooo
+    ltda eireli sarl srl sprl bvba pte pty pvt bhd sdn tbk fzco fze fzc fzllc llc-fz dmcc wll kft zrt sro
+    youxiangongsi gufenyouxiangongsi
+    """.split()
+)
+
 # Words that describe rather than identify: weighed down, never dropped. Honorifics
 # are here too, not removed: "Haji" is a title for some parties and a name for others.
 GENERIC_WORDS: frozenset[str] = frozenset(
@@ -63,6 +74,8 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     mr mrs ms miss dr prof sir sheikh shaykh haji hajji
     """.split()
 )
+# Titles written before a name, which are not parts of it.
+HONORIFICS: frozenset[str] = frozenset("mr mrs ms miss dr prof sir".split())
 
 def _one_deletion(token: str) -> set[str]:
     return {token[:i] + token[i + 1 :] for i in range(len(token))} | {token}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from anyascii import anyascii
 
@@ -54,8 +55,13 @@ def _is_cjk(ch: str) -> bool:
     return 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x2FFFF
 
 
+@lru_cache(maxsize=65_536)
 def name_tokens(name: str) -> tuple[str, ...]:
-    """Folded tokens in written order; punctuation and extra spaces removed."""
+    """Folded tokens in written order; punctuation and extra spaces removed.
+
+    Cached: a request normalises the same name for matching and for its log
+    fingerprint, and batch screening sees the same names again and again.
+    """
     joined = _JOINERS.sub("", fold(name))
     return tuple(token for token in _SEPARATORS.split(joined) if token)
 
