@@ -54,6 +54,8 @@ PERSON_UNMATCHED_LISTED = 0.5
 ORG_UNMATCHED_LISTED = 0.8
 INITIAL_SIMILARITY = 0.75
 LISTED_INITIAL_SIMILARITY = 0.5
+# Query tokens whose rated vocabulary is kept (each entry a few dozen tokens at most).
+RATED_CACHE_SIZE = 50_000
 # Postings longer than this are not used to find candidates (they are still scored).
 MAX_POSTINGS = 4000
 CANDIDATES_SCORED = 24
@@ -210,6 +212,7 @@ class FuzzyMatcher:
         self._list_versions = list_versions
         # Per-thread scratch arrays for candidate scoring (find may run in several threads).
         self._local = threading.local()
+        self._rated_cache: dict[str, dict[str, tuple[float, str]]] = {}
 
     # ---------------------------------------------------------------- candidates
 
@@ -218,12 +221,7 @@ class FuzzyMatcher:
         lookups: list[tuple[str, dict[str, float]]] = []
         expansions: Expansions = []
         for token in tokens:
-            found = index.similar_tokens(token)
-            found.update(v for v in variants_of(token) if v in index.postings)
-            # Only vocabulary tokens that could align with this one (similarity at the
-            # alignment floor) can lift a candidate; the rest merely sound alike.
-            rated = {t: (1.0, "exact") if t == token else token_similarity(token, t) for t in found}
-            rated = {t: rating for t, rating in rated.items() if rating[0] >= MIN_TOKEN_SIMILARITY}
+            rated = self._rated_vocabulary(token)
             expansions.append(rated)
             lookups.append((token, {t: rating[0] for t, rating in rated.items()}))
         for left, right in zip(tokens, tokens[1:], strict=False):
@@ -274,6 +272,27 @@ class FuzzyMatcher:
         # Far below the best, or too far below the score asked for, to be worth scoring.
         floor = max(float(estimates[top[0]]) * CANDIDATE_SHARE_CUTOFF, min_score * ESTIMATE_FLOOR_OF_MIN_SCORE)
         return [int(touched[k]) for k in top if estimates[k] >= floor], expansions
+
+    def _rated_vocabulary(self, token: str) -> dict[str, tuple[float, str]]:
+        """Vocabulary tokens this query token may align with -> (similarity, method).
+
+        Cached per matcher (so per set of list versions): names share their tokens
+        ("mohammed", "trading", "ivanov"), and a batch repeats them all day.
+        """
+        cached = self._rated_cache.get(token)
+        if cached is not None:
+            return cached
+        index = self._index
+        found = index.similar_tokens(token)
+        found.update(v for v in variants_of(token) if v in index.postings)
+        # Only vocabulary tokens that could align with this one (similarity at the
+        # alignment floor) can lift a candidate; the rest merely sound alike.
+        rated = {t: (1.0, "exact") if t == token else token_similarity(token, t) for t in found}
+        rated = {t: rating for t, rating in rated.items() if rating[0] >= MIN_TOKEN_SIMILARITY}
+        if len(self._rated_cache) >= RATED_CACHE_SIZE:
+            self._rated_cache.clear()  # crude but bounded; hits come back within seconds
+        self._rated_cache[token] = rated
+        return rated
 
     def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
         """This thread's zeroed (shares, credit) arrays, one slot per record."""
