@@ -13,9 +13,11 @@ from service.model.entry import (
 from service.model.query import (
     Direction,
     PartyQuery,
+    QueryAddress,
     QueryIdentifier,
     QueryName,
     QueryNameSource,
+    QueryOwner,
     ScreenOptions,
     TransactionContext,
 )
@@ -31,9 +33,11 @@ __all__ = [
     "Vessel",
     "Direction",
     "PartyQuery",
+    "QueryAddress",
     "QueryIdentifier",
     "QueryName",
     "QueryNameSource",
+    "QueryOwner",
     "ScreenOptions",
     "TransactionContext",
 ]

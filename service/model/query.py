@@ -38,6 +38,28 @@ class QueryIdentifier:
 
 
 @dataclass(frozen=True, slots=True)
+class QueryAddress:
+    """One of the party's addresses as the caller wrote it (validated, stripped)."""
+
+    lines: tuple[str, ...] = ()
+    city: str = ""
+    state_or_province: str = ""
+    postal_code: str = ""
+    # ISO 3166-1 alpha-2, upper case, or "".
+    country: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class QueryOwner:
+    """A direct or indirect owner of the party, with its share of the party in percent."""
+
+    name: str
+    share_percent: float
+    entity_type: EntityType = EntityType.UNKNOWN
+    country: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class PartyQuery:
     names: tuple[QueryName, ...]
     # UNKNOWN matches every entry type.
@@ -49,6 +71,8 @@ class PartyQuery:
     date_of_birth: str = ""
     identifiers: tuple[QueryIdentifier, ...] = ()
     party_reference: str = ""
+    addresses: tuple[QueryAddress, ...] = ()
+    owners: tuple[QueryOwner, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
