@@ -71,8 +71,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def build_request(args: argparse.Namespace) -> pb.ScreenRequest:
     party = pb.Party(name=args.name, type=PARTY_TYPES[args.type], alternative_names=args.alt or [])
-    if args.country:
-        party.addresses.add(country=args.country)
+    if args.country or args.city or args.postal_code or args.address:
+        party.addresses.add(
+            country=args.country or "", city=args.city or "", postal_code=args.postal_code or "", lines=args.address or []
+        )
+    for owner in args.owner or []:
+        name, _, share = owner.rpartition(":")
+        try:
+            party.owners.add(name=name.strip(), share_percent=float(share))
+        except ValueError:
+            raise SystemExit(f"error: --owner {owner!r}: write NAME:PERCENT, e.g. 'Ivan Petrov:30'") from None
     if args.dob:
         party.date_of_birth = args.dob
     if args.reference:
@@ -117,6 +125,13 @@ def _print_human(response: pb.ScreenResponse) -> None:
             print(f"    next step: {reason.next_step}")
     versions = ", ".join(f"{v.list_id}@{v.version}" for v in response.list_versions)
     print(f"  lists: {versions}; policy {response.policy_version}; matcher {response.matcher_version}")
+    for suppressed in response.suppressed:
+        d = suppressed.disposition
+        print(f"  suppressed {suppressed.match.list_id} #{suppressed.match.entry_id}: false positive per {d.reviewer} "
+              f"({d.recorded_at.ToDatetime():%Y-%m-%d}): {d.reason}")  # fmt: skip
+    if response.summary:
+        print(f"  summary: {response.summary}")
+    print(f"  screening {response.screening_id}; party fingerprint {response.party_fingerprint}")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -261,6 +276,86 @@ async def _refresh(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+# ----------------------------------------------------------------- audit
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    return asyncio.run(_audit(args))
+
+
+async def _audit(args: argparse.Namespace) -> int:
+    from service.audit.trail import AuditExporter, AuditTrail
+    from service.store.connection import connect
+
+    settings = _settings(args)
+    connection = await connect(settings.redis_url, settings.data_dir)
+    try:
+        if args.audit_command == "export":
+            exporter = AuditExporter(connection.client, settings.audit_directory, settings.key_prefix)
+            total = 0
+            while written := await exporter.export_once():
+                total += written
+            print(f"exported {total} audit record(s) to {settings.audit_directory}")
+            return 0
+        from service.audit.capture import NotReplayable
+        from service.audit.replay import ReplayError, replay
+        from service.catalog import load_catalog
+        from service.decide.policy import load_policy
+        from service.store.snapshots import SnapshotStore
+
+        trail = AuditTrail(connection.client, settings.key_prefix)
+        store = SnapshotStore(connection.client, settings.key_prefix)
+        try:
+            report = await replay(args.screening_id, trail, store, load_catalog(), load_policy(), settings.audit_directory)
+        except (ReplayError, NotReplayable) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if args.json:
+            print(_to_json(report.response))
+        record = report.record
+        print(f"screening {record.screening_id} of {record.screened_at.isoformat()}: recorded {record.decision}, "
+              f"replayed {pb.Decision.Name(report.response.decision).removeprefix('DECISION_')}")  # fmt: skip
+        for note in report.notes:
+            print(f"  note: {note}")
+        for difference in report.differences:
+            print(f"  differs: {difference}")
+        print("  identical" if report.identical else f"  {len(report.differences)} difference(s)")
+        return 0 if report.identical else 1
+    finally:
+        await connection.close()
+
+
+# ----------------------------------------------------------------- dispositions
+
+
+def cmd_dispositions(args: argparse.Namespace) -> int:
+    return asyncio.run(_dispositions(args))
+
+
+async def _dispositions(args: argparse.Namespace) -> int:
+    from service.dispositions.store import DispositionStore, subject_for
+    from service.store.connection import connect
+
+    settings = _settings(args)
+    connection = await connect(settings.redis_url, settings.data_dir)
+    try:
+        store = DispositionStore(connection.client, settings.key_prefix)
+        if args.dispositions_command == "export":
+            count = await store.export_jsonl(Path(args.file), include_revoked=not args.active_only)
+            print(f"exported {count} disposition(s) to {args.file}")
+            return 0
+        subject = None
+        if args.reference or args.fingerprint:
+            subject = subject_for(args.reference or "", args.fingerprint or "")
+        for d in await store.list(subject, include_revoked=args.include_revoked):
+            state = f"revoked by {d.revoked_by} on {d.revoked_at:%Y-%m-%d}" if d.revoked and d.revoked_at else "active"
+            print(f"{d.subject}  {d.list_id}/{d.entry_id}  {d.kind.value}  v{d.version}  {d.reviewer} "
+                  f"{d.recorded_at:%Y-%m-%d}  {state}  {d.reason}")  # fmt: skip
+        return 0
+    finally:
+        await connection.close()
+
+
 # ----------------------------------------------------------------- main
 
 
@@ -286,6 +381,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("name", help="the party's name")
     check.add_argument("--type", choices=sorted(PARTY_TYPES), default="unknown")
     check.add_argument("--country", help="ISO 3166-1 alpha-2 country of the party's address")
+    check.add_argument("--city", help="city of the party's address")
+    check.add_argument("--postal-code", help="postal code of the party's address")
+    check.add_argument("--address", action="append", help="a street line of the party's address (repeatable)")
+    check.add_argument("--owner", action="append", help="an owner and its share, NAME:PERCENT (repeatable)")
     check.add_argument("--dob", help="date of birth: YYYY, YYYY-MM or YYYY-MM-DD")
     check.add_argument("--alt", action="append", help="an alternative name (repeatable)")
     check.add_argument("--reference", help="your own reference for the party")
@@ -306,6 +405,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept an update that shrinks a list beyond max_shrink, changes format, or ends in a cut-off record",
     )
     refresh.set_defaults(func=cmd_refresh)
+
+    audit = commands.add_parser("audit", help="audit trail: export records to files, replay a screening")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_commands.add_parser("export", help="move buffered audit records from Redis to the JSON Lines files (AUDIT_DIR)")
+    replay = audit_commands.add_parser("replay", help="screen a recorded party again on the recorded list versions")
+    replay.add_argument("screening_id")
+    replay.add_argument("--json", action="store_true", help="also print the replayed response as JSON")
+    audit.set_defaults(func=cmd_audit)
+
+    dispositions = commands.add_parser("dispositions", help="reviewer dispositions (cleared false positives, confirmed matches)")
+    disposition_commands = dispositions.add_subparsers(dest="dispositions_command", required=True)
+    listing = disposition_commands.add_parser("list", help="print dispositions")
+    listing.add_argument("--reference", help="only this party_reference")
+    listing.add_argument("--fingerprint", help="only this party fingerprint")
+    listing.add_argument("--include-revoked", action="store_true")
+    export = disposition_commands.add_parser("export", help="write every disposition to a JSON Lines file")
+    export.add_argument("file")
+    export.add_argument("--active-only", action="store_true", help="leave revoked dispositions out")
+    dispositions.set_defaults(func=cmd_dispositions)
 
     from service import bench as bench_module
 

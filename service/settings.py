@@ -14,6 +14,9 @@
 | SCREENING_MAX_MESSAGE_BYTES | 4194304                            | largest request or response message |
 | LOG_FORMAT               | auto (console on a terminal, else json) | json or console |
 | LOG_LEVEL                | info                                  | debug, info, warning, error |
+| AUDIT_DIR                | $SCREENING_DATA_DIR/audit             | where audit records are exported (JSON Lines, one file per day) |
+| AUDIT_PARTY_DATA         | false                                 | true: audit records also keep the party itself (needed for replay) |
+| AUDIT_MAX_BUFFERED       | 1000000                               | audit records Redis keeps before trimming (exported ones first) |
 """
 
 from __future__ import annotations
@@ -50,6 +53,17 @@ def _float(name: str, default: float) -> float:
         raise SettingsError(f"{name}={raw!r} is not a number") from None
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name}={raw!r}: use true or false")
+
+
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "crossover-screening"
@@ -69,6 +83,14 @@ class Settings:
     max_message_bytes: int
     log_format: str
     log_level: str
+    # None: $data_dir/audit.
+    audit_dir: Path | None = None
+    audit_party_data: bool = False
+    audit_max_buffered: int = 1_000_000
+
+    @property
+    def audit_directory(self) -> Path:
+        return self.audit_dir or self.data_dir / "audit"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -92,4 +114,7 @@ class Settings:
             max_message_bytes=_int("SCREENING_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, minimum=1024),
             log_format=log_format,
             log_level=log_level,
+            audit_dir=Path(audit_dir) if (audit_dir := os.environ.get("AUDIT_DIR", "").strip()) else None,
+            audit_party_data=_bool("AUDIT_PARTY_DATA", False),
+            audit_max_buffered=_int("AUDIT_MAX_BUFFERED", 1_000_000, minimum=1000),
         )

@@ -50,7 +50,7 @@ async def test_listed_name_is_blocked_with_explanation_and_versions(
     version = grpc_server.loader.state.versions["ofac_sdn"]  # type: ignore[union-attr]
     assert [(v.list_id, v.version) for v in response.list_versions] == [("ofac_sdn", version)]
     assert match.entry.list_version == version
-    assert response.policy_version.startswith("2026-11-27.2+")
+    assert response.policy_version.startswith("2026-11-28.1+")
     assert response.matcher_version == "fuzzy-idf/1"
     assert response.server_latency.ToNanoseconds() > 0
 

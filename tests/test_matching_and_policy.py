@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from service.catalog import load_catalog
@@ -216,7 +219,8 @@ def test_sdn_strong_match_blocks(matcher: ExactNameMatcher, policy: Policy) -> N
     (reason,) = decision.reasons
     assert reason.code == "OFAC_SDN_MATCH"
     assert (reason.list_id, reason.entry_id, reason.rule_id) == ("ofac_sdn", "22790", "ofac-sdn-blocked")
-    assert "31 CFR 501.603" in reason.legal_basis
+    assert "31 CFR 501.603" in reason.citation and "IEEPA" in reason.legal_basis
+    assert reason.group == "ofac_sdn/22790" and reason.subject == "party"
 
 
 def test_weak_alias_only_match_is_review(matcher: ExactNameMatcher, policy: Policy) -> None:
@@ -244,12 +248,23 @@ def test_score_at_match_threshold_triggers_the_rule(matcher: ExactNameMatcher, p
 
 
 def test_list_without_rule_is_review(policy: Policy) -> None:
-    other = ExactNameMatcher(NameIndex(fixture_entries("ofac_cons")), {"ofac_cons": "c1"})
+    # A list the policy does not mention at all (e.g. one a team adds to the catalogue).
+    entries = [msgspec.structs.replace(e, list_id="team_watchlist") for e in fixture_entries("ofac_cons")]
+    other = ExactNameMatcher(NameIndex(entries), {"team_watchlist": "c1"})
     decision = decide(find(other, query("Nicolas Maduro Moros")), policy, EXPORT)
     assert decision.action is Action.REVIEW
     (reason,) = decision.reasons
     assert reason.code == "LISTED_PARTY_MATCH"
-    assert reason.list_id == "ofac_cons"
+    assert reason.list_id == "team_watchlist"
+
+
+def test_program_outside_every_rule_of_a_covered_list_is_review(policy: Policy) -> None:
+    entries = [msgspec.structs.replace(e, programs=("NO-SUCH-PROGRAM",)) for e in fixture_entries("ofac_cons")]
+    other = ExactNameMatcher(NameIndex(entries), {"ofac_cons": "c1"})
+    decision = decide(find(other, query("Nicolas Maduro Moros")), policy, EXPORT)
+    (reason,) = decision.reasons
+    assert (decision.action, reason.code) == (Action.REVIEW, "LISTED_PARTY_MATCH")
+    assert "NO-SUCH-PROGRAM" in reason.text
 
 
 def test_no_matches_is_clear(policy: Policy) -> None:
@@ -283,9 +298,13 @@ def test_rule_applies_only_to_its_directions(matcher: ExactNameMatcher, tmp_path
 
 def test_shipped_policy_loads(policy: Policy) -> None:
     assert (policy.match_threshold, policy.review_threshold) == (0.90, 0.80)
-    assert policy.version.startswith("2026-11-27.2+")
-    assert policy.rule_for("ofac_sdn", Direction.PAYMENT) is not None
-    assert policy.rule_for("ofac_cons", Direction.EXPORT) is None
+    assert policy.version.startswith("2026-11-28.1+")
+    today = date.today()
+    assert [r.id for r in policy.rules_for("ofac_sdn", Direction.PAYMENT, ("SDGT",), (), today)] == ["ofac-sdn-blocked"]
+    assert [r.id for r in policy.rules_for("ofac_sdn", Direction.EXPORT, ("SDGT",), (), today)] == [
+        "ofac-sdn-blocked", "sdn-ear-crossover",
+    ]  # fmt: skip
+    assert policy.rules_for("ofac_cons", Direction.EXPORT, ("NO-SUCH-PROGRAM",), (), today) == []
 
 
 def policy_error(tmp_path: Path, text: str) -> str:
@@ -324,8 +343,46 @@ def test_policy_duplicate_list_direction_rule(tmp_path: Path) -> None:
         'code = "X"\nlegal_basis = "x"\nnext_step = "x"\n'
     )
     message = policy_error(tmp_path, POLICY_TEXT + second)
-    assert "rules[1]" in message and "sdn-payments" in message
+    assert "rules[" in message and "(sdn-payments)" in message
     assert "'payment'" in message and "ofac-sdn-blocked" in message
+    # The same list and direction narrowed to other programs, or in another period, is fine.
+    narrowed = second.replace('action = "hold"', 'action = "hold"\nprograms_any = ["GLOMAG"]')
+    assert load_policy(_written(tmp_path, POLICY_TEXT + narrowed)).rules_for(
+        "ofac_sdn", Direction.PAYMENT, ("GLOMAG",), (), date.today()
+    )[-1].id == "sdn-payments"
+
+
+def _written(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "policy-ok.toml"
+    path.write_text(text)
+    return path
+
+
+def test_policy_effective_windows_switch_rules_by_date(tmp_path: Path) -> None:
+    dated = (
+        '\n[[rules]]\nid = "sdn-glomag-2030"\nlist = "ofac_sdn"\ndirections = ["payment"]\naction = "hold"\n'
+        'programs_any = ["GLOMAG"]\neffective = [{ from = 2030-01-01, until = 2030-12-31 }]\n'
+        'code = "X"\nlegal_basis = "x"\nnext_step = "x"\n'
+    )
+    policy = load_policy(_written(tmp_path, POLICY_TEXT + dated))
+    ids = lambda day: [r.id for r in policy.rules_for("ofac_sdn", Direction.PAYMENT, ("GLOMAG",), (), day)]  # noqa: E731
+    assert ids(date(2029, 12, 31)) == ["ofac-sdn-blocked"]
+    assert ids(date(2030, 6, 1)) == ["ofac-sdn-blocked", "sdn-glomag-2030"]
+    assert ids(date(2031, 1, 1)) == ["ofac-sdn-blocked"]
+    backwards = dated.replace("until = 2030-12-31", "until = 2029-12-31")
+    message = policy_error(tmp_path, POLICY_TEXT + backwards)
+    assert "(sdn-glomag-2030).effective[0]" in message and "before" in message
+
+
+def test_policy_rejects_duplicate_ids_unknown_quotes_and_bad_ownership(tmp_path: Path) -> None:
+    twice = POLICY_TEXT.replace('id = "uflpa-other"', 'id = "uflpa-import"')
+    assert "'uflpa-import' is used by another rule" in policy_error(tmp_path, twice)
+    quoted = POLICY_TEXT.replace('quote = ["license_requirement"', 'quote = ["licence_requirement"')
+    assert ".quote: unknown entry field 'licence_requirement'" in policy_error(tmp_path, quoted)
+    share = POLICY_TEXT.replace("threshold_percent = 50", "threshold_percent = 150", 1)
+    assert "(ofac-50-percent).threshold_percent" in policy_error(tmp_path, share)
+    region = POLICY_TEXT.replace('regions = ["IR"]\ndirections = ["export"', 'regions = ["IR"]\ndirections = ["exports"', 1)
+    assert "region_rules[1] (embargo-iran).directions" in policy_error(tmp_path, region)
 
 
 def test_policy_thresholds_out_of_order(tmp_path: Path) -> None:

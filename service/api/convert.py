@@ -10,7 +10,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from service.api.gen import screening_pb2 as pb
 from service.catalog import ListSpec
+from service.decide.decision import Reason
 from service.decide.policy import Action
+from service.dispositions.store import Disposition, DispositionKind
 from service.engine.screener import ListUsed, ScreeningOutcome
 from service.index.linking import Link
 from service.match.result import MatchResult
@@ -31,6 +33,10 @@ _NAME_KINDS = {
     NameKind.NKA: pb.NAME_KIND_NKA,
 }
 _STRENGTHS = {AliasStrength.STRONG: pb.ALIAS_STRENGTH_STRONG, AliasStrength.WEAK: pb.ALIAS_STRENGTH_WEAK}
+DISPOSITION_KINDS = {
+    DispositionKind.FALSE_POSITIVE: pb.DISPOSITION_KIND_FALSE_POSITIVE,
+    DispositionKind.CONFIRMED_MATCH: pb.DISPOSITION_KIND_CONFIRMED_MATCH,
+}
 _QUERY_SOURCES = {
     QueryNameSource.NAME: pb.QUERY_NAME_SOURCE_NAME,
     QueryNameSource.ALTERNATIVE_NAME: pb.QUERY_NAME_SOURCE_ALTERNATIVE_NAME,
@@ -88,11 +94,16 @@ def _list_versions(lists: tuple[ListUsed, ...]) -> list[pb.ListVersion]:
 
 
 def match_to_proto(
-    match: MatchResult, match_threshold: float, review_threshold: float, also_listed: tuple[Link, ...] = ()
+    match: MatchResult,
+    match_threshold: float,
+    review_threshold: float,
+    also_listed: tuple[Link, ...] = (),
+    disposition_note: str = "",
 ) -> pb.Match:
     entry = match.entry
     explanation = match.explanation
     return pb.Match(
+        disposition_note=disposition_note,
         list_id=match.list_id,
         entry_id=entry.entry_id,
         listed_name=match.listed_name.value,
@@ -151,31 +162,55 @@ def match_to_proto(
     )
 
 
+def disposition_to_proto(disposition: Disposition) -> pb.Disposition:
+    return pb.Disposition(
+        subject=disposition.subject,
+        list_id=disposition.list_id,
+        entry_id=disposition.entry_id,
+        kind=DISPOSITION_KINDS[disposition.kind],
+        reason=disposition.reason,
+        reviewer=disposition.reviewer,
+        recorded_at=timestamp(disposition.recorded_at),
+        version=disposition.version,
+        revoked=disposition.revoked,
+        revoked_by=disposition.revoked_by,
+        revoked_at=timestamp(disposition.revoked_at),
+        revoke_reason=disposition.revoke_reason,
+        entry_hash=disposition.entry_hash,
+        screening_id=disposition.screening_id,
+    )
+
+
+def reason_to_proto(reason: Reason) -> pb.Reason:
+    return pb.Reason(
+        decision=DECISIONS[reason.action],
+        code=reason.code,
+        list_id=reason.list_id,
+        entry_id=reason.entry_id,
+        rule_id=reason.rule_id,
+        legal_basis=reason.legal_basis,
+        next_step=reason.next_step,
+        text=reason.text,
+        citation=reason.citation,
+        subject=reason.subject,
+        group=reason.group,
+    )
+
+
 def outcome_to_proto(outcome: ScreeningOutcome, request_id: str, party_reference: str) -> pb.ScreenResponse:
+    thresholds = (outcome.match_threshold, outcome.review_threshold)
     return pb.ScreenResponse(
         screening_id=outcome.screening_id,
         request_id=request_id,
         party_reference=party_reference,
         decision=DECISIONS[outcome.decision.action],
-        reasons=[
-            pb.Reason(
-                decision=DECISIONS[reason.action],
-                code=reason.code,
-                list_id=reason.list_id,
-                entry_id=reason.entry_id,
-                rule_id=reason.rule_id,
-                legal_basis=reason.legal_basis,
-                next_step=reason.next_step,
-                text=reason.text,
-            )
-            for reason in outcome.decision.reasons
-        ],
+        reasons=[reason_to_proto(reason) for reason in outcome.decision.reasons],
         matches=[
             match_to_proto(
                 m,
-                outcome.match_threshold,
-                outcome.review_threshold,
+                *thresholds,
                 outcome.also_listed.get((m.list_id, m.entry.entry_id), ()),
+                outcome.disposition_notes.get((m.list_id, m.entry.entry_id), ""),
             )
             for m in outcome.matches
         ],
@@ -185,6 +220,17 @@ def outcome_to_proto(outcome: ScreeningOutcome, request_id: str, party_reference
         matcher_version=outcome.matcher_version,
         screened_at=timestamp(outcome.screened_at),
         server_latency=duration(timedelta(seconds=outcome.latency_s)),
+        summary=outcome.summary,
+        suppressed=[
+            pb.SuppressedMatch(match=match_to_proto(m, *thresholds), disposition=disposition_to_proto(d))
+            for m, d in outcome.suppressed
+        ],
+        owner_matches=[
+            pb.OwnerMatch(owner_name=s.owner.name, share_percent=s.owner.share_percent, match=match_to_proto(m, *thresholds))
+            for s in outcome.owners
+            for m in s.matches
+        ],
+        party_fingerprint=outcome.party_fingerprint,
     )
 
 

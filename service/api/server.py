@@ -31,8 +31,10 @@ from grpc_reflection.v1alpha import reflection
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.servicer import ScreeningServicer
+from service.audit.trail import AuditExporter, AuditTrail
 from service.catalog import Catalog, load_catalog
 from service.decide.policy import Policy, load_policy
+from service.dispositions.store import DispositionStore
 from service.engine.loader import ListLoader
 from service.logs import configure_logging
 from service.refresh.publisher import Outcome
@@ -132,6 +134,15 @@ async def _refresh_periodically(running: RunningServer, catalog: Catalog, settin
             log.exception("scheduled_refresh_failed")
 
 
+async def _export_audit(exporter: AuditExporter, stopping: asyncio.Event) -> None:
+    try:
+        await exporter.run(stopping)
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # noqa: BLE001 - records stay in the stream until a later export
+        log.exception("audit_export_failed")
+
+
 async def start_server(
     settings: Settings,
     catalog: Catalog | None = None,
@@ -145,7 +156,10 @@ async def start_server(
     loader = ListLoader(store, catalog, policy)
 
     server = grpc.aio.server(options=_server_options(settings))
-    pb_grpc.add_ScreeningServiceServicer_to_server(ScreeningServicer(loader, catalog, store), server)
+    dispositions = DispositionStore(connection.client, settings.key_prefix)
+    audit = AuditTrail(connection.client, settings.key_prefix, settings.audit_max_buffered)
+    servicer = ScreeningServicer(loader, catalog, store, dispositions, audit, settings.audit_party_data)
+    pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
@@ -160,6 +174,10 @@ async def start_server(
     await running._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
     log.info("listening", host=settings.host, port=port, redis=connection.describe(), policy=policy.version)
     running.tasks.append(asyncio.create_task(_bootstrap(running, catalog, settings)))
+    # Every server exports audit records to files; the consumer group shares the work
+    # between replicas and workers, and a record is acknowledged only once on disk.
+    exporter = AuditExporter(connection.client, settings.audit_directory, settings.key_prefix)
+    running.tasks.append(asyncio.create_task(_export_audit(exporter, running.stopping)))
     return running
 
 

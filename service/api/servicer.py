@@ -3,55 +3,101 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Mapping
 from datetime import UTC, datetime
 
 import grpc
 import structlog
 
-from service.api.convert import list_status_to_proto, outcome_to_proto
+from service.api.convert import disposition_to_proto, list_status_to_proto, outcome_to_proto
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.validation import InvalidArgument, validate_request
 from service.catalog import Catalog
 from service.engine.loader import ListLoader
-from service.engine.screener import NotReady, screen
+from service.audit.capture import audit_record
+from service.audit.record import AuditRecord
+from service.audit.trail import AuditTrail
+from service.dispositions.store import Disposition, DispositionError, DispositionKind, DispositionStore, subject_for
+from service.engine.screener import NotReady, ScreeningOutcome, conclude, find_all, screen
 from service.engine.state import ScreeningState
+from service.index.linking import EntryKey
+from service.refresh.diff import screening_fingerprint
 from service.privacy import party_fingerprint
 from service.store.snapshots import SnapshotStore
 
 log = structlog.get_logger(__name__)
+
+_DISPOSITION_KINDS = {
+    pb.DISPOSITION_KIND_FALSE_POSITIVE: DispositionKind.FALSE_POSITIVE,
+    pb.DISPOSITION_KIND_CONFIRMED_MATCH: DispositionKind.CONFIRMED_MATCH,
+}
 
 # Below this much time left there is no point starting a screening.
 MIN_USEFUL_SECONDS = 0.001
 
 
 def screen_request(
-    request: pb.ScreenRequest, state: ScreeningState | None, known_lists: Collection[str]
+    request: pb.ScreenRequest,
+    state: ScreeningState | None,
+    known_lists: Collection[str],
+    dispositions: Mapping[EntryKey, Disposition] | None = None,
 ) -> pb.ScreenResponse:
-    """One request end to end, without gRPC: also used by `screening check --local`.
+    """One request end to end without gRPC, Redis or audit: `screening check --local`, the eval, replays.
 
     Raises InvalidArgument or NotReady.
     """
     query, context, options = validate_request(request, known_lists)
-    outcome = screen(state, query, context, options)
+    outcome = screen(state, query, context, options, dispositions)
     response = outcome_to_proto(outcome, request.request_id, query.party_reference)
-    log.info(
-        "screened",
-        party=party_fingerprint(query),
-        direction=context.direction.value,
-        decision=pb.Decision.Name(response.decision),
-        matches=len(response.matches),
-        latency_ms=round(outcome.latency_s * 1000, 3),
-    )
+    _log_screened(outcome, context.direction.value, response)
     return response
 
 
+def _log_screened(outcome: ScreeningOutcome, direction: str, response: pb.ScreenResponse) -> None:
+    log.info(
+        "screened",
+        party=outcome.party_fingerprint,
+        screening_id=outcome.screening_id,
+        direction=direction,
+        decision=pb.Decision.Name(response.decision),
+        matches=len(response.matches),
+        suppressed=len(response.suppressed),
+        latency_ms=round(outcome.latency_s * 1000, 3),
+    )
+
+
 class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
-    def __init__(self, loader: ListLoader, catalog: Catalog, store: SnapshotStore) -> None:
+    def __init__(
+        self,
+        loader: ListLoader,
+        catalog: Catalog,
+        store: SnapshotStore,
+        dispositions: DispositionStore,
+        audit: AuditTrail,
+        audit_party_data: bool = False,
+    ) -> None:
         self._loader = loader
         self._catalog = catalog
         self._store = store
+        self._dispositions = dispositions
+        self._audit = audit
+        self._audit_party_data = audit_party_data
+
+    async def _screen(self, request: pb.ScreenRequest, request_id: str, caller: str) -> tuple[pb.ScreenResponse, AuditRecord]:
+        """Validate, match, fetch dispositions (only when there are matches), decide, build the audit record."""
+        state = self._loader.state  # one state for the whole request, even if a new one is swapped in meanwhile
+        query, context, options = validate_request(request, self._catalog.lists)
+        found = find_all(state, query, context, options)
+        assert state is not None
+        dispositions: Mapping[EntryKey, Disposition] = {}
+        if found.matches:
+            subject = subject_for(query.party_reference, party_fingerprint(query))
+            dispositions = await self._dispositions.active_for(subject, found.keys)
+        outcome = conclude(state, found, context, options, dispositions)
+        response = outcome_to_proto(outcome, request_id, query.party_reference)
+        _log_screened(outcome, context.direction.value, response)
+        return response, audit_record(outcome, request, request_id, caller, self._audit_party_data)
 
     async def Screen(self, request: pb.ScreenRequest, context: grpc.aio.ServicerContext) -> pb.ScreenResponse:
         request_id = request.request_id or uuid.uuid4().hex
@@ -60,19 +106,21 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             if remaining is not None and remaining < MIN_USEFUL_SECONDS:
                 await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline expired before screening started")
             try:
-                response = screen_request(request, self._loader.state, self._catalog.lists)
+                response, record = await self._screen(request, request_id, context.peer())
             except InvalidArgument as exc:
                 log.info("rejected_request", field=exc.field, error=exc.message)
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             except NotReady as exc:
                 await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
-            response.request_id = request_id
+            # The answer goes out only once its audit record is stored: no decision without a record.
+            await self._audit.write(record)
             return response
 
     async def ScreenBatch(
         self, request_iterator: AsyncIterator[pb.ScreenRequest], context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.ScreenResponse]:
         count = 0
+        caller = context.peer()
         async for request in request_iterator:
             count += 1
             request_id = request.request_id or f"batch-item-{count}"
@@ -81,7 +129,8 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                 if remaining is not None and remaining < MIN_USEFUL_SECONDS:
                     await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, f"deadline expired after {count - 1} items")
                 try:
-                    response = screen_request(request, self._loader.state, self._catalog.lists)
+                    response, record = await self._screen(request, request_id, caller)
+                    await self._audit.write(record)
                 except InvalidArgument as exc:
                     log.info("rejected_batch_item", field=exc.field, error=exc.message)
                     response = pb.ScreenResponse(
@@ -91,6 +140,57 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                     await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
                 response.request_id = request_id
                 yield response
+
+    # ------------------------------------------------------------ dispositions
+
+    def _subject(self, party_reference: str, party_fingerprint_: str) -> str:
+        if party_reference.strip():
+            return subject_for(party_reference.strip(), "")
+        if party_fingerprint_.strip():
+            return subject_for("", party_fingerprint_.strip())
+        raise InvalidArgument("party_reference", "party_reference or party_fingerprint is required")
+
+    async def RecordDisposition(self, request: pb.RecordDispositionRequest, context: grpc.aio.ServicerContext) -> pb.Disposition:
+        try:
+            subject = self._subject(request.party_reference, request.party_fingerprint)
+            kind = _DISPOSITION_KINDS.get(request.kind)
+            if kind is None:
+                raise InvalidArgument("kind", "must be DISPOSITION_KIND_FALSE_POSITIVE or DISPOSITION_KIND_CONFIRMED_MATCH")
+            state = self._loader.state
+            entry = state.entry(request.list_id, request.entry_id) if state else None
+            if entry is None:
+                await context.abort(
+                    grpc.StatusCode.NOT_FOUND,
+                    f"list_id/entry_id: no entry {request.entry_id[:64]!r} on list {request.list_id[:64]!r} in the serving versions",
+                )
+            disposition = await self._dispositions.record(
+                subject, request.list_id, request.entry_id, screening_fingerprint(entry), kind,
+                request.reason, request.reviewer, screening_id=request.screening_id,
+            )  # fmt: skip
+        except (InvalidArgument, DispositionError) as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        log.info("disposition_recorded", subject_kind=subject[:3], list_id=request.list_id, entry_id=request.entry_id,
+                 kind=kind.value, version=disposition.version)  # fmt: skip
+        return disposition_to_proto(disposition)
+
+    async def RevokeDisposition(self, request: pb.RevokeDispositionRequest, context: grpc.aio.ServicerContext) -> pb.Disposition:
+        try:
+            subject = self._subject(request.party_reference, request.party_fingerprint)
+            disposition = await self._dispositions.revoke(subject, request.list_id, request.entry_id, request.reviewer, request.reason)
+        except (InvalidArgument, DispositionError) as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        log.info("disposition_revoked", subject_kind=subject[:3], list_id=request.list_id, entry_id=request.entry_id,
+                 version=disposition.version)  # fmt: skip
+        return disposition_to_proto(disposition)
+
+    async def ListDispositions(
+        self, request: pb.ListDispositionsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListDispositionsResponse:
+        subject = None
+        if request.party_reference.strip() or request.party_fingerprint.strip():
+            subject = self._subject(request.party_reference, request.party_fingerprint)
+        found = await self._dispositions.list(subject, include_revoked=request.include_revoked)
+        return pb.ListDispositionsResponse(dispositions=[disposition_to_proto(d) for d in found])
 
     async def GetListStatus(
         self, request: pb.GetListStatusRequest, context: grpc.aio.ServicerContext

@@ -17,9 +17,11 @@ from service.model import (
     Direction,
     EntityType,
     PartyQuery,
+    QueryAddress,
     QueryIdentifier,
     QueryName,
     QueryNameSource,
+    QueryOwner,
     ScreenOptions,
     TransactionContext,
 )
@@ -32,6 +34,7 @@ MAX_ADDRESS_LINES = 10
 MAX_TEXT_CHARS = 512
 MAX_IDENTIFIERS = 20
 MAX_NATIONALITIES = 10
+MAX_OWNERS = 50
 MAX_ITEMS = 100
 MAX_REFERENCE_CHARS = 128
 MAX_MATCHES_LIMIT = 100
@@ -122,15 +125,19 @@ def validate_party(party: pb.Party, field: str = "party") -> PartyQuery:
 
     _check_count(f"{field}.addresses", party.addresses, MAX_ADDRESSES)
     countries: list[str] = []
+    addresses: list[QueryAddress] = []
     for i, address in enumerate(party.addresses):
         where = f"{field}.addresses[{i}]"
         _check_count(f"{where}.lines", address.lines, MAX_ADDRESS_LINES)
-        for j, line in enumerate(address.lines):
-            _check_text(f"{where}.lines[{j}]", line, MAX_TEXT_CHARS)
-        for name in ("city", "state_or_province", "postal_code"):
+        lines = tuple(_check_text(f"{where}.lines[{j}]", line, MAX_TEXT_CHARS) for j, line in enumerate(address.lines))
+        city, state, postal_code = (
             _check_text(f"{where}.{name}", getattr(address, name), MAX_TEXT_CHARS)
-        if address.country:
-            countries.append(_check_country(f"{where}.country", address.country))
+            for name in ("city", "state_or_province", "postal_code")
+        )
+        country = _check_country(f"{where}.country", address.country) if address.country else ""
+        if country:
+            countries.append(country)
+        addresses.append(QueryAddress(tuple(line for line in lines if line), city, state, postal_code, country))
 
     _check_count(f"{field}.identifiers", party.identifiers, MAX_IDENTIFIERS)
     identifiers = []
@@ -140,6 +147,18 @@ def validate_party(party: pb.Party, field: str = "party") -> PartyQuery:
         value = _check_text(f"{where}.value", identifier.value, MAX_REFERENCE_CHARS, required=True)
         issuer = _check_country(f"{where}.issuing_country", identifier.issuing_country) if identifier.issuing_country else ""
         identifiers.append(QueryIdentifier(id_type, value, issuer))
+
+    _check_count(f"{field}.owners", party.owners, MAX_OWNERS)
+    owners = []
+    for i, owner in enumerate(party.owners):
+        where = f"{field}.owners[{i}]"
+        name = _check_text(f"{where}.name", owner.name, MAX_NAME_CHARS, required=True)
+        # NaN fails both comparisons, so it is refused too.
+        if not 0 < owner.share_percent <= 100:
+            raise InvalidArgument(f"{where}.share_percent", f"must be more than 0 and at most 100, not {owner.share_percent}")
+        _check_enum(f"{where}.type", owner.type, _ENTITY_TYPES, "PartyType")
+        country = _check_country(f"{where}.country", owner.country) if owner.country else ""
+        owners.append(QueryOwner(name, owner.share_percent, _ENTITY_TYPES[owner.type], country))
 
     _check_count(f"{field}.nationalities", party.nationalities, MAX_NATIONALITIES)
     nationalities = [_check_country(f"{field}.nationalities[{i}]", n) for i, n in enumerate(party.nationalities)]
@@ -151,6 +170,8 @@ def validate_party(party: pb.Party, field: str = "party") -> PartyQuery:
         date_of_birth=_check_date(f"{field}.date_of_birth", party.date_of_birth) if party.date_of_birth else "",
         identifiers=tuple(identifiers),
         party_reference=_check_text(f"{field}.party_reference", party.party_reference, MAX_REFERENCE_CHARS),
+        addresses=tuple(addresses),
+        owners=tuple(owners),
     )
 
 

@@ -1,13 +1,31 @@
-"""From matches to one consolidated decision with its reasons."""
+"""From matches, embargoed addresses and owners to one consolidated decision with its reasons.
+
+Every reason names what triggered it (a listed entry, an address, the owners),
+the policy rule, its legal basis and citation, and the next step. The decision
+is the strictest action over all reasons; reasons about listings of the same
+party on several lists share a `group`, so a response can say "this party is on
+the SDN list, the Entity List and the UFLPA list" in one place.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
-from service.decide.policy import Action, Policy
+from service.decide.policy import Action, OwnershipRule, Policy, Rule
+from service.index.linking import EntryKey, Link
 from service.match.result import MatchResult
-from service.model import TransactionContext
+from service.model import QueryOwner, TransactionContext
 from service.model.entry import AliasStrength
+
+if TYPE_CHECKING:
+    from service.decide.regions import RegionHit
+
+SUBJECT_PARTY = "party"
+SUBJECT_ADDRESS = "address"
+SUBJECT_OWNERS = "owners"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +38,11 @@ class Reason:
     legal_basis: str
     next_step: str
     text: str
+    citation: str = ""
+    # What the reason is about: the party's own listing, its address, or its owners.
+    subject: str = SUBJECT_PARTY
+    # Listings of the same party share a group ("ofac_sdn/22790"); "" when not about a listing.
+    group: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,45 +51,198 @@ class Decision:
     reasons: tuple[Reason, ...]
 
 
-def _reason_for(match: MatchResult, policy: Policy, context: TransactionContext) -> Reason:
+@dataclass(frozen=True, slots=True)
+class OwnerScreening:
+    """One owner of the party and what screening its name found."""
+
+    owner: QueryOwner
+    matches: tuple[MatchResult, ...]
+
+
+def _subject(match: MatchResult) -> str:
     entry = match.entry
     programs = ", ".join(entry.programs) or "no program stated"
-    subject = (
+    return (
         f"'{match.query_name.value}' matched {match.list_id} entry {entry.entry_id} "
         f"'{entry.primary_name}' ({programs}) with score {match.score:.2f}"
     )
+
+
+def _quoted(rule: Rule, match: MatchResult, policy: Policy) -> str:
+    """The entry's own words the rule asks to quote ("licence requirement: For all items subject to the EAR")."""
+    entry = match.entry
+    parts = []
+    for field in rule.quote:
+        value = getattr(entry, field)
+        text = ", ".join(value) if isinstance(value, tuple) else str(value or "")
+        if text:
+            parts.append(f"{field.replace('_', ' ').replace('license', 'licence')}: {text}")
+    pattern = policy.remark_patterns.get(rule.id)
+    if pattern is not None:
+        found = list(dict.fromkeys(pattern.findall(entry.remarks)))
+        if found:
+            parts.append(f"subject to {', '.join(found)}")
+    return "; ".join(parts)
+
+
+def _list_reasons(match: MatchResult, policy: Policy, context: TransactionContext, day: date, group: str) -> list[Reason]:
+    entry = match.entry
+    subject = _subject(match)
+    direction = context.direction.value
     if match.score < policy.match_threshold:
         near = policy.spec.near_match
-        return Reason(
-            Action.parse(near.action), near.code, match.list_id, entry.entry_id, "near-match", "", near.next_step,
-            f"{subject}, below the match threshold {policy.match_threshold:.2f}: possible match, review needed.",
-        )  # fmt: skip
-    rule = policy.rule_for(match.list_id, context.direction)
-    if rule is None:
+        return [
+            Reason(
+                Action.parse(near.action), near.code, match.list_id, entry.entry_id, "near-match", "", near.next_step,
+                f"{subject}, below the match threshold {policy.match_threshold:.2f}: possible match, review needed.",
+                group=group,
+            )
+        ]  # fmt: skip
+    rules = policy.rules_for(match.list_id, context.direction, entry.programs, entry.tags, day)
+    if not rules:
         fallback = policy.spec.unmapped_list
-        return Reason(
-            Action.parse(fallback.action), fallback.code, match.list_id, entry.entry_id, "unmapped-list", "",
-            fallback.next_step,
-            f"{subject}; no policy rule covers {match.list_id} for direction '{context.direction.value}'.",
-        )  # fmt: skip
-    action = policy.actions[rule.id]
-    if match.listed_name.strength is AliasStrength.WEAK and action > Action.REVIEW:
+        return [
+            Reason(
+                Action.parse(fallback.action), fallback.code, match.list_id, entry.entry_id, "unmapped-list", "",
+                fallback.next_step,
+                f"{subject}; no policy rule in force covers {match.list_id} for direction '{direction}'"
+                f"{' and programs ' + ', '.join(entry.programs) if entry.programs else ''}.",
+                group=group,
+            )
+        ]  # fmt: skip
+    strictest = max(rules, key=lambda rule: policy.actions[rule.id])
+    if match.listed_name.strength is AliasStrength.WEAK and policy.actions[strictest.id] > Action.REVIEW:
         weak = policy.spec.weak_alias
-        return Reason(
-            min(action, Action.parse(weak.action)), weak.code, match.list_id, entry.entry_id, rule.id,
-            rule.legal_basis, weak.next_step,
-            f"{subject} on the weak alias '{match.listed_name.value}' only; rule {rule.id} would "
-            f"{rule.action} but a weak alias alone yields at most review.",
+        return [
+            Reason(
+                min(policy.actions[strictest.id], Action.parse(weak.action)), weak.code, match.list_id, entry.entry_id,
+                strictest.id, strictest.legal_basis, weak.next_step,
+                f"{subject} on the weak alias '{match.listed_name.value}' only; rule {strictest.id} would "
+                f"{strictest.action} but a weak alias alone yields at most review.",
+                citation=strictest.citation, group=group,
+            )
+        ]  # fmt: skip
+    reasons = []
+    for rule in rules:
+        quoted = _quoted(rule, match, policy)
+        reasons.append(
+            Reason(
+                policy.actions[rule.id], rule.code, match.list_id, entry.entry_id, rule.id, rule.legal_basis,
+                rule.next_step,
+                f"{subject}; rule {rule.id}: {rule.action} for direction '{direction}'"
+                + (f" ({quoted})" if quoted else "") + ".",
+                citation=rule.citation, group=group,
+            )
         )  # fmt: skip
-    return Reason(
-        action, rule.code, match.list_id, entry.entry_id, rule.id,
-        f"{rule.legal_basis} {rule.citation}".strip(), rule.next_step,
-        f"{subject}; rule {rule.id}: {rule.action} for direction '{context.direction.value}'.",
-    )  # fmt: skip
+    return reasons
 
 
-def decide(matches: list[MatchResult], policy: Policy, context: TransactionContext) -> Decision:
-    reasons = [_reason_for(match, policy, context) for match in matches]
-    reasons.sort(key=lambda r: -r.action)
+def _region_reasons(hits: Sequence[RegionHit], policy: Policy, context: TransactionContext, day: date) -> list[Reason]:
+    reasons = []
+    for hit in hits:
+        for rule in policy.region_rules_for(hit.region_id, context.direction, day):
+            reasons.append(
+                Reason(
+                    policy.actions[rule.id], rule.code, "", "", rule.id, rule.legal_basis, rule.next_step,
+                    f"{hit.name} ({hit.evidence}); rule {rule.id}: {rule.action} for direction '{context.direction.value}'.",
+                    citation=rule.citation, subject=SUBJECT_ADDRESS,
+                )
+            )  # fmt: skip
+    return reasons
+
+
+def _listed_owner_match(screening: OwnerScreening, rule: OwnershipRule, policy: Policy) -> MatchResult | None:
+    """The owner's best match that makes it a listed person for this rule (strong name, at the match threshold)."""
+    for match in screening.matches:
+        if (
+            match.list_id in rule.lists
+            and match.score >= policy.match_threshold
+            and match.listed_name.strength is AliasStrength.STRONG
+        ):
+            return match
+    return None
+
+
+def _ownership_reasons(owners: Sequence[OwnerScreening], policy: Policy, context: TransactionContext, day: date) -> list[Reason]:
+    reasons: list[Reason] = []
+    near = policy.spec.owner_near_match
+    flagged_near: set[str] = set()
+    for rule in policy.ownership_rules_for(context.direction, day):
+        listed = [(s, m) for s in owners if (m := _listed_owner_match(s, rule, policy)) is not None]
+        for screening in owners:
+            possible = [m for m in screening.matches if m.list_id in rule.lists]
+            if possible and all(s is not screening for s, _ in listed) and screening.owner.name not in flagged_near:
+                flagged_near.add(screening.owner.name)
+                best = possible[0]
+                reasons.append(
+                    Reason(
+                        Action.parse(near.action), near.code, best.list_id, best.entry.entry_id, "owner-near-match", "",
+                        near.next_step,
+                        f"Owner '{screening.owner.name}' ({screening.owner.share_percent:g}%) possibly matches "
+                        f"{best.list_id} entry {best.entry.entry_id} '{best.entry.primary_name}' "
+                        f"(score {best.score:.2f}{', weak alias' if best.listed_name.strength is AliasStrength.WEAK else ''}).",
+                        subject=SUBJECT_OWNERS,
+                    )
+                )  # fmt: skip
+        if not listed:
+            continue
+        total = min(100.0, sum(s.owner.share_percent for s, _ in listed))
+        who = ", ".join(
+            f"'{s.owner.name}' {s.owner.share_percent:g}% ({m.list_id} entry {m.entry.entry_id} '{m.entry.primary_name}')"
+            for s, m in listed
+        )
+        if total >= rule.threshold_percent:
+            reasons.append(
+                Reason(
+                    policy.actions[rule.id], rule.code, "", "", rule.id, rule.legal_basis, rule.next_step,
+                    f"Owned {total:g}% in aggregate by listed persons ({who}), at or above {rule.threshold_percent:g}%; "
+                    f"rule {rule.id}: {rule.action} for direction '{context.direction.value}'.",
+                    citation=rule.citation, subject=SUBJECT_OWNERS,
+                )
+            )  # fmt: skip
+        else:
+            reasons.append(
+                Reason(
+                    Action.REVIEW, f"{rule.code}_BELOW_THRESHOLD", "", "", rule.id, rule.legal_basis,
+                    "The listed owners hold less than the threshold, so the rule does not apply; ownership can change and "
+                    "other listed persons may control the party: proceed with caution and document the ownership check.",
+                    f"Owned {total:g}% in aggregate by listed persons ({who}), below {rule.threshold_percent:g}%: "
+                    f"rule {rule.id} does not apply.",
+                    citation=rule.citation, subject=SUBJECT_OWNERS,
+                )
+            )  # fmt: skip
+    return reasons
+
+
+def party_groups(matches: Sequence[MatchResult], links: Mapping[EntryKey, tuple[Link, ...]]) -> dict[EntryKey, str]:
+    """Each matched entry -> the id of its party group: the first of its linked listings, by list and entry id."""
+    groups = {}
+    for match in matches:
+        key = (match.list_id, match.entry.entry_id)
+        members = [key, *((link.list_id, link.entry_id) for link in links.get(key, ()))]
+        first = min(members)
+        groups[key] = f"{first[0]}/{first[1]}"
+    return groups
+
+
+def decide(
+    matches: Sequence[MatchResult],
+    policy: Policy,
+    context: TransactionContext,
+    *,
+    day: date | None = None,
+    regions: Sequence[RegionHit] = (),
+    owners: Sequence[OwnerScreening] = (),
+    links: Mapping[EntryKey, tuple[Link, ...]] | None = None,
+) -> Decision:
+    day = day or datetime.now(UTC).date()
+    groups = party_groups(matches, links or {})
+    reasons: list[Reason] = []
+    for match in matches:
+        reasons += _list_reasons(match, policy, context, day, groups[(match.list_id, match.entry.entry_id)])
+    reasons += _region_reasons(regions, policy, context, day)
+    reasons += _ownership_reasons(owners, policy, context, day)
+    # Strictest first; a party's listings stay together within one action.
+    reasons.sort(key=lambda r: (-r.action, r.group == "", r.group))
     action = max((r.action for r in reasons), default=Action.CLEAR)
     return Decision(action, tuple(reasons))

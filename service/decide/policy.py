@@ -1,9 +1,19 @@
-"""The decision policy, loaded from lists/policy.toml and validated at start-up."""
+"""The decision policy, loaded from lists/policy.toml and validated at start-up.
+
+A policy says what a match *means*: for each list (narrowed by program or tag),
+transaction direction and date, an action, a legal basis with its citation, and
+the next step. Several rules may fire for one match (an SDN entry under [SDGT]
+is blocked by OFAC *and* needs a BIS licence under 15 CFR 744.12); the strictest
+action wins and every reason is reported. Regions (comprehensive embargoes) and
+ownership (OFAC's 50 percent rule, BIS's affiliates rule) have rules of their own.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+from datetime import date
 from enum import IntEnum
 from pathlib import Path
 
@@ -11,6 +21,9 @@ import msgspec
 
 from service.config_files import LISTS_DIR, ConfigFileError, read_toml
 from service.model import Direction
+
+# Entry fields a rule may quote in its reason ("licence required: For all items subject to the EAR").
+QUOTABLE_FIELDS = frozenset({"license_requirement", "license_policy", "federal_register_notice", "start_date", "programs"})
 
 
 class Action(IntEnum):
@@ -29,6 +42,16 @@ class Action(IntEnum):
             raise ValueError(f"unknown action {text!r}; use one of {', '.join(a.name.lower() for a in cls)}") from None
 
 
+class Window(msgspec.Struct, forbid_unknown_fields=True, rename={"starts": "from"}):
+    """A period in which a rule is in force; either end may be open."""
+
+    starts: date | None = None
+    until: date | None = None
+
+    def contains(self, day: date) -> bool:
+        return (self.starts is None or self.starts <= day) and (self.until is None or day <= self.until)
+
+
 class Rule(msgspec.Struct, forbid_unknown_fields=True, rename={"list_id": "list"}):
     id: str
     list_id: str
@@ -38,6 +61,40 @@ class Rule(msgspec.Struct, forbid_unknown_fields=True, rename={"list_id": "list"
     legal_basis: str
     next_step: str
     citation: str = ""
+    # Narrow the rule to entries listed under one of these programs or carrying one of these tags.
+    programs_any: list[str] = []
+    tags_any: list[str] = []
+    # In force only within one of these windows (none: always).
+    effective: list[Window] = []
+    # Entry fields quoted in the reason's text, and a pattern whose matches in the
+    # entry's remarks are quoted too (e.g. the SSI directive an entry is subject to).
+    quote: list[str] = []
+    quote_remarks: str = ""
+
+
+class RegionRule(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    regions: list[str]
+    directions: list[str]
+    action: str
+    code: str
+    legal_basis: str
+    next_step: str
+    citation: str = ""
+    effective: list[Window] = []
+
+
+class OwnershipRule(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    lists: list[str]
+    directions: list[str]
+    threshold_percent: float
+    action: str
+    code: str
+    legal_basis: str
+    next_step: str
+    citation: str = ""
+    effective: list[Window] = []
 
 
 class FallbackRule(msgspec.Struct, forbid_unknown_fields=True):
@@ -53,11 +110,18 @@ class PolicyFile(msgspec.Struct, forbid_unknown_fields=True):
     near_match: FallbackRule
     weak_alias: FallbackRule
     unmapped_list: FallbackRule
+    owner_near_match: FallbackRule
     rules: list[Rule]
+    region_rules: list[RegionRule] = []
+    ownership_rules: list[OwnershipRule] = []
+
+
+def in_force(windows: list[Window], day: date) -> bool:
+    return not windows or any(window.contains(day) for window in windows)
 
 
 class Policy:
-    """Validated policy with a (list, direction) -> rule lookup."""
+    """Validated policy with fast lookups by (list, direction)."""
 
     def __init__(self, spec: PolicyFile, raw: bytes, path: Path) -> None:
         self.spec = spec
@@ -66,39 +130,120 @@ class Policy:
         self.version = f"{spec.version}+{hashlib.sha256(raw).hexdigest()[:8]}"
         self.match_threshold = spec.match_threshold
         self.review_threshold = spec.review_threshold
-        self._by_list_direction: dict[tuple[str, Direction], Rule] = {}
         self.actions: dict[str, Action] = {}
+        self.remark_patterns: dict[str, re.Pattern[str]] = {}
+        self._by_list_direction: dict[tuple[str, Direction], list[Rule]] = {}
+        seen_ids: set[str] = set()
         for position, rule in enumerate(spec.rules):
             where = f"{path}: rules[{position}] ({rule.id})"
-            try:
-                self.actions[rule.id] = Action.parse(rule.action)
-            except ValueError as exc:
-                raise ConfigFileError(f"{where}.action: {exc}") from None
-            for direction_text in rule.directions:
+            self._check_id(where, rule.id, seen_ids)
+            self.actions[rule.id] = self._action(where, rule.action)
+            self._check_windows(where, rule.effective)
+            for field in rule.quote:
+                if field not in QUOTABLE_FIELDS:
+                    raise ConfigFileError(f"{where}.quote: unknown entry field {field!r}; use {', '.join(sorted(QUOTABLE_FIELDS))}")
+            if rule.quote_remarks:
                 try:
-                    direction = Direction(direction_text)
-                except ValueError:
-                    raise ConfigFileError(
-                        f"{where}.directions: unknown direction {direction_text!r}; "
-                        f"use {', '.join(d.value for d in Direction)}"
-                    ) from None
-                key = (rule.list_id, direction)
-                if key in self._by_list_direction:
-                    raise ConfigFileError(
-                        f"{where}: list {rule.list_id!r} direction {direction.value!r} is already covered by rule "
-                        f"{self._by_list_direction[key].id!r}"
-                    )
-                self._by_list_direction[key] = rule
-        for name in ("near_match", "weak_alias", "unmapped_list"):
-            try:
-                Action.parse(getattr(spec, name).action)
-            except ValueError as exc:
-                raise ConfigFileError(f"{path}: {name}.action: {exc}") from None
+                    self.remark_patterns[rule.id] = re.compile(rule.quote_remarks)
+                except re.error as exc:
+                    raise ConfigFileError(f"{where}.quote_remarks: not a valid regular expression: {exc}") from None
+            for direction in self._directions(where, rule.directions):
+                same = self._by_list_direction.setdefault((rule.list_id, direction), [])
+                for other in same:
+                    if (other.programs_any, other.tags_any) == (rule.programs_any, rule.tags_any) and _overlap(
+                        other.effective, rule.effective
+                    ):
+                        raise ConfigFileError(
+                            f"{where}: list {rule.list_id!r} direction {direction.value!r} with the same programs and "
+                            f"tags is already covered by rule {other.id!r} in an overlapping period"
+                        )
+                same.append(rule)
+        for position, region_rule in enumerate(spec.region_rules):
+            where = f"{path}: region_rules[{position}] ({region_rule.id})"
+            self._check_id(where, region_rule.id, seen_ids)
+            self.actions[region_rule.id] = self._action(where, region_rule.action)
+            self._directions(where, region_rule.directions)
+            self._check_windows(where, region_rule.effective)
+        for position, ownership in enumerate(spec.ownership_rules):
+            where = f"{path}: ownership_rules[{position}] ({ownership.id})"
+            self._check_id(where, ownership.id, seen_ids)
+            self.actions[ownership.id] = self._action(where, ownership.action)
+            self._directions(where, ownership.directions)
+            self._check_windows(where, ownership.effective)
+            if not 0 < ownership.threshold_percent <= 100:
+                raise ConfigFileError(f"{where}.threshold_percent: must be in (0, 100], not {ownership.threshold_percent}")
+        for name in ("near_match", "weak_alias", "unmapped_list", "owner_near_match"):
+            self._action(f"{path}: {name}", getattr(spec, name).action)
         if not 0 < spec.review_threshold <= spec.match_threshold <= 1:
             raise ConfigFileError(f"{path}: need 0 < review_threshold <= match_threshold <= 1")
 
-    def rule_for(self, list_id: str, direction: Direction) -> Rule | None:
-        return self._by_list_direction.get((list_id, direction))
+    @staticmethod
+    def _check_id(where: str, rule_id: str, seen: set[str]) -> None:
+        if not rule_id.strip():
+            raise ConfigFileError(f"{where}.id: must not be empty")
+        if rule_id in seen:
+            raise ConfigFileError(f"{where}.id: {rule_id!r} is used by another rule")
+        seen.add(rule_id)
+
+    @staticmethod
+    def _action(where: str, text: str) -> Action:
+        try:
+            return Action.parse(text)
+        except ValueError as exc:
+            raise ConfigFileError(f"{where}.action: {exc}") from None
+
+    @staticmethod
+    def _directions(where: str, texts: list[str]) -> list[Direction]:
+        directions = []
+        for text in texts:
+            try:
+                directions.append(Direction(text))
+            except ValueError:
+                raise ConfigFileError(
+                    f"{where}.directions: unknown direction {text!r}; use {', '.join(d.value for d in Direction)}"
+                ) from None
+        return directions
+
+    @staticmethod
+    def _check_windows(where: str, windows: list[Window]) -> None:
+        for position, window in enumerate(windows):
+            if window.starts and window.until and window.until < window.starts:
+                raise ConfigFileError(f"{where}.effective[{position}]: 'until' {window.until} is before 'from' {window.starts}")
+
+    def rules_for(self, list_id: str, direction: Direction, programs: tuple[str, ...], tags: tuple[str, ...], day: date) -> list[Rule]:
+        """Every rule in force on `day` for this list and direction whose program / tag filter the entry meets."""
+        return [
+            rule
+            for rule in self._by_list_direction.get((list_id, direction), ())
+            if in_force(rule.effective, day)
+            and (not rule.programs_any or not set(rule.programs_any).isdisjoint(programs))
+            and (not rule.tags_any or not set(rule.tags_any).isdisjoint(tags))
+        ]
+
+    def covers(self, list_id: str, direction: Direction) -> bool:
+        """Whether any rule speaks about this list and direction (else the unmapped fallback applies)."""
+        return (list_id, direction) in self._by_list_direction
+
+    def region_rules_for(self, region_id: str, direction: Direction, day: date) -> list[RegionRule]:
+        return [
+            rule
+            for rule in self.spec.region_rules
+            if region_id in rule.regions and direction.value in rule.directions and in_force(rule.effective, day)
+        ]
+
+    def ownership_rules_for(self, direction: Direction, day: date) -> list[OwnershipRule]:
+        return [rule for rule in self.spec.ownership_rules if direction.value in rule.directions and in_force(rule.effective, day)]
+
+
+def _overlap(first: list[Window], second: list[Window]) -> bool:
+    everything = [Window()]
+    for a in first or everything:
+        for b in second or everything:
+            starts = max((d for d in (a.starts, b.starts) if d), default=None)
+            until = min((d for d in (a.until, b.until) if d), default=None)
+            if starts is None or until is None or starts <= until:
+                return True
+    return False
 
 
 def default_policy_path() -> Path:

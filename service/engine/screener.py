@@ -1,18 +1,38 @@
-"""Screen one party: match against the loaded lists, then decide."""
+"""Screen one party: match it (and its owners) against the loaded lists, then decide.
+
+Two steps, because dispositions live in Redis and the request path should only
+ask Redis when there is something to ask about:
+
+1. `find_all` (in memory): the party's matches, its owners' matches and any
+   embargoed country or region in its addresses;
+2. `conclude`: apply the reviewer dispositions fetched for those matches,
+   decide by the policy, and write the explanation.
+
+`screen` does both for callers that already hold the dispositions (or have none).
+"""
 
 from __future__ import annotations
 
 import time
 import uuid
 import weakref
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
-from service.decide.decision import Decision, decide
+from service.decide.decision import Decision, OwnerScreening, decide
+from service.decide.policy import Action
+from service.decide.regions import RegionHit
+from service.dispositions.store import Disposition, DispositionKind, applies
 from service.engine.state import LoadedList, ScreeningState
-from service.index.linking import Link
+from service.index.linking import EntryKey, Link
 from service.match.result import MatchResult
-from service.model import PartyQuery, ScreenOptions, TransactionContext
+from service.model import Direction, PartyQuery, QueryName, QueryNameSource, ScreenOptions, TransactionContext
+from service.privacy import party_fingerprint
+from service.refresh.diff import screening_fingerprint
+
+# Owners are screened for the ownership rules only; a few matches each is plenty.
+OWNER_MATCH_LIMIT = 3
 
 
 class NotReady(Exception):
@@ -24,6 +44,23 @@ class ListUsed:
     loaded: LoadedList
     age: timedelta
     stale: bool
+
+
+@dataclass(frozen=True)
+class Found:
+    """What step 1 found; step 2 turns it into a decision."""
+
+    query: PartyQuery
+    matches: tuple[MatchResult, ...]
+    owners: tuple[OwnerScreening, ...]
+    regions: tuple[RegionHit, ...]
+    day: date
+    started: float  # perf_counter at the start, for the latency
+
+    @property
+    def keys(self) -> list[EntryKey]:
+        """The (list, entry) pairs whose dispositions could change the outcome."""
+        return list(dict.fromkeys((m.list_id, m.entry.entry_id) for m in self.matches))
 
 
 @dataclass(frozen=True)
@@ -41,29 +78,97 @@ class ScreeningOutcome:
     review_threshold: float
     screened_at: datetime
     latency_s: float
+    party_fingerprint: str = ""
+    summary: str = ""
+    # Matches a false-positive disposition suppresses, with that disposition.
+    suppressed: tuple[tuple[MatchResult, Disposition], ...] = ()
+    owners: tuple[OwnerScreening, ...] = ()
+    # (list, entry) -> a note on a disposition that no longer applies or confirms the match.
+    disposition_notes: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The dispositions that were applied (suppressions and confirmations), for the audit trail.
+    dispositions_applied: tuple[Disposition, ...] = ()
 
 
-def screen(
-    state: ScreeningState | None,
-    query: PartyQuery,
-    context: TransactionContext,
-    options: ScreenOptions,
-) -> ScreeningOutcome:
+def find_all(state: ScreeningState | None, query: PartyQuery, context: TransactionContext, options: ScreenOptions) -> Found:
     started = time.perf_counter()
     if state is None:
         raise NotReady("no restricted-party list is loaded yet; retry when the health check reports SERVING")
     policy = state.policy
     matches = state.matcher.find(query, options.list_ids, policy.review_threshold, options.max_matches)
-    decision = decide(matches, policy, context)
+    owners = tuple(
+        OwnerScreening(
+            owner,
+            tuple(
+                state.matcher.find(
+                    PartyQuery(
+                        names=(QueryName(owner.name, QueryNameSource.NAME),),
+                        entity_type=owner.entity_type,
+                        countries=(owner.country,) if owner.country else (),
+                    ),
+                    options.list_ids,
+                    policy.review_threshold,
+                    OWNER_MATCH_LIMIT,
+                )
+            ),
+        )
+        for owner in query.owners
+    )
+    day = datetime.now(UTC).date()
+    # The transaction's own countries: where an export goes, where an import comes from.
+    transaction_countries = [
+        (role, country)
+        for role, country in (
+            ("destination", context.destination_country if context.direction is not Direction.IMPORT else ""),
+            ("origin", context.origin_country if context.direction is not Direction.EXPORT else ""),
+        )
+        if country
+    ]
+    regions = tuple(state.regions.hits(query.addresses, day, transaction_countries)) if state.regions else ()
+    return Found(query, tuple(matches), owners, regions, day, started)
+
+
+def conclude(
+    state: ScreeningState,
+    found: Found,
+    context: TransactionContext,
+    options: ScreenOptions,
+    dispositions: Mapping[EntryKey, Disposition] | None = None,
+) -> ScreeningOutcome:
+    policy = state.policy
+    kept: list[MatchResult] = []
+    suppressed: list[tuple[MatchResult, Disposition]] = []
+    notes: dict[EntryKey, str] = {}
+    applied: list[Disposition] = []
+    for match in found.matches:
+        key = (match.list_id, match.entry.entry_id)
+        disposition = (dispositions or {}).get(key)
+        if disposition is None:
+            kept.append(match)
+            continue
+        when = disposition.recorded_at.date().isoformat()
+        if not applies(disposition, screening_fingerprint(match.entry)):
+            notes[key] = (
+                f"{disposition.kind.value.replace('_', ' ')} recorded by {disposition.reviewer} on {when} "
+                "no longer applies: the listed entry has changed since"
+            )
+            kept.append(match)
+        elif disposition.kind is DispositionKind.FALSE_POSITIVE:
+            suppressed.append((match, disposition))
+            applied.append(disposition)
+        else:
+            notes[key] = f"confirmed as a match by {disposition.reviewer} on {when}: {disposition.reason}"
+            applied.append(disposition)
+            kept.append(match)
+    decision = decide(kept, policy, context, day=found.day, regions=found.regions, owners=found.owners, links=state.links)
     now = datetime.now(UTC)
     used, warnings = _lists_used(state, options.list_ids, now)
+    screening_id = str(uuid.uuid4())
+    also_listed = {key: state.links[key] for m in kept if (key := (m.list_id, m.entry.entry_id)) in state.links}
     return ScreeningOutcome(
-        screening_id=str(uuid.uuid4()),
+        screening_id=screening_id,
         decision=decision,
-        matches=tuple(matches),
-        also_listed={
-            key: state.links[key] for m in matches if (key := (m.list_id, m.entry.entry_id)) in state.links
-        },
+        matches=tuple(kept),
+        also_listed=also_listed,
         lists=used,
         warnings=warnings,
         policy_version=policy.version,
@@ -71,9 +176,78 @@ def screen(
         match_threshold=policy.match_threshold,
         review_threshold=policy.review_threshold,
         screened_at=now,
-        latency_s=time.perf_counter() - started,
+        latency_s=time.perf_counter() - found.started,
+        party_fingerprint=party_fingerprint(found.query),
+        summary=summary_text(found.query, context, decision, kept, suppressed, used, policy.version, screening_id, now),
+        suppressed=tuple(suppressed),
+        owners=found.owners,
+        disposition_notes=notes,
+        dispositions_applied=tuple(applied),
     )
 
+
+def screen(
+    state: ScreeningState | None,
+    query: PartyQuery,
+    context: TransactionContext,
+    options: ScreenOptions,
+    dispositions: Mapping[EntryKey, Disposition] | None = None,
+) -> ScreeningOutcome:
+    found = find_all(state, query, context, options)
+    assert state is not None  # find_all raised NotReady otherwise
+    return conclude(state, found, context, options, dispositions)
+
+
+# ----------------------------------------------------------------- explanation
+
+# Reasons spelled out in the summary; the rest are counted (all are in `reasons`).
+SUMMARY_REASONS = 4
+
+
+def summary_text(
+    query: PartyQuery,
+    context: TransactionContext,
+    decision: Decision,
+    matches: Sequence[MatchResult],
+    suppressed: Sequence[tuple[MatchResult, Disposition]],
+    lists: Sequence[ListUsed],
+    policy_version: str,
+    screening_id: str,
+    now: datetime,
+) -> str:
+    """One paragraph for a case file: decision, what matched, lists and dates, rules, legal basis, next step."""
+    name = query.names[0].value if query.names else ""
+    parts = [
+        f"Decision {decision.action.name} for a {context.direction.value} transaction with '{name}' "
+        f"(screening {screening_id}, {now.strftime('%Y-%m-%d %H:%M:%S')} UTC)."
+    ]
+    shown = [reason for reason in decision.reasons if reason.action > Action.CLEAR] or list(decision.reasons)
+    for reason in shown[:SUMMARY_REASONS]:
+        basis = reason.citation or reason.legal_basis
+        parts.append(reason.text + (f" Basis: {basis}." if basis else "") + f" Next step: {reason.next_step}")
+    if len(shown) > SUMMARY_REASONS:
+        parts.append(f"{len(shown) - SUMMARY_REASONS} further reason(s) are listed in the response.")
+    if not decision.reasons:
+        parts.append(f"No listed party matched at or above the review threshold, and no embargoed address was found.")
+    if suppressed:
+        parts.append(
+            "Suppressed as false positives by earlier review: "
+            + ", ".join(f"{m.list_id} entry {m.entry.entry_id} (by {d.reviewer}, {d.recorded_at.date().isoformat()})" for m, d in suppressed)
+            + "."
+        )
+    involved = {m.list_id for m in matches} or {used.loaded.meta.list_id for used in lists}
+    versions = [
+        f"{used.loaded.meta.list_id} {used.loaded.meta.version}"
+        + (f" (data of {used.loaded.meta.data_date.isoformat()})" if used.loaded.meta.data_date else "")
+        + (" STALE" if used.stale else "")
+        for used in lists
+        if used.loaded.meta.list_id in involved
+    ]
+    parts.append(f"Lists: {'; '.join(versions)}. Policy {policy_version}.")
+    return " ".join(parts)
+
+
+# ----------------------------------------------------------------- list ages
 
 # The list ages of the last second, reused: every request in that second reports the
 # same ones (ages are whole seconds in the response), and computing them for every

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timedelta
 
 from service.decide.policy import Policy
+from service.decide.regions import RegionTable, load_regions
 from service.index.linking import EntryKey, Link, link_entries
 from service.index.name_index import NameIndex
 from service.match.base import Matcher
@@ -52,6 +54,16 @@ class ScreeningState:
     # When each list was last confirmed current at its publisher; replaced (with
     # dataclasses.replace, no index rebuild) whenever a refresh confirms it.
     confirmed_at: Mapping[str, datetime] = field(default_factory=dict)
+    # How embargoed countries and regions are recognised in addresses (lists/regions.toml).
+    regions: RegionTable | None = None
+
+    @cached_property
+    def _entries_by_key(self) -> dict[EntryKey, Entry]:
+        return {(entry.list_id, entry.entry_id): entry for loaded in self.lists.values() for entry in loaded.entries}
+
+    def entry(self, list_id: str, entry_id: str) -> Entry | None:
+        """The serving version's entry, e.g. for a disposition's content hash."""
+        return self._entries_by_key.get((list_id, entry_id))
 
     def age(self, list_id: str, now: datetime) -> timedelta:
         loaded = self.lists[list_id]
@@ -62,7 +74,13 @@ class ScreeningState:
         return self.age(list_id, now) > self.lists[list_id].max_age
 
     @classmethod
-    def build(cls, lists: Mapping[str, LoadedList], policy: Policy, matcher_factory: MatcherFactory) -> ScreeningState:
+    def build(
+        cls,
+        lists: Mapping[str, LoadedList],
+        policy: Policy,
+        matcher_factory: MatcherFactory,
+        regions: RegionTable | None = None,
+    ) -> ScreeningState:
         entries = [entry for loaded in lists.values() for entry in loaded.entries]
         versions = {list_id: loaded.meta.version for list_id, loaded in lists.items()}
         index = NameIndex(entries)
@@ -71,6 +89,7 @@ class ScreeningState:
             matcher=matcher_factory(index, versions),
             policy=policy,
             links=link_entries(index.entries, index.evidence),
+            regions=regions if regions is not None else load_regions(),
         )
 
     @property

@@ -78,6 +78,12 @@ class ListState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LIST_STATE_CURRENT: _ClassVar[ListState]
     LIST_STATE_STALE: _ClassVar[ListState]
     LIST_STATE_UPDATE_FAILED: _ClassVar[ListState]
+
+class DispositionKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DISPOSITION_KIND_UNSPECIFIED: _ClassVar[DispositionKind]
+    DISPOSITION_KIND_FALSE_POSITIVE: _ClassVar[DispositionKind]
+    DISPOSITION_KIND_CONFIRMED_MATCH: _ClassVar[DispositionKind]
 PARTY_TYPE_UNSPECIFIED: PartyType
 PARTY_TYPE_INDIVIDUAL: PartyType
 PARTY_TYPE_ORGANIZATION: PartyType
@@ -122,6 +128,9 @@ LIST_STATE_NOT_LOADED: ListState
 LIST_STATE_CURRENT: ListState
 LIST_STATE_STALE: ListState
 LIST_STATE_UPDATE_FAILED: ListState
+DISPOSITION_KIND_UNSPECIFIED: DispositionKind
+DISPOSITION_KIND_FALSE_POSITIVE: DispositionKind
+DISPOSITION_KIND_CONFIRMED_MATCH: DispositionKind
 
 class ScreenRequest(_message.Message):
     __slots__ = ("request_id", "party", "context", "options")
@@ -136,7 +145,7 @@ class ScreenRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., party: _Optional[_Union[Party, _Mapping]] = ..., context: _Optional[_Union[TransactionContext, _Mapping]] = ..., options: _Optional[_Union[ScreenOptions, _Mapping]] = ...) -> None: ...
 
 class Party(_message.Message):
-    __slots__ = ("name", "type", "alternative_names", "addresses", "date_of_birth", "identifiers", "party_reference", "nationalities")
+    __slots__ = ("name", "type", "alternative_names", "addresses", "date_of_birth", "identifiers", "party_reference", "nationalities", "owners")
     NAME_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     ALTERNATIVE_NAMES_FIELD_NUMBER: _ClassVar[int]
@@ -145,6 +154,7 @@ class Party(_message.Message):
     IDENTIFIERS_FIELD_NUMBER: _ClassVar[int]
     PARTY_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     NATIONALITIES_FIELD_NUMBER: _ClassVar[int]
+    OWNERS_FIELD_NUMBER: _ClassVar[int]
     name: str
     type: PartyType
     alternative_names: _containers.RepeatedScalarFieldContainer[str]
@@ -153,7 +163,20 @@ class Party(_message.Message):
     identifiers: _containers.RepeatedCompositeFieldContainer[Identifier]
     party_reference: str
     nationalities: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., type: _Optional[_Union[PartyType, str]] = ..., alternative_names: _Optional[_Iterable[str]] = ..., addresses: _Optional[_Iterable[_Union[Address, _Mapping]]] = ..., date_of_birth: _Optional[str] = ..., identifiers: _Optional[_Iterable[_Union[Identifier, _Mapping]]] = ..., party_reference: _Optional[str] = ..., nationalities: _Optional[_Iterable[str]] = ...) -> None: ...
+    owners: _containers.RepeatedCompositeFieldContainer[Owner]
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[_Union[PartyType, str]] = ..., alternative_names: _Optional[_Iterable[str]] = ..., addresses: _Optional[_Iterable[_Union[Address, _Mapping]]] = ..., date_of_birth: _Optional[str] = ..., identifiers: _Optional[_Iterable[_Union[Identifier, _Mapping]]] = ..., party_reference: _Optional[str] = ..., nationalities: _Optional[_Iterable[str]] = ..., owners: _Optional[_Iterable[_Union[Owner, _Mapping]]] = ...) -> None: ...
+
+class Owner(_message.Message):
+    __slots__ = ("name", "share_percent", "type", "country")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SHARE_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    share_percent: float
+    type: PartyType
+    country: str
+    def __init__(self, name: _Optional[str] = ..., share_percent: _Optional[float] = ..., type: _Optional[_Union[PartyType, str]] = ..., country: _Optional[str] = ...) -> None: ...
 
 class Address(_message.Message):
     __slots__ = ("lines", "city", "state_or_province", "postal_code", "country")
@@ -214,7 +237,7 @@ class ScreenOptions(_message.Message):
     def __init__(self, list_ids: _Optional[_Iterable[str]] = ..., max_matches: _Optional[int] = ...) -> None: ...
 
 class ScreenResponse(_message.Message):
-    __slots__ = ("screening_id", "request_id", "party_reference", "decision", "reasons", "matches", "list_versions", "policy_version", "matcher_version", "screened_at", "server_latency", "error", "warnings")
+    __slots__ = ("screening_id", "request_id", "party_reference", "decision", "reasons", "matches", "list_versions", "policy_version", "matcher_version", "screened_at", "server_latency", "error", "warnings", "summary", "suppressed", "owner_matches", "party_fingerprint")
     SCREENING_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     PARTY_REFERENCE_FIELD_NUMBER: _ClassVar[int]
@@ -228,6 +251,10 @@ class ScreenResponse(_message.Message):
     SERVER_LATENCY_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
+    OWNER_MATCHES_FIELD_NUMBER: _ClassVar[int]
+    PARTY_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
     screening_id: str
     request_id: str
     party_reference: str
@@ -241,7 +268,29 @@ class ScreenResponse(_message.Message):
     server_latency: _duration_pb2.Duration
     error: ItemError
     warnings: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, screening_id: _Optional[str] = ..., request_id: _Optional[str] = ..., party_reference: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., matches: _Optional[_Iterable[_Union[Match, _Mapping]]] = ..., list_versions: _Optional[_Iterable[_Union[ListVersion, _Mapping]]] = ..., policy_version: _Optional[str] = ..., matcher_version: _Optional[str] = ..., screened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., server_latency: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., error: _Optional[_Union[ItemError, _Mapping]] = ..., warnings: _Optional[_Iterable[str]] = ...) -> None: ...
+    summary: str
+    suppressed: _containers.RepeatedCompositeFieldContainer[SuppressedMatch]
+    owner_matches: _containers.RepeatedCompositeFieldContainer[OwnerMatch]
+    party_fingerprint: str
+    def __init__(self, screening_id: _Optional[str] = ..., request_id: _Optional[str] = ..., party_reference: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., matches: _Optional[_Iterable[_Union[Match, _Mapping]]] = ..., list_versions: _Optional[_Iterable[_Union[ListVersion, _Mapping]]] = ..., policy_version: _Optional[str] = ..., matcher_version: _Optional[str] = ..., screened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., server_latency: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., error: _Optional[_Union[ItemError, _Mapping]] = ..., warnings: _Optional[_Iterable[str]] = ..., summary: _Optional[str] = ..., suppressed: _Optional[_Iterable[_Union[SuppressedMatch, _Mapping]]] = ..., owner_matches: _Optional[_Iterable[_Union[OwnerMatch, _Mapping]]] = ..., party_fingerprint: _Optional[str] = ...) -> None: ...
+
+class SuppressedMatch(_message.Message):
+    __slots__ = ("match", "disposition")
+    MATCH_FIELD_NUMBER: _ClassVar[int]
+    DISPOSITION_FIELD_NUMBER: _ClassVar[int]
+    match: Match
+    disposition: Disposition
+    def __init__(self, match: _Optional[_Union[Match, _Mapping]] = ..., disposition: _Optional[_Union[Disposition, _Mapping]] = ...) -> None: ...
+
+class OwnerMatch(_message.Message):
+    __slots__ = ("owner_name", "share_percent", "match")
+    OWNER_NAME_FIELD_NUMBER: _ClassVar[int]
+    SHARE_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    MATCH_FIELD_NUMBER: _ClassVar[int]
+    owner_name: str
+    share_percent: float
+    match: Match
+    def __init__(self, owner_name: _Optional[str] = ..., share_percent: _Optional[float] = ..., match: _Optional[_Union[Match, _Mapping]] = ...) -> None: ...
 
 class ItemError(_message.Message):
     __slots__ = ("code", "message", "field")
@@ -254,7 +303,7 @@ class ItemError(_message.Message):
     def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ..., field: _Optional[str] = ...) -> None: ...
 
 class Reason(_message.Message):
-    __slots__ = ("decision", "code", "list_id", "entry_id", "rule_id", "legal_basis", "next_step", "text")
+    __slots__ = ("decision", "code", "list_id", "entry_id", "rule_id", "legal_basis", "next_step", "text", "citation", "subject", "group")
     DECISION_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
@@ -263,6 +312,9 @@ class Reason(_message.Message):
     LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
     NEXT_STEP_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    CITATION_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
     decision: Decision
     code: str
     list_id: str
@@ -271,10 +323,13 @@ class Reason(_message.Message):
     legal_basis: str
     next_step: str
     text: str
-    def __init__(self, decision: _Optional[_Union[Decision, str]] = ..., code: _Optional[str] = ..., list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., rule_id: _Optional[str] = ..., legal_basis: _Optional[str] = ..., next_step: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+    citation: str
+    subject: str
+    group: str
+    def __init__(self, decision: _Optional[_Union[Decision, str]] = ..., code: _Optional[str] = ..., list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., rule_id: _Optional[str] = ..., legal_basis: _Optional[str] = ..., next_step: _Optional[str] = ..., text: _Optional[str] = ..., citation: _Optional[str] = ..., subject: _Optional[str] = ..., group: _Optional[str] = ...) -> None: ...
 
 class Match(_message.Message):
-    __slots__ = ("list_id", "entry_id", "listed_name", "listed_name_kind", "alias_strength", "query_name", "query_name_source", "score", "entry", "explanation", "also_listed_on")
+    __slots__ = ("list_id", "entry_id", "listed_name", "listed_name_kind", "alias_strength", "query_name", "query_name_source", "score", "entry", "explanation", "also_listed_on", "disposition_note")
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     LISTED_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -286,6 +341,7 @@ class Match(_message.Message):
     ENTRY_FIELD_NUMBER: _ClassVar[int]
     EXPLANATION_FIELD_NUMBER: _ClassVar[int]
     ALSO_LISTED_ON_FIELD_NUMBER: _ClassVar[int]
+    DISPOSITION_NOTE_FIELD_NUMBER: _ClassVar[int]
     list_id: str
     entry_id: str
     listed_name: str
@@ -297,7 +353,8 @@ class Match(_message.Message):
     entry: ListedEntry
     explanation: MatchExplanation
     also_listed_on: _containers.RepeatedCompositeFieldContainer[LinkedListing]
-    def __init__(self, list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., listed_name: _Optional[str] = ..., listed_name_kind: _Optional[_Union[NameKind, str]] = ..., alias_strength: _Optional[_Union[AliasStrength, str]] = ..., query_name: _Optional[str] = ..., query_name_source: _Optional[_Union[QueryNameSource, str]] = ..., score: _Optional[float] = ..., entry: _Optional[_Union[ListedEntry, _Mapping]] = ..., explanation: _Optional[_Union[MatchExplanation, _Mapping]] = ..., also_listed_on: _Optional[_Iterable[_Union[LinkedListing, _Mapping]]] = ...) -> None: ...
+    disposition_note: str
+    def __init__(self, list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., listed_name: _Optional[str] = ..., listed_name_kind: _Optional[_Union[NameKind, str]] = ..., alias_strength: _Optional[_Union[AliasStrength, str]] = ..., query_name: _Optional[str] = ..., query_name_source: _Optional[_Union[QueryNameSource, str]] = ..., score: _Optional[float] = ..., entry: _Optional[_Union[ListedEntry, _Mapping]] = ..., explanation: _Optional[_Union[MatchExplanation, _Mapping]] = ..., also_listed_on: _Optional[_Iterable[_Union[LinkedListing, _Mapping]]] = ..., disposition_note: _Optional[str] = ...) -> None: ...
 
 class LinkedListing(_message.Message):
     __slots__ = ("list_id", "entry_id", "listed_name", "evidence")
@@ -462,3 +519,87 @@ class ListStatus(_message.Message):
     max_age: _duration_pb2.Duration
     notes: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, list_id: _Optional[str] = ..., name: _Optional[str] = ..., publisher: _Optional[str] = ..., version: _Optional[str] = ..., state: _Optional[_Union[ListState, str]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fetched_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., entry_count: _Optional[int] = ..., age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., source: _Optional[str] = ..., last_error: _Optional[str] = ..., last_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., loaded: _Optional[bool] = ..., data_date: _Optional[str] = ..., confirmed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Disposition(_message.Message):
+    __slots__ = ("subject", "list_id", "entry_id", "kind", "reason", "reviewer", "recorded_at", "version", "revoked", "revoked_by", "revoked_at", "revoke_reason", "entry_hash", "screening_id")
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_BY_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVOKE_REASON_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_HASH_FIELD_NUMBER: _ClassVar[int]
+    SCREENING_ID_FIELD_NUMBER: _ClassVar[int]
+    subject: str
+    list_id: str
+    entry_id: str
+    kind: DispositionKind
+    reason: str
+    reviewer: str
+    recorded_at: _timestamp_pb2.Timestamp
+    version: int
+    revoked: bool
+    revoked_by: str
+    revoked_at: _timestamp_pb2.Timestamp
+    revoke_reason: str
+    entry_hash: str
+    screening_id: str
+    def __init__(self, subject: _Optional[str] = ..., list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., kind: _Optional[_Union[DispositionKind, str]] = ..., reason: _Optional[str] = ..., reviewer: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., revoked: _Optional[bool] = ..., revoked_by: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoke_reason: _Optional[str] = ..., entry_hash: _Optional[str] = ..., screening_id: _Optional[str] = ...) -> None: ...
+
+class RecordDispositionRequest(_message.Message):
+    __slots__ = ("party_reference", "party_fingerprint", "list_id", "entry_id", "kind", "reason", "reviewer", "screening_id")
+    PARTY_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    PARTY_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    SCREENING_ID_FIELD_NUMBER: _ClassVar[int]
+    party_reference: str
+    party_fingerprint: str
+    list_id: str
+    entry_id: str
+    kind: DispositionKind
+    reason: str
+    reviewer: str
+    screening_id: str
+    def __init__(self, party_reference: _Optional[str] = ..., party_fingerprint: _Optional[str] = ..., list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., kind: _Optional[_Union[DispositionKind, str]] = ..., reason: _Optional[str] = ..., reviewer: _Optional[str] = ..., screening_id: _Optional[str] = ...) -> None: ...
+
+class RevokeDispositionRequest(_message.Message):
+    __slots__ = ("party_reference", "party_fingerprint", "list_id", "entry_id", "reason", "reviewer")
+    PARTY_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    PARTY_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    party_reference: str
+    party_fingerprint: str
+    list_id: str
+    entry_id: str
+    reason: str
+    reviewer: str
+    def __init__(self, party_reference: _Optional[str] = ..., party_fingerprint: _Optional[str] = ..., list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., reason: _Optional[str] = ..., reviewer: _Optional[str] = ...) -> None: ...
+
+class ListDispositionsRequest(_message.Message):
+    __slots__ = ("party_reference", "party_fingerprint", "include_revoked")
+    PARTY_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    PARTY_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_REVOKED_FIELD_NUMBER: _ClassVar[int]
+    party_reference: str
+    party_fingerprint: str
+    include_revoked: bool
+    def __init__(self, party_reference: _Optional[str] = ..., party_fingerprint: _Optional[str] = ..., include_revoked: _Optional[bool] = ...) -> None: ...
+
+class ListDispositionsResponse(_message.Message):
+    __slots__ = ("dispositions",)
+    DISPOSITIONS_FIELD_NUMBER: _ClassVar[int]
+    dispositions: _containers.RepeatedCompositeFieldContainer[Disposition]
+    def __init__(self, dispositions: _Optional[_Iterable[_Union[Disposition, _Mapping]]] = ...) -> None: ...

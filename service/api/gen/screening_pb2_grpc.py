@@ -50,6 +50,21 @@ class ScreeningServiceStub:
                 request_serializer=screening_dot_v1_dot_screening__pb2.GetListStatusRequest.SerializeToString,
                 response_deserializer=screening_dot_v1_dot_screening__pb2.GetListStatusResponse.FromString,
                 _registered_method=True)
+        self.RecordDisposition = channel.unary_unary(
+                '/screening.v1.ScreeningService/RecordDisposition',
+                request_serializer=screening_dot_v1_dot_screening__pb2.RecordDispositionRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.Disposition.FromString,
+                _registered_method=True)
+        self.RevokeDisposition = channel.unary_unary(
+                '/screening.v1.ScreeningService/RevokeDisposition',
+                request_serializer=screening_dot_v1_dot_screening__pb2.RevokeDispositionRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.Disposition.FromString,
+                _registered_method=True)
+        self.ListDispositions = channel.unary_unary(
+                '/screening.v1.ScreeningService/ListDispositions',
+                request_serializer=screening_dot_v1_dot_screening__pb2.ListDispositionsRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.ListDispositionsResponse.FromString,
+                _registered_method=True)
 
 
 class ScreeningServiceServicer:
@@ -79,6 +94,28 @@ class ScreeningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordDisposition(self, request, context):
+        """A reviewer's verdict on one (party, listed entry) pair: a false positive is
+        suppressed in later screenings of the same party until the entry changes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeDisposition(self, request, context):
+        """Withdraw a disposition; the alert comes back in later screenings.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDispositions(self, request, context):
+        """Dispositions of one party, or all of them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScreeningServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -96,6 +133,21 @@ def add_ScreeningServiceServicer_to_server(servicer, server):
                     servicer.GetListStatus,
                     request_deserializer=screening_dot_v1_dot_screening__pb2.GetListStatusRequest.FromString,
                     response_serializer=screening_dot_v1_dot_screening__pb2.GetListStatusResponse.SerializeToString,
+            ),
+            'RecordDisposition': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordDisposition,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.RecordDispositionRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.Disposition.SerializeToString,
+            ),
+            'RevokeDisposition': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeDisposition,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.RevokeDispositionRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.Disposition.SerializeToString,
+            ),
+            'ListDispositions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDispositions,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.ListDispositionsRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.ListDispositionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -180,6 +232,87 @@ class ScreeningService:
             '/screening.v1.ScreeningService/GetListStatus',
             screening_dot_v1_dot_screening__pb2.GetListStatusRequest.SerializeToString,
             screening_dot_v1_dot_screening__pb2.GetListStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordDisposition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/RecordDisposition',
+            screening_dot_v1_dot_screening__pb2.RecordDispositionRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.Disposition.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeDisposition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/RevokeDisposition',
+            screening_dot_v1_dot_screening__pb2.RevokeDispositionRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.Disposition.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDispositions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/ListDispositions',
+            screening_dot_v1_dot_screening__pb2.ListDispositionsRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.ListDispositionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

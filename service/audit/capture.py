@@ -1,0 +1,80 @@
+"""Turn one screening (request and outcome) into its audit record, and back into a request for replay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from google.protobuf.json_format import MessageToDict, ParseDict
+
+from service.api.gen import screening_pb2 as pb
+from service.audit.record import AuditMatch, AuditReason, AuditRecord
+from service.dispositions.store import Disposition
+from service.engine.screener import ScreeningOutcome
+from service.refresh.diff import screening_fingerprint
+
+
+def audit_record(
+    outcome: ScreeningOutcome,
+    request: pb.ScreenRequest,
+    request_id: str,
+    caller: str,
+    include_party: bool,
+) -> AuditRecord:
+    """The record of one screening; the party itself only when the operator allows it (AUDIT_PARTY_DATA)."""
+    matches = [
+        AuditMatch(m.list_id, m.entry.entry_id, screening_fingerprint(m.entry), m.score, m.listed_name.value)
+        for m in outcome.matches
+    ]
+    matches += [
+        AuditMatch(
+            m.list_id, m.entry.entry_id, screening_fingerprint(m.entry), m.score, m.listed_name.value,
+            suppressed_by=f"{d.kind.value} by {d.reviewer} on {d.recorded_at.isoformat()} (version {d.version})",
+        )
+        for m, d in outcome.suppressed
+    ]  # fmt: skip
+    context: dict[str, Any] = {
+        "context": MessageToDict(request.context, preserving_proto_field_name=True),
+        "options": MessageToDict(request.options, preserving_proto_field_name=True),
+        # The dispositions applied, in full, so that a replay can apply the same ones.
+        "dispositions": [msgspec.to_builtins(d) for d in outcome.dispositions_applied],
+    }
+    return AuditRecord(
+        screening_id=outcome.screening_id,
+        screened_at=outcome.screened_at,
+        caller=caller,
+        request_id=request_id,
+        party_fingerprint=outcome.party_fingerprint,
+        party=MessageToDict(request.party, preserving_proto_field_name=True) if include_party else None,
+        context=context,
+        list_versions={used.loaded.meta.list_id: used.loaded.meta.version for used in outcome.lists},
+        policy_version=outcome.policy_version,
+        matcher_version=outcome.matcher_version,
+        matches=tuple(matches),
+        reasons=tuple(
+            AuditReason(r.action.name, r.code, r.rule_id, r.list_id, r.entry_id) for r in outcome.decision.reasons
+        ),
+        decision=outcome.decision.action.name,
+        latency_ms=round(outcome.latency_s * 1000, 3),
+    )
+
+
+class NotReplayable(Exception):
+    """The record lacks what a replay needs (the party was not kept)."""
+
+
+def request_from_record(record: AuditRecord) -> pb.ScreenRequest:
+    if record.party is None:
+        raise NotReplayable(
+            f"audit record {record.screening_id} does not hold the party (AUDIT_PARTY_DATA was off when it was "
+            "written): only its fingerprint was kept, so it cannot be screened again"
+        )
+    request = pb.ScreenRequest(request_id=record.request_id)
+    ParseDict(record.party, request.party)
+    ParseDict(record.context.get("context", {}), request.context)
+    ParseDict(record.context.get("options", {}), request.options)
+    return request
+
+
+def dispositions_from_record(record: AuditRecord) -> list[Disposition]:
+    return [msgspec.convert(item, Disposition) for item in record.context.get("dispositions", [])]

@@ -1,0 +1,108 @@
+"""`screening audit replay ID`: screen a recorded party again against the list versions it was screened on.
+
+The list versions come from Redis (the last versions of each list are kept for
+exactly this); the policy and matcher are today's, and the report says when they
+differ from the recorded ones, since that alone can explain a different result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from service.api.gen import screening_pb2 as pb
+from service.api.servicer import screen_request
+from service.audit.capture import dispositions_from_record, request_from_record
+from service.audit.record import AuditRecord
+from service.audit.trail import AuditTrail
+from service.catalog import Catalog
+from service.decide.policy import Policy
+from service.engine.state import LoadedList, MatcherFactory, ScreeningState, build_default_matcher
+from service.store.snapshots import SnapshotStore
+
+
+class ReplayError(Exception):
+    """The screening cannot be replayed (record or list version not found, party not kept)."""
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    record: AuditRecord
+    response: pb.ScreenResponse
+    differences: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def identical(self) -> bool:
+        return not self.differences
+
+
+async def load_recorded_lists(store: SnapshotStore, catalog: Catalog, record: AuditRecord) -> dict[str, LoadedList]:
+    lists: dict[str, LoadedList] = {}
+    now = datetime.now(UTC)
+    for list_id, version in sorted(record.list_versions.items()):
+        meta = await store.meta(list_id, version)
+        if meta is None:
+            raise ReplayError(
+                f"list {list_id} version {version} of screening {record.screening_id} is no longer kept in Redis "
+                "(only the last versions of each list are), so the screening cannot be replayed exactly"
+            )
+        entries = tuple(await store.load_entries(list_id, version))
+        # A replay judges the decision, not the list's age today: a list missing from
+        # today's catalogue gets an age limit that never marks it stale.
+        max_age = catalog.get(list_id).max_age_delta if list_id in catalog.lists else timedelta(days=36500)
+        lists[list_id] = LoadedList(meta, entries, now, max_age)
+    return lists
+
+
+def compare(record: AuditRecord, response: pb.ScreenResponse) -> list[str]:
+    """What differs between the recorded screening and the replay: decision, matches, reasons."""
+    differences = []
+    replayed_decision = pb.Decision.Name(response.decision).removeprefix("DECISION_")
+    if replayed_decision != record.decision:
+        differences.append(f"decision: recorded {record.decision}, replayed {replayed_decision}")
+    recorded_matches = {(m.list_id, m.entry_id): m for m in record.matches if not m.suppressed_by}
+    replayed_matches = {(m.list_id, m.entry_id): m for m in response.matches}
+    for key in sorted(recorded_matches.keys() - replayed_matches.keys()):
+        differences.append(f"match {key[0]}/{key[1]} recorded, not found in the replay")
+    for key in sorted(replayed_matches.keys() - recorded_matches.keys()):
+        differences.append(f"match {key[0]}/{key[1]} found in the replay, not recorded")
+    for key in sorted(recorded_matches.keys() & replayed_matches.keys()):
+        before, after = recorded_matches[key].score, replayed_matches[key].score
+        if abs(before - after) > 1e-6:
+            differences.append(f"match {key[0]}/{key[1]}: score recorded {before:.4f}, replayed {after:.4f}")
+    recorded_suppressed = {(m.list_id, m.entry_id) for m in record.matches if m.suppressed_by}
+    replayed_suppressed = {(s.match.list_id, s.match.entry_id) for s in response.suppressed}
+    if recorded_suppressed != replayed_suppressed:
+        differences.append(f"suppressed: recorded {sorted(recorded_suppressed)}, replayed {sorted(replayed_suppressed)}")
+    recorded_reasons = sorted((r.code, r.rule_id, r.list_id, r.entry_id) for r in record.reasons)
+    replayed_reasons = sorted((r.code, r.rule_id, r.list_id, r.entry_id) for r in response.reasons)
+    if recorded_reasons != replayed_reasons:
+        differences.append(f"reasons: recorded {recorded_reasons}, replayed {replayed_reasons}")
+    return differences
+
+
+async def replay(
+    screening_id: str,
+    trail: AuditTrail,
+    store: SnapshotStore,
+    catalog: Catalog,
+    policy: Policy,
+    audit_dir: Path | None,
+    matcher_factory: MatcherFactory = build_default_matcher,
+) -> ReplayReport:
+    record = await trail.find(screening_id, audit_dir)
+    if record is None:
+        raise ReplayError(f"no audit record for screening {screening_id} in Redis or under {audit_dir}")
+    request = request_from_record(record)
+    lists = await load_recorded_lists(store, catalog, record)
+    state = ScreeningState.build(lists, policy, matcher_factory)
+    dispositions = {(d.list_id, d.entry_id): d for d in dispositions_from_record(record)}
+    response = screen_request(request, state, set(lists), dispositions)
+    notes = []
+    if policy.version != record.policy_version:
+        notes.append(f"policy changed since: recorded {record.policy_version}, now {policy.version}")
+    if state.matcher.algorithm != record.matcher_version:
+        notes.append(f"matcher changed since: recorded {record.matcher_version}, now {state.matcher.algorithm}")
+    return ReplayReport(record, response, compare(record, response), notes)

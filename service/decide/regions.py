@@ -1,0 +1,340 @@
+"""Embargoed countries and regions (lists/regions.toml), recognised in a party's addresses.
+
+The table is validated and compiled once at load time: one regular expression per
+entry over its folded place names, and integer postal code ranges keyed by digit
+count. Per call, each address field is folded once and each entry costs at most
+one regex search per field, so the cost does not grow with the number of names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import msgspec
+import pycountry
+
+from service.config_files import LISTS_DIR, ConfigFileError, read_toml
+from service.model import QueryAddress
+from service.normalize.names import fold
+
+# Apostrophes join: "Sevastopol'" (the transliterated soft sign) is "sevastopol",
+# "People's" is "peoples". Unlike in names, a full stop separates: Russian
+# addresses write "г.Донецк" and "ул.Артема" without a space.
+_APOSTROPHES = re.compile(r"['’`´ʼ]")
+_NON_WORD = re.compile(r"[\W_]+")
+_REGION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_POSTAL_RANGE = re.compile(r"^(\d+)-(\d+)$")
+
+
+class PostalRangeSpec(msgspec.Struct, forbid_unknown_fields=True):
+    range: str
+    label: str
+
+
+class CountrySpec(msgspec.Struct, forbid_unknown_fields=True):
+    code: str
+    name: str
+    legal_basis: str
+    effective_from: date
+    effective_until: date | None = None
+    names: list[str] = []
+
+
+class RegionSpec(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    name: str
+    legal_basis: str
+    effective_from: date
+    countries: list[str]
+    effective_until: date | None = None
+    names: list[str] = []
+    province_names: list[str] = []
+    not_names: list[str] = []
+    postal_codes: list[PostalRangeSpec] = []
+
+
+class RegionsFile(msgspec.Struct, forbid_unknown_fields=True):
+    version: str
+    countries: list[CountrySpec]
+    regions: list[RegionSpec]
+    postal_codes_when_country_empty: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RegionHit:
+    region_id: str  # "IR", "crimea", ...
+    name: str  # "Iran", "Crimea region of Ukraine"
+    kind: str  # "country" or "region"
+    evidence: str  # "address 1: country IR", "address 1: 'Sevastopol' in city", ...
+    legal_basis: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """Compiled whole-word alternation; `spellings` maps a matched text back to the table's spelling."""
+
+    pattern: re.Pattern[str]
+    spellings: dict[str, str]
+
+    def find(self, words: str) -> str | None:
+        match = self.pattern.search(words)
+        return self.spellings[match.group(0)] if match else None
+
+
+@dataclass(frozen=True, slots=True)
+class _PostalRange:
+    first: int
+    last: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    region_id: str
+    name: str
+    kind: str
+    legal_basis: str
+    effective_from: date
+    effective_until: date | None
+    # The embargoed country's own code; "" for a region.
+    code: str
+    # Address countries under which names and postal codes count (an empty country always may).
+    scope: frozenset[str]
+    names: _Names | None
+    province_names: _Names | None
+    not_names: re.Pattern[str] | None
+    # Digit count -> ranges, so a 5-digit German code is never compared with 6-digit ranges.
+    postal: dict[int, tuple[_PostalRange, ...]]
+
+    def in_force(self, on: date) -> bool:
+        return self.effective_from <= on and (self.effective_until is None or on <= self.effective_until)
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    label: str  # "city", "state_or_province", "line 2"
+    words: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Address:
+    """One address prepared once per call: folded fields and the postal code as digits."""
+
+    number: int
+    country: str
+    postal_digits: str
+    postal_value: int
+    fields: tuple[_Field, ...]
+
+    @classmethod
+    def of(cls, number: int, address: QueryAddress) -> _Address:
+        digits = "".join(address.postal_code.split())
+        valid = digits.isascii() and digits.isdigit()
+        labelled = [("city", address.city), ("state_or_province", address.state_or_province)]
+        labelled += [(f"line {position}", line) for position, line in enumerate(address.lines, start=1)]
+        fields = tuple(_Field(label, words) for label, text in labelled if (words := address_words(text)))
+        return cls(
+            number=number,
+            country=address.country.strip().upper(),
+            postal_digits=digits if valid else "",
+            postal_value=int(digits) if valid else -1,
+            fields=fields,
+        )
+
+
+def address_words(text: str) -> str:
+    """Folded words separated by single spaces: "г.Севастополь" -> "g sevastopol"."""
+    if not text:
+        return ""
+    return " ".join(_NON_WORD.sub(" ", _APOSTROPHES.sub("", fold(text))).split())
+
+
+class RegionTable:
+    """Validated, precompiled table of embargoed countries and regions."""
+
+    def __init__(self, spec: RegionsFile, raw: bytes, path: Path) -> None:
+        self.path = path
+        self.version = f"{spec.version}+{hashlib.sha256(raw).hexdigest()[:8]}"
+        self._postal_when_country_empty = spec.postal_codes_when_country_empty
+        entries: list[_Entry] = []
+        for position, country in enumerate(spec.countries):
+            entries.append(_compile_country(country, f"{path}: countries[{position}]"))
+        for position, region in enumerate(spec.regions):
+            entries.append(_compile_region(region, f"{path}: regions[{position}]"))
+        seen: set[str] = set()
+        for entry in entries:
+            if entry.region_id in seen:
+                raise ConfigFileError(f"{path}: {entry.region_id!r} is defined twice")
+            seen.add(entry.region_id)
+        self._entries = tuple(entries)
+
+    @property
+    def region_ids(self) -> tuple[str, ...]:
+        return tuple(entry.region_id for entry in self._entries)
+
+    def hits(
+        self,
+        addresses: Sequence[QueryAddress],
+        on: date,
+        extra_countries: Sequence[str | tuple[str, str]] = (),
+    ) -> list[RegionHit]:
+        """Entries in force on `on` that the addresses or transaction countries point to, in table order.
+
+        `extra_countries` holds transaction countries, either a code ("CU") or a
+        (role, code) pair (("destination", "CU")); they are checked against
+        country entries only, since a country code alone cannot place a party in a region.
+        """
+        active = [entry for entry in self._entries if entry.in_force(on)]
+        if not active:
+            return []
+        prepared = [_Address.of(number, address) for number, address in enumerate(addresses, start=1)]
+        transaction = [_role_and_code(item) for item in extra_countries]
+        found: list[RegionHit] = []
+        for entry in active:
+            evidence = self._address_evidence(entry, prepared) or _transaction_evidence(entry, transaction)
+            if evidence:
+                found.append(RegionHit(entry.region_id, entry.name, entry.kind, evidence, entry.legal_basis))
+        return found
+
+    def _address_evidence(self, entry: _Entry, addresses: list[_Address]) -> str | None:
+        for address in addresses:
+            where = f"address {address.number}"
+            if entry.code and address.country == entry.code:
+                return f"{where}: country {address.country}"
+            if address.country and address.country not in entry.scope:
+                continue  # "Saki, NG" is not Crimea; "95000, DE" is not a Crimean postcode
+            if address.postal_digits and (address.country or self._postal_when_country_empty):
+                for postal in entry.postal.get(len(address.postal_digits), ()):
+                    if postal.first <= address.postal_value <= postal.last:
+                        return f"{where}: postal code {address.postal_digits} ({postal.label})"
+            for field in address.fields:
+                words = entry.not_names.sub(" ", field.words) if entry.not_names else field.words
+                spelling = entry.names.find(words) if entry.names else None
+                if spelling is None and entry.province_names and field.label == "state_or_province":
+                    spelling = entry.province_names.find(words)
+                if spelling is not None:
+                    return f"{where}: {spelling!r} in {field.label}"
+        return None
+
+
+def _transaction_evidence(entry: _Entry, transaction: list[tuple[str, str]]) -> str | None:
+    if not entry.code:
+        return None
+    for role, code in transaction:
+        if code == entry.code:
+            return f"{role} country {code}"
+    return None
+
+
+def _role_and_code(item: str | tuple[str, str]) -> tuple[str, str]:
+    role, code = ("transaction", item) if isinstance(item, str) else item
+    return role, code.strip().upper()
+
+
+def _compile_country(spec: CountrySpec, where: str) -> _Entry:
+    _check_common(spec.name, spec.legal_basis, spec.effective_from, spec.effective_until, where)
+    _check_country_code(spec.code, f"{where}.code")
+    return _Entry(
+        region_id=spec.code,
+        name=spec.name,
+        kind="country",
+        legal_basis=spec.legal_basis,
+        effective_from=spec.effective_from,
+        effective_until=spec.effective_until,
+        code=spec.code,
+        # A country's names count only when the address has no country: with a
+        # country, the code decides ("Havana, US" is Havana, Florida).
+        scope=frozenset(),
+        names=_compile_names(spec.names, f"{where}.names"),
+        province_names=None,
+        not_names=None,
+        postal={},
+    )
+
+
+def _compile_region(spec: RegionSpec, where: str) -> _Entry:
+    _check_common(spec.name, spec.legal_basis, spec.effective_from, spec.effective_until, where)
+    if not _REGION_ID.match(spec.id):
+        # Lower case keeps region ids apart from country codes ("crimea", never "CR").
+        raise ConfigFileError(f"{where}.id: {spec.id!r} must be lower-case letters, digits and _")
+    if not spec.countries:
+        raise ConfigFileError(f"{where}.countries: list at least one country code the region appears under")
+    for position, code in enumerate(spec.countries):
+        _check_country_code(code, f"{where}.countries[{position}]")
+    not_names = _compile_names(spec.not_names, f"{where}.not_names")
+    return _Entry(
+        region_id=spec.id,
+        name=spec.name,
+        kind="region",
+        legal_basis=spec.legal_basis,
+        effective_from=spec.effective_from,
+        effective_until=spec.effective_until,
+        code="",
+        scope=frozenset(spec.countries),
+        names=_compile_names(spec.names, f"{where}.names"),
+        province_names=_compile_names(spec.province_names, f"{where}.province_names"),
+        not_names=not_names.pattern if not_names else None,
+        postal=_compile_postal(spec.postal_codes, f"{where}.postal_codes"),
+    )
+
+
+def _check_common(name: str, legal_basis: str, start: date, end: date | None, where: str) -> None:
+    if not name.strip():
+        raise ConfigFileError(f"{where}.name: must not be empty")
+    if not legal_basis.strip():
+        raise ConfigFileError(f"{where}.legal_basis: must not be empty")
+    if end is not None and end < start:
+        raise ConfigFileError(f"{where}.effective_until: {end} is before effective_from {start}")
+
+
+def _check_country_code(code: str, where: str) -> None:
+    if len(code) != 2 or not code.isupper() or pycountry.countries.get(alpha_2=code) is None:
+        raise ConfigFileError(f"{where}: {code!r} is not an ISO 3166-1 alpha-2 code (upper case)")
+
+
+def _compile_names(phrases: list[str], where: str) -> _Names | None:
+    spellings: dict[str, str] = {}
+    for position, phrase in enumerate(phrases):
+        words = address_words(phrase)
+        if not words:
+            raise ConfigFileError(f"{where}[{position}]: {phrase!r} has no letters or digits")
+        spellings.setdefault(words, phrase)
+    if not spellings:
+        return None
+    # Longest first, so "respublika krym" is reported rather than "krym" when both start at one place.
+    alternatives = "|".join(re.escape(words) for words in sorted(spellings, key=len, reverse=True))
+    return _Names(re.compile(rf"\b(?:{alternatives})\b"), spellings)
+
+
+def _compile_postal(specs: list[PostalRangeSpec], where: str) -> dict[int, tuple[_PostalRange, ...]]:
+    by_length: dict[int, list[_PostalRange]] = {}
+    for position, spec in enumerate(specs):
+        match = _POSTAL_RANGE.match(spec.range)
+        if not match or len(match.group(1)) != len(match.group(2)):
+            raise ConfigFileError(
+                f"{where}[{position}].range: {spec.range!r} is not 'first-last' with both ends all digits "
+                "of the same length (e.g. '95000-98999')"
+            )
+        first, last = int(match.group(1)), int(match.group(2))
+        if first > last:
+            raise ConfigFileError(f"{where}[{position}].range: {spec.range!r} starts after it ends")
+        if not spec.label.strip():
+            raise ConfigFileError(f"{where}[{position}].label: must not be empty")
+        by_length.setdefault(len(match.group(1)), []).append(_PostalRange(first, last, spec.label))
+    return {length: tuple(ranges) for length, ranges in by_length.items()}
+
+
+def default_regions_path() -> Path:
+    return Path(os.environ.get("SCREENING_REGIONS", LISTS_DIR / "regions.toml"))
+
+
+def load_regions(path: Path | None = None) -> RegionTable:
+    path = path or default_regions_path()
+    spec, raw = read_toml(path, RegionsFile)
+    return RegionTable(spec, raw, path)

@@ -1,0 +1,1 @@
+"""Reviewer dispositions: cleared (false positive) and confirmed (party, listed entry) pairs."""

@@ -1,0 +1,387 @@
+"""Reviewer dispositions in Redis: the "good-guy" (cleared-party) list.
+
+A compliance reviewer marks a (party, listed entry) pair as a false positive
+or a confirmed match. Later screenings of the same party against the same
+entry are suppressed, but only while the entry is unchanged: a disposition
+carries the entry's content hash from when the reviewer decided, and
+`applies()` compares it with the entry's current hash. When the list
+publisher changes the entry, the alert comes back for a fresh look.
+
+Layout (all keys under `prefix`; US = the 0x1f unit separator):
+
+    {prefix}disp:{subject}                          hash: "{list_id}US{entry_id}" -> JSON Disposition (latest version)
+    {prefix}disp-history:{subject}US{list_id}US{entry_id}   list: every version, oldest first (JSON)
+    {prefix}dispositions:log                        stream: one entry per change, for audit (MAXLEN ~ 100000)
+
+One hash per subject lets the request path fetch every disposition for a
+screening's matches with a single HMGET. Every record and revoke is a new
+version of its key, written with the history and the log entry in one
+WATCH/MULTI transaction, so concurrent writers never produce the same version
+twice and the hash, history and log never disagree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import os
+import random
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+
+import msgspec
+import redis.asyncio as aioredis
+from redis.exceptions import WatchError
+
+DEFAULT_PREFIX = "screening:"
+# Separates key parts inside hash fields and history keys; rejected in ids so parts cannot collide.
+SEP = "\x1f"
+# Audit stream length (approximate trim); dispositions themselves are never trimmed.
+LOG_MAXLEN = 100_000
+MAX_ID_LENGTH = 128
+MAX_REASON_LENGTH = 1024
+# Optimistic-transaction attempts before giving up; each round lets at least one writer through.
+MAX_ATTEMPTS = 100
+SUBJECT_KINDS = ("ref:", "fp:")
+
+
+class DispositionKind(str, Enum):
+    FALSE_POSITIVE = "false_positive"
+    CONFIRMED_MATCH = "confirmed_match"
+
+
+class Disposition(msgspec.Struct, frozen=True):
+    subject: str  # "ref:<party_reference>" or "fp:<party fingerprint>", see subject_for()
+    list_id: str
+    entry_id: str
+    entry_hash: str  # content hash of the entry when the reviewer decided
+    kind: DispositionKind
+    reason: str
+    reviewer: str
+    recorded_at: datetime  # UTC; a revoke version keeps the revoked decision's time
+    version: int  # 1, 2, ... per (subject, list_id, entry_id)
+    revoked: bool = False
+    revoked_by: str = ""
+    revoked_at: datetime | None = None
+    revoke_reason: str = ""
+    screening_id: str = ""  # the screening the reviewer looked at, optional
+
+
+class DispositionError(ValueError):
+    """Invalid input or an impossible change (e.g. revoking what is not there)."""
+
+
+class DispositionConflictError(RuntimeError):
+    """Too many concurrent writers on one key: the optimistic transaction kept losing."""
+
+
+_DECODER = msgspec.json.Decoder(Disposition)
+
+
+def subject_for(party_reference: str, fingerprint: str) -> str:
+    """The subject a disposition is keyed by.
+
+    The caller's party reference is preferred: it stays stable when the party's
+    data is corrected, which a fingerprint of that data does not. Parties sent
+    without a reference fall back to the fingerprint (service.privacy), so no
+    party data ends up in Redis keys.
+    """
+    reference = party_reference.strip()
+    if reference:
+        return f"ref:{reference}"
+    if fingerprint.strip():
+        return f"fp:{fingerprint.strip()}"
+    raise DispositionError("subject: a party reference or a fingerprint is required")
+
+
+def applies(disposition: Disposition, current_entry_hash: str) -> bool:
+    """Whether `disposition` still suppresses the alert: not revoked and the entry unchanged."""
+    return not disposition.revoked and disposition.entry_hash == current_entry_hash
+
+
+class DispositionStore:
+    def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
+        self._redis = client
+        self._prefix = prefix
+
+    # ------------------------------------------------------------ keys
+
+    def _subject_key(self, subject: str) -> str:
+        return f"{self._prefix}disp:{subject}"
+
+    def _history_key(self, subject: str, list_id: str, entry_id: str) -> str:
+        return f"{self._prefix}disp-history:{subject}{SEP}{list_id}{SEP}{entry_id}"
+
+    @property
+    def log_key(self) -> str:
+        return f"{self._prefix}dispositions:log"
+
+    # ------------------------------------------------------------ writes
+
+    async def record(
+        self,
+        subject: str,
+        list_id: str,
+        entry_id: str,
+        entry_hash: str,
+        kind: DispositionKind | str,
+        reason: str,
+        reviewer: str,
+        screening_id: str = "",
+        now: datetime | None = None,
+    ) -> Disposition:
+        """Store a reviewer's decision as the next version of (subject, list_id, entry_id).
+
+        Recording over a revoked disposition is allowed: it simply becomes the
+        new, active version.
+        """
+        _check_key(subject, list_id, entry_id)
+        _check_id("entry_hash", entry_hash)
+        _check_id("reviewer", reviewer)
+        _check_text("reason", reason)
+        _check_id("screening_id", screening_id, required=False)
+        kind = _check_kind(kind)
+        at = _utc(now)
+
+        def build(previous: Disposition | None) -> Disposition:
+            return Disposition(
+                subject=subject,
+                list_id=list_id,
+                entry_id=entry_id,
+                entry_hash=entry_hash,
+                kind=kind,
+                reason=reason,
+                reviewer=reviewer,
+                recorded_at=at,
+                version=_next_version(previous),
+                screening_id=screening_id,
+            )
+
+        return await self._change("record", subject, list_id, entry_id, build)
+
+    async def revoke(
+        self, subject: str, list_id: str, entry_id: str, reviewer: str, reason: str, now: datetime | None = None
+    ) -> Disposition:
+        """Withdraw the current disposition; the alert comes back on the next screening.
+
+        The new version repeats the revoked decision (kind, reason, reviewer,
+        recorded_at) so it reads on its own, and adds who revoked it, when, why.
+        """
+        _check_key(subject, list_id, entry_id)
+        _check_id("reviewer", reviewer)
+        _check_text("reason", reason)
+        at = _utc(now)
+
+        def build(previous: Disposition | None) -> Disposition:
+            if previous is None:
+                raise DispositionError(f"no disposition to revoke for {subject} on {list_id}/{entry_id}")
+            if previous.revoked:
+                raise DispositionError(
+                    f"disposition for {subject} on {list_id}/{entry_id} is already revoked "
+                    f"(version {previous.version}, by {previous.revoked_by})"
+                )
+            return msgspec.structs.replace(
+                previous,
+                version=previous.version + 1,
+                revoked=True,
+                revoked_by=reviewer,
+                revoked_at=at,
+                revoke_reason=reason,
+            )
+
+        return await self._change("revoke", subject, list_id, entry_id, build)
+
+    async def _change(
+        self,
+        action: str,
+        subject: str,
+        list_id: str,
+        entry_id: str,
+        build: Callable[[Disposition | None], Disposition],
+    ) -> Disposition:
+        """Read the latest version, build the next one, write it only if nobody else wrote first.
+
+        WATCH makes EXEC fail when another writer changed the subject's hash in
+        between; we then re-read and rebuild, so versions stay 1, 2, 3 ... with
+        no duplicates however many writers race.
+        """
+        subject_key = self._subject_key(subject)
+        field = f"{list_id}{SEP}{entry_id}"
+        for attempt in range(MAX_ATTEMPTS):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(subject_key)
+                    raw = await pipe.hget(subject_key, field)
+                    disposition = build(_DECODER.decode(raw) if raw else None)
+                    encoded = msgspec.json.encode(disposition)
+                    pipe.multi()
+                    pipe.hset(subject_key, field, encoded)
+                    pipe.rpush(self._history_key(subject, list_id, entry_id), encoded)
+                    pipe.xadd(
+                        self.log_key,
+                        {
+                            "action": action,
+                            "subject": subject,
+                            "list_id": list_id,
+                            "entry_id": entry_id,
+                            "version": disposition.version,
+                            "disposition": encoded,
+                        },
+                        maxlen=LOG_MAXLEN,
+                        approximate=True,
+                    )
+                    await pipe.execute()
+                    return disposition
+                except WatchError:
+                    # Lost the race; a short jittered pause keeps writers in other
+                    # processes from colliding in lockstep.
+                    await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * (attempt + 1))))
+        raise DispositionConflictError(
+            f"{action} of {subject} on {list_id}/{entry_id} lost {MAX_ATTEMPTS} concurrent-write races"
+        )
+
+    # ------------------------------------------------------------ reads
+
+    async def current(self, subject: str, list_id: str, entry_id: str) -> Disposition | None:
+        """The latest version, revoked or not."""
+        raw = await self._redis.hget(self._subject_key(subject), f"{list_id}{SEP}{entry_id}")
+        return _DECODER.decode(raw) if raw else None
+
+    async def active_for(self, subject: str, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Disposition]:
+        """Latest non-revoked disposition per (list_id, entry_id) among `keys`.
+
+        On the request path (only for screenings with matches): one HMGET, no
+        validation beyond what the lookup needs. Whether a disposition still
+        applies to the entry's current content is the caller's `applies()` call.
+        """
+        unique = list(dict.fromkeys(keys))
+        if not unique:
+            return {}
+        raws = await self._redis.hmget(self._subject_key(subject), [f"{lid}{SEP}{eid}" for lid, eid in unique])
+        found: dict[tuple[str, str], Disposition] = {}
+        for key, raw in zip(unique, raws, strict=True):
+            if raw:
+                disposition = _DECODER.decode(raw)
+                if not disposition.revoked:
+                    found[key] = disposition
+        return found
+
+    async def history(self, subject: str, list_id: str, entry_id: str) -> builtins.list[Disposition]:
+        """Every version of the key, oldest first."""
+        raws = await self._redis.lrange(self._history_key(subject, list_id, entry_id), 0, -1)
+        return [_DECODER.decode(raw) for raw in raws]
+
+    # `builtins.list` in annotations: the method below shadows `list` in the class body.
+    async def list(self, subject: str | None = None, include_revoked: bool = False) -> builtins.list[Disposition]:
+        """Current dispositions of one subject, or of all (SCAN, never KEYS), sorted by key."""
+        if subject is not None:
+            hashes = [await self._redis.hgetall(self._subject_key(subject))]
+        else:
+            hashes = await self._all_subject_hashes()
+        found = [_DECODER.decode(raw) for values in hashes for raw in values.values()]
+        if not include_revoked:
+            found = [d for d in found if not d.revoked]
+        found.sort(key=lambda d: (d.subject, d.list_id, d.entry_id))
+        return found
+
+    async def _all_subject_hashes(self) -> builtins.list[dict[bytes | str, bytes | str]]:
+        # SCAN may return a key more than once; the set removes repeats.
+        pattern = f"{_glob_escape(self._prefix)}disp:*"
+        keys = {key async for key in self._redis.scan_iter(match=pattern, count=1000)}
+        hashes: builtins.list[dict[bytes | str, bytes | str]] = []
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), 500):
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key in ordered[start : start + 500]:
+                    pipe.hgetall(key)
+                hashes.extend(await pipe.execute())
+        return hashes
+
+    async def export_jsonl(self, path: Path, include_revoked: bool = True) -> int:
+        """Write the current dispositions as JSON lines; returns how many.
+
+        Written to a temporary file beside `path` and renamed over it, so a
+        reader (or a crash) never sees half an export.
+        """
+        dispositions = await self.list(include_revoked=include_revoked)
+        payload = b"".join(msgspec.json.encode(d) + b"\n" for d in dispositions)
+        await asyncio.to_thread(_write_atomically, path, payload)
+        return len(dispositions)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _next_version(previous: Disposition | None) -> int:
+    return 1 if previous is None else previous.version + 1
+
+
+def _check_key(subject: str, list_id: str, entry_id: str) -> None:
+    _check_id("subject", subject)
+    kind = next((k for k in SUBJECT_KINDS if subject.startswith(k)), None)
+    # A bare reference would key the same party two ways; subject_for() is the one spelling.
+    if kind is None or not subject[len(kind) :].strip():
+        raise DispositionError(f"subject: must be 'ref:<reference>' or 'fp:<fingerprint>', got {subject!r}")
+    _check_id("list_id", list_id)
+    _check_id("entry_id", entry_id)
+    for name, value in (("subject", subject), ("list_id", list_id), ("entry_id", entry_id)):
+        # The separator joins key parts; allowing it would let two keys collide.
+        if SEP in value:
+            raise DispositionError(f"{name}: must not contain the 0x1f separator")
+
+
+def _check_id(name: str, value: str, required: bool = True) -> None:
+    if not isinstance(value, str):
+        raise DispositionError(f"{name}: must be a string, got {type(value).__name__}")
+    if required and not value.strip():
+        raise DispositionError(f"{name}: must not be empty")
+    if len(value) > MAX_ID_LENGTH:
+        raise DispositionError(f"{name}: at most {MAX_ID_LENGTH} characters, got {len(value)}")
+
+
+def _check_text(name: str, value: str) -> None:
+    if not isinstance(value, str):
+        raise DispositionError(f"{name}: must be a string, got {type(value).__name__}")
+    if not value.strip():
+        raise DispositionError(f"{name}: must not be empty")
+    if len(value) > MAX_REASON_LENGTH:
+        raise DispositionError(f"{name}: at most {MAX_REASON_LENGTH} characters, got {len(value)}")
+
+
+def _check_kind(kind: DispositionKind | str) -> DispositionKind:
+    try:
+        return DispositionKind(kind)
+    except ValueError:
+        allowed = ", ".join(k.value for k in DispositionKind)
+        raise DispositionError(f"kind: must be one of {allowed}, got {kind!r}") from None
+
+
+def _utc(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    # A naive time is ambiguous in an audit record; refuse it rather than guess the zone.
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise DispositionError("now: must be timezone-aware")
+    return now.astimezone(UTC)
+
+
+def _glob_escape(text: str) -> str:
+    """Escape SCAN MATCH metacharacters so a prefix matches only itself."""
+    return "".join("\\" + ch if ch in "*?[]\\" else ch for ch in text)
+
+
+def _write_atomically(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
