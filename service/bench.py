@@ -164,6 +164,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parts.add_argument("--core", action="store_true", help="OFAC SDN parse+publish, fresh-process load, in-process Screen latency")
     parts.add_argument("--lists", action="store_true", help="per-list parse and publish time of every catalogued list")
     parts.add_argument("--swap", action="store_true", help="live list swap on a running server under Screen load")
+    parts.add_argument("--audit", action="store_true", help="Screen latency with and without the audit-record write")
     parser.add_argument("--lists-dir", help="--core: SDN set to benchmark (default ../shared/data/ofac-sdn-2023-12-28)")
     parser.add_argument("--iterations", type=int, default=2000, help="--core: Screen calls to time (default 2000)")
     parser.add_argument("--mirror", help="--lists: offline mirror of every list (default ../shared/data/mirror-2023-12)")
@@ -195,13 +196,14 @@ def _print_core(lists_dir: Path, publish: dict[str, float], fresh: dict[str, flo
 def main(args: argparse.Namespace) -> int:
     from service import bench_swap
 
-    run_all = not (args.core or args.lists or args.swap)
+    run_all = not (args.core or args.lists or args.swap or args.audit)
     lists_dir = Path(args.lists_dir) if args.lists_dir else DEFAULT_SET
     mirror = Path(args.mirror) if args.mirror else bench_swap.DEFAULT_MIRROR
     swap_from = Path(args.swap_from) if args.swap_from else bench_swap.DEFAULT_SWAP_FROM
     swap_to = Path(args.swap_to) if args.swap_to else bench_swap.DEFAULT_SWAP_TO
     needed = [(run_all or args.core, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
               (run_all or args.lists, mirror, "--mirror with an offline mirror of the lists"),
+              (run_all or args.audit, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
               (run_all or args.swap, swap_from / "sdn.csv", "--swap-from with an OFAC SDN legacy CSV set"),
               (run_all or args.swap, swap_to / "sdn.csv", "--swap-to with an OFAC SDN legacy CSV set")]  # fmt: skip
     for wanted, path, hint in needed:
@@ -224,6 +226,13 @@ def main(args: argparse.Namespace) -> int:
             fresh = _fresh_process_load(str(settings.redis_url), prefix)
             latency = asyncio.run(_latency(settings, prefix, args.iterations))
             _print_core(lists_dir, publish, fresh, latency)
+            sys.stdout.flush()
+        if (run_all or args.audit):
+            from service import bench_audit
+
+            if not (run_all or args.core):
+                asyncio.run(_publish(settings, lists_dir, prefix))
+            bench_audit.print_audit(asyncio.run(bench_audit.bench_audit(settings, prefix, args.iterations)))
             sys.stdout.flush()
         if run_all or args.lists:
             rows = asyncio.run(bench_swap.bench_lists(settings, f"{prefix}lists:", mirror))

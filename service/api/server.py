@@ -32,6 +32,7 @@ from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.servicer import ScreeningServicer
 from service.audit.trail import AuditExporter, AuditTrail
+from service.audit.writer import AuditWriter
 from service.catalog import Catalog, load_catalog
 from service.decide.policy import Policy, load_policy
 from service.dispositions.store import DispositionStore
@@ -60,6 +61,7 @@ class RunningServer:
     ready: asyncio.Event
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    audit_writer: AuditWriter | None = None
 
     async def _set_health(self, status: int) -> None:
         for name in ("", SERVICE_NAME):
@@ -72,6 +74,9 @@ class RunningServer:
         self.stopping.set()
         await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.server.stop(grace_s)
+        if self.audit_writer is not None:
+            # In-flight calls have finished: every record they queued goes out before Redis closes.
+            await self.audit_writer.flush()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -157,8 +162,9 @@ async def start_server(
 
     server = grpc.aio.server(options=_server_options(settings))
     dispositions = DispositionStore(connection.client, settings.key_prefix)
-    audit = AuditTrail(connection.client, settings.key_prefix, settings.audit_max_buffered)
-    servicer = ScreeningServicer(loader, catalog, store, dispositions, audit, settings.audit_party_data)
+    trail = AuditTrail(connection.client, settings.key_prefix, settings.audit_max_buffered)
+    audit_writer = AuditWriter(trail, settings.audit_directory)
+    servicer = ScreeningServicer(loader, catalog, store, dispositions, audit_writer, settings.audit_party_data)
     pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -170,7 +176,8 @@ async def start_server(
         await connection.close()
         raise OSError(f"cannot bind {settings.host}:{settings.port}")
     await server.start()
-    running = RunningServer(server, port, health_servicer, loader, connection, store, asyncio.Event())
+    running = RunningServer(server, port, health_servicer, loader, connection, store, asyncio.Event(), audit_writer=audit_writer)
+    running.tasks.append(asyncio.create_task(audit_writer.run(running.stopping)))
     await running._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
     log.info("listening", host=settings.host, port=port, redis=connection.describe(), policy=policy.version)
     running.tasks.append(asyncio.create_task(_bootstrap(running, catalog, settings)))

@@ -17,7 +17,7 @@ from service.catalog import Catalog
 from service.engine.loader import ListLoader
 from service.audit.capture import audit_record
 from service.audit.record import AuditRecord
-from service.audit.trail import AuditTrail
+from service.audit.writer import AuditWriter
 from service.dispositions.store import Disposition, DispositionError, DispositionKind, DispositionStore, subject_for
 from service.engine.screener import NotReady, ScreeningOutcome, conclude, find_all, screen
 from service.engine.state import ScreeningState
@@ -74,7 +74,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         catalog: Catalog,
         store: SnapshotStore,
         dispositions: DispositionStore,
-        audit: AuditTrail,
+        audit: AuditWriter,
         audit_party_data: bool = False,
     ) -> None:
         self._loader = loader
@@ -84,7 +84,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         self._audit = audit
         self._audit_party_data = audit_party_data
 
-    async def _screen(self, request: pb.ScreenRequest, request_id: str, caller: str) -> tuple[pb.ScreenResponse, AuditRecord]:
+    async def screen_once(self, request: pb.ScreenRequest, request_id: str, caller: str) -> tuple[pb.ScreenResponse, AuditRecord]:
         """Validate, match, fetch dispositions (only when there are matches), decide, build the audit record."""
         state = self._loader.state  # one state for the whole request, even if a new one is swapped in meanwhile
         query, context, options = validate_request(request, self._catalog.lists)
@@ -106,14 +106,14 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             if remaining is not None and remaining < MIN_USEFUL_SECONDS:
                 await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline expired before screening started")
             try:
-                response, record = await self._screen(request, request_id, context.peer())
+                response, record = await self.screen_once(request, request_id, context.peer())
             except InvalidArgument as exc:
                 log.info("rejected_request", field=exc.field, error=exc.message)
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             except NotReady as exc:
                 await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
-            # The answer goes out only once its audit record is stored: no decision without a record.
-            await self._audit.write(record)
+            # Queued for the stream (write-behind, see service/audit/writer.py), never dropped.
+            await self._audit.submit(record)
             return response
 
     async def ScreenBatch(
@@ -129,8 +129,8 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                 if remaining is not None and remaining < MIN_USEFUL_SECONDS:
                     await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, f"deadline expired after {count - 1} items")
                 try:
-                    response, record = await self._screen(request, request_id, caller)
-                    await self._audit.write(record)
+                    response, record = await self.screen_once(request, request_id, caller)
+                    await self._audit.submit(record)
                 except InvalidArgument as exc:
                     log.info("rejected_batch_item", field=exc.field, error=exc.message)
                     response = pb.ScreenResponse(

@@ -455,3 +455,15 @@ def _fields(record: AuditRecord) -> dict[bytes, bytes]:
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def append_records(directory: Path, records: Sequence[AuditRecord], max_file_bytes: int = 256 * 1024 * 1024) -> None:
+    """Append records straight to the day files (blocking: call in a thread).
+
+    For records that could not reach the stream (Redis down): the files are the
+    long-term record anyway, and readers deduplicate on screening_id.
+    """
+    by_day: dict[date, list[bytes]] = {}
+    for record in records:
+        by_day.setdefault(record.screened_at.astimezone(UTC).date(), []).append(encode(record))
+    _append_batch(directory, _Prepared(lines=by_day), max_file_bytes)
