@@ -242,7 +242,12 @@ def decide(
         reasons += _list_reasons(match, policy, context, day, groups[(match.list_id, match.entry.entry_id)])
     reasons += _region_reasons(regions, policy, context, day)
     reasons += _ownership_reasons(owners, policy, context, day)
-    # Strictest first; a party's listings stay together within one action.
-    reasons.sort(key=lambda r: (-r.action, r.group == "", r.group))
+    # Grouped by party (a party's listings together, its strictest reason first),
+    # the strictest group first; reasons about addresses and owners stand alone.
+    strictest: dict[str, Action] = {}
+    for reason in reasons:
+        if reason.group:
+            strictest[reason.group] = max(strictest.get(reason.group, Action.CLEAR), reason.action)
+    reasons.sort(key=lambda r: (-strictest.get(r.group, r.action), r.group == "", r.group, -r.action))
     action = max((r.action for r in reasons), default=Action.CLEAR)
     return Decision(action, tuple(reasons))

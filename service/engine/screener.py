@@ -217,10 +217,19 @@ def summary_text(
 ) -> str:
     """One paragraph for a case file: decision, what matched, lists and dates, rules, legal basis, next step."""
     name = query.names[0].value if query.names else ""
+    direction = context.direction.value
     parts = [
-        f"Decision {decision.action.name} for a {context.direction.value} transaction with '{name}' "
-        f"(screening {screening_id}, {now.strftime('%Y-%m-%d %H:%M:%S')} UTC)."
+        f"Decision {decision.action.name} for {'an' if direction[0] in 'aeiou' else 'a'} {direction} transaction "
+        f"with '{name}' (screening {screening_id}, {now.strftime('%Y-%m-%d %H:%M:%S')} UTC)."
     ]
+    # One party on several lists is said once, before its reasons.
+    listings: dict[str, list[str]] = {}
+    for reason in decision.reasons:
+        if reason.group and f"{reason.list_id} {reason.entry_id}" not in listings.setdefault(reason.group, []):
+            listings[reason.group].append(f"{reason.list_id} {reason.entry_id}")
+    for members in listings.values():
+        if len(members) > 1:
+            parts.append(f"One party is listed as {', '.join(members[:-1])} and {members[-1]}.")
     shown = [reason for reason in decision.reasons if reason.action > Action.CLEAR] or list(decision.reasons)
     for reason in shown[:SUMMARY_REASONS]:
         basis = reason.citation or reason.legal_basis
