@@ -210,3 +210,22 @@ def test_refresh_from_the_real_mirror_then_lists_then_serve_without_refreshing(t
     prepared = [e for e in events if e["event"] == "list_prepared"]
     assert len(prepared) == 9 and all(e["outcome"] == "unchanged" and e["detail"] == "already stored" for e in prepared)
     assert not [e for e in events if e["event"] in ("list_published", "list_fetch_failed", "download_retry")]
+
+
+def test_audit_and_dispositions_subcommands_are_wired() -> None:
+    from service.cli import build_parser, cmd_audit, cmd_dispositions
+
+    parser = build_parser()
+    replay = parser.parse_args(["audit", "replay", "5d7e73f3", "--json"])
+    assert (replay.func, replay.audit_command, replay.screening_id, replay.json) == (cmd_audit, "replay", "5d7e73f3", True)
+    assert parser.parse_args(["audit", "export"]).audit_command == "export"
+    listing = parser.parse_args(["dispositions", "list", "--reference", "BP-7", "--include-revoked"])
+    assert (listing.func, listing.reference, listing.include_revoked) == (cmd_dispositions, "BP-7", True)
+    export = parser.parse_args(["dispositions", "export", "out.jsonl", "--active-only"])
+    assert (export.file, export.active_only) == ("out.jsonl", True)
+    check = parser.parse_args(["check", "ACME", "--owner", "Ivan Petrov:30", "--city", "Sevastopol", "--country", "UA"])
+    from service.cli import build_request
+
+    request = build_request(check)
+    assert [(o.name, o.share_percent) for o in request.party.owners] == [("Ivan Petrov", 30.0)]
+    assert (request.party.addresses[0].city, request.party.addresses[0].country) == ("Sevastopol", "UA")

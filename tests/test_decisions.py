@@ -465,7 +465,7 @@ def test_export_to_cuba_is_blocked_for_a_clean_party(state: ScreeningState) -> N
     decision = outcome.decision
     assert decision.action is Action.BLOCK
     [reason] = decision.reasons
-    assert (reason.code, reason.rule_id) == ("EMBARGOED_COUNTRY", "embargo-cuba")
+    assert (reason.code, reason.rule_id, reason.subject) == ("EMBARGOED_COUNTRY", "embargo-cuba", "transaction")
     assert "Cuba (destination country CU)" in reason.text
     # The destination of an import is not where the goods come from: no hit.
     assert run(state, query, Direction.IMPORT, destination_country="CU").decision.action is Action.CLEAR
@@ -529,16 +529,6 @@ def test_owned_30_percent_by_one_sdn_is_reviewed(state: ScreeningState) -> None:
     assert "Jan Kowalski" not in reason.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "service/decide/decision.py:189 (_ownership_reasons) `total = min(100.0, sum(share_percent))` sums binary floats "
-        "and line 194 compares `total >= rule.threshold_percent` exactly, "
-        "so owners of 8.2% + 23.9% + 17.9% (= 50% exactly) total 49.99999999999999 < threshold_percent 50: the "
-        "decision is REVIEW OFAC_50_PERCENT_RULE_BELOW_THRESHOLD with the text 'Owned 50% ... below 50%' instead "
-        "of BLOCK OFAC_50_PERCENT_RULE"
-    ),
-)
 def test_owned_exactly_50_percent_in_aggregate_is_blocked(state: ScreeningState) -> None:
     owners = (
         QueryOwner("Anatoly Viktorovich Petrov", 8.2, PERSON),

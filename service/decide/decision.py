@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 SUBJECT_PARTY = "party"
 SUBJECT_ADDRESS = "address"
 SUBJECT_OWNERS = "owners"
+SUBJECT_TRANSACTION = "transaction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,7 @@ def _region_reasons(hits: Sequence[RegionHit], policy: Policy, context: Transact
                 Reason(
                     policy.actions[rule.id], rule.code, "", "", rule.id, rule.legal_basis, rule.next_step,
                     f"{hit.name} ({hit.evidence}); rule {rule.id}: {rule.action} for direction '{context.direction.value}'.",
-                    citation=rule.citation, subject=SUBJECT_ADDRESS,
+                    citation=rule.citation, subject=SUBJECT_TRANSACTION if hit.in_transaction else SUBJECT_ADDRESS,
                 )
             )  # fmt: skip
     return reasons
@@ -165,6 +166,8 @@ def _listed_owner_match(screening: OwnerScreening, rule: OwnershipRule, policy: 
 
 def _ownership_reasons(owners: Sequence[OwnerScreening], policy: Policy, context: TransactionContext, day: date) -> list[Reason]:
     reasons: list[Reason] = []
+    if not owners:
+        return reasons
     near = policy.spec.owner_near_match
     flagged_near: set[str] = set()
     for rule in policy.ownership_rules_for(context.direction, day):
@@ -186,7 +189,8 @@ def _ownership_reasons(owners: Sequence[OwnerScreening], policy: Policy, context
                 )  # fmt: skip
         if not listed:
             continue
-        total = min(100.0, sum(s.owner.share_percent for s, _ in listed))
+        # Rounded: shares arrive as doubles, and 8.2 + 23.9 + 17.9 must be 50, not 49.99999999999999.
+        total = round(min(100.0, sum(s.owner.share_percent for s, _ in listed)), 6)
         who = ", ".join(
             f"'{s.owner.name}' {s.owner.share_percent:g}% ({m.list_id} entry {m.entry.entry_id} '{m.entry.primary_name}')"
             for s, m in listed

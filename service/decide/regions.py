@@ -73,6 +73,8 @@ class RegionHit:
     kind: str  # "country" or "region"
     evidence: str  # "address 1: country IR", "address 1: 'Sevastopol' in city", ...
     legal_basis: str
+    # Found in the transaction's destination / origin country rather than the party's addresses.
+    in_transaction: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,9 +199,13 @@ class RegionTable:
         transaction = [_role_and_code(item) for item in extra_countries]
         found: list[RegionHit] = []
         for entry in active:
-            evidence = self._address_evidence(entry, prepared) or _transaction_evidence(entry, transaction)
+            evidence = self._address_evidence(entry, prepared)
+            in_transaction = False
+            if evidence is None:
+                evidence = _transaction_evidence(entry, transaction)
+                in_transaction = evidence is not None
             if evidence:
-                found.append(RegionHit(entry.region_id, entry.name, entry.kind, evidence, entry.legal_basis))
+                found.append(RegionHit(entry.region_id, entry.name, entry.kind, evidence, entry.legal_basis, in_transaction))
         return found
 
     def _address_evidence(self, entry: _Entry, addresses: list[_Address]) -> str | None:

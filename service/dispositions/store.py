@@ -42,6 +42,8 @@ SEP = "\x1f"
 # Audit stream length (approximate trim); dispositions themselves are never trimmed.
 LOG_MAXLEN = 100_000
 MAX_ID_LENGTH = 128
+# A subject is "ref:" or "fp:" before a party reference of up to MAX_ID_LENGTH characters.
+MAX_SUBJECT_LENGTH = MAX_ID_LENGTH + 4
 MAX_REASON_LENGTH = 1024
 # Optimistic-transaction attempts before giving up; each round lets at least one writer through.
 MAX_ATTEMPTS = 100
@@ -338,8 +340,9 @@ def _check_id(name: str, value: str, required: bool = True) -> None:
         raise DispositionError(f"{name}: must be a string, got {type(value).__name__}")
     if required and not value.strip():
         raise DispositionError(f"{name}: must not be empty")
-    if len(value) > MAX_ID_LENGTH:
-        raise DispositionError(f"{name}: at most {MAX_ID_LENGTH} characters, got {len(value)}")
+    limit = MAX_SUBJECT_LENGTH if name == "subject" else MAX_ID_LENGTH
+    if len(value) > limit:
+        raise DispositionError(f"{name}: at most {limit} characters, got {len(value)}")
 
 
 def _check_text(name: str, value: str) -> None:

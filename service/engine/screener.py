@@ -142,7 +142,7 @@ def conclude(
     for match in found.matches:
         key = (match.list_id, match.entry.entry_id)
         disposition = (dispositions or {}).get(key)
-        if disposition is None:
+        if disposition is None or disposition.revoked:  # a revoked verdict is no verdict
             kept.append(match)
             continue
         when = disposition.recorded_at.date().isoformat()
@@ -220,7 +220,7 @@ def summary_text(
     direction = context.direction.value
     parts = [
         f"Decision {decision.action.name} for {'an' if direction[0] in 'aeiou' else 'a'} {direction} transaction "
-        f"with '{name}' (screening {screening_id}, {now.strftime('%Y-%m-%d %H:%M:%S')} UTC)."
+        f"with '{name}' (screening {screening_id}, {now.isoformat(sep=' ', timespec='seconds').removesuffix('+00:00')} UTC)."
     ]
     # One party on several lists is said once, before its reasons.
     listings: dict[str, list[str]] = {}

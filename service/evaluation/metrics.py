@@ -36,11 +36,19 @@ class Outcome:
 
     @property
     def flagged(self) -> bool:
-        return self.decision not in ("CLEAR", "ERROR")
+        """The screening put a listed entry in front of the user: a match at or above the review threshold.
+
+        Not "decision not CLEAR": since the policy gives each list its consequence per
+        direction and also looks at addresses, a UFLPA entity on an export is shown but
+        CLEAR, and a clean party in Iran is BLOCKED without any match. What the
+        evaluation judges is the matcher, so it counts surfaced matches (the same as
+        "not CLEAR" under a policy where every listing is at least REVIEW).
+        """
+        return self.decision != "ERROR" and bool(self.matches)
 
     @property
     def found(self) -> bool:
-        """Recall: an expected entry is among the matches and the decision is not CLEAR."""
+        """Recall: an expected entry is among the matches at or above the review threshold."""
         expected = set(self.case.expected)
         return self.flagged and any((list_id, entry_id) in expected for list_id, entry_id, _ in self.matches)
 

@@ -263,7 +263,7 @@ def _pct(value: object) -> str:
 def print_comparison(report: Mapping[str, Any], ours: str) -> None:
     print()
     print(f"peer     nomenklatura {report['version']} {report['algorithm']}, flagged at score >= {report['threshold']}; "
-          f"ours {ours} with the policy's decisions (not CLEAR)")  # fmt: skip
+          f"ours {ours}, flagged with a match at or above the review threshold")  # fmt: skip
     print(f"         {report['prefilter']} ({report['listed_names']:,} names)")
     print(f"sample   {report['sample']:,} of {report['of']:,} cases, stratified across categories")
     print()
