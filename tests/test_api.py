@@ -279,3 +279,47 @@ async def test_graceful_stop_finishes_in_flight_and_refuses_new(grpc_server: Run
         await stream.done_writing()
         assert await stream.code() == grpc.StatusCode.OK
         await stopping
+
+
+async def test_consolidated_decision_lists_every_reason_with_its_explanation(stub: pb_grpc.ScreeningServiceStub) -> None:
+    """A listed person, at an address in Iran, owning a company with a listed co-owner: three kinds of reason."""
+    response = await stub.Screen(
+        pb.ScreenRequest(
+            request_id="order-4711",
+            party=pb.Party(
+                name="Nicolas MADURO MOROS",
+                type=pb.PARTY_TYPE_INDIVIDUAL,
+                addresses=[pb.Address(city="Tehran", country="IR")],
+                owners=[pb.Owner(name="Banco Nacional de Cuba", share_percent=60, type=pb.PARTY_TYPE_ORGANIZATION)],
+            ),
+            context=pb.TransactionContext(direction=pb.DIRECTION_PAYMENT),
+        )
+    )
+    assert response.decision == pb.DECISION_BLOCK
+    codes = {(r.code, r.subject) for r in response.reasons}
+    assert codes == {("OFAC_SDN_MATCH", "party"), ("EMBARGOED_COUNTRY", "address"), ("OFAC_50_PERCENT_RULE", "owners")}
+    for reason in response.reasons:
+        assert reason.decision == pb.DECISION_BLOCK and reason.legal_basis and reason.citation and reason.next_step
+        assert reason.text.endswith(".")
+    ownership = next(r for r in response.reasons if r.subject == "owners")
+    assert "'Banco Nacional de Cuba' 60% (ofac_sdn entry 306 'BANCO NACIONAL DE CUBA')" in ownership.text
+    [owner_match] = response.owner_matches
+    assert (owner_match.owner_name, owner_match.match.entry_id) == ("Banco Nacional de Cuba", "306")
+    [match] = response.matches
+    assert match.explanation.text.startswith("'Nicolas MADURO MOROS' resembles the primary name 'MADURO MOROS, Nicolas'")
+    for needle in ("Decision BLOCK for a payment transaction", "ofac-sdn-blocked", "embargo-iran", "ofac-50-percent",
+                   "31 CFR part 560", "Next step:", "Policy 2026-11-28.1+"):  # fmt: skip
+        assert needle in response.summary, needle
+
+
+async def test_owner_and_address_input_is_validated(stub: pb_grpc.ScreeningServiceStub) -> None:
+    for owner, field in (
+        (pb.Owner(name="", share_percent=10), "party.owners[0].name"),
+        (pb.Owner(name="X", share_percent=0), "party.owners[0].share_percent"),
+        (pb.Owner(name="X", share_percent=120), "party.owners[0].share_percent"),
+        (pb.Owner(name="X", share_percent=10, country="Cuba"), "party.owners[0].country"),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.Screen(pb.ScreenRequest(party=pb.Party(name="ACME", owners=[owner])))
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert (caught.value.details() or "").startswith(field), caught.value.details()
