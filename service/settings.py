@@ -17,6 +17,7 @@
 | AUDIT_DIR                | $SCREENING_DATA_DIR/audit             | where audit records are exported (JSON Lines, one file per day) |
 | AUDIT_PARTY_DATA         | false                                 | true: audit records also keep the party itself (needed for replay) |
 | AUDIT_MAX_BUFFERED       | 1000000                               | audit records Redis keeps before trimming (exported ones first) |
+| RESCREEN_WORKERS         | 1                                     | re-screening shard workers per server process (0: none) |
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class Settings:
     audit_dir: Path | None = None
     audit_party_data: bool = False
     audit_max_buffered: int = 1_000_000
+    rescreen_workers: int = 1
 
     @property
     def audit_directory(self) -> Path:
@@ -117,4 +119,5 @@ class Settings:
             audit_dir=Path(audit_dir) if (audit_dir := os.environ.get("AUDIT_DIR", "").strip()) else None,
             audit_party_data=_bool("AUDIT_PARTY_DATA", False),
             audit_max_buffered=_int("AUDIT_MAX_BUFFERED", 1_000_000, minimum=1000),
+            rescreen_workers=_int("RESCREEN_WORKERS", 1, minimum=0),
         )

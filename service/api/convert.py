@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+import msgspec
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -13,6 +14,7 @@ from service.catalog import ListSpec
 from service.decide.decision import Reason
 from service.decide.policy import Action
 from service.dispositions.store import Disposition, DispositionKind
+from service.rescreen.jobs import AlertRecord, JobInfo
 from service.engine.screener import ListUsed, ScreeningOutcome
 from service.index.linking import Link
 from service.match.result import MatchResult
@@ -280,3 +282,31 @@ def list_status_to_proto(
     status.age.CopyFrom(duration(age))
     status.loaded = loaded_version == meta.version
     return status
+
+
+def job_to_proto(info: JobInfo) -> pb.Job:
+    return pb.Job(
+        job_id=info.job_id, kind=info.kind, state=info.state, list_id=info.list_id, version=info.version,
+        shards_total=info.shards_total, shards_done=info.shards_done, parties_screened=info.parties_screened,
+        alerts=info.alerts, created_at=timestamp(info.created_at), finished_at=timestamp(info.finished_at),
+    )  # fmt: skip
+
+
+_ALERT_DECODER = msgspec.json.Decoder(AlertRecord)
+
+
+def alert_to_proto(alert_id: str, raw: bytes) -> pb.Alert:
+    record = _ALERT_DECODER.decode(raw)
+    return pb.Alert(
+        alert_id=alert_id,
+        party_reference=record.reference,
+        decision=DECISIONS[Action[record.decision]],
+        previous_decision=DECISIONS[Action[record.previous_decision]],
+        entries=[
+            pb.AlertEntry(list_id=l, entry_id=e, listed_name=n, score=sc, change=ch, decision=DECISIONS[Action[d]])
+            for l, e, n, sc, ch, d in record.entries
+        ],
+        job_id=record.job_id,
+        text=record.text,
+        raised_at=timestamp(record.raised_at),
+    )

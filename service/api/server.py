@@ -36,6 +36,8 @@ from service.audit.writer import AuditWriter
 from service.catalog import Catalog, load_catalog
 from service.decide.policy import Policy, load_policy
 from service.dispositions.store import DispositionStore
+from service.registry.store import PartyRegistry
+from service.rescreen.jobs import Coordinator, Jobs, RescreenWorker
 from service.engine.loader import ListLoader
 from service.logs import configure_logging
 from service.refresh.publisher import Outcome
@@ -164,7 +166,9 @@ async def start_server(
     dispositions = DispositionStore(connection.client, settings.key_prefix)
     trail = AuditTrail(connection.client, settings.key_prefix, settings.audit_max_buffered)
     audit_writer = AuditWriter(trail, settings.audit_directory)
-    servicer = ScreeningServicer(loader, catalog, store, dispositions, audit_writer, settings.audit_party_data)
+    registry = PartyRegistry(connection.client, settings.key_prefix)
+    jobs = Jobs(connection.client, settings.key_prefix)
+    servicer = ScreeningServicer(loader, catalog, store, dispositions, audit_writer, settings.audit_party_data, registry, jobs)
     pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -181,6 +185,12 @@ async def start_server(
     await running._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
     log.info("listening", host=settings.host, port=port, redis=connection.describe(), policy=policy.version)
     running.tasks.append(asyncio.create_task(_bootstrap(running, catalog, settings)))
+    # Every server turns list updates into delta re-screening jobs (one job per version,
+    # whoever sees the event first) and works on shards of any job.
+    running.tasks.append(asyncio.create_task(Coordinator(connection.client, settings.key_prefix).run(running.stopping)))
+    for _ in range(settings.rescreen_workers):
+        worker = RescreenWorker(connection.client, settings.key_prefix, lambda: loader.state)
+        running.tasks.append(asyncio.create_task(worker.run(running.stopping)))
     # Every server exports audit records to files; the consumer group shares the work
     # between replicas and workers, and a record is acknowledged only once on disk.
     exporter = AuditExporter(connection.client, settings.audit_directory, settings.key_prefix)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Collection, Mapping
 from datetime import UTC, datetime
@@ -9,7 +10,10 @@ from datetime import UTC, datetime
 import grpc
 import structlog
 
-from service.api.convert import disposition_to_proto, list_status_to_proto, outcome_to_proto
+from service.api.convert import alert_to_proto, disposition_to_proto, job_to_proto, list_status_to_proto, outcome_to_proto
+from service.api.registration import registered_parties
+from service.registry.store import PartyRegistry
+from service.rescreen.jobs import Jobs
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.validation import InvalidArgument, validate_request
@@ -27,6 +31,15 @@ from service.privacy import party_fingerprint
 from service.store.snapshots import SnapshotStore
 
 log = structlog.get_logger(__name__)
+
+MAX_REGISTER_BATCH = 1000
+_STREAM_ID = re.compile(r"^\d+-\d+$")
+_DIRECTION_NAMES = {
+    pb.DIRECTION_EXPORT: "export",
+    pb.DIRECTION_IMPORT: "import",
+    pb.DIRECTION_PAYMENT: "payment",
+    pb.DIRECTION_OTHER: "other",
+}
 
 _DISPOSITION_KINDS = {
     pb.DISPOSITION_KIND_FALSE_POSITIVE: DispositionKind.FALSE_POSITIVE,
@@ -76,6 +89,8 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         dispositions: DispositionStore,
         audit: AuditWriter,
         audit_party_data: bool = False,
+        registry: PartyRegistry | None = None,
+        jobs: Jobs | None = None,
     ) -> None:
         self._loader = loader
         self._catalog = catalog
@@ -83,6 +98,8 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         self._dispositions = dispositions
         self._audit = audit
         self._audit_party_data = audit_party_data
+        self._registry = registry
+        self._jobs = jobs
 
     async def screen_once(self, request: pb.ScreenRequest, request_id: str, caller: str) -> tuple[pb.ScreenResponse, AuditRecord]:
         """Validate, match, fetch dispositions (only when there are matches), decide, build the audit record."""
@@ -211,3 +228,41 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             record = await self._store.status(list_id)
             statuses.append(list_status_to_proto(spec, meta, record, loaded.get(list_id), now))
         return pb.GetListStatusResponse(lists=statuses)
+
+    # ------------------------------------------------------------ registry and re-screening
+
+    async def RegisterParties(self, request: pb.RegisterPartiesRequest, context: grpc.aio.ServicerContext) -> pb.RegisterPartiesResponse:
+        if self._registry is None:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no party registry on this server")
+        if len(request.parties) > MAX_REGISTER_BATCH:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"parties: at most {MAX_REGISTER_BATCH} per call, got {len(request.parties)}")
+        direction = _DIRECTION_NAMES.get(request.direction, "export")
+        parties, errors = registered_parties(request.parties, direction)
+        result = await self._registry.register(parties)
+        log.info("parties_registered", stored=result.stored, new=result.new, refused=len(errors))
+        return pb.RegisterPartiesResponse(stored=result.stored, new=result.new, errors=errors)
+
+    async def RemoveParties(self, request: pb.RemovePartiesRequest, context: grpc.aio.ServicerContext) -> pb.RemovePartiesResponse:
+        if self._registry is None:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no party registry on this server")
+        return pb.RemovePartiesResponse(removed=await self._registry.remove(request.party_references))
+
+    async def GetJob(self, request: pb.GetJobRequest, context: grpc.aio.ServicerContext) -> pb.Job:
+        info = await self._jobs.get(request.job_id) if self._jobs else None
+        if info is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"job_id: no job {request.job_id[:80]!r}")
+        return job_to_proto(info)
+
+    async def WatchAlerts(self, request: pb.WatchAlertsRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[pb.Alert]:
+        if self._jobs is None:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no re-screening on this server")
+        last = request.after_id.strip() or "$"
+        if last not in ("$", "0") and not _STREAM_ID.match(last):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"after_id: {last[:40]!r} is not an alert_id (e.g. '1732752000000-0')")
+        redis = self._jobs._redis  # noqa: SLF001
+        while True:
+            read = await redis.xread({self._jobs.alerts_key: last}, count=100, block=1000)
+            for _, entries in read or []:
+                for entry_id, fields in entries:
+                    last = entry_id.decode()
+                    yield alert_to_proto(last, fields[b"alert"])

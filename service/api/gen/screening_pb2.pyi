@@ -603,3 +603,107 @@ class ListDispositionsResponse(_message.Message):
     DISPOSITIONS_FIELD_NUMBER: _ClassVar[int]
     dispositions: _containers.RepeatedCompositeFieldContainer[Disposition]
     def __init__(self, dispositions: _Optional[_Iterable[_Union[Disposition, _Mapping]]] = ...) -> None: ...
+
+class RegisterPartiesRequest(_message.Message):
+    __slots__ = ("parties", "direction")
+    PARTIES_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    parties: _containers.RepeatedCompositeFieldContainer[Party]
+    direction: Direction
+    def __init__(self, parties: _Optional[_Iterable[_Union[Party, _Mapping]]] = ..., direction: _Optional[_Union[Direction, str]] = ...) -> None: ...
+
+class RegisterPartiesResponse(_message.Message):
+    __slots__ = ("stored", "new", "errors")
+    STORED_FIELD_NUMBER: _ClassVar[int]
+    NEW_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    stored: int
+    new: int
+    errors: _containers.RepeatedCompositeFieldContainer[ItemError]
+    def __init__(self, stored: _Optional[int] = ..., new: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[ItemError, _Mapping]]] = ...) -> None: ...
+
+class RemovePartiesRequest(_message.Message):
+    __slots__ = ("party_references",)
+    PARTY_REFERENCES_FIELD_NUMBER: _ClassVar[int]
+    party_references: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, party_references: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RemovePartiesResponse(_message.Message):
+    __slots__ = ("removed",)
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    removed: int
+    def __init__(self, removed: _Optional[int] = ...) -> None: ...
+
+class AlertEntry(_message.Message):
+    __slots__ = ("list_id", "entry_id", "listed_name", "score", "change", "decision")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    LISTED_NAME_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    entry_id: str
+    listed_name: str
+    score: float
+    change: str
+    decision: Decision
+    def __init__(self, list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., listed_name: _Optional[str] = ..., score: _Optional[float] = ..., change: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ...) -> None: ...
+
+class Alert(_message.Message):
+    __slots__ = ("alert_id", "party_reference", "decision", "previous_decision", "entries", "job_id", "text", "raised_at")
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTY_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_DECISION_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    RAISED_AT_FIELD_NUMBER: _ClassVar[int]
+    alert_id: str
+    party_reference: str
+    decision: Decision
+    previous_decision: Decision
+    entries: _containers.RepeatedCompositeFieldContainer[AlertEntry]
+    job_id: str
+    text: str
+    raised_at: _timestamp_pb2.Timestamp
+    def __init__(self, alert_id: _Optional[str] = ..., party_reference: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., previous_decision: _Optional[_Union[Decision, str]] = ..., entries: _Optional[_Iterable[_Union[AlertEntry, _Mapping]]] = ..., job_id: _Optional[str] = ..., text: _Optional[str] = ..., raised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WatchAlertsRequest(_message.Message):
+    __slots__ = ("after_id",)
+    AFTER_ID_FIELD_NUMBER: _ClassVar[int]
+    after_id: str
+    def __init__(self, after_id: _Optional[str] = ...) -> None: ...
+
+class GetJobRequest(_message.Message):
+    __slots__ = ("job_id",)
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    def __init__(self, job_id: _Optional[str] = ...) -> None: ...
+
+class Job(_message.Message):
+    __slots__ = ("job_id", "kind", "state", "list_id", "version", "shards_total", "shards_done", "parties_screened", "alerts", "created_at", "finished_at")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_DONE_FIELD_NUMBER: _ClassVar[int]
+    PARTIES_SCREENED_FIELD_NUMBER: _ClassVar[int]
+    ALERTS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    kind: str
+    state: str
+    list_id: str
+    version: str
+    shards_total: int
+    shards_done: int
+    parties_screened: int
+    alerts: int
+    created_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    def __init__(self, job_id: _Optional[str] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., list_id: _Optional[str] = ..., version: _Optional[str] = ..., shards_total: _Optional[int] = ..., shards_done: _Optional[int] = ..., parties_screened: _Optional[int] = ..., alerts: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

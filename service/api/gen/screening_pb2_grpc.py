@@ -65,6 +65,26 @@ class ScreeningServiceStub:
                 request_serializer=screening_dot_v1_dot_screening__pb2.ListDispositionsRequest.SerializeToString,
                 response_deserializer=screening_dot_v1_dot_screening__pb2.ListDispositionsResponse.FromString,
                 _registered_method=True)
+        self.RegisterParties = channel.unary_unary(
+                '/screening.v1.ScreeningService/RegisterParties',
+                request_serializer=screening_dot_v1_dot_screening__pb2.RegisterPartiesRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.RegisterPartiesResponse.FromString,
+                _registered_method=True)
+        self.RemoveParties = channel.unary_unary(
+                '/screening.v1.ScreeningService/RemoveParties',
+                request_serializer=screening_dot_v1_dot_screening__pb2.RemovePartiesRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.RemovePartiesResponse.FromString,
+                _registered_method=True)
+        self.WatchAlerts = channel.unary_stream(
+                '/screening.v1.ScreeningService/WatchAlerts',
+                request_serializer=screening_dot_v1_dot_screening__pb2.WatchAlertsRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.Alert.FromString,
+                _registered_method=True)
+        self.GetJob = channel.unary_unary(
+                '/screening.v1.ScreeningService/GetJob',
+                request_serializer=screening_dot_v1_dot_screening__pb2.GetJobRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.Job.FromString,
+                _registered_method=True)
 
 
 class ScreeningServiceServicer:
@@ -116,6 +136,36 @@ class ScreeningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RegisterParties(self, request, context):
+        """Register parties (upsert by party_reference) to be re-screened after every
+        list update; at most 1000 per call.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveParties(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchAlerts(self, request, context):
+        """Alerts raised by re-screening registered parties, oldest first from
+        `after_id`; the stream stays open and delivers new alerts as they come.
+        Resume after a disconnect with the last alert_id received.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJob(self, request, context):
+        """Progress and outcome of a re-screening job.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScreeningServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -148,6 +198,26 @@ def add_ScreeningServiceServicer_to_server(servicer, server):
                     servicer.ListDispositions,
                     request_deserializer=screening_dot_v1_dot_screening__pb2.ListDispositionsRequest.FromString,
                     response_serializer=screening_dot_v1_dot_screening__pb2.ListDispositionsResponse.SerializeToString,
+            ),
+            'RegisterParties': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterParties,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.RegisterPartiesRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.RegisterPartiesResponse.SerializeToString,
+            ),
+            'RemoveParties': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveParties,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.RemovePartiesRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.RemovePartiesResponse.SerializeToString,
+            ),
+            'WatchAlerts': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchAlerts,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.WatchAlertsRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.Alert.SerializeToString,
+            ),
+            'GetJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJob,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.GetJobRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.Job.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -313,6 +383,114 @@ class ScreeningService:
             '/screening.v1.ScreeningService/ListDispositions',
             screening_dot_v1_dot_screening__pb2.ListDispositionsRequest.SerializeToString,
             screening_dot_v1_dot_screening__pb2.ListDispositionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterParties(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/RegisterParties',
+            screening_dot_v1_dot_screening__pb2.RegisterPartiesRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.RegisterPartiesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveParties(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/RemoveParties',
+            screening_dot_v1_dot_screening__pb2.RemovePartiesRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.RemovePartiesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchAlerts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/screening.v1.ScreeningService/WatchAlerts',
+            screening_dot_v1_dot_screening__pb2.WatchAlertsRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.Alert.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/GetJob',
+            screening_dot_v1_dot_screening__pb2.GetJobRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.Job.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,421 @@
+"""Run a batch: parties from a file -> one `ScreenBatch` stream (or in-process) -> results file.
+
+Remote: one bidirectional stream. The server answers in order, one response per
+request, so a request is sent only while fewer than `max_in_flight` are unanswered:
+memory stays flat however long the file is, and the server is never flooded. Rows
+that cannot be sent (a repeated party_reference ...) are answered locally at once;
+`OrderedOutput` writes everything in input order regardless.
+
+Resume: the output only ever holds the results of the input's first N rows, in
+order, so `--resume` checks that the written party_references are those of the first
+N rows (the same file) and carries on from row N+1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from tqdm import tqdm
+
+from service.api.gen import screening_pb2 as pb
+from service.api.gen import screening_pb2_grpc as pb_grpc
+from service.batch.files import (
+    ERROR_DECISION,
+    BadInput,
+    InputRow,
+    PartyReader,
+    ResultWriter,
+    count_lines,
+    drop_partial_line,
+    error_row,
+    file_format,
+    result_row,
+    written_references,
+)
+from service.cli import EXIT_BAD_INPUT, EXIT_UNAVAILABLE
+from service.engine.loader import ListLoader
+
+# Enough to keep the server busy across network round trips, small enough that
+# the unanswered requests cost nothing to hold.
+MAX_IN_FLIGHT = 256
+LOG_EVERY_S = 10.0
+# A response carries matches, reasons and the summary paragraph: allow more than gRPC's 4 MiB default.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+DECISIONS = ("CLEAR", "REVIEW", "HOLD", "BLOCK")
+
+
+class BatchError(Exception):
+    def __init__(self, exit_code: int, message: str) -> None:
+        self.exit_code = exit_code
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    input: Path
+    output: Path
+    input_format: str | None = None  # csv | jsonl; None: from the extension
+    output_format: str | None = None
+    direction: str = "export"  # for rows whose direction column is blank
+    resume: bool = False
+    overwrite: bool = False
+    progress: bool = True
+    max_in_flight: int = MAX_IN_FLIGHT
+    # Seconds to wait for the server to answer at all, and at most between two answers.
+    timeout: float = 10.0
+    json_summary: bool = False
+    log_every_s: float = LOG_EVERY_S
+
+
+@dataclass(frozen=True)
+class LocalEngine:
+    """In-process screening, as `screening check --local` does it (no audit record)."""
+
+    loader: ListLoader
+    known_lists: Collection[str]
+
+
+LocalFactory = Callable[[], AbstractAsyncContextManager[LocalEngine]]
+
+
+@dataclass
+class BatchSummary:
+    output: Path
+    screened: int = 0  # rows written by this run, ERROR rows included
+    skipped: int = 0  # rows an earlier run had written (--resume)
+    decisions: Counter[str] = field(default_factory=Counter)
+    elapsed_s: float = 0.0
+    cp1252_lines: int = 0
+
+    @property
+    def errors(self) -> int:
+        return self.decisions[ERROR_DECISION]
+
+    @property
+    def rate(self) -> float:
+        return self.screened / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    def line(self) -> str:
+        counts = ", ".join(f"{kind} {self.decisions[kind]}" for kind in (*DECISIONS, ERROR_DECISION))
+        text = f"screened {self.screened} parties in {self.elapsed_s:.1f} s ({self.rate:.0f}/s): {counts} -> {self.output}"
+        if self.skipped:
+            text += f" (after {self.skipped} written by an earlier run)"
+        if self.errors:
+            text += f"; {self.errors} ERROR row(s): see their error column"
+        return text
+
+    def as_json(self) -> str:
+        return json.dumps({
+            "screened": self.screened, "skipped": self.skipped,
+            "decisions": {kind: self.decisions[kind] for kind in (*DECISIONS, ERROR_DECISION)},
+            "errors": self.errors, "elapsed_s": round(self.elapsed_s, 3), "rate_per_s": round(self.rate, 1),
+            "output": str(self.output),
+        })  # fmt: skip
+
+
+# ----------------------------------------------------------------- progress
+
+
+class Progress:
+    """A tqdm bar on a terminal; without one (CI, cron, nohup) a line every `every_s` seconds."""
+
+    def __init__(self, total: int, done: int, enabled: bool, every_s: float, stream: TextIO = sys.stderr) -> None:
+        self._total, self._done, self._start_done = total, done, done
+        self._stream = stream
+        self._every_s = every_s
+        self._start = time.monotonic()
+        self._next_log = self._start + every_s
+        terminal = stream.isatty()
+        self._log = enabled and not terminal
+        self._bar = tqdm(total=total, initial=done, unit="party", file=stream, dynamic_ncols=True) if enabled and terminal else None
+
+    def update(self, count: int = 1) -> None:
+        self._done += count
+        if self._bar is not None:
+            self._bar.update(count)
+        elif self._log and (now := time.monotonic()) >= self._next_log:
+            self._next_log = now + self._every_s
+            rate = (self._done - self._start_done) / (now - self._start)
+            left = max(self._total - self._done, 0)
+            eta = f", ETA {left / rate:.0f} s" if rate > 0 else ""
+            print(f"batch: {self._done}/{self._total} parties, {rate:.0f}/s{eta}", file=self._stream, flush=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+# ----------------------------------------------------------------- ordered output
+
+
+class _Slot:
+    __slots__ = ("row", "result")
+
+    def __init__(self, row: InputRow, result: dict[str, object] | None) -> None:
+        self.row = row
+        self.result = result
+
+
+class OrderedOutput:
+    """Writes results in input order: local ERROR rows are ready at once, answers come later."""
+
+    def __init__(self, writer: ResultWriter, summary: BatchSummary, progress: Progress) -> None:
+        self._writer = writer
+        self._summary = summary
+        self._progress = progress
+        self._slots: deque[_Slot] = deque()  # input order, oldest unwritten first
+        self._awaiting: deque[_Slot] = deque()  # sent, not yet answered, in send order
+
+    @property
+    def awaiting(self) -> int:
+        return len(self._awaiting)
+
+    def ready(self, row: InputRow) -> None:
+        self._slots.append(_Slot(row, error_row(row.reference, row.error)))
+        self._drain()
+
+    def expect(self, row: InputRow) -> None:
+        slot = _Slot(row, None)
+        self._slots.append(slot)
+        self._awaiting.append(slot)
+
+    def answer(self, response: pb.ScreenResponse) -> None:
+        if not self._awaiting:
+            raise BatchError(EXIT_UNAVAILABLE, f"the server sent an answer for {response.request_id!r}, which was not asked")
+        slot = self._awaiting.popleft()
+        # The contract says "in order"; a server that breaks it must not get results filed under the wrong party.
+        if response.request_id != slot.row.reference:
+            raise BatchError(EXIT_UNAVAILABLE, f"the server answered {response.request_id!r} where "
+                             f"{slot.row.reference!r} was next; the results so far are kept")  # fmt: skip
+        slot.result = result_row(slot.row, response)
+        self._drain()
+
+    def _drain(self) -> None:
+        written = 0
+        while self._slots and self._slots[0].result is not None:
+            result = self._slots.popleft().result
+            assert result is not None
+            self._writer.write(result)
+            self._summary.decisions[str(result["decision"])] += 1
+            written += 1
+        if written:
+            # Flushed as written, so an interruption loses at most the row being written.
+            self._writer.flush()
+            self._summary.screened += written
+            self._progress.update(written)
+
+
+# ----------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class _Plan:
+    input_format: str
+    output_format: str
+    total: int  # parties in the input (approximately: lines), for the progress bar
+    written: list[str]  # party_references an earlier run wrote (--resume)
+    append: bool
+
+
+def _plan(options: BatchOptions) -> _Plan:
+    """Everything that can be refused before a list is loaded or a server is called."""
+    input_format = file_format(options.input, options.input_format, "--format")
+    output_format = file_format(options.output, options.output_format, "--output-format")
+    if not options.input.is_file():
+        raise BadInput(f"{options.input}: no such file")
+    if options.max_in_flight < 1:
+        raise BadInput("--max-in-flight must be at least 1")
+    if options.resume and options.overwrite:
+        raise BadInput("--resume and --overwrite exclude each other")
+    if options.output.exists() and options.output.resolve() == options.input.resolve():
+        raise BadInput("--output must not be the input file")
+    written: list[str] = []
+    append = False
+    if options.output.exists():
+        if options.resume:
+            dropped = drop_partial_line(options.output)
+            if dropped:
+                print(f"note: dropped an incomplete last line ({dropped} bytes) of {options.output}", file=sys.stderr)
+            written = written_references(options.output, output_format)
+            append = True
+        elif not options.overwrite:
+            raise BadInput(f"{options.output} exists; use --resume or --overwrite")
+    lines = count_lines(options.input)
+    return _Plan(input_format, output_format, max(lines - (input_format == "csv"), 0), written, append)
+
+
+def _skip_written(rows: Iterable[InputRow], written: list[str], options: BatchOptions) -> Iterator[InputRow]:
+    """Resume: check that the output's rows are the input's first rows, skip those, yield the rest."""
+    done = 0
+    for row in rows:
+        if done < len(written):
+            if row.reference != written[done]:
+                raise BadInput(f"{options.output} does not continue {options.input}: its row {done + 1} is party "
+                               f"{written[done][:64]!r}, input line {row.line} is {row.reference[:64]!r}; "
+                               "use --overwrite to start again")  # fmt: skip
+            done += 1
+            continue
+        yield row
+    if done < len(written):
+        raise BadInput(f"{options.output} holds {len(written)} results but {options.input} only {done} parties; "
+                       "use --overwrite to start again")  # fmt: skip
+
+
+# ----------------------------------------------------------------- screening
+
+
+async def _wait_serving(channel: grpc.aio.Channel, target: str, timeout: float) -> None:
+    """Fail before the output file is touched when there is no server or it has no lists yet."""
+    try:
+        await asyncio.wait_for(channel.channel_ready(), timeout)
+    except TimeoutError:
+        raise BatchError(EXIT_UNAVAILABLE, f"UNAVAILABLE: no server at {target} (waited {timeout:g} s)") from None
+    try:
+        reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=timeout)
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+            return  # a server without the health service: ScreenBatch itself will tell
+        raise BatchError(EXIT_UNAVAILABLE, f"{exc.code().name}: {exc.details()}") from None
+    if reply.status != health_pb2.HealthCheckResponse.SERVING:
+        raise BatchError(EXIT_UNAVAILABLE, f"UNAVAILABLE: the server at {target} is not serving (no list loaded yet?)")
+
+
+async def _send(call: grpc.aio.StreamStreamCall, rows: Iterable[InputRow], out: OrderedOutput, window: asyncio.Semaphore) -> None:
+    try:
+        for row in rows:
+            if row.request is None:
+                out.ready(row)
+                continue
+            await window.acquire()  # released when an answer arrives
+            out.expect(row)
+            await call.write(row.request)
+        await call.done_writing()
+    except asyncio.InvalidStateError:
+        return  # the call has ended; the reading side reports why
+
+
+async def _screen_remote(channel: grpc.aio.Channel, rows: Iterable[InputRow], out: OrderedOutput, options: BatchOptions) -> None:
+    call = pb_grpc.ScreeningServiceStub(channel).ScreenBatch()
+    window = asyncio.Semaphore(options.max_in_flight)
+    sender = asyncio.create_task(_send(call, rows, out, window))
+    reading: asyncio.Future[object] | None = None
+    last_answer = time.monotonic()
+    try:
+        while True:
+            if sender.done():
+                sender.result()  # re-raises what stopped the input (a resume mismatch, a broken CSV)
+            reading = reading or asyncio.ensure_future(call.read())
+            waiting = {reading} if sender.done() else {reading, sender}
+            done, _ = await asyncio.wait(waiting, timeout=options.timeout, return_when=asyncio.FIRST_COMPLETED)
+            if reading in done:  # first: when the call fails, its status says why, not the sender's error
+                response = reading.result()
+                reading = None
+                if response is grpc.aio.EOF:
+                    break
+                assert isinstance(response, pb.ScreenResponse)
+                out.answer(response)
+                window.release()
+                last_answer = time.monotonic()
+            elif not done and out.awaiting and time.monotonic() - last_answer >= options.timeout:
+                raise BatchError(EXIT_UNAVAILABLE, f"DEADLINE_EXCEEDED: no answer for {options.timeout:g} s "
+                                 f"with {out.awaiting} request(s) outstanding")  # fmt: skip
+        sender.result()
+    except grpc.aio.AioRpcError as exc:
+        raise BatchError(EXIT_UNAVAILABLE, f"{exc.code().name}: {exc.details()}") from None
+    finally:
+        for task in (sender, reading):
+            if task is not None and not task.done():
+                task.cancel()
+        call.cancel()  # no-op once the call has finished
+    if out.awaiting:
+        raise BatchError(EXIT_UNAVAILABLE, f"the server closed the stream with {out.awaiting} request(s) unanswered")
+
+
+async def _screen_local(engine: LocalEngine, rows: Iterable[InputRow], out: OrderedOutput) -> None:
+    from service.api.servicer import screen_request
+    from service.api.validation import InvalidArgument
+    from service.engine.screener import NotReady
+
+    invalid = grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    for count, row in enumerate(rows, start=1):
+        if row.request is None:
+            out.ready(row)
+            continue
+        try:
+            response = screen_request(row.request, engine.loader.state, engine.known_lists)
+        except InvalidArgument as exc:  # answered like the server answers a bad batch item
+            response = pb.ScreenResponse(request_id=row.reference, error=pb.ItemError(code=invalid, message=str(exc), field=exc.field))
+        except NotReady as exc:
+            raise BatchError(EXIT_UNAVAILABLE, f"UNAVAILABLE: {exc}") from None
+        out.expect(row)
+        out.answer(response)
+        if count % 64 == 0:
+            await asyncio.sleep(0)  # screening is CPU-bound: let Ctrl-C (task cancellation) through
+
+
+async def screen_file(options: BatchOptions, *, target: str | None = None, local: LocalFactory | None = None) -> BatchSummary:
+    """Screen every party of `options.input` into `options.output`. Raises BadInput or BatchError."""
+    if (target is None) == (local is None):
+        raise ValueError("give either target or local")
+    started = time.monotonic()
+    plan = _plan(options)
+    summary = BatchSummary(options.output, skipped=len(plan.written))
+    with PartyReader(options.input, plan.input_format, options.direction) as reader:
+        if reader.ignored_columns:
+            print(f"note: column(s) not screened, ignored: {', '.join(reader.ignored_columns)}", file=sys.stderr)
+        rows = _skip_written(reader, plan.written, options)
+
+        async def screen(run: Callable[[OrderedOutput], Awaitable[None]]) -> None:
+            # The output is opened only once screening can start: a refused run leaves an existing file alone.
+            writer = ResultWriter(options.output, plan.output_format, append=plan.append)
+            progress = Progress(plan.total, len(plan.written), options.progress, options.log_every_s)
+            try:
+                await run(OrderedOutput(writer, summary, progress))
+            except BatchError as exc:
+                raise BatchError(exc.exit_code, f"{exc}; {summary.skipped + summary.screened} result(s) are in "
+                                 f"{options.output}: run again with --resume to continue") from None  # fmt: skip
+            finally:
+                progress.close()
+                writer.close()
+
+        if local is not None:
+            async with local() as engine:
+                if engine.loader.state is None:
+                    raise BatchError(EXIT_UNAVAILABLE, "UNAVAILABLE: no list is loaded")
+                await screen(lambda out: _screen_local(engine, rows, out))
+        else:
+            assert target is not None
+            limits = [("grpc.max_receive_message_length", MAX_RESPONSE_BYTES)]
+            async with grpc.aio.insecure_channel(target, options=limits) as channel:
+                await _wait_serving(channel, target, options.timeout)
+                await screen(lambda out: _screen_remote(channel, rows, out, options))
+        summary.cp1252_lines = reader.cp1252_lines
+    summary.elapsed_s = time.monotonic() - started
+    return summary
+
+
+async def run_batch(options: BatchOptions, *, target: str | None = None, local: LocalFactory | None = None) -> int:
+    """`screening batch`: screen, print the summary; the exit code (0, 2 bad input, 3 unavailable)."""
+    try:
+        summary = await screen_file(options, target=target, local=local)
+    except BadInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BatchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    if summary.cp1252_lines:
+        print(f"note: {summary.cp1252_lines} input line(s) were not UTF-8 and were read as Windows-1252", file=sys.stderr)
+    print(summary.as_json() if options.json_summary else summary.line(), flush=True)
+    return 0

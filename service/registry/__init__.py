@@ -1,0 +1,1 @@
+"""Registered parties (a company's customers and suppliers) and their screening state."""

@@ -1,0 +1,142 @@
+"""The party registry: a company's customers and suppliers, kept in Redis for re-screening.
+
+Each registered party is stored once, keyed by the caller's party reference
+(upsert), with what re-screening needs precomputed: the party as validated
+protobuf bytes (to rebuild the query) and its normalised name tokens (to find,
+for a list change, the few parties that could match it without scoring all).
+Its current screening state (decision and the entries it is alerted on) sits
+next to it.
+
+Parties are spread over a fixed number of buckets (hashes) by a hash of the
+reference: a bucket is the unit of re-screening work (a shard), small enough to
+load in one round trip, and the hash keeps buckets even.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import msgspec
+import redis.asyncio as aioredis
+
+from service.store.snapshots import DEFAULT_PREFIX
+
+BUCKETS = 256
+
+
+class RegisteredParty(msgspec.Struct, frozen=True, array_like=True):
+    reference: str
+    # screening_pb2.Party, serialised (validated when registered).
+    party: bytes
+    # Normalised tokens of every name of the party (legal forms set aside), for the delta pre-filter.
+    tokens: tuple[str, ...]
+    # The direction the party is re-screened for ("export", "import", "payment", "other").
+    direction: str = "export"
+
+
+class Alerted(msgspec.Struct, frozen=True, array_like=True):
+    """One listed entry a party is currently alerted on."""
+
+    list_id: str
+    entry_id: str
+    entry_hash: str
+    score: float
+    decision: str
+
+
+class PartyState(msgspec.Struct, frozen=True, array_like=True):
+    """What the last screening of a registered party found."""
+
+    decision: str  # CLEAR | REVIEW | HOLD | BLOCK
+    alerts: tuple[Alerted, ...] = ()
+    # list_id -> the version the party was last screened against.
+    versions: dict[str, str] = {}
+    screened_at: str = ""
+
+
+_PARTY_ENCODER = msgspec.msgpack.Encoder()
+_PARTY_DECODER = msgspec.msgpack.Decoder(RegisteredParty)
+_STATE_DECODER = msgspec.msgpack.Decoder(PartyState)
+
+
+def bucket_of(reference: str) -> int:
+    return zlib.crc32(reference.encode()) % BUCKETS
+
+
+@dataclass(frozen=True)
+class RegisterResult:
+    stored: int
+    new: int
+
+
+class PartyRegistry:
+    def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
+        self._redis = client
+        self._prefix = prefix
+
+    def parties_key(self, bucket: int) -> str:
+        return f"{self._prefix}parties:{bucket}"
+
+    def states_key(self, bucket: int) -> str:
+        return f"{self._prefix}party-state:{bucket}"
+
+    async def register(self, parties: Sequence[RegisteredParty]) -> RegisterResult:
+        """Upsert by reference, in one pipelined round trip; returns how many were new."""
+        if not parties:
+            return RegisterResult(0, 0)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for party in parties:
+                pipe.hset(self.parties_key(bucket_of(party.reference)), party.reference, _PARTY_ENCODER.encode(party))
+            added = await pipe.execute()
+        return RegisterResult(len(parties), sum(int(n) for n in added))
+
+    async def remove(self, references: Iterable[str]) -> int:
+        """Forget parties and their screening state; returns how many existed."""
+        references = list(dict.fromkeys(references))
+        if not references:
+            return 0
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for reference in references:
+                bucket = bucket_of(reference)
+                pipe.hdel(self.parties_key(bucket), reference)
+                pipe.hdel(self.states_key(bucket), reference)
+            results = await pipe.execute()
+        return sum(int(n) for n in results[0::2])
+
+    async def get(self, reference: str) -> RegisteredParty | None:
+        raw = await self._redis.hget(self.parties_key(bucket_of(reference)), reference)
+        return _PARTY_DECODER.decode(raw) if raw is not None else None
+
+    async def state(self, reference: str) -> PartyState | None:
+        raw = await self._redis.hget(self.states_key(bucket_of(reference)), reference)
+        return _STATE_DECODER.decode(raw) if raw is not None else None
+
+    async def count(self) -> int:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for bucket in range(BUCKETS):
+                pipe.hlen(self.parties_key(bucket))
+            return sum(await pipe.execute())
+
+    async def bucket(self, bucket: int) -> tuple[list[RegisteredParty], dict[str, PartyState]]:
+        """A bucket's parties and their states, in one round trip."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hvals(self.parties_key(bucket))
+            pipe.hgetall(self.states_key(bucket))
+            raw_parties, raw_states = await pipe.execute()
+        parties = [_PARTY_DECODER.decode(raw) for raw in raw_parties]
+        states = {key.decode(): _STATE_DECODER.decode(raw) for key, raw in raw_states.items()}
+        return parties, states
+
+    def encode_state(self, state: PartyState) -> bytes:
+        return _PARTY_ENCODER.encode(state)
+
+    async def memory_per_party(self, sample_buckets: int = 8) -> float:
+        """Redis bytes per registered party (party and state), from a sample of buckets."""
+        used, parties = 0, 0
+        for bucket in range(min(sample_buckets, BUCKETS)):
+            for key in (self.parties_key(bucket), self.states_key(bucket)):
+                used += int(await self._redis.memory_usage(key, samples=0) or 0)
+            parties += int(await self._redis.hlen(self.parties_key(bucket)))
+        return used / parties if parties else 0.0

@@ -1,0 +1,217 @@
+"""Re-screen registered parties: against a list's delta after an update, or against everything.
+
+Delta: only the added and changed entries of the new version are indexed (a few
+hundred names), and each party is first checked cheaply: does any of its tokens
+come near a token of the delta (within the matcher's edit budget, the same
+transliteration group, the same sound, or glued)? If none does, the matcher
+cannot find a match either, and the party keeps its state. The few that pass
+are scored by the real matcher and decided by the real policy.
+
+A party's state is the set of listed entries it is alerted on, each with its
+decision. A re-screen that changes that set (a new hit, an entry that changed,
+one that was removed or no longer matches, a false-positive disposition that no
+longer applies) yields one alert for the party.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from service.api.gen import screening_pb2 as pb
+from service.api.validation import validate_party
+from service.decide.decision import decide
+from service.decide.policy import Action, Policy
+from service.dispositions.store import Disposition, DispositionKind, applies
+from service.index.fuzzy_index import phonetic_key
+from service.index.name_index import NameIndex
+from service.match.base import Matcher
+from service.match.fuzzy import FuzzyMatcher
+from service.index.fuzzy_index import FuzzyIndex
+from service.match.result import MatchResult
+from service.model import Direction, Entry, PartyQuery, TransactionContext
+from service.normalize.legal_forms import strip_legal_forms
+from service.normalize.names import name_tokens
+from service.normalize.variants import canonical
+from service.refresh.diff import ListDiff, screening_fingerprint
+from service.registry.store import Alerted, PartyState, RegisteredParty
+
+MATCH_LIMIT = 20
+
+
+def party_tokens(party: pb.Party) -> tuple[str, ...]:
+    """Every normalised token of the party's names, legal forms set aside (stored at registration)."""
+    tokens: dict[str, None] = {}
+    for name in (party.name, *party.alternative_names):
+        kept, _ = strip_legal_forms(name_tokens(name))
+        tokens.update(dict.fromkeys(kept))
+    return tuple(tokens)
+
+
+class NearTokens:
+    """Which tokens could align with a token of the delta: the pre-filter, built once per job."""
+
+    def __init__(self, vocabulary: set[str]) -> None:
+        self._vocabulary = sorted(vocabulary)
+        self._lengths = np.array([len(t) for t in self._vocabulary], dtype=np.int32)
+        self._canonical = {canonical(t) for t in vocabulary}
+        self._phonetic = {key for t in vocabulary if (key := phonetic_key(t))}
+        self._known: dict[str, bool] = {}
+
+    def near(self, tokens: Sequence[str]) -> bool:
+        """Whether any token (or two neighbours glued) may align with a delta token."""
+        candidates = list(tokens) + [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
+        unknown = [t for t in dict.fromkeys(candidates) if t not in self._known]
+        if unknown:
+            self._rate(unknown)
+        return any(self._known[t] for t in candidates)
+
+    def _rate(self, tokens: list[str]) -> None:
+        if not self._vocabulary:
+            self._known.update(dict.fromkeys(tokens, False))
+            return
+        # One C call for all new tokens against the whole delta vocabulary.
+        distances = process.cdist(tokens, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=2, dtype=np.int32)
+        lengths = np.array([len(t) for t in tokens], dtype=np.int32)
+        longest = np.maximum(lengths[:, None], self._lengths[None, :])
+        # The matcher's scoring budget: two edits from seven letters, one from four, else exact
+        # (a 3-letter token may still be one edit from a 4-letter one).
+        budget = np.where(longest >= 7, 2, np.where(longest >= 4, 1, 0))
+        close = (distances <= budget).any(axis=1)
+        for token, hit in zip(tokens, close.tolist(), strict=True):
+            self._known[token] = bool(hit) or canonical(token) in self._canonical or phonetic_key(token) in self._phonetic
+
+
+@dataclass
+class Delta:
+    """A list update as re-screening needs it."""
+
+    diff: ListDiff
+    entries: dict[str, Entry]  # added and changed entries of the new version, by entry id
+    matcher: Matcher
+    near: NearTokens
+
+    @classmethod
+    def build(cls, diff: ListDiff, new_entries: Sequence[Entry], version: str) -> Delta:
+        wanted = set(diff.added) | set(diff.changed)
+        entries = {e.entry_id: e for e in new_entries if e.entry_id in wanted}
+        index = NameIndex(list(entries.values()))
+        matcher = FuzzyMatcher(FuzzyIndex(index), {diff.list_id: version})
+        vocabulary = {t for record in matcher._index.records for t in record.tokens}  # noqa: SLF001 - same package family
+        vocabulary |= {a + b for record in matcher._index.records for a, b in zip(record.tokens, record.tokens[1:], strict=False)}  # noqa: SLF001
+        return cls(diff, entries, matcher, NearTokens(vocabulary))
+
+
+@dataclass(frozen=True)
+class AlertDraft:
+    reference: str
+    decision: str
+    previous_decision: str
+    entries: tuple[tuple[str, str, str, float, str, str], ...]  # list, entry, listed name, score, change, decision
+    text: str
+
+
+@dataclass
+class BucketResult:
+    states: dict[str, PartyState] = field(default_factory=dict)  # only the parties whose state changed
+    alerts: list[AlertDraft] = field(default_factory=list)
+    screened: int = 0
+    scored: int = 0
+
+
+def query_of(party: RegisteredParty) -> tuple[PartyQuery, TransactionContext]:
+    message = pb.Party.FromString(party.party)
+    return validate_party(message), TransactionContext(direction=Direction(party.direction))
+
+
+def _decision_of(alerts: Sequence[Alerted]) -> str:
+    return max((Action[a.decision] for a in alerts), default=Action.CLEAR).name
+
+
+def _alerted(match: MatchResult, policy: Policy, context: TransactionContext) -> Alerted:
+    decision = decide([match], policy, context)
+    return Alerted(match.list_id, match.entry.entry_id, screening_fingerprint(match.entry), match.score, decision.action.name)
+
+
+def rescreen_party(
+    party: RegisteredParty,
+    state: PartyState | None,
+    matches: Sequence[MatchResult],
+    policy: Policy,
+    dispositions: Mapping[tuple[str, str], Disposition],
+    scope: str | None = None,
+    delta_ids: frozenset[str] = frozenset(),
+    removed: frozenset[str] = frozenset(),
+    version: str = "",
+) -> tuple[PartyState, AlertDraft | None]:
+    """The party's new state and, if it changed, its alert.
+
+    `scope` None: `matches` are the party's matches on every list (a full
+    re-screen). Else they are its matches among `delta_ids` (the added and changed
+    entries of list `scope`), and `removed` are the entries the update removed:
+    alerts on other lists, and on entries of `scope` the update left alone, stay.
+    """
+    _, context = query_of(party)
+    old = {(a.list_id, a.entry_id): a for a in (state.alerts if state else ())}
+    new: dict[tuple[str, str], Alerted] = {}
+    re_raised: set[tuple[str, str]] = set()
+    names: dict[tuple[str, str], str] = {}
+    for match in matches:
+        key = (match.list_id, match.entry.entry_id)
+        disposition = dispositions.get(key)
+        entry_hash = screening_fingerprint(match.entry)
+        if disposition is not None and not disposition.revoked and disposition.kind is DispositionKind.FALSE_POSITIVE:
+            if applies(disposition, entry_hash):
+                continue  # cleared by a reviewer, entry unchanged: stays quiet
+            re_raised.add(key)
+        new[key] = _alerted(match, policy, context)
+        names[key] = match.listed_name.value
+    if scope is not None:
+        for key, alerted in old.items():
+            if key in new:
+                continue
+            if key[0] != scope or (key[1] not in removed and key[1] not in delta_ids):
+                new[key] = alerted  # untouched by this update
+    changes = []
+    for key, alerted in new.items():
+        before = old.get(key)
+        if key in re_raised:
+            change = "re_raised"
+        elif before is None:
+            change = "new"
+        elif before.entry_hash != alerted.entry_hash or before.decision != alerted.decision:
+            change = "changed"
+        else:
+            continue
+        changes.append((key[0], key[1], names.get(key, ""), alerted.score, change, alerted.decision))
+    for key, alerted in old.items():
+        if key not in new:
+            changes.append((key[0], key[1], "", alerted.score, "cleared", alerted.decision))
+    decision = _decision_of(list(new.values()))
+    previous = state.decision if state else "CLEAR"
+    versions = dict(state.versions) if state else {}
+    if scope is not None:
+        versions[scope] = version
+    new_state = PartyState(decision, tuple(sorted(new.values(), key=lambda a: (a.list_id, a.entry_id))), versions,
+                           datetime.now(UTC).isoformat(timespec="seconds"))  # fmt: skip
+    if not changes:
+        return new_state, None
+    text = (
+        f"Party {party.reference}: {previous} -> {decision}; "
+        + "; ".join(f"{change} {list_id} {entry_id}{' ' + repr(name) if name else ''}" for list_id, entry_id, name, _, change, _ in changes)
+        + "."
+    )
+    return new_state, AlertDraft(party.reference, decision, previous, tuple(sorted(changes)), text)
+
+
+def delta_matches(delta: Delta, party: RegisteredParty, min_score: float) -> list[MatchResult] | None:
+    """The party's matches among the delta's entries, or None when the pre-filter rules them out."""
+    if not delta.near.near(party.tokens):
+        return None
+    query, _ = query_of(party)
+    return delta.matcher.find(query, frozenset(), min_score, MATCH_LIMIT)

@@ -1,0 +1,306 @@
+"""Re-screening jobs: shards on a Redis Stream, shared by any number of workers, crash-safe and idempotent.
+
+A job (a list update, or a full re-screen) is split into one shard per registry
+bucket, appended to the stream `rescreen:shards`. Workers in the consumer group
+`rescreen-workers` take shards; a shard a dead worker held is claimed by another
+after `claim_idle_ms` (XAUTOCLAIM). Processing a shard twice changes nothing:
+each party's alert for a job is written at most once (HSETNX on the job's
+alerted set and XADD in one Lua script), states are set, not added to, and a
+shard counts as done once (SADD).
+
+Alerts go to the stream `alerts` (bounded), read by WatchAlerts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import msgspec
+import redis.asyncio as aioredis
+import structlog
+from redis.exceptions import ResponseError
+
+from service.dispositions.store import DispositionStore, subject_for
+from service.engine.state import ScreeningState
+from service.registry.store import BUCKETS, PartyRegistry, PartyState
+from service.rescreen.engine import AlertDraft, BucketResult, Delta, delta_matches, query_of, rescreen_party, MATCH_LIMIT
+from service.store.snapshots import DEFAULT_PREFIX, SnapshotStore
+
+log = structlog.get_logger(__name__)
+
+GROUP = "rescreen-workers"
+COORDINATOR_GROUP = "rescreen-coordinator"
+ALERTS_MAXLEN = 1_000_000
+
+# KEYS: the job's alerted hash, the alert stream. ARGV: party reference, alert JSON, stream max length.
+_EMIT_ONCE = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 1 then
+  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'alert', ARGV[2])
+end
+return false
+"""
+
+
+class AlertRecord(msgspec.Struct, frozen=True):
+    job_id: str
+    reference: str
+    decision: str
+    previous_decision: str
+    entries: tuple[tuple[str, str, str, float, str, str], ...]
+    text: str
+    raised_at: datetime
+
+
+@dataclass
+class JobInfo:
+    job_id: str
+    kind: str
+    state: str
+    list_id: str
+    version: str
+    shards_total: int
+    shards_done: int
+    parties_screened: int
+    alerts: int
+    created_at: datetime | None
+    finished_at: datetime | None
+
+
+class Jobs:
+    def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
+        self._redis = client
+        self._prefix = prefix
+        self._emit = client.register_script(_EMIT_ONCE)
+
+    @property
+    def shards_key(self) -> str:
+        return f"{self._prefix}rescreen:shards"
+
+    @property
+    def alerts_key(self) -> str:
+        return f"{self._prefix}alerts"
+
+    def job_key(self, job_id: str) -> str:
+        return f"{self._prefix}job:{job_id}"
+
+    async def create(self, kind: str, list_id: str = "", version: str = "", job_id: str | None = None) -> tuple[str, bool]:
+        """Create a job and enqueue its shards; (job id, whether it is new). The same id twice is one job."""
+        job_id = job_id or f"{kind}:{uuid.uuid4().hex[:12]}"
+        key = self.job_key(job_id)
+        now = datetime.now(UTC).isoformat()
+        if not await self._redis.hsetnx(key, "created_at", now):
+            return job_id, False
+        await self._redis.hset(
+            key, mapping={"kind": kind, "list_id": list_id, "version": version, "shards_total": BUCKETS, "state": "running"}
+        )
+        await self._ensure_group(self.shards_key, GROUP)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for bucket in range(BUCKETS):
+                pipe.xadd(self.shards_key, {"job_id": job_id, "bucket": bucket})
+            await pipe.execute()
+        await self._redis.zadd(f"{self._prefix}jobs", {job_id: time.time()})
+        log.info("rescreen_job_created", job_id=job_id, kind=kind, list_id=list_id, version=version, shards=BUCKETS)
+        return job_id, True
+
+    async def _ensure_group(self, stream: str, group: str, start: str = "0") -> None:
+        try:
+            await self._redis.xgroup_create(stream, group, id=start, mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def get(self, job_id: str) -> JobInfo | None:
+        fields = await self._redis.hgetall(self.job_key(job_id))
+        if not fields:
+            return None
+        data = {k.decode(): v.decode() for k, v in fields.items()}
+        done = await self._redis.scard(f"{self.job_key(job_id)}:done")
+        alerts = await self._redis.hlen(f"{self.job_key(job_id)}:alerted")
+        return JobInfo(
+            job_id=job_id,
+            kind=data.get("kind", ""),
+            state=data.get("state", ""),
+            list_id=data.get("list_id", ""),
+            version=data.get("version", ""),
+            shards_total=int(data.get("shards_total", 0)),
+            shards_done=int(done),
+            parties_screened=int(data.get("parties_screened", 0)),
+            alerts=int(alerts),
+            created_at=datetime.fromisoformat(data["created_at"]) if "created_at" in data else None,
+            finished_at=datetime.fromisoformat(data["finished_at"]) if "finished_at" in data else None,
+        )
+
+    async def recent(self, limit: int = 20) -> list[JobInfo]:
+        ids = await self._redis.zrevrange(f"{self._prefix}jobs", 0, limit - 1)
+        return [info for job_id in ids if (info := await self.get(job_id.decode())) is not None]
+
+    async def emit(self, job_id: str, draft: AlertDraft) -> str | None:
+        record = AlertRecord(job_id, draft.reference, draft.decision, draft.previous_decision, draft.entries, draft.text,
+                             datetime.now(UTC))  # fmt: skip
+        result = await self._emit(
+            keys=[f"{self.job_key(job_id)}:alerted", self.alerts_key],
+            args=[draft.reference, msgspec.json.encode(record), ALERTS_MAXLEN],
+        )
+        return result.decode() if result else None
+
+    async def shard_done(self, job_id: str, bucket: int, screened: int) -> None:
+        key = self.job_key(job_id)
+        if await self._redis.sadd(f"{key}:done", bucket):
+            await self._redis.hincrby(key, "parties_screened", screened)
+        if await self._redis.scard(f"{key}:done") >= BUCKETS:
+            if await self._redis.hsetnx(key, "finished_at", datetime.now(UTC).isoformat()):
+                await self._redis.hset(key, "state", "done")
+                log.info("rescreen_job_done", job_id=job_id)
+
+
+@dataclass
+class RescreenWorker:
+    """Takes shards from the stream and re-screens their bucket of parties."""
+
+    client: aioredis.Redis
+    prefix: str
+    state: Callable[[], ScreeningState | None]
+    consumer: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+    claim_idle_ms: int = 30_000
+    _deltas: dict[str, Delta] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.jobs = Jobs(self.client, self.prefix)
+        self.registry = PartyRegistry(self.client, self.prefix)
+        self.snapshots = SnapshotStore(self.client, self.prefix)
+        self.dispositions = DispositionStore(self.client, self.prefix)
+
+    async def run(self, stop: asyncio.Event, block_ms: int = 1000) -> None:
+        await self.jobs._ensure_group(self.jobs.shards_key, GROUP)  # noqa: SLF001
+        while not stop.is_set():
+            try:
+                if not await self.work_once(block_ms):
+                    await asyncio.sleep(0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the shard stays pending and is retried or claimed
+                log.exception("rescreen_shard_failed")
+                await asyncio.sleep(1.0)
+
+    async def work_once(self, block_ms: int | None = None) -> int:
+        """Process claimed or new shards (one batch); returns how many."""
+        await self.jobs._ensure_group(self.jobs.shards_key, GROUP)  # noqa: SLF001
+        _, claimed, *_ = await self.client.xautoclaim(
+            self.jobs.shards_key, GROUP, self.consumer, min_idle_time=self.claim_idle_ms, start_id="0-0", count=4
+        )
+        entries = [(entry_id, fields) for entry_id, fields in claimed if fields]
+        if not entries:
+            read = await self.client.xreadgroup(GROUP, self.consumer, {self.jobs.shards_key: ">"}, count=1, block=block_ms)
+            entries = [entry for _, batch in read for entry in batch] if read else []
+        for entry_id, fields in entries:
+            job_id, bucket = fields[b"job_id"].decode(), int(fields[b"bucket"])
+            await self.process_shard(job_id, bucket)
+            await self.client.xack(self.jobs.shards_key, GROUP, entry_id)
+        return len(entries)
+
+    async def _delta(self, job_id: str, list_id: str, version: str) -> Delta:
+        delta = self._deltas.get(job_id)
+        if delta is None:
+            diff = await self.snapshots.diff(list_id, version)
+            if diff is None:
+                raise RuntimeError(f"job {job_id}: no diff stored for {list_id} version {version}")
+            entries = await self.snapshots.load_entries(list_id, version)
+            delta = self._deltas[job_id] = await asyncio.to_thread(Delta.build, diff, entries, version)
+            while len(self._deltas) > 4:
+                self._deltas.pop(next(iter(self._deltas)))
+        return delta
+
+    async def process_shard(self, job_id: str, bucket: int) -> BucketResult:
+        job = await self.jobs.get(job_id)
+        if job is None:
+            raise RuntimeError(f"shard of unknown job {job_id}")
+        state = self.state()
+        if state is None:
+            raise RuntimeError("no list state loaded: cannot re-screen yet")
+        policy = state.policy
+        parties, states = await self.registry.bucket(bucket)
+        result = BucketResult()
+        delta = await self._delta(job_id, job.list_id, job.version) if job.kind == "delta" else None
+        removed = frozenset(delta.diff.removed) if delta else frozenset()
+        delta_ids = frozenset(delta.entries) if delta else frozenset()
+        for party in parties:
+            old = states.get(party.reference)
+            if delta is not None:
+                matches = delta_matches(delta, party, policy.review_threshold)
+                touched = old is not None and any(
+                    a.list_id == job.list_id and (a.entry_id in removed or a.entry_id in delta_ids) for a in old.alerts
+                )
+                if matches is None and not touched:
+                    result.screened += 1
+                    continue
+                matches = matches or []
+            else:
+                query, _ = query_of(party)
+                matches = state.matcher.find(query, frozenset(), policy.review_threshold, MATCH_LIMIT)
+            result.screened += 1
+            result.scored += 1
+            keys = [(m.list_id, m.entry.entry_id) for m in matches]
+            dispositions = await self.dispositions.active_for(subject_for(party.reference, ""), keys) if keys else {}
+            new_state, alert = rescreen_party(
+                party, old, matches, policy, dispositions,
+                scope=job.list_id if delta else None, delta_ids=delta_ids, removed=removed, version=job.version,
+            )  # fmt: skip
+            if alert is not None:
+                result.alerts.append(alert)
+            if alert is not None or old is None or old.alerts != new_state.alerts:
+                result.states[party.reference] = new_state
+        # Alerts first (each at most once per job), then states: a crash in between re-runs the
+        # shard, recomputes the same alerts, and the job's alerted set drops the repeats.
+        for alert in result.alerts:
+            await self.jobs.emit(job_id, alert)
+        if result.states:
+            await self.client.hset(
+                self.registry.states_key(bucket),
+                mapping={ref: self.registry.encode_state(s) for ref, s in result.states.items()},
+            )
+        await self.jobs.shard_done(job_id, bucket, result.screened)
+        return result
+
+
+class Coordinator:
+    """Turns list-update events into delta jobs (one per list version, whoever sees the event first)."""
+
+    def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
+        self._redis = client
+        self._jobs = Jobs(client, prefix)
+        self._events = SnapshotStore(client, prefix).events_key
+        self._consumer = f"{socket.gethostname()}-{os.getpid()}"
+
+    async def run(self, stop: asyncio.Event, block_ms: int = 1000) -> None:
+        # "$": only updates from now on; earlier ones had their chance (or use `screening rescreen`).
+        await self._jobs._ensure_group(self._events, COORDINATOR_GROUP, start="$")  # noqa: SLF001
+        while not stop.is_set():
+            try:
+                await self.once(block_ms)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the event stays pending and is retried
+                log.exception("rescreen_coordinator_failed")
+                await asyncio.sleep(1.0)
+
+    async def once(self, block_ms: int | None = None) -> list[str]:
+        read = await self._redis.xreadgroup(COORDINATOR_GROUP, self._consumer, {self._events: ">"}, count=10, block=block_ms)
+        created = []
+        for _, batch in read or []:
+            for entry_id, fields in batch:
+                data = {k.decode(): v.decode() for k, v in fields.items()}
+                if data.get("version") and data.get("previous_version"):
+                    job_id, new = await self._jobs.create(
+                        "delta", data["list_id"], data["version"], job_id=f"delta:{data['list_id']}:{data['version']}"
+                    )
+                    if new:
+                        created.append(job_id)
+                await self._redis.xack(self._events, COORDINATOR_GROUP, entry_id)
+        return created

@@ -1,0 +1,153 @@
+"""Delta re-screening of registered parties after a real list update (OFAC SDN 2024-04-30 -> 2024-05-01)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from pathlib import Path
+
+import grpc
+import pytest
+import redis.asyncio as aioredis
+
+from service.api.gen import screening_pb2 as pb
+from service.api.gen import screening_pb2_grpc as pb_grpc
+from service.api.server import start_server
+from service.catalog import load_catalog
+from service.decide.policy import load_policy
+from service.engine.loader import ListLoader
+from service.refresh.runner import refresh_lists
+from service.registry.store import PartyRegistry
+from service.rescreen.jobs import GROUP, Jobs, RescreenWorker
+from service.settings import Settings
+from service.store.snapshots import SnapshotStore
+from tests.conftest import settings_with, wait_ready
+
+OLD, NEW = "ofac-sdn-daily/2024-04-30", "ofac-sdn-daily/2024-05-01"
+MADE_UP = [f"{given} {family} {n}" for n, (given, family) in enumerate(
+    [("Johanna", "Pemberton-Whitcombe"), ("Okonkwo", "Adebayo-Fernsby"), ("Lisbeth", "Quarrington"), ("Tamsin", "Velleroy")] * 30
+)]  # fmt: skip
+
+
+def rows(path: Path) -> dict[str, list[str]]:
+    text = path.read_bytes().decode("utf-8", "replace").rstrip("\x1a")
+    return {row[0]: row for row in csv.reader(text.splitlines()) if row}
+
+
+def added_names(shared_data: Path, count: int) -> list[tuple[str, str]]:
+    """(ent_num, name) of entries added on 2024-05-01 with names distinctive enough to match alone."""
+    old, new = rows(shared_data / OLD / "sdn.csv"), rows(shared_data / NEW / "sdn.csv")
+    added = sorted(set(new) - set(old), key=int)
+    picked = [(ent, new[ent][1]) for ent in added if len(new[ent][1].replace(",", " ").split()) >= 2]
+    return picked[:count]
+
+
+def party(reference: str, name: str) -> pb.Party:
+    return pb.Party(name=name, party_reference=reference)
+
+
+@pytest.mark.real_data
+async def test_update_raises_exactly_the_expected_alerts_on_watch_alerts(
+    settings: Settings, shared_data: Path, store: SnapshotStore
+) -> None:
+    listed = added_names(shared_data, 12)
+    expected = {f"HIT-{ent}" for ent, _ in listed}
+    catalog = load_catalog()
+    running = await start_server(settings_with(settings, lists_dir=shared_data / OLD), catalog, load_policy())
+    try:
+        await wait_ready(running, timeout_s=90)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.ScreeningServiceStub(channel)
+            parties = [party(f"HIT-{ent}", name) for ent, name in listed]
+            parties += [party(f"CLEAN-{n}", name) for n, name in enumerate(MADE_UP)]
+            registered = await stub.RegisterParties(pb.RegisterPartiesRequest(parties=parties))
+            assert (registered.stored, registered.new, list(registered.errors)) == (len(parties), len(parties), [])
+            bad = await stub.RegisterParties(pb.RegisterPartiesRequest(parties=[pb.Party(name="No Reference")]))
+            assert bad.stored == 0 and bad.errors[0].field == "parties[0].party_reference"
+
+            watch = stub.WatchAlerts(pb.WatchAlertsRequest(after_id="0"))
+            [published] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / NEW)
+            job_id = f"delta:ofac_sdn:{published.version}"
+            alerts: list[pb.Alert] = []
+
+            async def collect() -> None:
+                async for alert in watch:
+                    alerts.append(alert)
+
+            reader = asyncio.create_task(collect())
+            for _ in range(600):
+                try:
+                    job = await stub.GetJob(pb.GetJobRequest(job_id=job_id))
+                    if job.state == "done":
+                        break
+                except grpc.aio.AioRpcError:
+                    pass
+                await asyncio.sleep(0.1)
+            assert job.state == "done" and job.shards_done == job.shards_total, job
+            await asyncio.sleep(1.5)  # let the watcher deliver the last alerts
+            assert {a.party_reference for a in alerts} == expected
+            assert len(alerts) == len(expected) and job.alerts == len(expected)
+            for alert in alerts:
+                assert alert.decision == pb.DECISION_BLOCK and alert.previous_decision == pb.DECISION_CLEAR
+                [entry] = [e for e in alert.entries if e.change == "new"]
+                assert (entry.list_id, alert.job_id) == ("ofac_sdn", job_id)
+                assert f"HIT-{entry.entry_id}" == alert.party_reference
+
+            # The same version published again: no event, no job, no alert.
+            [again] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / NEW)
+            assert again.version == published.version
+            count = len(alerts)
+            await asyncio.sleep(1.5)
+            assert len(alerts) == count
+
+            # Resuming from the last alert id delivers nothing old.
+            resumed = stub.WatchAlerts(pb.WatchAlertsRequest(after_id=alerts[-1].alert_id))
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(resumed.read(), 1.0)
+            resumed.cancel()
+            reader.cancel()
+            watch.cancel()
+    finally:
+        await running.stop(0.5)
+
+
+@pytest.mark.real_data
+async def test_a_dead_worker_s_shards_are_claimed_and_no_alert_is_lost_or_repeated(
+    redis_client: aioredis.Redis, key_prefix: str, shared_data: Path, store: SnapshotStore
+) -> None:
+    catalog = load_catalog()
+    await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / OLD)
+    [published] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / NEW)
+    loader = ListLoader(store, catalog, load_policy())
+    await loader.reload()
+    listed = added_names(shared_data, 30)
+    from service.api.registration import registered_parties
+
+    records, errors = registered_parties([party(f"HIT-{ent}", name) for ent, name in listed], "export")
+    assert not errors
+    await PartyRegistry(redis_client, key_prefix).register(records)
+
+    jobs = Jobs(redis_client, key_prefix)
+    job_id, new = await jobs.create("delta", "ofac_sdn", published.version, job_id=f"delta:ofac_sdn:{published.version}")
+    assert new and not (await jobs.create("delta", "ofac_sdn", published.version, job_id=job_id))[1]
+
+    # A worker takes 100 shards, processes half of them (alerts written, states set), and dies before acking any.
+    doomed = RescreenWorker(redis_client, key_prefix, lambda: loader.state, consumer="doomed")
+    read = await redis_client.xreadgroup(GROUP, "doomed", {jobs.shards_key: ">"}, count=100)
+    taken = [entry for _, batch in read for entry in batch]
+    for _, fields in taken[:50]:
+        await doomed.process_shard(fields[b"job_id"].decode(), int(fields[b"bucket"]))
+
+    survivor = RescreenWorker(redis_client, key_prefix, lambda: loader.state, consumer="survivor", claim_idle_ms=100)
+    await asyncio.sleep(0.2)
+    while await survivor.work_once(block_ms=None):
+        pass
+    job = await jobs.get(job_id)
+    assert job is not None and job.state == "done" and job.shards_done == job.shards_total
+    pending = await redis_client.xpending(jobs.shards_key, GROUP)
+    assert pending["pending"] == 0
+    entries = await redis_client.xrange(jobs.alerts_key)
+    references = [json.loads(fields[b"alert"])["reference"] for _, fields in entries]
+    assert len(references) == len(set(references)) == len(listed) == job.alerts
+    assert set(references) == {f"HIT-{ent}" for ent, _ in listed}
