@@ -165,6 +165,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parts.add_argument("--lists", action="store_true", help="per-list parse and publish time of every catalogued list")
     parts.add_argument("--swap", action="store_true", help="live list swap on a running server under Screen load")
     parts.add_argument("--audit", action="store_true", help="Screen latency with and without the audit-record write")
+    parts.add_argument("--rescreen", action="store_true", help="register --parties parties and delta re-screen them after a real SDN update")
+    parser.add_argument("--parties", type=int, default=1_000_000, help="--rescreen: registered parties (default 1,000,000)")
+    parser.add_argument("--rescreen-workers", type=int, default=2, help="--rescreen: worker processes (default 2)")
     parser.add_argument("--lists-dir", help="--core: SDN set to benchmark (default ../shared/data/ofac-sdn-2023-12-28)")
     parser.add_argument("--iterations", type=int, default=2000, help="--core: Screen calls to time (default 2000)")
     parser.add_argument("--mirror", help="--lists: offline mirror of every list (default ../shared/data/mirror-2023-12)")
@@ -196,7 +199,7 @@ def _print_core(lists_dir: Path, publish: dict[str, float], fresh: dict[str, flo
 def main(args: argparse.Namespace) -> int:
     from service import bench_swap
 
-    run_all = not (args.core or args.lists or args.swap or args.audit)
+    run_all = not (args.core or args.lists or args.swap or args.audit or args.rescreen)
     lists_dir = Path(args.lists_dir) if args.lists_dir else DEFAULT_SET
     mirror = Path(args.mirror) if args.mirror else bench_swap.DEFAULT_MIRROR
     swap_from = Path(args.swap_from) if args.swap_from else bench_swap.DEFAULT_SWAP_FROM
@@ -233,6 +236,13 @@ def main(args: argparse.Namespace) -> int:
             if not (run_all or args.core):
                 asyncio.run(_publish(settings, lists_dir, prefix))
             bench_audit.print_audit(asyncio.run(bench_audit.bench_audit(settings, prefix, args.iterations)))
+            sys.stdout.flush()
+        if run_all or args.rescreen:
+            from service import bench_rescreen
+
+            bench_rescreen.print_rescreen(
+                asyncio.run(bench_rescreen.bench_rescreen(settings, f"{prefix}rescreen:", args.parties, args.rescreen_workers, 100))
+            )
             sys.stdout.flush()
         if run_all or args.lists:
             rows = asyncio.run(bench_swap.bench_lists(settings, f"{prefix}lists:", mirror))

@@ -482,6 +482,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--active-only", action="store_true", help="leave revoked dispositions out")
     dispositions.set_defaults(func=cmd_dispositions)
 
+    from service.rescreen import commands as rescreen_commands
+
+    rescreen_commands.add_arguments(commands)
+
     from service import bench as bench_module
 
     bench = commands.add_parser("bench", help="time parse+publish, loading, list swaps and Screen latency")

@@ -24,7 +24,6 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from service.api.gen import screening_pb2 as pb
-from service.api.validation import validate_party
 from service.decide.decision import decide
 from service.decide.policy import Action, Policy
 from service.dispositions.store import Disposition, DispositionKind, applies
@@ -34,8 +33,17 @@ from service.match.base import Matcher
 from service.match.fuzzy import FuzzyMatcher
 from service.index.fuzzy_index import FuzzyIndex
 from service.match.result import MatchResult
-from service.model import Direction, Entry, PartyQuery, TransactionContext
-from service.normalize.legal_forms import strip_legal_forms
+from service.model import (
+    Direction,
+    EntityType,
+    Entry,
+    PartyQuery,
+    QueryIdentifier,
+    QueryName,
+    QueryNameSource,
+    TransactionContext,
+)
+from service.normalize.legal_forms import COMMON_NAME_PARTS, GENERIC_WORDS, strip_legal_forms
 from service.normalize.names import name_tokens
 from service.normalize.variants import canonical
 from service.refresh.diff import ListDiff, screening_fingerprint
@@ -64,12 +72,36 @@ class NearTokens:
         self._known: dict[str, bool] = {}
 
     def near(self, tokens: Sequence[str]) -> bool:
-        """Whether any token (or two neighbours glued) may align with a delta token."""
-        candidates = list(tokens) + [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
-        unknown = [t for t in dict.fromkeys(candidates) if t not in self._known]
+        """Whether the party's names could score a match against the delta at all.
+
+        The matcher needs a distinctive token to align, or two tokens (a person is not
+        identified by one common name part), or one token when all the others are
+        generic words that weigh next to nothing ("Wang Trading" ~ "WANG").
+        """
+        glued = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
+        unknown = [t for t in dict.fromkeys((*tokens, *glued)) if t not in self._known]
         if unknown:
             self._rate(unknown)
-        return any(self._known[t] for t in candidates)
+        if any(self._known[t] for t in glued):
+            return True
+        near = [t for t in tokens if self._known[t]]
+        if not near:
+            return False
+        if len(near) >= 2 or len(tokens) == 1:
+            return True
+        if any(t not in GENERIC_WORDS and t not in COMMON_NAME_PARTS for t in near):
+            return True
+        return all(t in GENERIC_WORDS for t in tokens if t not in near)
+
+    def prepare(self, token_lists: Sequence[Sequence[str]]) -> None:
+        """Rate every new token of many parties in one C call (a shard's worth)."""
+        unknown: dict[str, None] = {}
+        for tokens in token_lists:
+            for t in (*tokens, *(a + b for a, b in zip(tokens, tokens[1:], strict=False))):
+                if t not in self._known:
+                    unknown[t] = None
+        if unknown:
+            self._rate(list(unknown))
 
     def _rate(self, tokens: list[str]) -> None:
         if not self._vocabulary:
@@ -124,9 +156,31 @@ class BucketResult:
     scored: int = 0
 
 
+_TYPES = {
+    pb.PARTY_TYPE_INDIVIDUAL: EntityType.INDIVIDUAL,
+    pb.PARTY_TYPE_ORGANIZATION: EntityType.ORGANIZATION,
+    pb.PARTY_TYPE_VESSEL: EntityType.VESSEL,
+    pb.PARTY_TYPE_AIRCRAFT: EntityType.AIRCRAFT,
+}
+
+
 def query_of(party: RegisteredParty) -> tuple[PartyQuery, TransactionContext]:
+    """The registered party as a query; it was validated when registered, so this only maps fields."""
     message = pb.Party.FromString(party.party)
-    return validate_party(message), TransactionContext(direction=Direction(party.direction))
+    names = (QueryName(message.name, QueryNameSource.NAME),) + tuple(
+        QueryName(n, QueryNameSource.ALTERNATIVE_NAME) for n in message.alternative_names
+    )
+    countries = tuple(dict.fromkeys(a.country.upper() for a in message.addresses if a.country))
+    query = PartyQuery(
+        names=names,
+        entity_type=_TYPES.get(message.type, EntityType.UNKNOWN),
+        countries=countries,
+        nationalities=tuple(n.upper() for n in message.nationalities),
+        date_of_birth=message.date_of_birth,
+        identifiers=tuple(QueryIdentifier(i.type, i.value, i.issuing_country) for i in message.identifiers),
+        party_reference=message.party_reference,
+    )
+    return query, TransactionContext(direction=Direction(party.direction))
 
 
 def _decision_of(alerts: Sequence[Alerted]) -> str:

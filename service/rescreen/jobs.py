@@ -230,6 +230,8 @@ class RescreenWorker:
         delta = await self._delta(job_id, job.list_id, job.version) if job.kind == "delta" else None
         removed = frozenset(delta.diff.removed) if delta else frozenset()
         delta_ids = frozenset(delta.entries) if delta else frozenset()
+        if delta is not None:
+            delta.near.prepare([party.tokens for party in parties])
         for party in parties:
             old = states.get(party.reference)
             if delta is not None:

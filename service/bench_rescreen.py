@@ -1,0 +1,115 @@
+"""`screening bench --rescreen`: register N parties, then re-screen them against a real list update.
+
+Registers N synthetic parties (names from the evaluation's pools of realistic
+unlisted people and companies) plus planted variants of names the SDN list added
+on 2024-05-01, publishes 2024-04-30 then 2024-05-01, and times the delta job with
+`--rescreen-workers` worker processes (`screening worker --exit-when-idle`).
+Prints the registration rate, Redis bytes per party, the delta wall time and
+rate, and whether every planted hit was alerted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from service.api.gen import screening_pb2 as pb
+from service.settings import Settings
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+OLD, NEW = SHARED / "ofac-sdn-daily" / "2024-04-30", SHARED / "ofac-sdn-daily" / "2024-05-01"
+BATCH = 5000
+
+
+def _added_names(count: int) -> list[tuple[str, str]]:
+    def rows(path: Path) -> dict[str, str]:
+        text = path.read_bytes().decode("utf-8", "replace").rstrip("\x1a")
+        return {row[0]: row[1] for row in csv.reader(text.splitlines()) if len(row) > 1}
+
+    old, new = rows(OLD / "sdn.csv"), rows(NEW / "sdn.csv")
+    added = [(ent, new[ent]) for ent in sorted(set(new) - set(old), key=int) if len(new[ent].replace(",", " ").split()) >= 2]
+    return added[:count]
+
+
+def _synthetic(rng: random.Random, n: int) -> str:
+    from service.evaluation import pools
+
+    culture = pools.CULTURES[n % len(pools.CULTURES)]
+    given, family = rng.choice(culture.given), rng.choice(culture.family)
+    if rng.random() < 0.6:
+        return f"{given} {family}"
+    return f"{family} {rng.choice(pools.DISTINCTIVE_WORDS)} {rng.choice(['Trading', 'Industries', 'Logistics', 'Holding'])} {rng.choice(['GmbH', 'Ltd', 'LLC', 'S.A.'])}"
+
+
+async def bench_rescreen(settings: Settings, prefix: str, parties: int, workers: int, planted: int) -> dict[str, float]:
+    from service.api.registration import registered_parties
+    from service.catalog import load_catalog
+    from service.refresh.runner import refresh_lists
+    from service.registry.store import PartyRegistry
+    from service.rescreen.jobs import Jobs
+    from service.store.connection import connect
+    from service.store.snapshots import SnapshotStore
+
+    catalog = load_catalog()
+    connection = await connect(settings.redis_url, settings.data_dir)
+    try:
+        client = connection.client
+        store = SnapshotStore(client, prefix)
+        await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=OLD)
+        registry = PartyRegistry(client, prefix)
+        rng = random.Random(5)
+        hits = _added_names(planted)
+        started = time.perf_counter()
+        batch: list[pb.Party] = [pb.Party(name=name, party_reference=f"HIT-{ent}") for ent, name in hits]
+        for n in range(parties - len(batch)):
+            batch.append(pb.Party(name=_synthetic(rng, n), party_reference=f"P{n}"))
+            if len(batch) >= BATCH:
+                records, _ = registered_parties(batch, "export")
+                await registry.register(records)
+                batch = []
+        if batch:
+            records, _ = registered_parties(batch, "export")
+            await registry.register(records)
+        register_s = time.perf_counter() - started
+        per_party = await registry.memory_per_party()
+
+        [published] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=NEW)
+        jobs = Jobs(client, prefix)
+        job_id, _ = await jobs.create("delta", "ofac_sdn", published.version)
+        env = {**os.environ, "SCREENING_KEY_PREFIX": prefix, "REDIS_URL": str(settings.redis_url), "LOG_LEVEL": "warning"}
+        started = time.perf_counter()
+        processes = [
+            subprocess.Popen([sys.executable, "-m", "service.cli", "worker", "--exit-when-idle"], env=env)
+            for _ in range(workers)
+        ]
+        for process in processes:
+            process.wait()
+        delta_s = time.perf_counter() - started
+        info = await jobs.get(job_id)
+        assert info is not None
+        diff = await store.diff("ofac_sdn", published.version)
+        alerted = {ref.decode() for ref in await client.hkeys(f"{jobs.job_key(job_id)}:alerted")}
+        expected = {f"HIT-{ent}" for ent, _ in hits}
+        return {
+            "parties": float(parties), "register_s": register_s, "bytes_per_party": per_party,
+            "delta_s": delta_s, "workers": float(workers), "job_done": float(info.state == "done"),
+            "added": float(len(diff.added)) if diff else 0.0,
+            "alerts": float(info.alerts), "planted": float(len(expected)), "planted_found": float(len(expected & alerted)),
+        }  # fmt: skip
+    finally:
+        await connection.close()
+
+
+def print_rescreen(f: dict[str, float]) -> None:
+    print(f"registry         {f['parties']:.0f} parties registered in {f['register_s']:.1f} s "
+          f"({f['parties'] / f['register_s']:.0f}/s); {f['bytes_per_party']:.0f} Redis bytes per party")  # fmt: skip
+    print(f"delta re-screen  {f['parties']:.0f} parties against the {f['added']:.0f} entries added on 2024-05-01 (and changes) "
+          f"in {f['delta_s']:.1f} s with {f['workers']:.0f} worker processes ({f['parties'] / f['delta_s']:.0f} parties/s); "
+          f"job {'done' if f['job_done'] else 'NOT done'}; {f['alerts']:.0f} alerts; planted hits found "
+          f"{f['planted_found']:.0f}/{f['planted']:.0f}")  # fmt: skip

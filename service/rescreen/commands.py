@@ -1,0 +1,189 @@
+"""`screening parties import`, `screening rescreen`, `screening jobs`, `screening worker`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from service.settings import Settings
+
+IMPORT_BATCH = 5000
+
+
+def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parties = commands.add_parser("parties", help="the registry of parties re-screened after every list update")
+    party_commands = parties.add_subparsers(dest="parties_command", required=True)
+    importing = party_commands.add_parser("import", help="register (upsert) parties from a CSV or JSON Lines file")
+    importing.add_argument("file", help="same columns as `screening batch` (party_reference and name required)")
+    importing.add_argument("--direction", choices=["export", "import", "payment", "other"], default="export")
+    party_commands.add_parser("count", help="how many parties are registered, and Redis bytes per party")
+    parties.set_defaults(func=cmd_parties)
+
+    rescreen = commands.add_parser("rescreen", help="re-screen every registered party now (after a policy or matcher change)")
+    rescreen.add_argument("--all", action="store_true", required=True, help="every registered party against every list")
+    rescreen.add_argument("--wait", action="store_true", help="wait until the job is done, showing progress")
+    rescreen.set_defaults(func=cmd_rescreen)
+
+    jobs = commands.add_parser("jobs", help="recent re-screening jobs and their progress")
+    jobs.add_argument("job_id", nargs="?", help="one job")
+    jobs.set_defaults(func=cmd_jobs)
+
+    worker = commands.add_parser("worker", help="a re-screening worker process (shares the shards with every other)")
+    worker.add_argument("--exit-when-idle", action="store_true", help="stop once no shard is left (for benchmarks and batch runs)")
+    worker.set_defaults(func=cmd_worker)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from service.cli import _settings as cli_settings
+
+    return cli_settings(args)
+
+
+def cmd_parties(args: argparse.Namespace) -> int:
+    return asyncio.run(_parties(args))
+
+
+async def _parties(args: argparse.Namespace) -> int:
+    from service.api.registration import registered_parties
+    from service.registry.store import PartyRegistry
+    from service.store.connection import connect
+
+    settings = _settings(args)
+    connection = await connect(settings.redis_url, settings.data_dir)
+    try:
+        registry = PartyRegistry(connection.client, settings.key_prefix)
+        if args.parties_command == "count":
+            count = await registry.count()
+            print(f"{count} registered parties; {await registry.memory_per_party():.0f} Redis bytes per party (sampled)")
+            return 0
+        from service.batch.files import BadInput, PartyReader, file_format
+
+        started = time.perf_counter()
+        stored = new = refused = 0
+        batch = []
+
+        async def flush() -> None:
+            nonlocal stored, new, refused
+            records, errors = registered_parties([request.party for request in batch], args.direction)
+            for error in errors:
+                print(f"refused: {error.message}", file=sys.stderr)
+            result = await registry.register(records)
+            stored, new, refused = stored + result.stored, new + result.new, refused + len(errors)
+            batch.clear()
+
+        path = Path(args.file)
+        try:
+            with PartyReader(path, file_format(path, None, "file"), args.direction) as reader:
+                for row in reader:
+                    if row.request is None:
+                        refused += 1
+                        print(f"refused: line {row.line}: {row.error}", file=sys.stderr)
+                        continue
+                    batch.append(row.request)
+                    if len(batch) >= IMPORT_BATCH:
+                        await flush()
+        except BadInput as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        await flush()
+        elapsed = time.perf_counter() - started
+        print(f"registered {stored} parties ({new} new, {refused} refused) in {elapsed:.1f} s ({stored / max(elapsed, 1e-9):.0f}/s)")
+        return 0 if not refused else 1
+    finally:
+        await connection.close()
+
+
+def cmd_rescreen(args: argparse.Namespace) -> int:
+    return asyncio.run(_rescreen(args))
+
+
+async def _rescreen(args: argparse.Namespace) -> int:
+    from service.rescreen.jobs import Jobs
+    from service.store.connection import connect
+
+    settings = _settings(args)
+    connection = await connect(settings.redis_url, settings.data_dir)
+    try:
+        jobs = Jobs(connection.client, settings.key_prefix)
+        job_id, _ = await jobs.create("full")
+        print(f"job {job_id} created; servers and `screening worker` processes work on it")
+        while args.wait:
+            info = await jobs.get(job_id)
+            assert info is not None
+            print(f"\r{info.shards_done}/{info.shards_total} shards, {info.parties_screened} parties, {info.alerts} alerts",
+                  end="", flush=True)  # fmt: skip
+            if info.state == "done":
+                print()
+                break
+            await asyncio.sleep(1.0)
+        return 0
+    finally:
+        await connection.close()
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    return asyncio.run(_jobs(args))
+
+
+async def _jobs(args: argparse.Namespace) -> int:
+    from service.rescreen.jobs import Jobs
+    from service.store.connection import connect
+
+    settings = _settings(args)
+    connection = await connect(settings.redis_url, settings.data_dir)
+    try:
+        jobs = Jobs(connection.client, settings.key_prefix)
+        infos = [await jobs.get(args.job_id)] if args.job_id else await jobs.recent()
+        if args.job_id and infos[0] is None:
+            print(f"error: no job {args.job_id!r}", file=sys.stderr)
+            return 2
+        for info in infos:
+            assert info is not None
+            took = f"{(info.finished_at - info.created_at).total_seconds():.1f} s" if info.finished_at and info.created_at else "-"
+            print(f"{info.job_id:<40} {info.kind:<6} {info.state:<8} {info.shards_done:>4}/{info.shards_total:<4} shards "
+                  f"{info.parties_screened:>9} parties {info.alerts:>6} alerts  {took}")  # fmt: skip
+        return 0
+    finally:
+        await connection.close()
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    return asyncio.run(_worker(args))
+
+
+async def _worker(args: argparse.Namespace) -> int:
+    from service.catalog import load_catalog
+    from service.decide.policy import load_policy
+    from service.engine.loader import ListLoader
+    from service.rescreen.jobs import RescreenWorker
+    from service.store.connection import connect
+    from service.store.snapshots import SnapshotStore
+
+    settings = _settings(args)
+    connection = await connect(settings.redis_url, settings.data_dir)
+    try:
+        loader = ListLoader(SnapshotStore(connection.client, settings.key_prefix), load_catalog(), load_policy())
+        await loader.reload()
+        if loader.state is None:
+            print("error: no list is published yet (run `screening refresh`)", file=sys.stderr)
+            return 3
+        worker = RescreenWorker(connection.client, settings.key_prefix, lambda: loader.state)
+        if args.exit_when_idle:
+            done = 0
+            while processed := await worker.work_once(block_ms=None):
+                done += processed
+            print(f"worker {worker.consumer}: {done} shards")
+            return 0
+        stop = asyncio.Event()
+        follow = asyncio.create_task(loader.follow(settings.reload_seconds, stop))
+        try:
+            await worker.run(stop)
+        finally:
+            stop.set()
+            follow.cancel()
+        return 0
+    finally:
+        await connection.close()
