@@ -151,3 +151,36 @@ async def test_a_dead_worker_s_shards_are_claimed_and_no_alert_is_lost_or_repeat
     references = [json.loads(fields[b"alert"])["reference"] for _, fields in entries]
     assert len(references) == len(set(references)) == len(listed) == job.alerts
     assert set(references) == {f"HIT-{ent}" for ent, _ in listed}
+
+
+async def test_full_rescreen_sets_every_state_and_alerts_listed_parties(
+    redis_client: aioredis.Redis, key_prefix: str, store: SnapshotStore, test_catalog
+) -> None:
+    from service.api.registration import registered_parties
+    from tests.conftest import FIXTURES
+
+    await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=FIXTURES / "ofac_sdn")
+    loader = ListLoader(store, test_catalog, load_policy())
+    await loader.reload()
+    records, _ = registered_parties(
+        [party("BP-1", "Nicolas MADURO MOROS"), party("BP-2", "Banco Nacional de Cuba"), party("BP-3", "Johanna Pemberton")],
+        "export",
+    )
+    registry = PartyRegistry(redis_client, key_prefix)
+    await registry.register(records)
+    jobs = Jobs(redis_client, key_prefix)
+    job_id, _ = await jobs.create("full")
+    worker = RescreenWorker(redis_client, key_prefix, lambda: loader.state, consumer="w")
+    while await worker.work_once(block_ms=None):
+        pass
+    job = await jobs.get(job_id)
+    assert job is not None and job.state == "done" and job.parties_screened == 3 and job.alerts == 2
+    assert (await registry.state("BP-1")).decision == "BLOCK"  # type: ignore[union-attr]
+    assert (await registry.state("BP-2")).alerts[0].entry_id == "306"  # type: ignore[union-attr]
+    assert await registry.state("BP-3") is not None and (await registry.state("BP-3")).decision == "CLEAR"  # type: ignore[union-attr]
+    # A second full job finds nothing new to say.
+    second, _ = await jobs.create("full")
+    while await worker.work_once(block_ms=None):
+        pass
+    assert (await jobs.get(second)).alerts == 0  # type: ignore[union-attr]
+    assert await registry.remove(["BP-1", "BP-404"]) == 1 and await registry.count() == 2
