@@ -175,7 +175,8 @@ def build_request(values: Mapping[str, object], reference: str, default_directio
     )
     kind = _text(values, "type").lower()
     if kind not in PARTY_TYPES and kind:
-        raise RowError("type", f"{kind[:32]!r} is not a party type: individual, organization, vessel, aircraft or blank")
+        choices = "individual, organization, vessel, aircraft or blank"
+        raise RowError("type", f"{kind[:32]!r} is not a party type: {choices}")
     party.type = PARTY_TYPES.get(kind, pb.PARTY_TYPE_UNSPECIFIED)
     country, city, postal_code, street = (_text(values, c) for c in ("country", "city", "postal_code", "address"))
     if country or city or postal_code or street:
@@ -222,7 +223,9 @@ class PartyReader:
             self._open_jsonl()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._binary is not None:
             self._binary.close()
 
@@ -235,7 +238,8 @@ class PartyReader:
         for column in REQUIRED_COLUMNS:
             if column not in columns:
                 found = ", ".join(c for c in columns if c) or "none"
-                raise BadInput(f"{self.path}: {where} has no '{column}' column (found: {found}); required: "
+                kind = "column" if self.format == "csv" else "key"
+                raise BadInput(f"{self.path}: {where} has no '{column}' {kind} (found: {found}); required: "
                                f"{', '.join(REQUIRED_COLUMNS)}")  # fmt: skip
         self.ignored_columns = tuple(c for c in columns if c not in INPUT_COLUMNS)
 
@@ -384,9 +388,8 @@ class ResultWriter:
         if self._csv is None:
             self._file.write(json.dumps(row, ensure_ascii=False) + "\n")
             return
-        self._csv.writerow(
-            _LINE_BREAKS.sub(" ", value) if isinstance(value, str) else value for value in (row[c] for c in OUTPUT_COLUMNS)
-        )
+        values = (row[column] for column in OUTPUT_COLUMNS)
+        self._csv.writerow(_LINE_BREAKS.sub(" ", value) if isinstance(value, str) else value for value in values)
 
     def flush(self) -> None:
         self._file.flush()

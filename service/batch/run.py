@@ -108,7 +108,8 @@ class BatchSummary:
 
     def line(self) -> str:
         counts = ", ".join(f"{kind} {self.decisions[kind]}" for kind in (*DECISIONS, ERROR_DECISION))
-        text = f"screened {self.screened} parties in {self.elapsed_s:.1f} s ({self.rate:.0f}/s): {counts} -> {self.output}"
+        text = f"screened {self.screened} parties in {self.elapsed_s:.1f} s ({self.rate:.0f}/s): {counts}"
+        text += f" -> {self.output}"
         if self.skipped:
             text += f" (after {self.skipped} written by an earlier run)"
         if self.errors:
@@ -138,7 +139,9 @@ class Progress:
         self._next_log = self._start + every_s
         terminal = stream.isatty()
         self._log = enabled and not terminal
-        self._bar = tqdm(total=total, initial=done, unit="party", file=stream, dynamic_ncols=True) if enabled and terminal else None
+        self._bar = None
+        if enabled and terminal:
+            self._bar = tqdm(total=total, initial=done, unit="party", file=stream, dynamic_ncols=True)
 
     def update(self, count: int = 1) -> None:
         self._done += count
@@ -192,12 +195,12 @@ class OrderedOutput:
 
     def answer(self, response: pb.ScreenResponse) -> None:
         if not self._awaiting:
-            raise BatchError(EXIT_UNAVAILABLE, f"the server sent an answer for {response.request_id!r}, which was not asked")
+            raise BatchError(EXIT_UNAVAILABLE, f"the server answered {response.request_id!r}, which was not asked")
         slot = self._awaiting.popleft()
         # The contract says "in order"; a server that breaks it must not get results filed under the wrong party.
         if response.request_id != slot.row.reference:
             raise BatchError(EXIT_UNAVAILABLE, f"the server answered {response.request_id!r} where "
-                             f"{slot.row.reference!r} was next; the results so far are kept")  # fmt: skip
+                             f"{slot.row.reference!r} was next")  # fmt: skip
         slot.result = result_row(slot.row, response)
         self._drain()
 
@@ -291,7 +294,9 @@ async def _wait_serving(channel: grpc.aio.Channel, target: str, timeout: float) 
         raise BatchError(EXIT_UNAVAILABLE, f"UNAVAILABLE: the server at {target} is not serving (no list loaded yet?)")
 
 
-async def _send(call: grpc.aio.StreamStreamCall, rows: Iterable[InputRow], out: OrderedOutput, window: asyncio.Semaphore) -> None:
+async def _send(
+    call: grpc.aio.StreamStreamCall, rows: Iterable[InputRow], out: OrderedOutput, window: asyncio.Semaphore
+) -> None:
     try:
         for row in rows:
             if row.request is None:
@@ -305,7 +310,9 @@ async def _send(call: grpc.aio.StreamStreamCall, rows: Iterable[InputRow], out: 
         return  # the call has ended; the reading side reports why
 
 
-async def _screen_remote(channel: grpc.aio.Channel, rows: Iterable[InputRow], out: OrderedOutput, options: BatchOptions) -> None:
+async def _screen_remote(
+    channel: grpc.aio.Channel, rows: Iterable[InputRow], out: OrderedOutput, options: BatchOptions
+) -> None:
     call = pb_grpc.ScreeningServiceStub(channel).ScreenBatch()
     window = asyncio.Semaphore(options.max_in_flight)
     sender = asyncio.create_task(_send(call, rows, out, window))
@@ -334,10 +341,11 @@ async def _screen_remote(channel: grpc.aio.Channel, rows: Iterable[InputRow], ou
     except grpc.aio.AioRpcError as exc:
         raise BatchError(EXIT_UNAVAILABLE, f"{exc.code().name}: {exc.details()}") from None
     finally:
-        for task in (sender, reading):
-            if task is not None and not task.done():
-                task.cancel()
+        tasks = [task for task in (sender, reading) if task is not None]
+        for task in tasks:
+            task.cancel()  # no-op for a finished task
         call.cancel()  # no-op once the call has finished
+        await asyncio.gather(*tasks, return_exceptions=True)  # nothing left pending or unretrieved
     if out.awaiting:
         raise BatchError(EXIT_UNAVAILABLE, f"the server closed the stream with {out.awaiting} request(s) unanswered")
 
@@ -355,7 +363,8 @@ async def _screen_local(engine: LocalEngine, rows: Iterable[InputRow], out: Orde
         try:
             response = screen_request(row.request, engine.loader.state, engine.known_lists)
         except InvalidArgument as exc:  # answered like the server answers a bad batch item
-            response = pb.ScreenResponse(request_id=row.reference, error=pb.ItemError(code=invalid, message=str(exc), field=exc.field))
+            error = pb.ItemError(code=invalid, message=str(exc), field=exc.field)
+            response = pb.ScreenResponse(request_id=row.reference, error=error)
         except NotReady as exc:
             raise BatchError(EXIT_UNAVAILABLE, f"UNAVAILABLE: {exc}") from None
         out.expect(row)
@@ -364,7 +373,9 @@ async def _screen_local(engine: LocalEngine, rows: Iterable[InputRow], out: Orde
             await asyncio.sleep(0)  # screening is CPU-bound: let Ctrl-C (task cancellation) through
 
 
-async def screen_file(options: BatchOptions, *, target: str | None = None, local: LocalFactory | None = None) -> BatchSummary:
+async def screen_file(
+    options: BatchOptions, *, target: str | None = None, local: LocalFactory | None = None
+) -> BatchSummary:
     """Screen every party of `options.input` into `options.output`. Raises BadInput or BatchError."""
     if (target is None) == (local is None):
         raise ValueError("give either target or local")
@@ -416,6 +427,7 @@ async def run_batch(options: BatchOptions, *, target: str | None = None, local: 
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     if summary.cp1252_lines:
-        print(f"note: {summary.cp1252_lines} input line(s) were not UTF-8 and were read as Windows-1252", file=sys.stderr)
+        note = f"{summary.cp1252_lines} input line(s) were not UTF-8 and were read as Windows-1252"
+        print(f"note: {note}", file=sys.stderr)
     print(summary.as_json() if options.json_summary else summary.line(), flush=True)
     return 0
