@@ -184,3 +184,68 @@ async def test_full_rescreen_sets_every_state_and_alerts_listed_parties(
         pass
     assert (await jobs.get(second)).alerts == 0  # type: ignore[union-attr]
     assert await registry.remove(["BP-1", "BP-404"]) == 1 and await registry.count() == 2
+
+
+async def test_killing_a_worker_process_mid_job_loses_and_repeats_no_alert(
+    server_redis_url: str, redis_client: aioredis.Redis, key_prefix: str, store: SnapshotStore, test_catalog, tmp_path: Path
+) -> None:
+    """A real `screening worker` process is killed (SIGKILL) while it works; another finishes the job."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    from service.api.registration import registered_parties
+    from tests.conftest import FIXTURES
+
+    if "127.0.0.1:6379" not in str(redis_client.connection_pool.connection_kwargs.get("host", "")) + ":" + str(
+        redis_client.connection_pool.connection_kwargs.get("port", "")
+    ):
+        pytest.skip("the worker process connects by URL: run against the Redis server only")
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(FIXTURES / "ofac_sdn", old)
+    shutil.copytree(FIXTURES / "ofac_sdn", new)
+    sdn = new / "sdn.csv"
+    sdn.write_bytes(sdn.read_bytes().rstrip(b"\x1a") + b'99001,"ZORVATHIAN KESTREL SHIPPING LINES",-0- ,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n')
+    await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=old)
+    [published] = await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=new)
+    hits = [party(f"HIT-{n}", f"Zorvathian Kestrel Shipping Lines {suffix}") for n, suffix in enumerate(["", "Ltd", "LLC", "GmbH", "S.A.", "Inc"])]
+    filler = [party(f"P-{n}", f"{MADE_UP[n % len(MADE_UP)]} Holdings {n}") for n in range(20_000)]
+    records, errors = registered_parties(hits + filler, "export")
+    assert not errors
+    for start in range(0, len(records), 5000):
+        await PartyRegistry(redis_client, key_prefix).register(records[start : start + 5000])
+    jobs = Jobs(redis_client, key_prefix)
+    job_id, _ = await jobs.create("delta", "ofac_sdn", published.version, job_id=f"delta:ofac_sdn:{published.version}")
+
+    env = {k: v for k, v in os.environ.items() if k not in ("LISTS_DIR",)}
+    env.update(REDIS_URL=server_redis_url, SCREENING_KEY_PREFIX=key_prefix, SCREENING_CATALOG=str(FIXTURES / "sources.toml"),
+               LOG_LEVEL="warning", SCREENING_DATA_DIR=str(tmp_path / "data"))  # fmt: skip
+    worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env)
+    try:
+        for _ in range(600):
+            done = await redis_client.scard(f"{jobs.job_key(job_id)}:done")
+            if done >= 20:
+                break
+            await asyncio.sleep(0.05)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    killed_at = await redis_client.scard(f"{jobs.job_key(job_id)}:done")
+    assert 20 <= killed_at < 256, "the worker must die mid-job for this test to mean anything"
+
+    loader = ListLoader(store, test_catalog, load_policy())
+    await loader.reload()
+    survivor = RescreenWorker(redis_client, key_prefix, lambda: loader.state, consumer="survivor", claim_idle_ms=200)
+    await asyncio.sleep(0.3)
+    while await survivor.work_once(block_ms=None):
+        pass
+    job = await jobs.get(job_id)
+    assert job is not None and job.state == "done" and job.shards_done == 256
+    entries = await redis_client.xrange(jobs.alerts_key)
+    references = [json.loads(fields[b"alert"])["reference"] for _, fields in entries]
+    assert sorted(references) == sorted(f"HIT-{n}" for n in range(6))  # every hit once, nothing else
+    assert (await redis_client.xpending(jobs.shards_key, GROUP))["pending"] == 0
