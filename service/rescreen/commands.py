@@ -165,12 +165,12 @@ async def _worker(args: argparse.Namespace) -> int:
     settings = _settings(args)
     connection = await connect(settings.redis_url, settings.data_dir)
     try:
-        loader = ListLoader(SnapshotStore(connection.client, settings.key_prefix), load_catalog(), load_policy())
-        await loader.reload()
-        if loader.state is None:
-            print("error: no list is published yet (run `screening refresh`)", file=sys.stderr)
-            return 3
-        worker = RescreenWorker(connection.client, settings.key_prefix, lambda: loader.state)
+        policy = load_policy()
+        loader = ListLoader(SnapshotStore(connection.client, settings.key_prefix), load_catalog(), policy)
+        # The full index is built only when a full re-screen needs it; delta jobs index their delta.
+        worker = RescreenWorker(
+            connection.client, settings.key_prefix, lambda: loader.state, policy=policy, load_state=loader.reload
+        )
         if args.exit_when_idle:
             done = 0
             while processed := await worker.work_once(block_ms=None):

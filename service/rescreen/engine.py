@@ -84,14 +84,14 @@ class NearTokens:
             self._rate(unknown)
         if any(self._known[t] for t in glued):
             return True
-        near = [t for t in tokens if self._known[t]]
+        # Generic words never make a match on their own; what counts is the rest.
+        telling = [t for t in tokens if t not in GENERIC_WORDS] or list(tokens)
+        near = [t for t in telling if self._known[t]]
         if not near:
             return False
-        if len(near) >= 2 or len(tokens) == 1:
+        if len(near) >= 2 or len(near) == len(telling):
             return True
-        if any(t not in GENERIC_WORDS and t not in COMMON_NAME_PARTS for t in near):
-            return True
-        return all(t in GENERIC_WORDS for t in tokens if t not in near)
+        return any(t not in COMMON_NAME_PARTS for t in near)
 
     def prepare(self, token_lists: Sequence[Sequence[str]]) -> None:
         """Rate every new token of many parties in one C call (a shard's worth)."""
@@ -202,6 +202,7 @@ def rescreen_party(
     delta_ids: frozenset[str] = frozenset(),
     removed: frozenset[str] = frozenset(),
     version: str = "",
+    context: TransactionContext | None = None,
 ) -> tuple[PartyState, AlertDraft | None]:
     """The party's new state and, if it changed, its alert.
 
@@ -210,7 +211,7 @@ def rescreen_party(
     entries of list `scope`), and `removed` are the entries the update removed:
     alerts on other lists, and on entries of `scope` the update left alone, stay.
     """
-    _, context = query_of(party)
+    context = context or query_of(party)[1]
     old = {(a.list_id, a.entry_id): a for a in (state.alerts if state else ())}
     new: dict[tuple[str, str], Alerted] = {}
     re_raised: set[tuple[str, str]] = set()
@@ -269,3 +270,13 @@ def delta_matches(delta: Delta, party: RegisteredParty, min_score: float) -> lis
         return None
     query, _ = query_of(party)
     return delta.matcher.find(query, frozenset(), min_score, MATCH_LIMIT)
+
+
+def matches_and_context(
+    delta: Delta, party: RegisteredParty, min_score: float
+) -> tuple[list[MatchResult], TransactionContext] | None:
+    """delta_matches with the party's context, decoding the party once."""
+    if not delta.near.near(party.tokens):
+        return None
+    query, context = query_of(party)
+    return delta.matcher.find(query, frozenset(), min_score, MATCH_LIMIT), context

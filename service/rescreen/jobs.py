@@ -18,7 +18,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -27,10 +27,11 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import ResponseError
 
+from service.decide.policy import Policy
 from service.dispositions.store import DispositionStore, subject_for
 from service.engine.state import ScreeningState
 from service.registry.store import BUCKETS, PartyRegistry, PartyState
-from service.rescreen.engine import AlertDraft, BucketResult, Delta, delta_matches, query_of, rescreen_party, MATCH_LIMIT
+from service.rescreen.engine import MATCH_LIMIT, AlertDraft, BucketResult, Delta, matches_and_context, query_of, rescreen_party
 from service.store.snapshots import DEFAULT_PREFIX, SnapshotStore
 
 log = structlog.get_logger(__name__)
@@ -169,6 +170,10 @@ class RescreenWorker:
     state: Callable[[], ScreeningState | None]
     consumer: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
     claim_idle_ms: int = 30_000
+    # Without a loaded state, delta jobs only need the policy; a full job then asks
+    # `load_state` to build the whole index (a worker process need not build it up front).
+    policy: Policy | None = None
+    load_state: Callable[[], Awaitable[None]] | None = None
     _deltas: dict[str, Delta] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -222,9 +227,14 @@ class RescreenWorker:
         if job is None:
             raise RuntimeError(f"shard of unknown job {job_id}")
         state = self.state()
-        if state is None:
-            raise RuntimeError("no list state loaded: cannot re-screen yet")
-        policy = state.policy
+        if state is None and (job.kind != "delta" or self.policy is None):
+            if self.load_state is not None:
+                await self.load_state()
+                state = self.state()
+            if state is None:
+                raise RuntimeError("no list state loaded: cannot re-screen yet")
+        policy = state.policy if state is not None else self.policy
+        assert policy is not None
         parties, states = await self.registry.bucket(bucket)
         result = BucketResult()
         delta = await self._delta(job_id, job.list_id, job.version) if job.kind == "delta" else None
@@ -234,17 +244,19 @@ class RescreenWorker:
             delta.near.prepare([party.tokens for party in parties])
         for party in parties:
             old = states.get(party.reference)
+            context = None
             if delta is not None:
-                matches = delta_matches(delta, party, policy.review_threshold)
+                found = matches_and_context(delta, party, policy.review_threshold)
                 touched = old is not None and any(
                     a.list_id == job.list_id and (a.entry_id in removed or a.entry_id in delta_ids) for a in old.alerts
                 )
-                if matches is None and not touched:
+                if found is None and not touched:
                     result.screened += 1
                     continue
-                matches = matches or []
+                matches, context = found if found is not None else ([], None)
             else:
-                query, _ = query_of(party)
+                assert state is not None
+                query, context = query_of(party)
                 matches = state.matcher.find(query, frozenset(), policy.review_threshold, MATCH_LIMIT)
             result.screened += 1
             result.scored += 1
@@ -253,6 +265,7 @@ class RescreenWorker:
             new_state, alert = rescreen_party(
                 party, old, matches, policy, dispositions,
                 scope=job.list_id if delta else None, delta_ids=delta_ids, removed=removed, version=job.version,
+                context=context,
             )  # fmt: skip
             if alert is not None:
                 result.alerts.append(alert)
