@@ -166,8 +166,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parts.add_argument("--swap", action="store_true", help="live list swap on a running server under Screen load")
     parts.add_argument("--audit", action="store_true", help="Screen latency with and without the audit-record write")
     parts.add_argument("--rescreen", action="store_true", help="register --parties parties and delta re-screen them after a real SDN update")
+    parts.add_argument("--batch", action="store_true", help="`screening batch` of the --lists-dir SDN set against `screening serve --workers W`, 1 stream vs S")
     parser.add_argument("--parties", type=int, default=1_000_000, help="--rescreen: registered parties (default 1,000,000)")
     parser.add_argument("--rescreen-workers", type=int, default=2, help="--rescreen: worker processes (default 2)")
+    parser.add_argument("--batch-parties", type=int, default=20_000, help="--batch: parties in the file (default 20,000)")
+    parser.add_argument("--batch-workers", type=int, default=2, help="--batch: server worker processes (default 2)")
+    parser.add_argument("--batch-streams", type=int, help="--batch: ScreenBatch streams (default: --batch-workers)")
     parser.add_argument("--lists-dir", help="--core: SDN set to benchmark (default ../shared/data/ofac-sdn-2023-12-28)")
     parser.add_argument("--iterations", type=int, default=2000, help="--core: Screen calls to time (default 2000)")
     parser.add_argument("--mirror", help="--lists: offline mirror of every list (default ../shared/data/mirror-2023-12)")
@@ -199,7 +203,7 @@ def _print_core(lists_dir: Path, publish: dict[str, float], fresh: dict[str, flo
 def main(args: argparse.Namespace) -> int:
     from service import bench_swap
 
-    run_all = not (args.core or args.lists or args.swap or args.audit or args.rescreen)
+    run_all = not (args.core or args.lists or args.swap or args.audit or args.rescreen or args.batch)
     lists_dir = Path(args.lists_dir) if args.lists_dir else DEFAULT_SET
     mirror = Path(args.mirror) if args.mirror else bench_swap.DEFAULT_MIRROR
     swap_from = Path(args.swap_from) if args.swap_from else bench_swap.DEFAULT_SWAP_FROM
@@ -207,6 +211,7 @@ def main(args: argparse.Namespace) -> int:
     needed = [(run_all or args.core, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
               (run_all or args.lists, mirror, "--mirror with an offline mirror of the lists"),
               (run_all or args.audit, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
+              (run_all or args.batch, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
               (run_all or args.swap, swap_from / "sdn.csv", "--swap-from with an OFAC SDN legacy CSV set"),
               (run_all or args.swap, swap_to / "sdn.csv", "--swap-to with an OFAC SDN legacy CSV set")]  # fmt: skip
     for wanted, path, hint in needed:
@@ -243,6 +248,19 @@ def main(args: argparse.Namespace) -> int:
             bench_rescreen.print_rescreen(
                 asyncio.run(bench_rescreen.bench_rescreen(settings, f"{prefix}rescreen:", args.parties, args.rescreen_workers, 100))
             )
+            sys.stdout.flush()
+        if run_all or args.batch:
+            from service import bench_batch
+
+            batch_streams = args.batch_streams or args.batch_workers
+            try:
+                figures = asyncio.run(bench_batch.bench_batch(
+                    settings, f"{prefix}batch:", lists_dir, args.batch_parties, args.batch_workers, batch_streams
+                ))  # fmt: skip
+            except (RuntimeError, TimeoutError, OSError) as exc:
+                print(f"error: batch benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+                return 1
+            bench_batch.print_batch(figures)
             sys.stdout.flush()
         if run_all or args.lists:
             rows = asyncio.run(bench_swap.bench_lists(settings, f"{prefix}lists:", mirror))

@@ -189,6 +189,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         progress=not args.no_progress,
         max_in_flight=args.max_in_flight,
+        streams=args.streams,
         timeout=args.timeout,
         json_summary=args.json,
     )
@@ -445,7 +446,11 @@ def build_parser() -> argparse.ArgumentParser:
     existing.add_argument("--resume", action="store_true", help="skip the parties the output already holds and append")
     existing.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines on stderr")
-    batch.add_argument("--max-in-flight", type=int, default=256, help="unanswered requests at most (default 256)")
+    batch.add_argument("--max-in-flight", type=int, default=256, help="unanswered requests per stream at most (default 256)")
+    batch.add_argument(
+        "--streams", type=int, default=1,
+        help="concurrent ScreenBatch streams, each on its own connection, so `serve --workers N` shares them (1-16, default 1)",
+    )  # fmt: skip
     batch.set_defaults(func=cmd_batch)
 
     lists = commands.add_parser("lists", parents=[remote], help="status of every list")

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import random
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import pytest
+import redis.asyncio as aioredis
 import structlog
 
+from service.api.gen import screening_pb2 as pb
+from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.server import RunningServer
+from service.audit.record import decode
 from service.batch.files import OUTPUT_COLUMNS
 from service.batch.run import BatchOptions, run_batch, screen_file
 from service.logs import configure_logging
@@ -203,6 +210,118 @@ async def test_resume_refuses_an_output_of_another_input(grpc_server: RunningSer
     other = write_csv(tmp_path / "other.csv", [["X-1", "Harold Finchley-Marsh", "", "", "", ""]] + _parties(5, 2))
     assert await run_batch(options(other, output, resume=True), target=target(grpc_server)) == 2
     assert len(read_csv(output)) == 5
+
+
+def _mixed_parties(count: int) -> list[list[str]]:
+    """Listed and unlisted names, with rows the client answers itself and rows the server refuses."""
+    rows = _parties(count, listed_every=7)
+    for i in range(0, count, 37):
+        rows[i][2] = "company"  # not a party type: an ERROR row written without asking the server
+    for i in range(5, count, 41):
+        rows[i][0] = rows[i - 1][0]  # a repeated party_reference: also answered locally
+    for i in range(11, count, 43):
+        rows[i][3] = "Cuba"  # not a country code: the server answers with an item error
+    return rows
+
+
+_SCREENING_TIME = re.compile(rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
+
+
+def masked(path: Path) -> bytes:
+    """The output file's bytes with each screening id and screening time replaced by a placeholder."""
+    data = path.read_bytes()
+    for row in read_csv(path):
+        if row["screening_id"]:
+            data = data.replace(row["screening_id"].encode(), b"<screening-id>")
+    return _SCREENING_TIME.sub(b"<time>", data)
+
+
+async def _callers_since(redis_client: aioredis.Redis, server: RunningServer, key_prefix: str, after: bytes) -> set[str]:
+    """The peers (client address:port) of the screenings audited after stream id `after`."""
+    assert server.audit_writer is not None
+    await server.audit_writer.flush()
+    entries = await redis_client.xrange(f"{key_prefix}audit", min=b"(" + after, max="+")
+    return {decode(fields[b"record"]).caller for _, fields in entries}
+
+
+async def _last_audit_id(redis_client: aioredis.Redis, server: RunningServer, key_prefix: str) -> bytes:
+    assert server.audit_writer is not None
+    await server.audit_writer.flush()
+    last = await redis_client.xrevrange(f"{key_prefix}audit", count=1)
+    return last[0][0] if last else b"0-0"
+
+
+async def test_several_streams_write_the_same_file_as_one(
+    grpc_server: RunningServer, tmp_path: Path, redis_client: aioredis.Redis, key_prefix: str
+) -> None:
+    source = write_csv(tmp_path / "parties.csv", _mixed_parties(400))
+    one, three = tmp_path / "one.csv", tmp_path / "three.csv"
+
+    before = await _last_audit_id(redis_client, grpc_server, key_prefix)
+    first = await screen_file(options(source, one), target=target(grpc_server))
+    middle = await _last_audit_id(redis_client, grpc_server, key_prefix)
+    # A small window per stream, so answers overtake one another and the reorder buffer fills up.
+    summary = await screen_file(options(source, three, streams=3, max_in_flight=4), target=target(grpc_server))
+
+    assert masked(three) == masked(one)
+    assert summary.decisions == first.decisions and summary.screened == 400
+    assert summary.errors == first.errors > 20 and summary.decisions["BLOCK"] > 50
+    rows = read_csv(three)
+    assert [r["party_reference"] for r in rows][:3] == ["P-000000", "P-000001", "P-000002"]
+    # Each stream had a connection of its own (a peer address each), none shared with the first run's.
+    three_streams = await _callers_since(redis_client, grpc_server, key_prefix, middle)
+    assert len(three_streams) == 3
+    assert len(await _callers_since(redis_client, grpc_server, key_prefix, before) - three_streams) == 1
+
+
+async def test_resume_with_several_streams(grpc_server: RunningServer, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "parties.csv", _mixed_parties(200))
+    output = tmp_path / "results.csv"
+    await screen_file(options(source, output), target=target(grpc_server))
+    complete = masked(output)
+    lines = output.read_bytes().splitlines(keepends=True)
+    output.write_bytes(b"".join(lines[:61]) + lines[61][:10])  # 60 rows and a cut-off one
+
+    summary = await screen_file(options(source, output, resume=True, streams=4), target=target(grpc_server))
+
+    assert (summary.skipped, summary.screened) == (60, 140)
+    assert masked(output) == complete
+
+
+async def test_streams_out_of_range_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = write_csv(tmp_path / "parties.csv", [["R-1", "Harold Finchley-Marsh", "", "", "", ""]])
+    output = tmp_path / "results.csv"
+    for streams in (0, 17):
+        assert await run_batch(options(source, output, streams=streams), target=f"127.0.0.1:{free_port()}") == 2
+        assert "--streams must be between 1 and 16" in capsys.readouterr().err
+    assert not output.exists()
+
+
+class _SilentServicer(pb_grpc.ScreeningServiceServicer):
+    """Takes a batch stream's requests and never answers."""
+
+    async def ScreenBatch(self, request_iterator, context):  # type: ignore[no-untyped-def]
+        async for _ in request_iterator:
+            pass
+        await asyncio.sleep(30)
+        yield pb.ScreenResponse()  # pragma: no cover
+
+
+async def test_a_stream_without_answers_fails_after_the_timeout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    server = grpc.aio.server()
+    pb_grpc.add_ScreeningServiceServicer_to_server(_SilentServicer(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        source = write_csv(tmp_path / "parties.csv", _parties(5, listed_every=2))
+        output = tmp_path / "results.csv"
+        started = time.monotonic()
+        code = await run_batch(options(source, output, streams=2, timeout=0.5), target=f"127.0.0.1:{port}")
+        assert code == 3 and time.monotonic() - started < 5
+        assert "DEADLINE_EXCEEDED: no answer for 0.5 s with 5 request(s) outstanding" in capsys.readouterr().err
+        assert read_csv(output) == []
+    finally:
+        await server.stop(0)
 
 
 @pytest.fixture

@@ -1,10 +1,17 @@
-"""Run a batch: parties from a file -> one `ScreenBatch` stream (or in-process) -> results file.
+"""Run a batch: parties from a file -> `ScreenBatch` stream(s) (or in-process) -> results file.
 
-Remote: one bidirectional stream. The server answers in order, one response per
-request, so a request is sent only while fewer than `max_in_flight` are unanswered:
-memory stays flat however long the file is, and the server is never flooded. Rows
+Remote: `streams` bidirectional streams (default 1), each on its own channel and TCP
+connection, so that a server running several worker processes on one port
+(SO_REUSEPORT) can hand each connection to a different process: one stream is
+served by one process. The server answers each stream in order, one response per
+request, so a request is sent on a stream only while fewer than `max_in_flight` are
+unanswered on it: memory stays flat however long the file is, and the server is
+never flooded. Rows go to the streams in turn (a stream whose window is full is
+passed over until it has room, so a slower server process gets fewer rows). Rows
 that cannot be sent (a repeated party_reference ...) are answered locally at once;
-`OrderedOutput` writes everything in input order regardless.
+`OrderedOutput` writes everything in input order regardless, holding answers that
+arrive ahead of an earlier row; input is read only while it holds fewer than
+`2 * streams * max_in_flight` rows.
 
 Resume: the output only ever holds the results of the input's first N rows, in
 order, so `--resume` checks that the written party_references are those of the first
@@ -19,7 +26,7 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -49,6 +56,7 @@ from service.engine.loader import ListLoader
 # Enough to keep the server busy across network round trips, small enough that
 # the unanswered requests cost nothing to hold.
 MAX_IN_FLIGHT = 256
+MAX_STREAMS = 16
 LOG_EVERY_S = 10.0
 # A response carries matches, reasons and the summary paragraph: allow more than gRPC's 4 MiB default.
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
@@ -71,7 +79,8 @@ class BatchOptions:
     resume: bool = False
     overwrite: bool = False
     progress: bool = True
-    max_in_flight: int = MAX_IN_FLIGHT
+    max_in_flight: int = MAX_IN_FLIGHT  # per stream
+    streams: int = 1  # concurrent ScreenBatch streams, each on its own connection (remote only)
     # Seconds to wait for the server to answer at all, and at most between two answers.
     timeout: float = 10.0
     json_summary: bool = False
@@ -171,32 +180,47 @@ class _Slot:
 
 
 class OrderedOutput:
-    """Writes results in input order: local ERROR rows are ready at once, answers come later."""
+    """Writes results in input order: local ERROR rows are ready at once, answers come later.
 
-    def __init__(self, writer: ResultWriter, summary: BatchSummary, progress: Progress) -> None:
+    The slots are the reorder buffer: one per row read and not yet written, in input
+    order; an answer fills its row's slot and every filled slot at the head is written.
+    Each stream has its own queue of unanswered slots, in the order sent on it.
+    """
+
+    def __init__(self, writer: ResultWriter, summary: BatchSummary, progress: Progress, streams: int = 1) -> None:
         self._writer = writer
         self._summary = summary
         self._progress = progress
         self._slots: deque[_Slot] = deque()  # input order, oldest unwritten first
-        self._awaiting: deque[_Slot] = deque()  # sent, not yet answered, in send order
+        # Per stream: sent, not yet answered, in send order.
+        self._awaiting: list[deque[_Slot]] = [deque() for _ in range(streams)]
 
     @property
     def awaiting(self) -> int:
-        return len(self._awaiting)
+        return sum(len(queue) for queue in self._awaiting)
+
+    def awaiting_on(self, stream: int) -> int:
+        return len(self._awaiting[stream])
+
+    @property
+    def buffered(self) -> int:
+        """Rows read and not yet written (unanswered, or answered behind an unanswered one)."""
+        return len(self._slots)
 
     def ready(self, row: InputRow) -> None:
         self._slots.append(_Slot(row, error_row(row.reference, row.error)))
         self._drain()
 
-    def expect(self, row: InputRow) -> None:
+    def expect(self, row: InputRow, stream: int = 0) -> None:
         slot = _Slot(row, None)
         self._slots.append(slot)
-        self._awaiting.append(slot)
+        self._awaiting[stream].append(slot)
 
-    def answer(self, response: pb.ScreenResponse) -> None:
-        if not self._awaiting:
+    def answer(self, response: pb.ScreenResponse, stream: int = 0) -> None:
+        awaiting = self._awaiting[stream]
+        if not awaiting:
             raise BatchError(EXIT_UNAVAILABLE, f"the server answered {response.request_id!r}, which was not asked")
-        slot = self._awaiting.popleft()
+        slot = awaiting.popleft()
         # The contract says "in order"; a server that breaks it must not get results filed under the wrong party.
         if response.request_id != slot.row.reference:
             raise BatchError(EXIT_UNAVAILABLE, f"the server answered {response.request_id!r} where "
@@ -239,6 +263,8 @@ def _plan(options: BatchOptions) -> _Plan:
         raise BadInput(f"{options.input}: no such file")
     if options.max_in_flight < 1:
         raise BadInput("--max-in-flight must be at least 1")
+    if not 1 <= options.streams <= MAX_STREAMS:
+        raise BadInput(f"--streams must be between 1 and {MAX_STREAMS}")
     if options.resume and options.overwrite:
         raise BadInput("--resume and --overwrite exclude each other")
     if options.output.exists() and options.output.resolve() == options.input.resolve():
@@ -294,57 +320,130 @@ async def _wait_serving(channel: grpc.aio.Channel, target: str, timeout: float) 
         raise BatchError(EXIT_UNAVAILABLE, f"UNAVAILABLE: the server at {target} is not serving (no list loaded yet?)")
 
 
-async def _send(
-    call: grpc.aio.StreamStreamCall, rows: Iterable[InputRow], out: OrderedOutput, window: asyncio.Semaphore
+@dataclass(eq=False)
+class _Stream:
+    """One ScreenBatch call and when it last made progress (for the no-answer deadline)."""
+
+    index: int
+    call: grpc.aio.StreamStreamCall
+    # Last answer, or when the stream went from idle to busy: an idle stream is owed nothing.
+    since: float = field(default_factory=time.monotonic)
+
+
+async def _feed(
+    streams: list[_Stream],
+    readers: list[asyncio.Task[None]],
+    rows: Iterable[InputRow],
+    out: OrderedOutput,
+    progressed: asyncio.Event,
+    options: BatchOptions,
 ) -> None:
-    try:
-        for row in rows:
-            if row.request is None:
-                out.ready(row)
-                continue
-            await window.acquire()  # released when an answer arrives
-            out.expect(row)
-            await call.write(row.request)
-        await call.done_writing()
-    except asyncio.InvalidStateError:
-        return  # the call has ended; the reading side reports why
+    """Read rows and send each on the next stream (in turn) with room in its window; then close every stream."""
+    max_buffered = 2 * len(streams) * options.max_in_flight
+    turn = 0
+    rows = iter(rows)
+    while True:
+        # Bounded memory: read on only while the reorder buffer is not too far ahead of the
+        # output. An answer to the head row always writes at least one row, so this ends.
+        while out.buffered >= max_buffered:
+            progressed.clear()
+            await progressed.wait()
+        row = next(rows, None)  # may raise BadInput (a resume mismatch, a broken CSV)
+        if row is None:
+            break
+        if row.request is None:
+            out.ready(row)
+            continue
+        stream = await _stream_with_room(streams, turn, out, progressed, options.max_in_flight)
+        turn = stream.index + 1
+        if not out.awaiting_on(stream.index):
+            stream.since = time.monotonic()
+        out.expect(row, stream.index)
+        try:
+            await stream.call.write(row.request)
+        except asyncio.InvalidStateError:
+            await _call_ended(stream, readers, options)
+    for stream in streams:
+        try:
+            await stream.call.done_writing()
+        except asyncio.InvalidStateError:
+            await _call_ended(stream, readers, options)
+
+
+async def _stream_with_room(
+    streams: list[_Stream], turn: int, out: OrderedOutput, progressed: asyncio.Event, max_in_flight: int
+) -> _Stream:
+    """The first stream from `turn` on with fewer than `max_in_flight` unanswered; waits while all are full."""
+    while True:
+        for step in range(len(streams)):
+            stream = streams[(turn + step) % len(streams)]
+            if out.awaiting_on(stream.index) < max_in_flight:
+                return stream
+        progressed.clear()  # every window is full: wait for an answer
+        await progressed.wait()
+
+
+async def _call_ended(stream: _Stream, readers: list[asyncio.Task[None]], options: BatchOptions) -> None:
+    """The call has ended while there was more to send: its reader reports why; if it has nothing to say, we do."""
+    await asyncio.wait({readers[stream.index]}, timeout=options.timeout)
+    raise BatchError(EXIT_UNAVAILABLE, f"the server ended stream {stream.index + 1} before the input was sent")
+
+
+async def _read(stream: _Stream, out: OrderedOutput, progressed: asyncio.Event) -> None:
+    """Take one stream's answers until the server ends it (`_watch` keeps the deadline)."""
+    call = stream.call
+    while (response := await call.read()) is not grpc.aio.EOF:
+        assert isinstance(response, pb.ScreenResponse)
+        out.answer(response, stream.index)
+        stream.since = time.monotonic()
+        progressed.set()
+    if out.awaiting_on(stream.index):
+        raise BatchError(EXIT_UNAVAILABLE, f"the server closed the stream with {out.awaiting_on(stream.index)} "
+                         "request(s) unanswered")  # fmt: skip
+
+
+async def _watch(streams: list[_Stream], out: OrderedOutput, options: BatchOptions) -> None:
+    """Fail when a stream with requests outstanding has not answered for `options.timeout` seconds.
+
+    One timer for all streams, rather than a timeout around every read: a read is
+    the per-row cost of the client.
+    """
+    while True:
+        now = time.monotonic()
+        due = now + options.timeout
+        for stream in streams:
+            if out.awaiting_on(stream.index):
+                if now - stream.since >= options.timeout:
+                    raise BatchError(EXIT_UNAVAILABLE, f"DEADLINE_EXCEEDED: no answer for {options.timeout:g} s "
+                                     f"with {out.awaiting} request(s) outstanding")  # fmt: skip
+                due = min(due, stream.since + options.timeout)
+        await asyncio.sleep(max(0.01, due - now))
 
 
 async def _screen_remote(
-    channel: grpc.aio.Channel, rows: Iterable[InputRow], out: OrderedOutput, options: BatchOptions
+    channels: list[grpc.aio.Channel], rows: Iterable[InputRow], out: OrderedOutput, options: BatchOptions
 ) -> None:
-    call = pb_grpc.ScreeningServiceStub(channel).ScreenBatch()
-    window = asyncio.Semaphore(options.max_in_flight)
-    sender = asyncio.create_task(_send(call, rows, out, window))
-    reading: asyncio.Future[object] | None = None
-    last_answer = time.monotonic()
+    streams = [_Stream(i, pb_grpc.ScreeningServiceStub(channel).ScreenBatch()) for i, channel in enumerate(channels)]
+    progressed = asyncio.Event()  # an answer arrived: a window has room, the reorder buffer may have shrunk
+    readers = [asyncio.create_task(_read(stream, out, progressed)) for stream in streams]
+    feeder = asyncio.create_task(_feed(streams, readers, rows, out, progressed, options))
+    watchdog = asyncio.create_task(_watch(streams, out, options))
+    tasks = [*readers, feeder, watchdog]  # in this order: when a call fails, its status says why, not the feeder's error
     try:
-        while True:
-            if sender.done():
-                sender.result()  # re-raises what stopped the input (a resume mismatch, a broken CSV)
-            reading = reading or asyncio.ensure_future(call.read())
-            waiting = {reading} if sender.done() else {reading, sender}
-            done, _ = await asyncio.wait(waiting, timeout=options.timeout, return_when=asyncio.FIRST_COMPLETED)
-            if reading in done:  # first: when the call fails, its status says why, not the sender's error
-                response = reading.result()
-                reading = None
-                if response is grpc.aio.EOF:
-                    break
-                assert isinstance(response, pb.ScreenResponse)
-                out.answer(response)
-                window.release()
-                last_answer = time.monotonic()
-            elif not done and out.awaiting and time.monotonic() - last_answer >= options.timeout:
-                raise BatchError(EXIT_UNAVAILABLE, f"DEADLINE_EXCEEDED: no answer for {options.timeout:g} s "
-                                 f"with {out.awaiting} request(s) outstanding")  # fmt: skip
-        sender.result()
+        working: set[asyncio.Task[None]] = {*readers, feeder}
+        while working:
+            done, _ = await asyncio.wait({*working, watchdog}, return_when=asyncio.FIRST_COMPLETED)
+            working -= done
+            for task in tasks:
+                if task in done and task.exception() is not None:
+                    task.result()
     except grpc.aio.AioRpcError as exc:
         raise BatchError(EXIT_UNAVAILABLE, f"{exc.code().name}: {exc.details()}") from None
     finally:
-        tasks = [task for task in (sender, reading) if task is not None]
         for task in tasks:
             task.cancel()  # no-op for a finished task
-        call.cancel()  # no-op once the call has finished
+        for stream in streams:
+            stream.call.cancel()  # no-op once the call has finished
         await asyncio.gather(*tasks, return_exceptions=True)  # nothing left pending or unretrieved
     if out.awaiting:
         raise BatchError(EXIT_UNAVAILABLE, f"the server closed the stream with {out.awaiting} request(s) unanswered")
@@ -387,12 +486,12 @@ async def screen_file(
             print(f"note: column(s) not screened, ignored: {', '.join(reader.ignored_columns)}", file=sys.stderr)
         rows = _skip_written(reader, plan.written, options)
 
-        async def screen(run: Callable[[OrderedOutput], Awaitable[None]]) -> None:
+        async def screen(run: Callable[[OrderedOutput], Awaitable[None]], streams: int = 1) -> None:
             # The output is opened only once screening can start: a refused run leaves an existing file alone.
             writer = ResultWriter(options.output, plan.output_format, append=plan.append)
             progress = Progress(plan.total, len(plan.written), options.progress, options.log_every_s)
             try:
-                await run(OrderedOutput(writer, summary, progress))
+                await run(OrderedOutput(writer, summary, progress, streams))
             except BatchError as exc:
                 raise BatchError(exc.exit_code, f"{exc}; {summary.skipped + summary.screened} result(s) are in "
                                  f"{options.output}: run again with --resume to continue") from None  # fmt: skip
@@ -407,10 +506,18 @@ async def screen_file(
                 await screen(lambda out: _screen_local(engine, rows, out))
         else:
             assert target is not None
-            limits = [("grpc.max_receive_message_length", MAX_RESPONSE_BYTES)]
-            async with grpc.aio.insecure_channel(target, options=limits) as channel:
-                await _wait_serving(channel, target, options.timeout)
-                await screen(lambda out: _screen_remote(channel, rows, out, options))
+            # A channel per stream, none sharing a connection (subchannels are shared across
+            # channels by default): each is a TCP connection of its own that the kernel can
+            # hand to another server process on the same port.
+            channel_options = [("grpc.max_receive_message_length", MAX_RESPONSE_BYTES), ("grpc.use_local_subchannel_pool", 1)]
+            async with AsyncExitStack() as channels_open:
+                channels = [
+                    await channels_open.enter_async_context(grpc.aio.insecure_channel(target, options=channel_options))
+                    for _ in range(options.streams)
+                ]
+                for channel in channels:  # each connection may reach another server process
+                    await _wait_serving(channel, target, options.timeout)
+                await screen(lambda out: _screen_remote(channels, rows, out, options), options.streams)
         summary.cp1252_lines = reader.cp1252_lines
     summary.elapsed_s = time.monotonic() - started
     return summary
