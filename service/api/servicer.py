@@ -27,7 +27,6 @@ from service.engine.screener import NotReady, ScreeningOutcome, conclude, find_a
 from service.engine.state import ScreeningState
 from service.index.linking import EntryKey
 from service.refresh.diff import screening_fingerprint
-from service.privacy import party_fingerprint
 from service.store.snapshots import SnapshotStore
 
 log = structlog.get_logger(__name__)
@@ -109,7 +108,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         assert state is not None
         dispositions: Mapping[EntryKey, Disposition] = {}
         if found.matches:
-            subject = subject_for(query.party_reference, party_fingerprint(query))
+            subject = subject_for(query.party_reference, found.fingerprint)
             dispositions = await self._dispositions.active_for(subject, found.keys)
         outcome = conclude(state, found, context, options, dispositions)
         response = outcome_to_proto(outcome, request_id, query.party_reference)
@@ -259,10 +258,6 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         last = request.after_id.strip() or "$"
         if last not in ("$", "0") and not _STREAM_ID.match(last):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"after_id: {last[:40]!r} is not an alert_id (e.g. '1732752000000-0')")
-        redis = self._jobs._redis  # noqa: SLF001
         while True:
-            read = await redis.xread({self._jobs.alerts_key: last}, count=100, block=1000)
-            for _, entries in read or []:
-                for entry_id, fields in entries:
-                    last = entry_id.decode()
-                    yield alert_to_proto(last, fields[b"alert"])
+            for last, raw in await self._jobs.read_alerts(last):
+                yield alert_to_proto(last, raw)

@@ -56,6 +56,8 @@ class Found:
     regions: tuple[RegionHit, ...]
     day: date
     started: float  # perf_counter at the start, for the latency
+    # The party's fingerprint: what dispositions, logs and audit records key on.
+    fingerprint: str
 
     @property
     def keys(self) -> list[EntryKey]:
@@ -124,7 +126,7 @@ def find_all(state: ScreeningState | None, query: PartyQuery, context: Transacti
         if country
     ]
     regions = tuple(state.regions.hits(query.addresses, day, transaction_countries)) if state.regions else ()
-    return Found(query, tuple(matches), owners, regions, day, started)
+    return Found(query, tuple(matches), owners, regions, day, started, party_fingerprint(query))
 
 
 def conclude(
@@ -177,7 +179,7 @@ def conclude(
         review_threshold=policy.review_threshold,
         screened_at=now,
         latency_s=time.perf_counter() - found.started,
-        party_fingerprint=party_fingerprint(found.query),
+        party_fingerprint=found.fingerprint,
         summary=summary_text(found.query, context, decision, kept, suppressed, used, policy.version, screening_id, now),
         suppressed=tuple(suppressed),
         owners=found.owners,

@@ -27,11 +27,10 @@ from service.api.gen import screening_pb2 as pb
 from service.decide.decision import decide
 from service.decide.policy import Action, Policy
 from service.dispositions.store import Disposition, DispositionKind, applies
-from service.index.fuzzy_index import phonetic_key
+from service.index.fuzzy_index import FuzzyIndex, phonetic_key
 from service.index.name_index import NameIndex
 from service.match.base import Matcher
 from service.match.fuzzy import FuzzyMatcher
-from service.index.fuzzy_index import FuzzyIndex
 from service.match.result import MatchResult
 from service.model import (
     Direction,
@@ -132,11 +131,9 @@ class Delta:
     def build(cls, diff: ListDiff, new_entries: Sequence[Entry], version: str) -> Delta:
         wanted = set(diff.added) | set(diff.changed)
         entries = {e.entry_id: e for e in new_entries if e.entry_id in wanted}
-        index = NameIndex(list(entries.values()))
-        matcher = FuzzyMatcher(FuzzyIndex(index), {diff.list_id: version})
-        vocabulary = {t for record in matcher._index.records for t in record.tokens}  # noqa: SLF001 - same package family
-        vocabulary |= {a + b for record in matcher._index.records for a, b in zip(record.tokens, record.tokens[1:], strict=False)}  # noqa: SLF001
-        return cls(diff, entries, matcher, NearTokens(vocabulary))
+        index = FuzzyIndex(NameIndex(list(entries.values())))
+        # The index's postings are its vocabulary: every token and every glued neighbour pair.
+        return cls(diff, entries, FuzzyMatcher(index, {diff.list_id: version}), NearTokens(set(index.postings)))
 
 
 @dataclass(frozen=True)
@@ -266,16 +263,14 @@ def rescreen_party(
 
 def delta_matches(delta: Delta, party: RegisteredParty, min_score: float) -> list[MatchResult] | None:
     """The party's matches among the delta's entries, or None when the pre-filter rules them out."""
-    if not delta.near.near(party.tokens):
-        return None
-    query, _ = query_of(party)
-    return delta.matcher.find(query, frozenset(), min_score, MATCH_LIMIT)
+    found = matches_and_context(delta, party, min_score)
+    return found[0] if found is not None else None
 
 
 def matches_and_context(
     delta: Delta, party: RegisteredParty, min_score: float
 ) -> tuple[list[MatchResult], TransactionContext] | None:
-    """delta_matches with the party's context, decoding the party once."""
+    """The party's delta matches and its context (the party decoded once), or None when ruled out."""
     if not delta.near.near(party.tokens):
         return None
     query, context = query_of(party)

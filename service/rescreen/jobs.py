@@ -101,7 +101,7 @@ class Jobs:
         await self._redis.hset(
             key, mapping={"kind": kind, "list_id": list_id, "version": version, "shards_total": BUCKETS, "state": "running"}
         )
-        await self._ensure_group(self.shards_key, GROUP)
+        await self.ensure_group(self.shards_key, GROUP)
         async with self._redis.pipeline(transaction=False) as pipe:
             for bucket in range(BUCKETS):
                 pipe.xadd(self.shards_key, {"job_id": job_id, "bucket": bucket})
@@ -110,12 +110,17 @@ class Jobs:
         log.info("rescreen_job_created", job_id=job_id, kind=kind, list_id=list_id, version=version, shards=BUCKETS)
         return job_id, True
 
-    async def _ensure_group(self, stream: str, group: str, start: str = "0") -> None:
+    async def ensure_group(self, stream: str, group: str, start: str = "0") -> None:
         try:
             await self._redis.xgroup_create(stream, group, id=start, mkstream=True)
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
+
+    async def read_alerts(self, after: str, block_ms: int = 1000, count: int = 100) -> list[tuple[str, bytes]]:
+        """(alert id, alert JSON) after `after` ("$": only new ones), waiting up to `block_ms` for some."""
+        read = await self._redis.xread({self.alerts_key: after}, count=count, block=block_ms)
+        return [(entry_id.decode(), fields[b"alert"]) for _, entries in read or [] for entry_id, fields in entries]
 
     async def get(self, job_id: str) -> JobInfo | None:
         fields = await self._redis.hgetall(self.job_key(job_id))
@@ -183,7 +188,7 @@ class RescreenWorker:
         self.dispositions = DispositionStore(self.client, self.prefix)
 
     async def run(self, stop: asyncio.Event, block_ms: int = 1000) -> None:
-        await self.jobs._ensure_group(self.jobs.shards_key, GROUP)  # noqa: SLF001
+        await self.jobs.ensure_group(self.jobs.shards_key, GROUP)
         while not stop.is_set():
             try:
                 if not await self.work_once(block_ms):
@@ -196,7 +201,7 @@ class RescreenWorker:
 
     async def work_once(self, block_ms: int | None = None) -> int:
         """Process claimed or new shards (one batch); returns how many."""
-        await self.jobs._ensure_group(self.jobs.shards_key, GROUP)  # noqa: SLF001
+        await self.jobs.ensure_group(self.jobs.shards_key, GROUP)
         _, claimed, *_ = await self.client.xautoclaim(
             self.jobs.shards_key, GROUP, self.consumer, min_idle_time=self.claim_idle_ms, start_id="0-0", count=4
         )
@@ -295,7 +300,7 @@ class Coordinator:
 
     async def run(self, stop: asyncio.Event, block_ms: int = 1000) -> None:
         # "$": only updates from now on; earlier ones had their chance (or use `screening rescreen`).
-        await self._jobs._ensure_group(self._events, COORDINATOR_GROUP, start="$")  # noqa: SLF001
+        await self._jobs.ensure_group(self._events, COORDINATOR_GROUP, start="$")
         while not stop.is_set():
             try:
                 await self.once(block_ms)
