@@ -13,9 +13,18 @@ import sys
 import structlog
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+_level = logging.INFO  # structlog's default configuration prints everything
+
+
+def info_enabled() -> bool:
+    """Whether INFO lines are written: a per-item log call in a batch costs a screening's tenth even
+    when filtered out (the lazy logger binds on every call), so hot paths ask first."""
+    return _level <= logging.INFO
 
 
 def configure_logging(log_format: str = "auto", level: str = "info") -> None:
+    global _level
+    _level = _LEVELS[level]
     use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())

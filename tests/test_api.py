@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import random
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
 
 import grpc
 import pytest
+from google.protobuf.duration_pb2 import Duration
+from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
+from service.api.convert import duration, timestamp
 from service.api.server import SERVICE_NAME, RunningServer, start_server
+from service.api.servicer import MAX_BATCH_MESSAGE, split_by_size
 from service.catalog import Catalog
 from service.decide.policy import load_policy
+from service.engine.screener import new_screening_id
 from service.settings import Settings
 from tests.conftest import FIXTURES, settings_with, wait_ready
 
@@ -163,10 +171,13 @@ async def test_screen_batch_answers_every_item_in_order_with_per_item_errors(stu
     names = ["Nicolas MADURO MOROS", "", "Johanna Doe", "AEROCARIBBEAN AIRLINES", "bad\x01name"]
 
     async def requests():  # type: ignore[no-untyped-def]
-        for i, name in enumerate(names):
-            yield pb.ScreenRequest(request_id=f"item-{i}", party=pb.Party(name=name))
+        items = [pb.ScreenRequest(request_id=f"item-{i}", party=pb.Party(name=name)) for i, name in enumerate(names)]
+        yield pb.ScreenBatchRequest(requests=items[:3])  # the bad item 1 does not spoil its message
+        yield pb.ScreenBatchRequest(requests=items[3:])
 
-    responses = [r async for r in stub.ScreenBatch(requests())]
+    messages = [m async for m in stub.ScreenBatch(requests())]
+    assert [len(m.responses) for m in messages] == [3, 2]  # one answer per message, in order
+    responses = [r for m in messages for r in m.responses]
     assert [r.request_id for r in responses] == [f"item-{i}" for i in range(len(names))]
     assert [r.decision for r in responses] == [
         pb.DECISION_BLOCK,
@@ -179,6 +190,34 @@ async def test_screen_batch_answers_every_item_in_order_with_per_item_errors(stu
     assert responses[1].error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
     assert responses[4].error.field == "party.name" and "control character" in responses[4].error.message
     assert not responses[0].HasField("error")
+
+
+async def test_screen_batch_refuses_an_oversized_message_naming_the_field(stub: pb_grpc.ScreeningServiceStub) -> None:
+    async def requests():  # type: ignore[no-untyped-def]
+        yield pb.ScreenBatchRequest(requests=[screen_request("Johanna Doe")])
+        yield pb.ScreenBatchRequest(requests=[screen_request("Johanna Doe")] * (MAX_BATCH_MESSAGE + 1))
+
+    call = stub.ScreenBatch(requests())
+    first = await call.read()
+    assert first.responses[0].decision == pb.DECISION_CLEAR  # what came before is answered
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call.read()
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.details() == f"requests: at most {MAX_BATCH_MESSAGE} per message, got {MAX_BATCH_MESSAGE + 1} (after 1 items)"
+
+
+def test_batch_answers_are_split_by_size_in_order() -> None:
+    responses = [pb.ScreenResponse(request_id=f"r{i}", summary="x" * (100 + 50 * (i % 3))) for i in range(40)]
+    limit = 1000
+    parts = split_by_size(responses, limit)
+    assert [r.request_id for part in parts for r in part] == [r.request_id for r in responses]
+    assert len(parts) > 1
+    for part in parts:
+        assert pb.ScreenBatchResponse(responses=part).ByteSize() <= limit
+    # A response larger than the limit goes alone rather than being dropped or looping.
+    huge = pb.ScreenResponse(request_id="big", summary="y" * 5000)
+    assert [len(p) for p in split_by_size([responses[0], huge, responses[1]], limit)] == [1, 1, 1]
+    assert split_by_size([], limit) == [[]]
 
 
 async def test_list_status(stub: pb_grpc.ScreeningServiceStub, grpc_server: RunningServer) -> None:
@@ -264,8 +303,8 @@ async def test_graceful_stop_finishes_in_flight_and_refuses_new(grpc_server: Run
     async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_server.port}") as channel:
         stub = pb_grpc.ScreeningServiceStub(channel)
         stream = stub.ScreenBatch()
-        await stream.write(screen_request("Nicolas MADURO MOROS"))
-        assert (await stream.read()).decision == pb.DECISION_BLOCK
+        await stream.write(pb.ScreenBatchRequest(requests=[screen_request("Nicolas MADURO MOROS")]))
+        assert (await stream.read()).responses[0].decision == pb.DECISION_BLOCK
 
         stopping = asyncio.create_task(grpc_server.stop(5.0))
         await asyncio.sleep(0.3)
@@ -274,8 +313,8 @@ async def test_graceful_stop_finishes_in_flight_and_refuses_new(grpc_server: Run
             await stub.Screen(screen_request("Nicolas MADURO MOROS"), timeout=2)
         assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
         # ... while the call already in flight is served to its end.
-        await stream.write(screen_request("AEROCARIBBEAN AIRLINES"))
-        assert (await stream.read()).decision == pb.DECISION_BLOCK
+        await stream.write(pb.ScreenBatchRequest(requests=[screen_request("AEROCARIBBEAN AIRLINES")]))
+        assert (await stream.read()).responses[0].decision == pb.DECISION_BLOCK
         await stream.done_writing()
         assert await stream.code() == grpc.StatusCode.OK
         await stopping
@@ -323,3 +362,26 @@ async def test_owner_and_address_input_is_validated(stub: pb_grpc.ScreeningServi
             await stub.Screen(pb.ScreenRequest(party=pb.Party(name="ACME", owners=[owner])))
         assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert (caught.value.details() or "").startswith(field), caught.value.details()
+
+
+def test_screening_ids_are_random_version_4_uuids() -> None:
+    ids = [new_screening_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids[:200]:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)
+
+
+def test_timestamps_and_durations_convert_as_protobuf_does() -> None:
+    """The hand-written conversions on the response path agree with protobuf's own, at every sign and offset."""
+    rng = random.Random(5)
+    for _ in range(500):
+        moment = datetime(1950, 1, 1, tzinfo=UTC) + timedelta(microseconds=rng.randrange(10**17))
+        moment = moment.astimezone(timezone(timedelta(minutes=rng.randrange(-720, 720, 15))))
+        expected = Timestamp()
+        expected.FromDatetime(moment.astimezone(UTC))
+        assert timestamp(moment) == expected, moment
+        delta = timedelta(microseconds=rng.randrange(-(10**12), 10**12))
+        expected_duration = Duration()
+        expected_duration.FromTimedelta(delta)
+        assert duration(delta) == expected_duration, delta

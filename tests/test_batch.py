@@ -304,7 +304,7 @@ class _SilentServicer(pb_grpc.ScreeningServiceServicer):
         async for _ in request_iterator:
             pass
         await asyncio.sleep(30)
-        yield pb.ScreenResponse()  # pragma: no cover
+        yield pb.ScreenBatchResponse()  # pragma: no cover
 
 
 async def test_a_stream_without_answers_fails_after_the_timeout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

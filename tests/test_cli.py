@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -16,8 +17,10 @@ from pathlib import Path
 import grpc
 import pytest
 import redis
+import redis.asyncio as aioredis
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from service.registry.store import PartyRegistry
 from tests.conftest import FIXTURES, SERVER_REDIS_URL
 
 SCREENING = [sys.executable, "-m", "service.cli"]
@@ -139,32 +142,43 @@ def test_serve_check_lists_and_sigterm_drain(tmp_path: Path, server_prefix: str)
 def test_serve_with_two_workers_shares_one_port(tmp_path: Path, server_prefix: str) -> None:
     port = free_port()
     env = cli_env(tmp_path, REDIS_URL=SERVER_REDIS_URL, SCREENING_KEY_PREFIX=server_prefix)
-    server = subprocess.Popen(
-        [*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1", "--workers", "2"], env=env, stderr=subprocess.PIPE, text=True
-    )
+    log_path = tmp_path / "serve.log"
+
+    def events() -> list[dict[str, object]]:
+        return [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+
+    # The log goes to a file: a pipe nobody reads would fill up and stall the workers.
+    with log_path.open("w") as log_file:
+        server = subprocess.Popen(
+            [*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1", "--workers", "2"], env=env, stderr=log_file, text=True
+        )
     try:
         wait_serving(port, server)
         deadline = time.monotonic() + 60
-        serving_pids: set[int] = set()
         # Both workers bind the port; wait until both report SERVING in their logs.
-        lines: list[str] = []
+        serving_pids: set[object] = set()
         while len(serving_pids) < 2 and time.monotonic() < deadline:
-            line = server.stderr.readline() if server.stderr else ""
-            lines.append(line)
-            if line.startswith("{"):
-                event = json.loads(line)
-                if event["event"] == "serving":
-                    serving_pids.add(event["pid"])
-        assert len(serving_pids) == 2, "".join(lines)
+            serving_pids = {e["pid"] for e in events() if e["event"] == "serving"}
+            time.sleep(0.1)
+        assert len(serving_pids) == 2, log_path.read_text()
         check = run_cli(["check", "Nicolas MADURO MOROS", "--target", f"127.0.0.1:{port}", "--json"], env)
         assert json.loads(check.stdout)["decision"] == "DECISION_BLOCK"
+        # A batch with two streams gets one on each worker, whichever process the kernel
+        # hands each new connection to (a coin toss per connection).
+        parties = tmp_path / "parties.csv"
+        parties.write_text("party_reference,name\n" + "".join(f"P-{n},Johanna Doe {n}\n" for n in range(400)))
+        batch = run_cli(["batch", str(parties), "--output", str(tmp_path / "out.csv"), "--target", f"127.0.0.1:{port}",
+                         "--streams", "2", "--no-progress"], env)  # fmt: skip
+        assert batch.returncode == 0, batch.stderr
     finally:
         server.send_signal(signal.SIGTERM)
-        server.communicate(timeout=60)
+        server.wait(timeout=60)
     assert server.returncode == 0
+    batch_pids = {e["pid"] for e in events() if e["event"] == "screened" and e.get("rpc") == "ScreenBatch"}
+    assert batch_pids == serving_pids
     for pid in serving_pids:
         with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+            os.kill(int(str(pid)), 0)
 
 
 def test_refresh_from_the_real_mirror_then_lists_then_serve_without_refreshing(tmp_path: Path, shared_data: Path) -> None:
@@ -229,3 +243,30 @@ def test_audit_and_dispositions_subcommands_are_wired() -> None:
     request = build_request(check)
     assert [(o.name, o.share_percent) for o in request.party.owners] == [("Ivan Petrov", 30.0)]
     assert (request.party.addresses[0].city, request.party.addresses[0].country) == ("Sevastopol", "UA")
+
+
+def test_parties_import_registers_each_row_for_its_own_direction(tmp_path: Path, server_prefix: str) -> None:
+    env = cli_env(tmp_path, REDIS_URL=SERVER_REDIS_URL, SCREENING_KEY_PREFIX=server_prefix)
+    source = tmp_path / "partners.csv"
+    source.write_text(
+        "party_reference,name,direction\n"
+        "BP-1,Harold Finchley-Marsh,import\n"
+        "BP-2,Johanna Doe,\n"  # blank: --direction
+        "BP-3,Acme Widgets GmbH,export\n"
+        "BP-4,,export\n"  # refused: no name
+    )
+    imported = run_cli(["parties", "import", str(source), "--direction", "payment"], env)
+    assert imported.returncode == 1, imported.stderr  # one row refused
+    assert "registered 3 parties (3 new, 1 refused)" in imported.stdout
+    assert "refused: line 5: party.name: is required" in imported.stderr
+
+    async def directions() -> dict[str, str]:
+        client = aioredis.Redis.from_url(SERVER_REDIS_URL)
+        try:
+            registry = PartyRegistry(client, server_prefix)
+            found = {ref: await registry.get(ref) for ref in ("BP-1", "BP-2", "BP-3", "BP-4")}
+        finally:
+            await client.aclose()
+        return {ref: party.direction for ref, party in found.items() if party is not None}
+
+    assert asyncio.run(directions()) == {"BP-1": "import", "BP-2": "payment", "BP-3": "export"}

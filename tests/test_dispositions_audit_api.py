@@ -125,6 +125,36 @@ async def test_false_positive_is_suppressed_for_that_party_until_the_entry_chang
     assert "no longer applies" in match.disposition_note and "j.doe" in match.disposition_note
 
 
+async def test_a_batch_message_applies_each_partys_own_dispositions(client: pb_grpc.ScreeningServiceStub) -> None:
+    """The batch path fetches a whole message's dispositions in one round trip: each goes to its own party."""
+    await client.RecordDisposition(
+        pb.RecordDispositionRequest(
+            party_reference="BP-7", list_id="ofac_sdn", entry_id="22790", kind=pb.DISPOSITION_KIND_FALSE_POSITIVE,
+            reason="A Caracas bakery.", reviewer="j.doe",
+        )
+    )  # fmt: skip
+    await client.RecordDisposition(
+        pb.RecordDispositionRequest(
+            party_reference="BP-9", list_id="ofac_sdn", entry_id="22790", kind=pb.DISPOSITION_KIND_CONFIRMED_MATCH,
+            reason="Confirmed by passport.", reviewer="a.roe",
+        )
+    )  # fmt: skip
+    items = [request(MADURO, "BP-8"), request(MADURO, "BP-7"), request("", "BP-X"), request("Johanna Doe", "BP-5"),
+             request(MADURO, "BP-9")]  # fmt: skip
+
+    async def messages():  # type: ignore[no-untyped-def]
+        yield pb.ScreenBatchRequest(requests=items)
+
+    [answer] = [m async for m in client.ScreenBatch(messages())]
+    other, cleared, bad, clean, confirmed = answer.responses
+    assert other.decision == pb.DECISION_BLOCK and not other.suppressed
+    assert cleared.decision == pb.DECISION_CLEAR and [s.disposition.reviewer for s in cleared.suppressed] == ["j.doe"]
+    assert bad.error.field == "party.name"
+    assert clean.decision == pb.DECISION_CLEAR and not clean.matches and not clean.suppressed
+    assert confirmed.decision == pb.DECISION_BLOCK and "confirmed as a match by a.roe" in confirmed.matches[0].disposition_note
+    assert [r.request_id for r in answer.responses] == [r.request_id for r in items]
+
+
 async def test_dispositions_are_listed_revoked_and_validated(client: pb_grpc.ScreeningServiceStub) -> None:
     screened = await client.Screen(request(MADURO))  # no party_reference: the fingerprint identifies it
     base = pb.RecordDispositionRequest(

@@ -45,18 +45,24 @@ _QUERY_SOURCES = {
 }
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+# Both by hand: protobuf's FromDatetime/FromTimedelta are pure Python and cost more than
+# the rest of a response's scalars together (every screening carries one of each).
 def timestamp(moment: datetime | None) -> Timestamp | None:
     if moment is None:
         return None
-    value = Timestamp()
-    value.FromDatetime(moment.astimezone(UTC))
-    return value
+    since = moment - _EPOCH if moment.tzinfo is not None else moment.replace(tzinfo=UTC) - _EPOCH
+    return Timestamp(seconds=since.days * 86_400 + since.seconds, nanos=since.microseconds * 1000)
 
 
 def duration(delta: timedelta) -> Duration:
-    value = Duration()
-    value.FromTimedelta(delta)
-    return value
+    # Seconds and nanos carry the same sign (google.protobuf.Duration).
+    seconds, micros = divmod(abs(delta // _MICROSECOND), 1_000_000)
+    sign = -1 if delta < timedelta(0) else 1
+    return Duration(seconds=sign * seconds, nanos=sign * micros * 1000)
 
 
 @lru_cache(maxsize=256)

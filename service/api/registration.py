@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import grpc
 
@@ -12,13 +12,34 @@ from service.registry.store import RegisteredParty
 from service.rescreen.engine import party_tokens
 
 
-def registered_parties(parties: Sequence[pb.Party], direction: str) -> tuple[list[RegisteredParty], list[pb.ItemError]]:
-    """Valid parties as registry records, and one error per refused party (field path with its index)."""
+DIRECTION_NAMES = {
+    pb.DIRECTION_EXPORT: "export",
+    pb.DIRECTION_IMPORT: "import",
+    pb.DIRECTION_PAYMENT: "payment",
+    pb.DIRECTION_OTHER: "other",
+}
+
+
+def direction_name(direction: int, default: str = "export") -> str:
+    """A Direction value's name; DIRECTION_UNSPECIFIED (or unknown) is `default`."""
+    return DIRECTION_NAMES.get(direction, default)  # type: ignore[call-overload]
+
+
+def registered_parties(
+    parties: Sequence[pb.Party],
+    directions: str | Sequence[str],
+    field_of: Callable[[int], str] = lambda position: f"parties[{position}]",
+) -> tuple[list[RegisteredParty], list[pb.ItemError]]:
+    """Valid parties as registry records, and one error per refused party (field path with its index).
+
+    `directions`: one for all parties (a RegisterParties call), or one per party (an import
+    whose rows say it). `field_of`: how an error names the party at a position.
+    """
     records: list[RegisteredParty] = []
     errors: list[pb.ItemError] = []
     seen: set[str] = set()
     for position, party in enumerate(parties):
-        where = f"parties[{position}]"
+        where = field_of(position)
         try:
             query = validate_party(party, where)
             if not query.party_reference:
@@ -32,5 +53,6 @@ def registered_parties(parties: Sequence[pb.Party], direction: str) -> tuple[lis
         clean = pb.Party()
         clean.CopyFrom(party)
         clean.party_reference = query.party_reference
+        direction = directions if isinstance(directions, str) else directions[position]
         records.append(RegisteredParty(query.party_reference, clean.SerializeToString(), party_tokens(party), direction))
     return records, errors

@@ -20,6 +20,7 @@ import dataclasses
 import multiprocessing
 import os
 import signal
+import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -30,7 +31,7 @@ from grpc_reflection.v1alpha import reflection
 
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
-from service.api.servicer import ScreeningServicer
+from service.api.servicer import ScreeningServicer, WorkerIdentity
 from service.audit.trail import AuditExporter, AuditTrail
 from service.audit.writer import AuditWriter
 from service.catalog import Catalog, load_catalog
@@ -168,7 +169,8 @@ async def start_server(
     audit_writer = AuditWriter(trail, settings.audit_directory)
     registry = PartyRegistry(connection.client, settings.key_prefix)
     jobs = Jobs(connection.client, settings.key_prefix)
-    servicer = ScreeningServicer(loader, catalog, store, dispositions, audit_writer, settings.audit_party_data, registry, jobs)
+    worker = WorkerIdentity(f"{socket.gethostname()}:{os.getpid()}", settings.workers)
+    servicer = ScreeningServicer(loader, catalog, store, dispositions, audit_writer, settings.audit_party_data, registry, jobs, worker)
     pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

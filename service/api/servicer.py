@@ -2,48 +2,73 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator, Collection, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import grpc
 import structlog
 
 from service.api.convert import alert_to_proto, disposition_to_proto, job_to_proto, list_status_to_proto, outcome_to_proto
-from service.api.registration import registered_parties
+from service.api.registration import direction_name, registered_parties
 from service.registry.store import PartyRegistry
 from service.rescreen.jobs import Jobs
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.validation import InvalidArgument, validate_request
+from service.logs import info_enabled
 from service.catalog import Catalog
 from service.engine.loader import ListLoader
 from service.audit.capture import audit_record
 from service.audit.record import AuditRecord
 from service.audit.writer import AuditWriter
 from service.dispositions.store import Disposition, DispositionError, DispositionKind, DispositionStore, subject_for
-from service.engine.screener import NotReady, ScreeningOutcome, conclude, find_all, screen
+from service.engine.screener import Found, NotReady, ScreeningOutcome, conclude, find_all, screen
 from service.engine.state import ScreeningState
 from service.index.linking import EntryKey
+from service.model import ScreenOptions, TransactionContext
 from service.refresh.diff import screening_fingerprint
 from service.store.snapshots import SnapshotStore
 
 log = structlog.get_logger(__name__)
 
 MAX_REGISTER_BATCH = 1000
+# ScreenBatch: requests per message, and the size at which an answer is split over several messages
+# (below gRPC's 4 MiB default receive limit, so any client can read it).
+MAX_BATCH_MESSAGE = 1000
+RESPONSE_MESSAGE_BYTES = 1024 * 1024
+YIELD_EVERY_ITEMS = 8
 _STREAM_ID = re.compile(r"^\d+-\d+$")
-_DIRECTION_NAMES = {
-    pb.DIRECTION_EXPORT: "export",
-    pb.DIRECTION_IMPORT: "import",
-    pb.DIRECTION_PAYMENT: "payment",
-    pb.DIRECTION_OTHER: "other",
-}
 
 _DISPOSITION_KINDS = {
     pb.DISPOSITION_KIND_FALSE_POSITIVE: DispositionKind.FALSE_POSITIVE,
     pb.DISPOSITION_KIND_CONFIRMED_MATCH: DispositionKind.CONFIRMED_MATCH,
 }
+
+# ScreenBatch answers' headers: the server process's name, and how many share its port.
+WORKER_HEADER = "screening-worker"
+WORKERS_HEADER = "screening-workers"
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A validated and matched request, waiting for its dispositions."""
+
+    state: ScreeningState
+    found: Found
+    context: TransactionContext
+    options: ScreenOptions
+    subject: str  # whom dispositions are keyed on
+
+
+@dataclass(frozen=True)
+class WorkerIdentity:
+    name: str  # host:pid, unique among the processes a client may reach
+    count: int  # processes serving the same port on that host
+
 
 # Below this much time left there is no point starting a screening.
 MIN_USEFUL_SECONDS = 0.001
@@ -66,9 +91,29 @@ def screen_request(
     return response
 
 
+def split_by_size(responses: list[pb.ScreenResponse], limit: int) -> list[list[pb.ScreenResponse]]:
+    """Consecutive runs of `responses` of at most `limit` serialized bytes each (a larger response goes alone)."""
+    if len(responses) <= 1:
+        return [responses]
+    parts: list[list[pb.ScreenResponse]] = [[]]
+    size = 0
+    for response in responses:
+        # A repeated field costs its tag and length prefix on top of the message: at most 6 bytes here.
+        item = response.ByteSize() + 6
+        if parts[-1] and size + item > limit:
+            parts.append([])
+            size = 0
+        parts[-1].append(response)
+        size += item
+    return parts
+
+
 def _log_screened(outcome: ScreeningOutcome, direction: str, response: pb.ScreenResponse) -> None:
+    if not info_enabled():
+        return
     log.info(
         "screened",
+        request_id=response.request_id,
         party=outcome.party_fingerprint,
         screening_id=outcome.screening_id,
         direction=direction,
@@ -90,6 +135,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         audit_party_data: bool = False,
         registry: PartyRegistry | None = None,
         jobs: Jobs | None = None,
+        worker: WorkerIdentity | None = None,
     ) -> None:
         self._loader = loader
         self._catalog = catalog
@@ -99,20 +145,32 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         self._audit_party_data = audit_party_data
         self._registry = registry
         self._jobs = jobs
+        self._worker_headers = (
+            ((WORKER_HEADER, worker.name), (WORKERS_HEADER, str(worker.count))) if worker is not None else None
+        )
 
     async def screen_once(self, request: pb.ScreenRequest, request_id: str, caller: str) -> tuple[pb.ScreenResponse, AuditRecord]:
         """Validate, match, fetch dispositions (only when there are matches), decide, build the audit record."""
+        found = self._find(request)
+        dispositions: Mapping[EntryKey, Disposition] = {}
+        if found.found.matches:
+            dispositions = await self._dispositions.active_for(found.subject, found.found.keys)
+        return self._conclude(found, dispositions, request, request_id, caller)
+
+    def _find(self, request: pb.ScreenRequest) -> _Found:
+        """Validate and match (raises InvalidArgument or NotReady): all a screening needs but its dispositions."""
         state = self._loader.state  # one state for the whole request, even if a new one is swapped in meanwhile
         query, context, options = validate_request(request, self._catalog.lists)
         found = find_all(state, query, context, options)
         assert state is not None
-        dispositions: Mapping[EntryKey, Disposition] = {}
-        if found.matches:
-            subject = subject_for(query.party_reference, found.fingerprint)
-            dispositions = await self._dispositions.active_for(subject, found.keys)
-        outcome = conclude(state, found, context, options, dispositions)
-        response = outcome_to_proto(outcome, request_id, query.party_reference)
-        _log_screened(outcome, context.direction.value, response)
+        return _Found(state, found, context, options, subject_for(query.party_reference, found.fingerprint))
+
+    def _conclude(
+        self, found: _Found, dispositions: Mapping[EntryKey, Disposition], request: pb.ScreenRequest, request_id: str, caller: str
+    ) -> tuple[pb.ScreenResponse, AuditRecord]:
+        outcome = conclude(found.state, found.found, found.context, found.options, dispositions)
+        response = outcome_to_proto(outcome, request_id, found.found.query.party_reference)
+        _log_screened(outcome, found.context.direction.value, response)
         return response, audit_record(outcome, request, request_id, caller, self._audit_party_data)
 
     async def Screen(self, request: pb.ScreenRequest, context: grpc.aio.ServicerContext) -> pb.ScreenResponse:
@@ -133,29 +191,62 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             return response
 
     async def ScreenBatch(
-        self, request_iterator: AsyncIterator[pb.ScreenRequest], context: grpc.aio.ServicerContext
-    ) -> AsyncIterator[pb.ScreenResponse]:
+        self, request_iterator: AsyncIterator[pb.ScreenBatchRequest], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.ScreenBatchResponse]:
         count = 0
         caller = context.peer()
-        async for request in request_iterator:
-            count += 1
-            request_id = request.request_id or f"batch-item-{count}"
-            with structlog.contextvars.bound_contextvars(request_id=request_id, rpc="ScreenBatch"):
+        if self._worker_headers is not None:
+            # Which of the port's processes took this connection, and how many there are:
+            # a batch client uses it to spread its streams over all of them.
+            await context.send_initial_metadata(self._worker_headers)
+        # Bound once per stream; the per-item log lines name their request_id themselves
+        # (binding and unbinding it per item costs more than validating the item).
+        structlog.contextvars.bind_contextvars(rpc="ScreenBatch")
+        async for message in request_iterator:
+            if len(message.requests) > MAX_BATCH_MESSAGE:
+                await context.abort(
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    f"requests: at most {MAX_BATCH_MESSAGE} per message, got {len(message.requests)} (after {count} items)",
+                )
+            # Match every item first, then fetch the dispositions of those with matches in
+            # one round trip, then decide: a Redis call per matched item would cost more.
+            items: list[tuple[pb.ScreenRequest, str, _Found | pb.ScreenResponse]] = []
+            for request in message.requests:
+                count += 1
                 remaining = context.time_remaining()
                 if remaining is not None and remaining < MIN_USEFUL_SECONDS:
                     await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, f"deadline expired after {count - 1} items")
+                request_id = request.request_id or f"batch-item-{count}"
                 try:
-                    response, record = await self.screen_once(request, request_id, caller)
-                    await self._audit.submit(record)
+                    items.append((request, request_id, self._find(request)))
                 except InvalidArgument as exc:
-                    log.info("rejected_batch_item", field=exc.field, error=exc.message)
-                    response = pb.ScreenResponse(
-                        error=pb.ItemError(code=grpc.StatusCode.INVALID_ARGUMENT.value[0], message=str(exc), field=exc.field)
-                    )
+                    log.info("rejected_batch_item", request_id=request_id, field=exc.field, error=exc.message)
+                    code = grpc.StatusCode.INVALID_ARGUMENT.value[0]
+                    error = pb.ItemError(code=code, message=str(exc), field=exc.field)
+                    items.append((request, request_id, pb.ScreenResponse(request_id=request_id, error=error)))
                 except NotReady as exc:
                     await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
+                if count % YIELD_EVERY_ITEMS == 0:
+                    # Screening is CPU-bound and a message may hold 1000 items: let the
+                    # worker's other calls (a unary Screen) in between.
+                    await asyncio.sleep(0)
+            matched = [found for _, _, found in items if isinstance(found, _Found) and found.found.matches]
+            fetched = await self._dispositions.active_for_many([(found.subject, found.found.keys) for found in matched])
+            dispositions = {id(found): applied for found, applied in zip(matched, fetched, strict=True)}
+            responses: list[pb.ScreenResponse] = []
+            records: list[AuditRecord] = []
+            for request, request_id, found in items:
+                if isinstance(found, pb.ScreenResponse):
+                    responses.append(found)  # a rejected item: its error, and no audit record
+                    continue
+                response, record = self._conclude(found, dispositions.get(id(found), {}), request, request_id, caller)
                 response.request_id = request_id
-                yield response
+                responses.append(response)
+                records.append(record)
+            # One hand-over for the message: the writer sends them in one pipeline.
+            await self._audit.submit_many(records)
+            for part in split_by_size(responses, RESPONSE_MESSAGE_BYTES):
+                yield pb.ScreenBatchResponse(responses=part)
 
     # ------------------------------------------------------------ dispositions
 
@@ -235,8 +326,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no party registry on this server")
         if len(request.parties) > MAX_REGISTER_BATCH:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"parties: at most {MAX_REGISTER_BATCH} per call, got {len(request.parties)}")
-        direction = _DIRECTION_NAMES.get(request.direction, "export")
-        parties, errors = registered_parties(request.parties, direction)
+        parties, errors = registered_parties(request.parties, direction_name(request.direction))
         result = await self._registry.register(parties)
         log.info("parties_registered", stored=result.stored, new=result.new, refused=len(errors))
         return pb.RegisterPartiesResponse(stored=result.stored, new=result.new, errors=errors)

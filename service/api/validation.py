@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from datetime import date
+from functools import lru_cache
 
 from service.api.gen import screening_pb2 as pb
 from service.model import (
@@ -223,8 +224,21 @@ def validate_request(
     _check_text("request_id", request.request_id, MAX_REFERENCE_CHARS)
     if not request.HasField("party"):
         raise InvalidArgument("party", "is required")
+    options = _DEFAULT_OPTIONS if not request.HasField("options") or not request.options.ByteSize() else None
     return (
         validate_party(request.party),
-        validate_context(request.context),
-        validate_options(request.options, known_lists),
+        _validated_context(request.context.SerializeToString(deterministic=True)),
+        options or validate_options(request.options, known_lists),
     )
+
+
+_DEFAULT_OPTIONS = ScreenOptions(list_ids=frozenset(), max_matches=DEFAULT_MAX_MATCHES)
+
+
+@lru_cache(maxsize=1024)
+def _validated_context(serialized: bytes) -> TransactionContext:
+    """validate_context by the message's bytes: a batch sends the same few contexts thousands of times.
+    (The result is immutable; a refused context raises every time, errors are not cached.)"""
+    context = pb.TransactionContext()
+    context.ParseFromString(serialized)
+    return validate_context(context)

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import msgspec
 from google.protobuf.json_format import MessageToDict, ParseDict
+from google.protobuf.message import Message
 
 from service.api.gen import screening_pb2 as pb
 from service.audit.record import AuditMatch, AuditReason, AuditRecord
 from service.dispositions.store import Disposition
 from service.engine.screener import ScreeningOutcome
 from service.refresh.diff import screening_fingerprint
+
+
+@lru_cache(maxsize=1024)
+def _as_dict(kind: type[Message], serialized: bytes) -> dict[str, Any]:
+    """A context or options message as its JSON dict; read-only, shared by every record that has it.
+
+    Cached by the message's bytes: a batch sends the same few contexts thousands of
+    times, and MessageToDict (pure Python) costs more than the rest of the record.
+    """
+    message = kind()
+    message.ParseFromString(serialized)
+    return MessageToDict(message, preserving_proto_field_name=True)
 
 
 def audit_record(
@@ -34,8 +48,8 @@ def audit_record(
         for m, d in outcome.suppressed
     ]  # fmt: skip
     context: dict[str, Any] = {
-        "context": MessageToDict(request.context, preserving_proto_field_name=True),
-        "options": MessageToDict(request.options, preserving_proto_field_name=True),
+        "context": _as_dict(pb.TransactionContext, request.context.SerializeToString(deterministic=True)),
+        "options": _as_dict(pb.ScreenOptions, request.options.SerializeToString(deterministic=True)),
         # The dispositions applied, in full, so that a replay can apply the same ones.
         "dispositions": [msgspec.to_builtins(d) for d in outcome.dispositions_applied],
     }

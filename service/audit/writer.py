@@ -40,6 +40,11 @@ class AuditWriter:
         """Queue one record; waits only when the queue is full."""
         await self._queue.put(record)
 
+    async def submit_many(self, records: list[AuditRecord]) -> None:
+        """Queue a batch message's records together, so that they go out in one pipeline."""
+        for record in records:
+            await self._queue.put(record)  # returns without suspending while there is room
+
     async def run(self, stopping: asyncio.Event) -> None:
         """Send queued records until `stopping` is set, then stop (flush() empties the rest)."""
         while not stopping.is_set():

@@ -389,7 +389,10 @@ class ResultWriter:
             self._file.write(json.dumps(row, ensure_ascii=False) + "\n")
             return
         values = (row[column] for column in OUTPUT_COLUMNS)
-        self._csv.writerow(_LINE_BREAKS.sub(" ", value) if isinstance(value, str) else value for value in values)
+        # isprintable() (a C scan) is False for any line break: most values skip the regex.
+        self._csv.writerow(
+            value if not isinstance(value, str) or value.isprintable() else _LINE_BREAKS.sub(" ", value) for value in values
+        )
 
     def flush(self) -> None:
         self._file.flush()

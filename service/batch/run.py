@@ -3,15 +3,16 @@
 Remote: `streams` bidirectional streams (default 1), each on its own channel and TCP
 connection, so that a server running several worker processes on one port
 (SO_REUSEPORT) can hand each connection to a different process: one stream is
-served by one process. The server answers each stream in order, one response per
-request, so a request is sent on a stream only while fewer than `max_in_flight` are
-unanswered on it: memory stays flat however long the file is, and the server is
-never flooded. Rows go to the streams in turn (a stream whose window is full is
-passed over until it has room, so a slower server process gets fewer rows). Rows
-that cannot be sent (a repeated party_reference ...) are answered locally at once;
-`OrderedOutput` writes everything in input order regardless, holding answers that
-arrive ahead of an earlier row; input is read only while it holds fewer than
-`2 * streams * max_in_flight` rows.
+served by one process. Rows go out in messages of `chunk` requests (gRPC's cost
+per message is larger than a screening's); the server answers each message in
+order, so a message is sent on a stream only while no more than `max_in_flight`
+requests would then be unanswered on it: memory stays flat however long the file
+is, and the server is never flooded. Messages go to the streams in turn (a stream
+whose window is full is passed over until it has room, so a slower server process
+gets fewer rows). Rows that cannot be sent (a repeated party_reference ...) are
+answered locally at once; `OrderedOutput` writes everything in input order
+regardless, holding answers that arrive ahead of an earlier row; input is read
+only while it holds fewer than `2 * streams * max_in_flight` rows.
 
 Resume: the output only ever holds the results of the input's first N rows, in
 order, so `--resume` checks that the written party_references are those of the first
@@ -26,7 +27,7 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
-from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -37,6 +38,7 @@ from tqdm import tqdm
 
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
+from service.api.servicer import WORKER_HEADER, WORKERS_HEADER
 from service.batch.files import (
     ERROR_DECISION,
     BadInput,
@@ -56,7 +58,13 @@ from service.engine.loader import ListLoader
 # Enough to keep the server busy across network round trips, small enough that
 # the unanswered requests cost nothing to hold.
 MAX_IN_FLIGHT = 256
+# Requests per ScreenBatch message: gRPC's cost per message is larger than a screening's,
+# so 64 make it negligible, while a message is still answered within a tenth of a second.
+CHUNK = 64
 MAX_STREAMS = 16
+# Connections tried per server process to give each of them a stream (see _spread_streams).
+SPREAD_TRIES = 8
+HEADERS_WAIT_S = 1.0
 LOG_EVERY_S = 10.0
 # A response carries matches, reasons and the summary paragraph: allow more than gRPC's 4 MiB default.
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
@@ -80,6 +88,7 @@ class BatchOptions:
     overwrite: bool = False
     progress: bool = True
     max_in_flight: int = MAX_IN_FLIGHT  # per stream
+    chunk: int = CHUNK  # requests per ScreenBatch message
     streams: int = 1  # concurrent ScreenBatch streams, each on its own connection (remote only)
     # Seconds to wait for the server to answer at all, and at most between two answers.
     timeout: float = 10.0
@@ -217,15 +226,20 @@ class OrderedOutput:
         self._awaiting[stream].append(slot)
 
     def answer(self, response: pb.ScreenResponse, stream: int = 0) -> None:
+        self.answer_many([response], stream)
+
+    def answer_many(self, responses: Iterable[pb.ScreenResponse], stream: int = 0) -> None:
+        """The answers of one message, in the order their requests were sent on `stream`."""
         awaiting = self._awaiting[stream]
-        if not awaiting:
-            raise BatchError(EXIT_UNAVAILABLE, f"the server answered {response.request_id!r}, which was not asked")
-        slot = awaiting.popleft()
-        # The contract says "in order"; a server that breaks it must not get results filed under the wrong party.
-        if response.request_id != slot.row.reference:
-            raise BatchError(EXIT_UNAVAILABLE, f"the server answered {response.request_id!r} where "
-                             f"{slot.row.reference!r} was next")  # fmt: skip
-        slot.result = result_row(slot.row, response)
+        for response in responses:
+            if not awaiting:
+                raise BatchError(EXIT_UNAVAILABLE, f"the server answered {response.request_id!r}, which was not asked")
+            slot = awaiting.popleft()
+            # The contract says "in order"; a server that breaks it must not get results filed under the wrong party.
+            if response.request_id != slot.row.reference:
+                raise BatchError(EXIT_UNAVAILABLE, f"the server answered {response.request_id!r} where "
+                                 f"{slot.row.reference!r} was next")  # fmt: skip
+            slot.result = result_row(slot.row, response)
         self._drain()
 
     def _drain(self) -> None:
@@ -237,7 +251,8 @@ class OrderedOutput:
             self._summary.decisions[str(result["decision"])] += 1
             written += 1
         if written:
-            # Flushed as written, so an interruption loses at most the row being written.
+            # Flushed per answer (a message's worth of rows): an interruption loses at most
+            # the rows being written, and --resume drops a cut-off last line.
             self._writer.flush()
             self._summary.screened += written
             self._progress.update(written)
@@ -338,31 +353,51 @@ async def _feed(
     progressed: asyncio.Event,
     options: BatchOptions,
 ) -> None:
-    """Read rows and send each on the next stream (in turn) with room in its window; then close every stream."""
+    """Read rows, send them in messages of `options.chunk` requests on the next stream (in turn)
+    with room in its window; then close every stream."""
     max_buffered = 2 * len(streams) * options.max_in_flight
+    chunk = min(options.chunk, options.max_in_flight)
     turn = 0
+    pending: list[InputRow] = []
+
+    async def send() -> None:
+        nonlocal turn, pending
+        stream = await _stream_with_room(streams, turn, out, progressed, options.max_in_flight - len(pending))
+        turn = stream.index + 1
+        if not out.awaiting_on(stream.index):
+            stream.since = time.monotonic()
+        for row in pending:
+            out.expect(row, stream.index)
+        message = pb.ScreenBatchRequest(requests=[row.request for row in pending])
+        pending = []
+        try:
+            await stream.call.write(message)
+        except asyncio.InvalidStateError:
+            await _call_ended(stream, readers, options)
+
     rows = iter(rows)
     while True:
         # Bounded memory: read on only while the reorder buffer is not too far ahead of the
         # output. An answer to the head row always writes at least one row, so this ends.
         while out.buffered >= max_buffered:
+            if pending:
+                await send()
+                continue
             progressed.clear()
             await progressed.wait()
         row = next(rows, None)  # may raise BadInput (a resume mismatch, a broken CSV)
         if row is None:
             break
         if row.request is None:
+            if pending:
+                await send()  # the rows before it go first: output follows the order of expect/ready
             out.ready(row)
             continue
-        stream = await _stream_with_room(streams, turn, out, progressed, options.max_in_flight)
-        turn = stream.index + 1
-        if not out.awaiting_on(stream.index):
-            stream.since = time.monotonic()
-        out.expect(row, stream.index)
-        try:
-            await stream.call.write(row.request)
-        except asyncio.InvalidStateError:
-            await _call_ended(stream, readers, options)
+        pending.append(row)
+        if len(pending) >= chunk:
+            await send()
+    if pending:
+        await send()
     for stream in streams:
         try:
             await stream.call.done_writing()
@@ -373,11 +408,11 @@ async def _feed(
 async def _stream_with_room(
     streams: list[_Stream], turn: int, out: OrderedOutput, progressed: asyncio.Event, max_in_flight: int
 ) -> _Stream:
-    """The first stream from `turn` on with fewer than `max_in_flight` unanswered; waits while all are full."""
+    """The first stream from `turn` on with at most `max_in_flight` unanswered; waits while all have more."""
     while True:
         for step in range(len(streams)):
             stream = streams[(turn + step) % len(streams)]
-            if out.awaiting_on(stream.index) < max_in_flight:
+            if out.awaiting_on(stream.index) <= max_in_flight:
                 return stream
         progressed.clear()  # every window is full: wait for an answer
         await progressed.wait()
@@ -392,9 +427,9 @@ async def _call_ended(stream: _Stream, readers: list[asyncio.Task[None]], option
 async def _read(stream: _Stream, out: OrderedOutput, progressed: asyncio.Event) -> None:
     """Take one stream's answers until the server ends it (`_watch` keeps the deadline)."""
     call = stream.call
-    while (response := await call.read()) is not grpc.aio.EOF:
-        assert isinstance(response, pb.ScreenResponse)
-        out.answer(response, stream.index)
+    while (message := await call.read()) is not grpc.aio.EOF:
+        assert isinstance(message, pb.ScreenBatchResponse)
+        out.answer_many(message.responses, stream.index)
         stream.since = time.monotonic()
         progressed.set()
     if out.awaiting_on(stream.index):
@@ -420,10 +455,65 @@ async def _watch(streams: list[_Stream], out: OrderedOutput, options: BatchOptio
         await asyncio.sleep(max(0.01, due - now))
 
 
-async def _screen_remote(
-    channels: list[grpc.aio.Channel], rows: Iterable[InputRow], out: OrderedOutput, options: BatchOptions
+@dataclass(eq=False)
+class _Opened:
+    channel: grpc.aio.Channel
+    call: grpc.aio.StreamStreamCall
+    worker: str  # the server process that took the connection ("" when it does not say)
+    workers: int  # how many processes serve the port (0 when it does not say)
+
+
+async def _open_stream(target: str, channel_options: list[tuple[str, int]], timeout: float) -> _Opened:
+    """A connection of its own, checked serving, with a ScreenBatch call on it."""
+    channel = grpc.aio.insecure_channel(target, options=channel_options)
+    try:
+        await _wait_serving(channel, target, timeout)
+        call = pb_grpc.ScreeningServiceStub(channel).ScreenBatch()
+        try:
+            # This server sends its headers as the call starts; another may only with its first answer.
+            headers = dict(await asyncio.wait_for(asyncio.shield(call.initial_metadata()), min(timeout, HEADERS_WAIT_S)) or ())
+        except TimeoutError:
+            headers = {}
+    except BaseException:
+        await channel.close()
+        raise
+    count = str(headers.get(WORKERS_HEADER, "0"))
+    return _Opened(channel, call, str(headers.get(WORKER_HEADER, "")), int(count) if count.isdigit() else 0)
+
+
+async def _spread_streams(
+    target: str, count: int, channel_options: list[tuple[str, int]], timeout: float, opened: list[_Opened]
 ) -> None:
-    streams = [_Stream(i, pb_grpc.ScreeningServiceStub(channel).ScreenBatch()) for i, channel in enumerate(channels)]
+    """Open `count` streams into `opened`, spread over as many of the server's processes as it has.
+
+    The kernel hands each new connection to one of the processes listening on the port
+    (SO_REUSEPORT) at random: two connections land on one process as often as not, and
+    the other process idles. A ScreenBatch answer's headers name the process and how
+    many share the port; while a stream shares its process and another process has
+    none, one more connection is tried in its place (at most SPREAD_TRIES per process).
+    A server that does not say is taken as it comes.
+    """
+    for _ in range(count):
+        opened.append(await _open_stream(target, channel_options, timeout))
+    workers = max(stream.workers for stream in opened)
+    tries = SPREAD_TRIES * workers
+    while tries > 0 and len({stream.worker for stream in opened}) < min(count, workers):
+        tries -= 1
+        extra = await _open_stream(target, channel_options, timeout)
+        taken = [stream.worker for stream in opened]
+        if extra.worker in taken:
+            surplus = extra  # that process already has a stream: try again
+        else:
+            surplus = next(stream for stream in opened if taken.count(stream.worker) > 1)
+            opened[opened.index(surplus)] = extra
+        surplus.call.cancel()
+        await surplus.channel.close()
+
+
+async def _screen_remote(
+    calls: list[grpc.aio.StreamStreamCall], rows: Iterable[InputRow], out: OrderedOutput, options: BatchOptions
+) -> None:
+    streams = [_Stream(i, call) for i, call in enumerate(calls)]
     progressed = asyncio.Event()  # an answer arrived: a window has room, the reorder buffer may have shrunk
     readers = [asyncio.create_task(_read(stream, out, progressed)) for stream in streams]
     feeder = asyncio.create_task(_feed(streams, readers, rows, out, progressed, options))
@@ -510,14 +600,13 @@ async def screen_file(
             # channels by default): each is a TCP connection of its own that the kernel can
             # hand to another server process on the same port.
             channel_options = [("grpc.max_receive_message_length", MAX_RESPONSE_BYTES), ("grpc.use_local_subchannel_pool", 1)]
-            async with AsyncExitStack() as channels_open:
-                channels = [
-                    await channels_open.enter_async_context(grpc.aio.insecure_channel(target, options=channel_options))
-                    for _ in range(options.streams)
-                ]
-                for channel in channels:  # each connection may reach another server process
-                    await _wait_serving(channel, target, options.timeout)
-                await screen(lambda out: _screen_remote(channels, rows, out, options), options.streams)
+            opened: list[_Opened] = []
+            try:
+                await _spread_streams(target, options.streams, channel_options, options.timeout, opened)
+                await screen(lambda out: _screen_remote([stream.call for stream in opened], rows, out, options), options.streams)
+            finally:
+                for stream in opened:
+                    await stream.channel.close()
         summary.cp1252_lines = reader.cp1252_lines
     summary.elapsed_s = time.monotonic() - started
     return summary

@@ -104,6 +104,16 @@ def applies(disposition: Disposition, current_entry_hash: str) -> bool:
     return not disposition.revoked and disposition.entry_hash == current_entry_hash
 
 
+def _active(keys: Sequence[tuple[str, str]], raws: Sequence[bytes | None]) -> dict[tuple[str, str], Disposition]:
+    found: dict[tuple[str, str], Disposition] = {}
+    for key, raw in zip(keys, raws, strict=True):
+        if raw:
+            disposition = _DECODER.decode(raw)
+            if not disposition.revoked:
+                found[key] = disposition
+    return found
+
+
 class DispositionStore:
     def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
         self._redis = client
@@ -263,13 +273,21 @@ class DispositionStore:
         if not unique:
             return {}
         raws = await self._redis.hmget(self._subject_key(subject), [f"{lid}{SEP}{eid}" for lid, eid in unique])
-        found: dict[tuple[str, str], Disposition] = {}
-        for key, raw in zip(unique, raws, strict=True):
-            if raw:
-                disposition = _DECODER.decode(raw)
-                if not disposition.revoked:
-                    found[key] = disposition
-        return found
+        return _active(unique, raws)
+
+    async def active_for_many(
+        self, wanted: Sequence[tuple[str, Sequence[tuple[str, str]]]]
+    ) -> builtins.list[dict[tuple[str, str], Disposition]]:
+        """`active_for` of several (subject, keys) in one pipelined round trip (a batch message's screenings)."""
+        asked = [(subject, builtins.list(dict.fromkeys(keys))) for subject, keys in wanted]
+        if not any(unique for _, unique in asked):
+            return [{} for _ in asked]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for subject, unique in asked:
+                if unique:
+                    pipe.hmget(self._subject_key(subject), [f"{lid}{SEP}{eid}" for lid, eid in unique])
+            replies = iter(await pipe.execute())
+        return [_active(unique, next(replies)) if unique else {} for _, unique in asked]
 
     async def history(self, subject: str, list_id: str, entry_id: str) -> builtins.list[Disposition]:
         """Every version of the key, oldest first."""

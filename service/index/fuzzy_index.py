@@ -79,6 +79,15 @@ class IndexedTokens:
     type_known: bool
     # IDF weight of each token (filled in once the whole vocabulary is known).
     weights: tuple[float, ...] = ()
+    # Adjacent tokens glued together (k, tokens[k] + tokens[k + 1]), for split-token matching.
+    glued: tuple[tuple[int, str], ...] = ()
+
+
+def glued_neighbours(tokens: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    """(k, tokens[k] + tokens[k + 1]) for each adjacent pair of tokens of two or more letters."""
+    return tuple(
+        (k, tokens[k] + tokens[k + 1]) for k in range(len(tokens) - 1) if len(tokens[k]) >= 2 and len(tokens[k + 1]) >= 2
+    )
 
 
 class FuzzyIndex:
@@ -112,7 +121,8 @@ class FuzzyIndex:
             self._raw_weights[token] = max(weight, 0.05)
 
         self.records = [
-            IndexedTokens(r.name_id, r.tokens, r.legal_forms, r.is_person, r.type_known, tuple(self.weight(t) for t in r.tokens))
+            IndexedTokens(r.name_id, r.tokens, r.legal_forms, r.is_person, r.type_known,
+                          tuple(self.weight(t) for t in r.tokens), glued_neighbours(r.tokens))  # fmt: skip
             for r in self.records
         ]
         # Total weight of each record's tokens, to rank candidates by an estimated score.

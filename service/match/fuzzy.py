@@ -25,7 +25,7 @@ from operator import attrgetter
 import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from service.index.fuzzy_index import FuzzyIndex, IndexedTokens, edit_budget, phonetic_key
+from service.index.fuzzy_index import FuzzyIndex, IndexedTokens, edit_budget, glued_neighbours, phonetic_key
 from service.match.evidence import adjustments
 from service.match.result import Explanation, MatchResult, TokenPair
 from service.model import EntityType, PartyQuery
@@ -56,6 +56,8 @@ INITIAL_SIMILARITY = 0.75
 LISTED_INITIAL_SIMILARITY = 0.5
 # Query tokens whose rated vocabulary is kept (each entry a few dozen tokens at most).
 RATED_CACHE_SIZE = 50_000
+# And at most this many cached record ids (8 bytes each with their credit).
+MAX_CACHED_POSTINGS = 4_000_000
 # Postings longer than this are not used to find candidates (they are still scored).
 MAX_POSTINGS = 4000
 CANDIDATES_SCORED = 24
@@ -133,6 +135,8 @@ def _candidate_pairs(
     weights_q: Sequence[float],
     weights_l: Sequence[float],
     expansions: Expansions | None = None,
+    glued_q: tuple[tuple[int, str], ...] | None = None,
+    glued_l: tuple[tuple[int, str], ...] | None = None,
 ) -> list[_Pair]:
     pairs = []
     strong_q: set[int] = set()
@@ -158,7 +162,8 @@ def _candidate_pairs(
                 else:
                     continue
             if sim >= MIN_TOKEN_SIMILARITY:
-                pairs.append(_pair((i,), (j,), sim, method, weights_q, weights_l))
+                weight = weights_q[i] + weights_l[j]  # _pair, inlined for the common one-to-one case
+                pairs.append(_Pair((i,), (j,), sim, method, weight, sim * weight))
                 if sim >= 0.9:
                     strong_q.add(i)
                     strong_l.add(j)
@@ -170,24 +175,25 @@ def _candidate_pairs(
     if len(strong_q) == len(query) and len(strong_l) == len(listed):
         return pairs
     # Glued or split tokens ("hik vision" ~ "hikvision"), only where a token lacks a close partner.
-    for i, j_positions, sim, method in _glued(query, strong_q, listed, query_side=True):
+    glued_q = glued_neighbours(query) if glued_q is None else glued_q
+    glued_l = glued_neighbours(listed) if glued_l is None else glued_l
+    for i, j_positions, sim, method in _glued(glued_q, strong_q, listed, listed_lengths, query_side=True):
         pairs.append(_pair((i, i + 1), j_positions, sim, f"glued+{method}", weights_q, weights_l))
-    for j, i_positions, sim, method in _glued(listed, strong_l, query, query_side=False):
-        pairs.append(_pair(i_positions, (j, j + 1), sim, f"split+{method}", weights_q, weights_l))
+    if glued_l:
+        query_lengths = [len(t) for t in query]
+        for j, i_positions, sim, method in _glued(glued_l, strong_l, query, query_lengths, query_side=False):
+            pairs.append(_pair(i_positions, (j, j + 1), sim, f"split+{method}", weights_q, weights_l))
     return pairs
 
 
 def _glued(
-    tokens: tuple[str, ...], strong: set[int], others: tuple[str, ...], query_side: bool
+    glued_pairs: tuple[tuple[int, str], ...], strong: set[int], others: tuple[str, ...], other_lengths: list[int], query_side: bool
 ) -> list[tuple[int, tuple[int, ...], float, str]]:
     """(k, (position in others,), similarity, method) where tokens[k] + tokens[k + 1] resembles one other token."""
     found = []
-    other_lengths = [len(other) for other in others]
-    for k in range(len(tokens) - 1):
-        left, right = tokens[k], tokens[k + 1]
-        if (k in strong and k + 1 in strong) or len(left) < 2 or len(right) < 2:
+    for k, glued in glued_pairs:
+        if k in strong and k + 1 in strong:
             continue
-        glued = left + right
         glued_length = len(glued)
         for position, other in enumerate(others):
             # GLUE_SIMILARITY allows at most two edits at these lengths; a length gap
@@ -201,6 +207,32 @@ def _glued(
 
 
 _BY_RANK = attrgetter("rank")
+_NO_IDS = np.zeros(0, dtype=np.int32)
+_NO_CREDIT = np.zeros(0, dtype=np.float32)
+
+
+class _TokenPostings:
+    """The records a query token reaches through its vocabulary, merged once and cached with it.
+
+    Merging (one scatter per vocabulary token, then a sort) is most of the candidate
+    search; a batch repeats its tokens, so each is merged once per set of list versions.
+    """
+
+    __slots__ = ("_matcher", "_found", "total", "_merged")
+
+    def __init__(self, matcher: FuzzyMatcher, found: dict[str, float]) -> None:
+        self._matcher = matcher
+        self._found = found
+        index = matcher._index
+        self.total = sum(index.posting_count(t) for t in found)
+        self._merged: dict[bool, tuple[np.ndarray, np.ndarray]] = {}
+
+    def merged(self, common_only: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct record ids, credit); postings of over MAX_POSTINGS names only when every query token is that common."""
+        merged = self._merged.get(common_only)
+        if merged is None:
+            merged = self._merged[common_only] = self._matcher.merge_postings(self._found, skip_oversized=not common_only)
+        return merged
 
 
 
@@ -212,46 +244,39 @@ class FuzzyMatcher:
         self._list_versions = list_versions
         # Per-thread scratch arrays for candidate scoring (find may run in several threads).
         self._local = threading.local()
-        self._rated_cache: dict[str, dict[str, tuple[float, str]]] = {}
+        self._rated_cache: dict[str, tuple[dict[str, tuple[float, str]], _TokenPostings]] = {}
+        self._cached_postings = 0
+        self._repair_cache: dict[str, tuple[str, ...]] = {}
 
     # ---------------------------------------------------------------- candidates
 
     def _candidates(self, tokens: tuple[str, ...], min_score: float) -> tuple[list[int], Expansions]:
         index = self._index
-        lookups: list[tuple[str, dict[str, float]]] = []
         expansions: Expansions = []
+        lookups: list[tuple[str, _TokenPostings]] = []
         for token in tokens:
-            rated = self._rated_vocabulary(token)
+            rated, postings = self._rated_vocabulary(token)
             expansions.append(rated)
-            lookups.append((token, {t: rating[0] for t, rating in rated.items()}))
+            lookups.append((token, postings))
         for left, right in zip(tokens, tokens[1:], strict=False):
             glued = left + right
             if glued in index.postings:  # "hik vision" -> a listed "hikvision"
-                lookups.append((glued, {glued: 1.0}))
-        usable = [(token, found) for token, found in lookups if found]
+                lookups.append((glued, self._glued_postings(glued)))
+        usable = [(token, postings) for token, postings in lookups if postings.total]
         if not usable:
             return [], expansions
-        common_only = all(sum(index.posting_count(t) for t in found) > MAX_POSTINGS for _, found in usable)
-        # Dense scratch arrays over all records, reset after use; only the records some
+        common_only = all(postings.total > MAX_POSTINGS for _, postings in usable)
+        # Dense scratch array over all records, reset after use; only the records some
         # query token touched are ranked, so the cost follows the postings, not the lists.
-        shares, credit = self._scratch()
+        shares, _ = self._scratch()
         touched_parts = []
-        for token, found in usable:
-            # Each record is credited once per query token, with its closest vocabulary
-            # token (ascending order, so the best similarity is written last).
-            parts = []
-            for vocabulary_token, similarity in sorted(found.items(), key=lambda item: item[1]):
-                postings = index.posting_array(vocabulary_token)
-                if len(postings) > MAX_POSTINGS and not common_only:
-                    continue
-                credit[postings] = similarity
-                parts.append(postings)
-            if not parts:
+        for token, postings in usable:
+            # Each record is credited once per query token, with its closest vocabulary token.
+            ids, credit = postings.merged(common_only)
+            if not len(ids):
                 continue
-            ids = parts[0] if len(parts) == 1 else np.concatenate(parts)
-            # Fancy-index += applies once per distinct record, as intended.
-            shares[ids] += index.weight(token) * credit[ids]
-            credit[ids] = 0.0
+            # The ids are distinct: fancy-index += applies once per record, as intended.
+            shares[ids] += index.weight(token) * credit
             touched_parts.append(ids)
         if not touched_parts:
             return [], expansions
@@ -273,8 +298,8 @@ class FuzzyMatcher:
         floor = max(float(estimates[top[0]]) * CANDIDATE_SHARE_CUTOFF, min_score * ESTIMATE_FLOOR_OF_MIN_SCORE)
         return [int(touched[k]) for k in top if estimates[k] >= floor], expansions
 
-    def _rated_vocabulary(self, token: str) -> dict[str, tuple[float, str]]:
-        """Vocabulary tokens this query token may align with -> (similarity, method).
+    def _rated_vocabulary(self, token: str) -> tuple[dict[str, tuple[float, str]], _TokenPostings]:
+        """Vocabulary tokens this query token may align with -> (similarity, method), and their postings.
 
         Cached per matcher (so per set of list versions): names share their tokens
         ("mohammed", "trading", "ivanov"), and a batch repeats them all day.
@@ -289,10 +314,39 @@ class FuzzyMatcher:
         # alignment floor) can lift a candidate; the rest merely sound alike.
         rated = {t: (1.0, "exact") if t == token else token_similarity(token, t) for t in found}
         rated = {t: rating for t, rating in rated.items() if rating[0] >= MIN_TOKEN_SIMILARITY}
-        if len(self._rated_cache) >= RATED_CACHE_SIZE:
+        postings = _TokenPostings(self, {t: rating[0] for t, rating in rated.items()})
+        if len(self._rated_cache) >= RATED_CACHE_SIZE or self._cached_postings > MAX_CACHED_POSTINGS:
             self._rated_cache.clear()  # crude but bounded; hits come back within seconds
-        self._rated_cache[token] = rated
-        return rated
+            self._cached_postings = 0
+        self._rated_cache[token] = (rated, postings)
+        self._cached_postings += postings.total
+        return rated, postings
+
+    def _glued_postings(self, glued: str) -> _TokenPostings:
+        return _TokenPostings(self, {glued: 1.0})
+
+    def merge_postings(self, found: dict[str, float], skip_oversized: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct record ids, best similarity per record) over the vocabulary tokens `found`."""
+        index = self._index
+        _, credit = self._scratch()
+        parts = []
+        # Ascending similarity, so the best one is written last.
+        for vocabulary_token, similarity in sorted(found.items(), key=lambda item: item[1]):
+            postings = index.posting_array(vocabulary_token)
+            if skip_oversized and len(postings) > MAX_POSTINGS:
+                continue
+            credit[postings] = similarity
+            parts.append(postings)
+        if not parts:
+            return _NO_IDS, _NO_CREDIT
+        if len(parts) == 1:
+            ids = parts[0]
+        else:
+            ids = np.sort(np.concatenate(parts))
+            ids = ids[np.concatenate(([True], ids[1:] != ids[:-1]))]
+        merged = credit[ids]
+        credit[ids] = 0.0
+        return ids, merged
 
     def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
         """This thread's zeroed (shares, credit) arrays, one slot per record."""
@@ -311,6 +365,7 @@ class FuzzyMatcher:
         record_id: int,
         query_is_person: bool = False,
         expansions: Expansions | None = None,
+        glued_q: tuple[tuple[int, str], ...] | None = None,
     ) -> _Scored | None:
         """The name score against one record, or None when the names cannot be the same party."""
         index = self._index
@@ -320,7 +375,7 @@ class FuzzyMatcher:
         chosen: list[_Pair] = []
         used_q: set[int] = set()
         used_l: set[int] = set()
-        pairs = _candidate_pairs(query, listed, record.is_person, weights_q, weights_l, expansions)
+        pairs = _candidate_pairs(query, listed, record.is_person, weights_q, weights_l, expansions, glued_q, record.glued)
         pairs.sort(key=_BY_RANK, reverse=True)
         for pair in pairs:
             if used_q.isdisjoint(pair.query_positions) and used_l.isdisjoint(pair.listed_positions):
@@ -401,18 +456,27 @@ class FuzzyMatcher:
         token no list contains: "OJSCX", "COPR", "LMIITED" read as the legal form
         (a token some list does contain is a name, whatever it resembles).
         """
-        postings = self._index.postings
         repaired: list[str] = []
+        cache = self._repair_cache
         for token in rejoin_split_forms(tokens):
-            if token in postings or is_legal_form_word(token):
-                repaired.append(token)
-            elif token in GLUED_SEQUENCE_PARTS:
-                repaired.extend(GLUED_SEQUENCE_PARTS[token])
-            elif (form := legal_form_typo(token)) is not None:
-                repaired.append(form)
-            else:
-                repaired.extend(split_glued_form(token, postings.__contains__))
+            found = cache.get(token)
+            if found is None:
+                if len(cache) >= RATED_CACHE_SIZE:
+                    cache.clear()
+                found = cache[token] = self._repair_token(token)
+            repaired.extend(found)
         return tuple(repaired)
+
+    def _repair_token(self, token: str) -> tuple[str, ...]:
+        """One token's repair (cached per matcher: a typo check tries every deletion of the token)."""
+        postings = self._index.postings
+        if token in postings or is_legal_form_word(token):
+            return (token,)
+        if token in GLUED_SEQUENCE_PARTS:
+            return tuple(GLUED_SEQUENCE_PARTS[token])
+        if (form := legal_form_typo(token)) is not None:
+            return (form,)
+        return tuple(split_glued_form(token, postings.__contains__))
 
     # ---------------------------------------------------------------- interface
 
@@ -440,13 +504,15 @@ class FuzzyMatcher:
                 titles = ()
             candidates, expansions = self._candidates(tokens, min_score)
             weights_q = [index.weight(t) for t in tokens]
+            glued_q = glued_neighbours(tokens)  # once per query, not per candidate
+            query_is_person = query.entity_type is EntityType.INDIVIDUAL
             for record_id in candidates:
                 record = index.records[record_id]
                 indexed = names.names[record.name_id]
                 entry = names.entries[indexed.entry_position]
                 if list_ids and entry.list_id not in list_ids:
                     continue
-                scored = self._score(tokens, weights_q, record_id, query.entity_type is EntityType.INDIVIDUAL, expansions)
+                scored = self._score(tokens, weights_q, record_id, query_is_person, expansions, glued_q)
                 if scored is None or scored.score <= 0:
                     continue
                 name_score = scored.score

@@ -18,7 +18,8 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore
     party_commands = parties.add_subparsers(dest="parties_command", required=True)
     importing = party_commands.add_parser("import", help="register (upsert) parties from a CSV or JSON Lines file")
     importing.add_argument("file", help="same columns as `screening batch` (party_reference and name required)")
-    importing.add_argument("--direction", choices=["export", "import", "payment", "other"], default="export")
+    importing.add_argument("--direction", choices=["export", "import", "payment", "other"], default="export",
+                           help="for rows whose direction column is blank (default export)")
     party_commands.add_parser("count", help="how many parties are registered, and Redis bytes per party")
     parties.set_defaults(func=cmd_parties)
 
@@ -47,7 +48,7 @@ def cmd_parties(args: argparse.Namespace) -> int:
 
 
 async def _parties(args: argparse.Namespace) -> int:
-    from service.api.registration import registered_parties
+    from service.api.registration import direction_name, registered_parties
     from service.registry.store import PartyRegistry
     from service.store.connection import connect
 
@@ -67,7 +68,11 @@ async def _parties(args: argparse.Namespace) -> int:
 
         async def flush() -> None:
             nonlocal stored, new, refused
-            records, errors = registered_parties([request.party for request in batch], args.direction)
+            # Each row's own direction (its `direction` column; blank: --direction).
+            directions = [direction_name(row.request.context.direction, args.direction) for row in batch]
+            records, errors = registered_parties(
+                [row.request.party for row in batch], directions, lambda position: f"line {batch[position].line}: party"
+            )
             for error in errors:
                 print(f"refused: {error.message}", file=sys.stderr)
             result = await registry.register(records)
@@ -82,7 +87,7 @@ async def _parties(args: argparse.Namespace) -> int:
                         refused += 1
                         print(f"refused: line {row.line}: {row.error}", file=sys.stderr)
                         continue
-                    batch.append(row.request)
+                    batch.append(row)
                     if len(batch) >= IMPORT_BATCH:
                         await flush()
         except BadInput as exc:

@@ -236,6 +236,18 @@ class ScreenOptions(_message.Message):
     max_matches: int
     def __init__(self, list_ids: _Optional[_Iterable[str]] = ..., max_matches: _Optional[int] = ...) -> None: ...
 
+class ScreenBatchRequest(_message.Message):
+    __slots__ = ("requests",)
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[ScreenRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[ScreenRequest, _Mapping]]] = ...) -> None: ...
+
+class ScreenBatchResponse(_message.Message):
+    __slots__ = ("responses",)
+    RESPONSES_FIELD_NUMBER: _ClassVar[int]
+    responses: _containers.RepeatedCompositeFieldContainer[ScreenResponse]
+    def __init__(self, responses: _Optional[_Iterable[_Union[ScreenResponse, _Mapping]]] = ...) -> None: ...
+
 class ScreenResponse(_message.Message):
     __slots__ = ("screening_id", "request_id", "party_reference", "decision", "reasons", "matches", "list_versions", "policy_version", "matcher_version", "screened_at", "server_latency", "error", "warnings", "summary", "suppressed", "owner_matches", "party_fingerprint")
     SCREENING_ID_FIELD_NUMBER: _ClassVar[int]

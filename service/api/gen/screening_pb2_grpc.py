@@ -42,8 +42,8 @@ class ScreeningServiceStub:
                 _registered_method=True)
         self.ScreenBatch = channel.stream_stream(
                 '/screening.v1.ScreeningService/ScreenBatch',
-                request_serializer=screening_dot_v1_dot_screening__pb2.ScreenRequest.SerializeToString,
-                response_deserializer=screening_dot_v1_dot_screening__pb2.ScreenResponse.FromString,
+                request_serializer=screening_dot_v1_dot_screening__pb2.ScreenBatchRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.ScreenBatchResponse.FromString,
                 _registered_method=True)
         self.GetListStatus = channel.unary_unary(
                 '/screening.v1.ScreeningService/GetListStatus',
@@ -99,7 +99,11 @@ class ScreeningServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ScreenBatch(self, request_iterator, context):
-        """Screen many parties over one stream. Every request gets exactly one
+        """Screen many parties over one stream. Each message carries up to 1000
+        requests: send them in chunks (64 is a good size), since a message per party
+        costs gRPC more than the screening itself. The server answers each message
+        with the responses to its requests, in the same order, in one message or,
+        when they would not fit in one, several. Every request gets exactly one
         response carrying the same request_id; a bad item yields a response with
         `error` set and does not end the stream.
         """
@@ -176,8 +180,8 @@ def add_ScreeningServiceServicer_to_server(servicer, server):
             ),
             'ScreenBatch': grpc.stream_stream_rpc_method_handler(
                     servicer.ScreenBatch,
-                    request_deserializer=screening_dot_v1_dot_screening__pb2.ScreenRequest.FromString,
-                    response_serializer=screening_dot_v1_dot_screening__pb2.ScreenResponse.SerializeToString,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.ScreenBatchRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.ScreenBatchResponse.SerializeToString,
             ),
             'GetListStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.GetListStatus,
@@ -273,8 +277,8 @@ class ScreeningService:
             request_iterator,
             target,
             '/screening.v1.ScreeningService/ScreenBatch',
-            screening_dot_v1_dot_screening__pb2.ScreenRequest.SerializeToString,
-            screening_dot_v1_dot_screening__pb2.ScreenResponse.FromString,
+            screening_dot_v1_dot_screening__pb2.ScreenBatchRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.ScreenBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,
