@@ -175,6 +175,14 @@ class RegionTable:
                 raise ConfigFileError(f"{path}: {entry.region_id!r} is defined twice")
             seen.add(entry.region_id)
         self._entries = tuple(entries)
+        # The entries in force on the last day asked about: every screening of a day asks the same.
+        self._in_force_cache: tuple[date, tuple[_Entry, ...]] | None = None
+
+    def _in_force(self, on: date) -> tuple[_Entry, ...]:
+        cached = self._in_force_cache
+        if cached is None or cached[0] != on:
+            cached = self._in_force_cache = (on, tuple(entry for entry in self._entries if entry.in_force(on)))
+        return cached[1]
 
     @property
     def region_ids(self) -> tuple[str, ...]:
@@ -192,11 +200,15 @@ class RegionTable:
         (role, code) pair (("destination", "CU")); they are checked against
         country entries only, since a country code alone cannot place a party in a region.
         """
-        active = [entry for entry in self._entries if entry.in_force(on)]
+        active = self._in_force(on)
         if not active:
             return []
         prepared = [_Address.of(number, address) for number, address in enumerate(addresses, start=1)]
         transaction = [_role_and_code(item) for item in extra_countries]
+        if not any(address.fields or address.postal_digits for address in prepared):
+            # Country codes are all there is (most batch rows): only a country entry can match.
+            codes = {address.country for address in prepared} | {code for _, code in transaction}
+            active = tuple(entry for entry in active if entry.code and entry.code in codes)
         found: list[RegionHit] = []
         for entry in active:
             evidence = self._address_evidence(entry, prepared)

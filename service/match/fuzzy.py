@@ -382,9 +382,6 @@ class FuzzyMatcher:
                 chosen.append(pair)
                 used_q.update(pair.query_positions)
                 used_l.update(pair.listed_positions)
-        distinctive = any(
-            listed[j] not in GENERIC_WORDS and p.method != "initial" for p in chosen for j in p.listed_positions
-        )
         # A person is not identified by one name part: "PAVLOV, Sergei" is not
         # "PAVLOV, Andrey", nor "Xiao Ming" "ZHANG, Xiaoming".
         if record.is_person and len(listed) >= 2 and len(used_l) < 2:
@@ -393,6 +390,9 @@ class FuzzyMatcher:
         # Farouk" is not the weak alias "FAROUK").
         if (record.is_person or query_is_person) and len(query) >= 2 and len(used_q) < 2:
             return None
+        distinctive = any(
+            listed[j] not in GENERIC_WORDS and p.method != "initial" for p in chosen for j in p.listed_positions
+        )
         # A name made only of generic words ("Technology and Development Group") can
         # match, but only when every one of its tokens is matched.
         if not distinctive and not (len(used_l) == len(listed) and all(p.similarity >= 0.9 for p in chosen)):
