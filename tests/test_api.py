@@ -16,7 +16,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
-from service.api.convert import duration, timestamp
+from service.api.convert import duration, duration_of_seconds, timestamp
 from service.api.server import SERVICE_NAME, RunningServer, start_server
 from service.api.servicer import MAX_BATCH_MESSAGE, split_by_size
 from service.catalog import Catalog
@@ -385,3 +385,6 @@ def test_timestamps_and_durations_convert_as_protobuf_does() -> None:
         expected_duration = Duration()
         expected_duration.FromTimedelta(delta)
         assert duration(delta) == expected_duration, delta
+        latency = rng.uniform(-5, 5) * 10 ** rng.randrange(-6, 3)
+        expected_duration.FromTimedelta(timedelta(seconds=latency))
+        assert duration_of_seconds(latency) == expected_duration, latency

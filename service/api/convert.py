@@ -65,6 +65,16 @@ def duration(delta: timedelta) -> Duration:
     return Duration(seconds=sign * seconds, nanos=sign * micros * 1000)
 
 
+def duration_of_seconds(seconds: float) -> Duration:
+    """duration(timedelta(seconds=seconds)) without the timedelta (a latency on every response)."""
+    return duration(timedelta(seconds=seconds)) if seconds < 0 else _duration_of_micros(round(seconds * 1_000_000))
+
+
+def _duration_of_micros(micros: int) -> Duration:
+    whole, rest = divmod(micros, 1_000_000)
+    return Duration(seconds=whole, nanos=rest * 1000)
+
+
 @lru_cache(maxsize=256)
 def _list_version_template(meta: VersionMeta) -> pb.ListVersion:
     """The per-version part of a ListVersion, built once: datetime conversions are slow."""
@@ -227,7 +237,7 @@ def outcome_to_proto(outcome: ScreeningOutcome, request_id: str, party_reference
         policy_version=outcome.policy_version,
         matcher_version=outcome.matcher_version,
         screened_at=timestamp(outcome.screened_at),
-        server_latency=duration(timedelta(seconds=outcome.latency_s)),
+        server_latency=duration_of_seconds(outcome.latency_s),
         summary=outcome.summary,
         suppressed=[
             pb.SuppressedMatch(match=match_to_proto(m, *thresholds), disposition=disposition_to_proto(d))

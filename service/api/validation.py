@@ -117,60 +117,74 @@ def _check_count(field: str, items: Collection[object], limit: int) -> None:
 
 
 def validate_party(party: pb.Party, field: str = "party") -> PartyQuery:
+    # Repeated fields are read once each and checked only when present: a batch row is
+    # mostly a name and a country, and every protobuf access and field path costs.
     names = [QueryName(_check_text(f"{field}.name", party.name, MAX_NAME_CHARS, required=True), QueryNameSource.NAME)]
-    _check_count(f"{field}.alternative_names", party.alternative_names, MAX_ALTERNATIVE_NAMES)
-    for i, alternative in enumerate(party.alternative_names):
-        value = _check_text(f"{field}.alternative_names[{i}]", alternative, MAX_NAME_CHARS, required=True)
-        names.append(QueryName(value, QueryNameSource.ALTERNATIVE_NAME))
-    _check_enum(f"{field}.type", party.type, _ENTITY_TYPES, "PartyType")
+    if alternative_names := party.alternative_names:
+        _check_count(f"{field}.alternative_names", alternative_names, MAX_ALTERNATIVE_NAMES)
+        for i, alternative in enumerate(alternative_names):
+            value = _check_text(f"{field}.alternative_names[{i}]", alternative, MAX_NAME_CHARS, required=True)
+            names.append(QueryName(value, QueryNameSource.ALTERNATIVE_NAME))
+    entity_type = _ENTITY_TYPES.get(party.type)
+    if entity_type is None:
+        raise InvalidArgument(f"{field}.type", f"{party.type} is not a known PartyType value")
 
-    _check_count(f"{field}.addresses", party.addresses, MAX_ADDRESSES)
     countries: list[str] = []
     addresses: list[QueryAddress] = []
-    for i, address in enumerate(party.addresses):
-        where = f"{field}.addresses[{i}]"
-        _check_count(f"{where}.lines", address.lines, MAX_ADDRESS_LINES)
-        lines = tuple(_check_text(f"{where}.lines[{j}]", line, MAX_TEXT_CHARS) for j, line in enumerate(address.lines))
-        city, state, postal_code = (
-            _check_text(f"{where}.{name}", getattr(address, name), MAX_TEXT_CHARS)
-            for name in ("city", "state_or_province", "postal_code")
-        )
-        country = _check_country(f"{where}.country", address.country) if address.country else ""
-        if country:
-            countries.append(country)
-        addresses.append(QueryAddress(tuple(line for line in lines if line), city, state, postal_code, country))
+    if party_addresses := party.addresses:
+        _check_count(f"{field}.addresses", party_addresses, MAX_ADDRESSES)
+        for i, address in enumerate(party_addresses):
+            where = f"{field}.addresses[{i}]"
+            lines: tuple[str, ...] = ()
+            if address_lines := address.lines:
+                _check_count(f"{where}.lines", address_lines, MAX_ADDRESS_LINES)
+                checked = (_check_text(f"{where}.lines[{j}]", line, MAX_TEXT_CHARS) for j, line in enumerate(address_lines))
+                lines = tuple(line for line in checked if line)
+            city, state, postal_code = (
+                _check_text(f"{where}.{name}", value, MAX_TEXT_CHARS) if (value := getattr(address, name)) else ""
+                for name in ("city", "state_or_province", "postal_code")
+            )
+            country = _check_country(f"{where}.country", address.country) if address.country else ""
+            if country:
+                countries.append(country)
+            addresses.append(QueryAddress(lines, city, state, postal_code, country))
 
-    _check_count(f"{field}.identifiers", party.identifiers, MAX_IDENTIFIERS)
     identifiers = []
-    for i, identifier in enumerate(party.identifiers):
-        where = f"{field}.identifiers[{i}]"
-        id_type = _check_text(f"{where}.type", identifier.type, 64)
-        value = _check_text(f"{where}.value", identifier.value, MAX_REFERENCE_CHARS, required=True)
-        issuer = _check_country(f"{where}.issuing_country", identifier.issuing_country) if identifier.issuing_country else ""
-        identifiers.append(QueryIdentifier(id_type, value, issuer))
+    if party_identifiers := party.identifiers:
+        _check_count(f"{field}.identifiers", party_identifiers, MAX_IDENTIFIERS)
+        for i, identifier in enumerate(party_identifiers):
+            where = f"{field}.identifiers[{i}]"
+            id_type = _check_text(f"{where}.type", identifier.type, 64)
+            value = _check_text(f"{where}.value", identifier.value, MAX_REFERENCE_CHARS, required=True)
+            issuer = _check_country(f"{where}.issuing_country", identifier.issuing_country) if identifier.issuing_country else ""
+            identifiers.append(QueryIdentifier(id_type, value, issuer))
 
-    _check_count(f"{field}.owners", party.owners, MAX_OWNERS)
     owners = []
-    for i, owner in enumerate(party.owners):
-        where = f"{field}.owners[{i}]"
-        name = _check_text(f"{where}.name", owner.name, MAX_NAME_CHARS, required=True)
-        # NaN fails both comparisons, so it is refused too.
-        if not 0 < owner.share_percent <= 100:
-            raise InvalidArgument(f"{where}.share_percent", f"must be more than 0 and at most 100, not {owner.share_percent}")
-        _check_enum(f"{where}.type", owner.type, _ENTITY_TYPES, "PartyType")
-        country = _check_country(f"{where}.country", owner.country) if owner.country else ""
-        owners.append(QueryOwner(name, owner.share_percent, _ENTITY_TYPES[owner.type], country))
+    if party_owners := party.owners:
+        _check_count(f"{field}.owners", party_owners, MAX_OWNERS)
+        for i, owner in enumerate(party_owners):
+            where = f"{field}.owners[{i}]"
+            name = _check_text(f"{where}.name", owner.name, MAX_NAME_CHARS, required=True)
+            # NaN fails both comparisons, so it is refused too.
+            if not 0 < owner.share_percent <= 100:
+                raise InvalidArgument(f"{where}.share_percent", f"must be more than 0 and at most 100, not {owner.share_percent}")
+            _check_enum(f"{where}.type", owner.type, _ENTITY_TYPES, "PartyType")
+            country = _check_country(f"{where}.country", owner.country) if owner.country else ""
+            owners.append(QueryOwner(name, owner.share_percent, _ENTITY_TYPES[owner.type], country))
 
-    _check_count(f"{field}.nationalities", party.nationalities, MAX_NATIONALITIES)
-    nationalities = [_check_country(f"{field}.nationalities[{i}]", n) for i, n in enumerate(party.nationalities)]
+    nationalities: list[str] = []
+    if party_nationalities := party.nationalities:
+        _check_count(f"{field}.nationalities", party_nationalities, MAX_NATIONALITIES)
+        nationalities = [_check_country(f"{field}.nationalities[{i}]", n) for i, n in enumerate(party_nationalities)]
+    reference = party.party_reference
     return PartyQuery(
         names=tuple(names),
-        entity_type=_ENTITY_TYPES[party.type],
+        entity_type=entity_type,
         countries=tuple(dict.fromkeys(countries)),
         nationalities=tuple(dict.fromkeys(nationalities)),
         date_of_birth=_check_date(f"{field}.date_of_birth", party.date_of_birth) if party.date_of_birth else "",
         identifiers=tuple(identifiers),
-        party_reference=_check_text(f"{field}.party_reference", party.party_reference, MAX_REFERENCE_CHARS),
+        party_reference=_check_text(f"{field}.party_reference", reference, MAX_REFERENCE_CHARS) if reference else "",
         addresses=tuple(addresses),
         owners=tuple(owners),
     )
