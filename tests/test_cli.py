@@ -259,6 +259,9 @@ def test_parties_import_registers_each_row_for_its_own_direction(tmp_path: Path,
     assert imported.returncode == 1, imported.stderr  # one row refused
     assert "registered 3 parties (3 new, 1 refused)" in imported.stdout
     assert "refused: line 5: party.name: is required" in imported.stderr
+    assert "3 new or changed parties queued for their first screening: job registered:" in imported.stdout
+    again = run_cli(["parties", "import", str(source), "--direction", "payment"], env)
+    assert "registered 3 parties (0 new, 1 refused)" in again.stdout and "queued" not in again.stdout
 
     async def directions() -> dict[str, str]:
         client = aioredis.Redis.from_url(SERVER_REDIS_URL)

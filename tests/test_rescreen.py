@@ -47,9 +47,21 @@ def party(reference: str, name: str) -> pb.Party:
     return pb.Party(name=name, party_reference=reference)
 
 
+async def wait_for_states(registry: PartyRegistry, jobs: Jobs, references: list[str], timeout_s: float = 60.0) -> None:
+    """Until every party has a screening state and every `registered` job is done."""
+    for _ in range(int(timeout_s * 10)):
+        states = [await registry.state(ref) for ref in references]
+        running = [info.job_id for info in await jobs.recent() if info.kind == "registered" and info.state != "done"]
+        if all(states) and not running:
+            return
+        await asyncio.sleep(0.1)
+    missing = [ref for ref, state in zip(references, states, strict=True) if state is None]
+    raise AssertionError(f"after {timeout_s} s: {len(missing)} parties without a state (e.g. {missing[:3]}), jobs running {running}")
+
+
 @pytest.mark.real_data
 async def test_update_raises_exactly_the_expected_alerts_on_watch_alerts(
-    settings: Settings, shared_data: Path, store: SnapshotStore
+    settings: Settings, shared_data: Path, store: SnapshotStore, redis_client: aioredis.Redis, key_prefix: str
 ) -> None:
     listed = added_names(shared_data, 12)
     expected = {f"HIT-{ent}" for ent, _ in listed}
@@ -63,8 +75,13 @@ async def test_update_raises_exactly_the_expected_alerts_on_watch_alerts(
             parties += [party(f"CLEAN-{n}", name) for n, name in enumerate(MADE_UP)]
             registered = await stub.RegisterParties(pb.RegisterPartiesRequest(parties=parties))
             assert (registered.stored, registered.new, list(registered.errors)) == (len(parties), len(parties), [])
+            assert registered.queued == len(parties)
             bad = await stub.RegisterParties(pb.RegisterPartiesRequest(parties=[pb.Party(name="No Reference")]))
             assert bad.stored == 0 and bad.errors[0].field == "parties[0].party_reference"
+            # Registering gives each party its first state, against 2024-04-30: none is listed yet.
+            registry = PartyRegistry(redis_client, key_prefix)
+            await wait_for_states(registry, Jobs(redis_client, key_prefix), [p.party_reference for p in parties])
+            assert {(await registry.state(p.party_reference)).decision for p in parties} == {"CLEAR"}  # type: ignore[union-attr]
 
             watch = stub.WatchAlerts(pb.WatchAlertsRequest(after_id="0"))
             [published] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / NEW)
@@ -249,3 +266,89 @@ async def test_killing_a_worker_process_mid_job_loses_and_repeats_no_alert(
     references = [json.loads(fields[b"alert"])["reference"] for _, fields in entries]
     assert sorted(references) == sorted(f"HIT-{n}" for n in range(6))  # every hit once, nothing else
     assert (await redis_client.xpending(jobs.shards_key, GROUP))["pending"] == 0
+
+
+async def test_registering_gives_new_and_changed_parties_their_first_state_once(
+    redis_client: aioredis.Redis, key_prefix: str, store: SnapshotStore, test_catalog
+) -> None:
+    from service.api.registration import registered_parties
+    from tests.conftest import FIXTURES
+
+    await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=FIXTURES / "ofac_sdn")
+    loader = ListLoader(store, test_catalog, load_policy())
+    await loader.reload()
+    registry = PartyRegistry(redis_client, key_prefix)
+    jobs = Jobs(redis_client, key_prefix)
+    worker = RescreenWorker(redis_client, key_prefix, lambda: loader.state, consumer="w")
+
+    def records(*parties: pb.Party) -> list:
+        found, errors = registered_parties(list(parties), "export")
+        assert not errors
+        return found
+
+    async def run(job_id: str) -> list[dict]:
+        while await worker.work_once(block_ms=None):
+            pass
+        job = await jobs.get(job_id)
+        assert job is not None and job.kind == "registered" and job.state == "done", job
+        assert job.shards_done == job.shards_total
+        entries = await redis_client.xrange(jobs.alerts_key)
+        return [alert for _, fields in entries if (alert := json.loads(fields[b"alert"]))["job_id"] == job_id]
+
+    assert await jobs.start_registered() is None  # nobody waiting
+    result = await registry.register(records(party("BP-1", "Nicolas MADURO MOROS"), party("BP-2", "Johanna Pemberton")))
+    assert (result.stored, result.new, result.queued) == (2, 2, 2)
+    first = await jobs.start_registered()
+    assert first is not None and first.startswith("registered:")
+    # Registered while the first job runs (into a bucket that job does not cover, or its shard
+    # would take it along): waits for the next job, which starts only after the first is done.
+    from service.registry.store import bucket_of
+
+    assert bucket_of("BP-3") not in {bucket_of("BP-1"), bucket_of("BP-2")}
+    assert (await registry.register(records(party("BP-3", "Banco Nacional de Cuba")))).queued == 1
+    assert await jobs.start_registered() is None
+    [alert] = await run(first)
+    assert (alert["reference"], alert["decision"], alert["previous_decision"]) == ("BP-1", "BLOCK", "CLEAR")
+    assert [(e[1], e[4]) for e in alert["entries"]] == [("22790", "new")]
+    assert (await registry.state("BP-2")).decision == "CLEAR"  # type: ignore[union-attr]
+    assert await registry.state("BP-3") is None
+    assert (await jobs.get(first)).parties_screened == 2  # type: ignore[union-attr]
+
+    second = await jobs.start_registered()
+    assert second is not None
+    [alert] = await run(second)
+    assert alert["reference"] == "BP-3" and (await registry.state("BP-3")).alerts[0].entry_id == "306"  # type: ignore[union-attr]
+    assert (await jobs.get(second)).parties_screened == 1  # type: ignore[union-attr]
+
+    # The same data again: nothing queued. Other data: screened again, and the alert says what changed.
+    again = await registry.register(records(party("BP-1", "Nicolas MADURO MOROS"), party("BP-2", "Johanna Pemberton")))
+    assert (again.stored, again.new, again.queued) == (2, 0, 0) and await jobs.start_registered() is None
+    assert (await registry.register(records(party("BP-1", "Johanna Pemberton-Whitcombe")))).queued == 1
+    third = await jobs.start_registered()
+    assert third is not None
+    [alert] = await run(third)
+    assert (alert["reference"], alert["decision"], alert["previous_decision"]) == ("BP-1", "CLEAR", "BLOCK")
+    assert [(e[1], e[4]) for e in alert["entries"]] == [("22790", "cleared")]
+
+
+async def test_a_party_changed_while_being_screened_stays_queued_and_a_removed_one_does_not(
+    redis_client: aioredis.Redis, key_prefix: str
+) -> None:
+    from service.api.registration import registered_parties
+    from service.registry.store import bucket_of
+
+    registry = PartyRegistry(redis_client, key_prefix)
+    [before], _ = registered_parties([party("BP-1", "Johanna Pemberton")], "export")
+    [after], _ = registered_parties([party("BP-1", "Johanna Pemberton-Whitcombe")], "export")
+    bucket = bucket_of("BP-1")
+    await registry.register([before])
+    [(screened, raw)], states = await registry.unscreened(bucket)
+    assert screened == before and states == {}
+    await registry.register([after])  # while `before` was being screened
+    assert await registry.mark_screened(bucket, [("BP-1", raw)]) == 0
+    [(waiting, raw)], _ = await registry.unscreened(bucket)
+    assert waiting == after
+    assert await registry.mark_screened(bucket, [("BP-1", raw)]) == 1
+    assert await registry.unscreened(bucket) == ([], {})
+    await registry.register([before])
+    assert await registry.remove(["BP-1"]) == 1 and await registry.unscreened(bucket) == ([], {})

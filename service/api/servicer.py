@@ -12,25 +12,31 @@ from datetime import UTC, datetime
 import grpc
 import structlog
 
-from service.api.convert import alert_to_proto, disposition_to_proto, job_to_proto, list_status_to_proto, outcome_to_proto
-from service.api.registration import direction_name, registered_parties
-from service.registry.store import PartyRegistry
-from service.rescreen.jobs import Jobs
+from service.api.convert import (
+    alert_to_proto,
+    disposition_to_proto,
+    job_to_proto,
+    list_status_to_proto,
+    outcome_to_proto,
+)
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
+from service.api.registration import direction_name, registered_parties
 from service.api.validation import InvalidArgument, validate_request
-from service.logs import info_enabled
-from service.catalog import Catalog
-from service.engine.loader import ListLoader
 from service.audit.capture import audit_record
 from service.audit.record import AuditRecord
 from service.audit.writer import AuditWriter
+from service.catalog import Catalog
 from service.dispositions.store import Disposition, DispositionError, DispositionKind, DispositionStore, subject_for
+from service.engine.loader import ListLoader
 from service.engine.screener import Found, NotReady, ScreeningOutcome, conclude, find_all, screen
 from service.engine.state import ScreeningState
 from service.index.linking import EntryKey
+from service.logs import info_enabled
 from service.model import ScreenOptions, TransactionContext
 from service.refresh.diff import screening_fingerprint
+from service.registry.store import PartyRegistry
+from service.rescreen.jobs import Jobs
 from service.store.snapshots import SnapshotStore
 
 log = structlog.get_logger(__name__)
@@ -328,8 +334,11 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"parties: at most {MAX_REGISTER_BATCH} per call, got {len(request.parties)}")
         parties, errors = registered_parties(request.parties, direction_name(request.direction))
         result = await self._registry.register(parties)
-        log.info("parties_registered", stored=result.stored, new=result.new, refused=len(errors))
-        return pb.RegisterPartiesResponse(stored=result.stored, new=result.new, errors=errors)
+        # Start their first screening now rather than at the coordinator's next tick
+        # (if a `registered` job is still running, they wait for the next one).
+        job_id = await self._jobs.start_registered() if result.queued and self._jobs is not None else None
+        log.info("parties_registered", stored=result.stored, new=result.new, queued=result.queued, refused=len(errors), job_id=job_id)
+        return pb.RegisterPartiesResponse(stored=result.stored, new=result.new, errors=errors, queued=result.queued)
 
     async def RemoveParties(self, request: pb.RemovePartiesRequest, context: grpc.aio.ServicerContext) -> pb.RemovePartiesResponse:
         if self._registry is None:

@@ -10,6 +10,11 @@ next to it.
 Parties are spread over a fixed number of buckets (hashes) by a hash of the
 reference: a bucket is the unit of re-screening work (a shard), small enough to
 load in one round trip, and the hash keeps buckets even.
+
+A party that is new, or whose data changed, is marked unscreened (a set per
+bucket, and the bucket in a set of buckets with such parties); a `registered`
+job gives it its first state against every list (see service.rescreen.jobs).
+Registering the same data again changes nothing and screens nothing.
 """
 
 from __future__ import annotations
@@ -56,6 +61,30 @@ class PartyState(msgspec.Struct, frozen=True, array_like=True):
     screened_at: str = ""
 
 
+# KEYS: the bucket's parties, its unscreened set, the set of buckets with unscreened parties.
+# ARGV: reference, record bytes, bucket. Returns 2 new, 1 changed, 0 the same data again.
+_UPSERT = """
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old == ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[3])
+if old then return 1 end
+return 2
+"""
+
+# KEYS: the bucket's parties, its unscreened set. ARGV: reference, record bytes screened, ...
+# A party re-registered with other data while it was being screened stays unscreened.
+_MARK_SCREENED = """
+local done = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    done = done + redis.call('SREM', KEYS[2], ARGV[i])
+  end
+end
+return done
+"""
+
 _PARTY_ENCODER = msgspec.msgpack.Encoder()
 _PARTY_DECODER = msgspec.msgpack.Decoder(RegisteredParty)
 _STATE_DECODER = msgspec.msgpack.Decoder(PartyState)
@@ -69,12 +98,23 @@ def bucket_of(reference: str) -> int:
 class RegisterResult:
     stored: int
     new: int
+    # New or changed parties, queued for their first screening against every list.
+    queued: int = 0
 
 
 class PartyRegistry:
     def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
         self._redis = client
         self._prefix = prefix
+        self._upsert = client.register_script(_UPSERT)
+        self._mark_screened = client.register_script(_MARK_SCREENED)
+
+    @property
+    def unscreened_buckets_key(self) -> str:
+        return f"{self._prefix}parties:unscreened-buckets"
+
+    def unscreened_key(self, bucket: int) -> str:
+        return f"{self._prefix}parties:unscreened:{bucket}"
 
     def parties_key(self, bucket: int) -> str:
         return f"{self._prefix}parties:{bucket}"
@@ -83,14 +123,16 @@ class PartyRegistry:
         return f"{self._prefix}party-state:{bucket}"
 
     async def register(self, parties: Sequence[RegisteredParty]) -> RegisterResult:
-        """Upsert by reference, in one pipelined round trip; returns how many were new."""
+        """Upsert by reference, in one pipelined round trip; new and changed parties are queued for screening."""
         if not parties:
             return RegisterResult(0, 0)
         async with self._redis.pipeline(transaction=False) as pipe:
             for party in parties:
-                pipe.hset(self.parties_key(bucket_of(party.reference)), party.reference, _PARTY_ENCODER.encode(party))
-            added = await pipe.execute()
-        return RegisterResult(len(parties), sum(int(n) for n in added))
+                bucket = bucket_of(party.reference)
+                keys = [self.parties_key(bucket), self.unscreened_key(bucket), self.unscreened_buckets_key]
+                await self._upsert(keys=keys, args=[party.reference, _PARTY_ENCODER.encode(party), bucket], client=pipe)
+            outcomes = [int(n) for n in await pipe.execute()]
+        return RegisterResult(len(parties), outcomes.count(2), sum(1 for n in outcomes if n))
 
     async def remove(self, references: Iterable[str]) -> int:
         """Forget parties and their screening state; returns how many existed."""
@@ -102,8 +144,9 @@ class PartyRegistry:
                 bucket = bucket_of(reference)
                 pipe.hdel(self.parties_key(bucket), reference)
                 pipe.hdel(self.states_key(bucket), reference)
+                pipe.srem(self.unscreened_key(bucket), reference)
             results = await pipe.execute()
-        return sum(int(n) for n in results[0::2])
+        return sum(int(n) for n in results[0::3])
 
     async def get(self, reference: str) -> RegisteredParty | None:
         raw = await self._redis.hget(self.parties_key(bucket_of(reference)), reference)
@@ -128,6 +171,26 @@ class PartyRegistry:
         parties = [_PARTY_DECODER.decode(raw) for raw in raw_parties]
         states = {key.decode(): _STATE_DECODER.decode(raw) for key, raw in raw_states.items()}
         return parties, states
+
+    async def unscreened(self, bucket: int) -> tuple[list[tuple[RegisteredParty, bytes]], dict[str, PartyState]]:
+        """A bucket's parties awaiting their first screening (each with its stored bytes) and their states."""
+        references = [ref.decode() for ref in await self._redis.smembers(self.unscreened_key(bucket))]
+        if not references:
+            return [], {}
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(self.parties_key(bucket), references)
+            pipe.hmget(self.states_key(bucket), references)
+            raw_parties, raw_states = await pipe.execute()
+        parties = [(_PARTY_DECODER.decode(raw), raw) for raw in raw_parties if raw is not None]
+        states = {ref: _STATE_DECODER.decode(raw) for ref, raw in zip(references, raw_states, strict=True) if raw is not None}
+        return parties, states
+
+    async def mark_screened(self, bucket: int, screened: Sequence[tuple[str, bytes]]) -> int:
+        """Take screened parties off the bucket's unscreened set, unless re-registered with other data meanwhile."""
+        if not screened:
+            return 0
+        args = [value for reference, raw in screened for value in (reference, raw)]
+        return int(await self._mark_screened(keys=[self.parties_key(bucket), self.unscreened_key(bucket)], args=args))
 
     def encode_state(self, state: PartyState) -> bytes:
         return _PARTY_ENCODER.encode(state)

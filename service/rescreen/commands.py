@@ -63,11 +63,11 @@ async def _parties(args: argparse.Namespace) -> int:
         from service.batch.files import BadInput, PartyReader, file_format
 
         started = time.perf_counter()
-        stored = new = refused = 0
+        stored = new = queued = refused = 0
         batch = []
 
         async def flush() -> None:
-            nonlocal stored, new, refused
+            nonlocal stored, new, queued, refused
             # Each row's own direction (its `direction` column; blank: --direction).
             directions = [direction_name(row.request.context.direction, args.direction) for row in batch]
             records, errors = registered_parties(
@@ -76,7 +76,7 @@ async def _parties(args: argparse.Namespace) -> int:
             for error in errors:
                 print(f"refused: {error.message}", file=sys.stderr)
             result = await registry.register(records)
-            stored, new, refused = stored + result.stored, new + result.new, refused + len(errors)
+            stored, new, queued, refused = stored + result.stored, new + result.new, queued + result.queued, refused + len(errors)
             batch.clear()
 
         path = Path(args.file)
@@ -96,6 +96,14 @@ async def _parties(args: argparse.Namespace) -> int:
         await flush()
         elapsed = time.perf_counter() - started
         print(f"registered {stored} parties ({new} new, {refused} refused) in {elapsed:.1f} s ({stored / max(elapsed, 1e-9):.0f}/s)")
+        if queued:
+            from service.rescreen.jobs import Jobs
+
+            # A running server's coordinator would start it within a second; starting it here
+            # also serves a setup with only `screening worker` processes.
+            job_id = await Jobs(connection.client, settings.key_prefix).start_registered()
+            after = f"job {job_id}" if job_id else "the next `registered` job (one is still running)"
+            print(f"{queued} new or changed parties queued for their first screening: {after}")
         return 0 if not refused else 1
     finally:
         await connection.close()
@@ -148,7 +156,7 @@ async def _jobs(args: argparse.Namespace) -> int:
         for info in infos:
             assert info is not None
             took = f"{(info.finished_at - info.created_at).total_seconds():.1f} s" if info.finished_at and info.created_at else "-"
-            print(f"{info.job_id:<40} {info.kind:<6} {info.state:<8} {info.shards_done:>4}/{info.shards_total:<4} shards "
+            print(f"{info.job_id:<40} {info.kind:<10} {info.state:<8} {info.shards_done:>4}/{info.shards_total:<4} shards "
                   f"{info.parties_screened:>9} parties {info.alerts:>6} alerts  {took}")  # fmt: skip
         return 0
     finally:

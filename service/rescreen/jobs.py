@@ -1,7 +1,12 @@
 """Re-screening jobs: shards on a Redis Stream, shared by any number of workers, crash-safe and idempotent.
 
-A job (a list update, or a full re-screen) is split into one shard per registry
-bucket, appended to the stream `rescreen:shards`. Workers in the consumer group
+A job is split into one shard per registry bucket, appended to the stream
+`rescreen:shards`. Kinds: `delta` (a list update: every party against the added
+and changed entries), `full` (every party against every list, on demand) and
+`registered` (the parties registered or changed since the last such job,
+against every list: their first state). One `registered` job runs at a time;
+parties registered meanwhile wait for the next, which the coordinator starts
+(atomically, whichever server sees them first) once the running one is done. Workers in the consumer group
 `rescreen-workers` take shards; a shard a dead worker held is claimed by another
 after `claim_idle_ms` (XAUTOCLAIM). Processing a shard twice changes nothing:
 each party's alert for a job is written at most once (HSETNX on the job's
@@ -30,8 +35,16 @@ from redis.exceptions import ResponseError
 from service.decide.policy import Policy
 from service.dispositions.store import DispositionStore, subject_for
 from service.engine.state import ScreeningState
-from service.registry.store import BUCKETS, PartyRegistry, PartyState
-from service.rescreen.engine import MATCH_LIMIT, AlertDraft, BucketResult, Delta, matches_and_context, query_of, rescreen_party
+from service.registry.store import BUCKETS, PartyRegistry
+from service.rescreen.engine import (
+    MATCH_LIMIT,
+    AlertDraft,
+    BucketResult,
+    Delta,
+    matches_and_context,
+    query_of,
+    rescreen_party,
+)
 from service.store.snapshots import DEFAULT_PREFIX, SnapshotStore
 
 log = structlog.get_logger(__name__)
@@ -46,6 +59,27 @@ if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 1 then
   return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'alert', ARGV[2])
 end
 return false
+"""
+
+
+# KEYS: the set of buckets with unscreened parties, the running `registered` job's id, the
+# shard stream, the job index. ARGV: job id, job key, created_at, score (time), key prefix.
+# Starts a `registered` job for those buckets unless one is still running: all or nothing,
+# so a coordinator dying half-way neither loses parties nor leaves a job without shards.
+_START_REGISTERED = """
+local running = redis.call('GET', KEYS[2])
+if running and redis.call('HGET', ARGV[5] .. 'job:' .. running, 'state') == 'running' then return false end
+local buckets = redis.call('SMEMBERS', KEYS[1])
+if #buckets == 0 then return false end
+redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('HSET', ARGV[2], 'created_at', ARGV[3], 'kind', 'registered', 'list_id', '', 'version', '',
+           'shards_total', #buckets, 'state', 'running')
+for _, bucket in ipairs(buckets) do
+  redis.call('XADD', KEYS[3], '*', 'job_id', ARGV[1], 'bucket', bucket)
+end
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
+return #buckets
 """
 
 
@@ -79,6 +113,8 @@ class Jobs:
         self._redis = client
         self._prefix = prefix
         self._emit = client.register_script(_EMIT_ONCE)
+        self._start_registered = client.register_script(_START_REGISTERED)
+        self._unscreened_buckets_key = PartyRegistry(client, prefix).unscreened_buckets_key
 
     @property
     def shards_key(self) -> str:
@@ -90,6 +126,26 @@ class Jobs:
 
     def job_key(self, job_id: str) -> str:
         return f"{self._prefix}job:{job_id}"
+
+    @property
+    def registered_job_key(self) -> str:
+        return f"{self._prefix}registered-job"
+
+    async def start_registered(self) -> str | None:
+        """Start a `registered` job for the parties awaiting their first screening; its id, or None.
+
+        None when no party is waiting, or while the previous such job is still running.
+        """
+        await self.ensure_group(self.shards_key, GROUP)
+        job_id = f"registered:{uuid.uuid4().hex[:12]}"
+        started = await self._start_registered(
+            keys=[self._unscreened_buckets_key, self.registered_job_key, self.shards_key, f"{self._prefix}jobs"],
+            args=[job_id, self.job_key(job_id), datetime.now(UTC).isoformat(), time.time(), self._prefix],
+        )
+        if not started:
+            return None
+        log.info("rescreen_job_created", job_id=job_id, kind="registered", shards=int(started))
+        return job_id
 
     async def create(self, kind: str, list_id: str = "", version: str = "", job_id: str | None = None) -> tuple[str, bool]:
         """Create a job and enqueue its shards; (job id, whether it is new). The same id twice is one job."""
@@ -156,11 +212,11 @@ class Jobs:
         )
         return result.decode() if result else None
 
-    async def shard_done(self, job_id: str, bucket: int, screened: int) -> None:
+    async def shard_done(self, job_id: str, bucket: int, screened: int, shards_total: int = BUCKETS) -> None:
         key = self.job_key(job_id)
         if await self._redis.sadd(f"{key}:done", bucket):
             await self._redis.hincrby(key, "parties_screened", screened)
-        if await self._redis.scard(f"{key}:done") >= BUCKETS:
+        if await self._redis.scard(f"{key}:done") >= shards_total:
             if await self._redis.hsetnx(key, "finished_at", datetime.now(UTC).isoformat()):
                 await self._redis.hset(key, "state", "done")
                 log.info("rescreen_job_done", job_id=job_id)
@@ -240,7 +296,13 @@ class RescreenWorker:
                 raise RuntimeError("no list state loaded: cannot re-screen yet")
         policy = state.policy if state is not None else self.policy
         assert policy is not None
-        parties, states = await self.registry.bucket(bucket)
+        screened_bytes: list[tuple[str, bytes]] = []
+        if job.kind == "registered":
+            unscreened, states = await self.registry.unscreened(bucket)
+            parties = [party for party, _ in unscreened]
+            screened_bytes = [(party.reference, raw) for party, raw in unscreened]
+        else:
+            parties, states = await self.registry.bucket(bucket)
         result = BucketResult()
         delta = await self._delta(job_id, job.list_id, job.version) if job.kind == "delta" else None
         removed = frozenset(delta.diff.removed) if delta else frozenset()
@@ -285,12 +347,15 @@ class RescreenWorker:
                 self.registry.states_key(bucket),
                 mapping={ref: self.registry.encode_state(s) for ref, s in result.states.items()},
             )
-        await self.jobs.shard_done(job_id, bucket, result.screened)
+        # Last: a crash before this leaves the parties unscreened, and the shard pending.
+        await self.registry.mark_screened(bucket, screened_bytes)
+        await self.jobs.shard_done(job_id, bucket, result.screened, job.shards_total)
         return result
 
 
 class Coordinator:
-    """Turns list-update events into delta jobs (one per list version, whoever sees the event first)."""
+    """Turns list-update events into delta jobs (one per list version, whoever sees the event first),
+    and parties awaiting their first screening into `registered` jobs (one at a time)."""
 
     def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
         self._redis = client
@@ -304,6 +369,7 @@ class Coordinator:
         while not stop.is_set():
             try:
                 await self.once(block_ms)
+                await self._jobs.start_registered()
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - the event stays pending and is retried

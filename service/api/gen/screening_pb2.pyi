@@ -625,14 +625,16 @@ class RegisterPartiesRequest(_message.Message):
     def __init__(self, parties: _Optional[_Iterable[_Union[Party, _Mapping]]] = ..., direction: _Optional[_Union[Direction, str]] = ...) -> None: ...
 
 class RegisterPartiesResponse(_message.Message):
-    __slots__ = ("stored", "new", "errors")
+    __slots__ = ("stored", "new", "errors", "queued")
     STORED_FIELD_NUMBER: _ClassVar[int]
     NEW_FIELD_NUMBER: _ClassVar[int]
     ERRORS_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_FIELD_NUMBER: _ClassVar[int]
     stored: int
     new: int
     errors: _containers.RepeatedCompositeFieldContainer[ItemError]
-    def __init__(self, stored: _Optional[int] = ..., new: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[ItemError, _Mapping]]] = ...) -> None: ...
+    queued: int
+    def __init__(self, stored: _Optional[int] = ..., new: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[ItemError, _Mapping]]] = ..., queued: _Optional[int] = ...) -> None: ...
 
 class RemovePartiesRequest(_message.Message):
     __slots__ = ("party_references",)
