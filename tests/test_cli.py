@@ -262,6 +262,13 @@ def test_parties_import_registers_each_row_for_its_own_direction(tmp_path: Path,
     assert "3 new or changed parties queued for their first screening: job registered:" in imported.stdout
     again = run_cli(["parties", "import", str(source), "--direction", "payment"], env)
     assert "registered 3 parties (0 new, 1 refused)" in again.stdout and "queued" not in again.stdout
+    shown = run_cli(["parties", "show", "BP-1"], env)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[:2] == ["BP-1: Harold Finchley-Marsh (import)", "state: not screened yet; first screening queued"]
+    as_json = json.loads(run_cli(["parties", "show", "BP-3", "--json"], env).stdout)
+    assert (as_json["party"]["name"], as_json["direction"], as_json["screeningQueued"]) == ("Acme Widgets GmbH", "DIRECTION_EXPORT", True)
+    unknown = run_cli(["parties", "show", "BP-4"], env)
+    assert unknown.returncode == 2 and "no registered party 'BP-4'" in unknown.stderr
 
     async def directions() -> dict[str, str]:
         client = aioredis.Redis.from_url(SERVER_REDIS_URL)

@@ -82,6 +82,14 @@ async def test_update_raises_exactly_the_expected_alerts_on_watch_alerts(
             registry = PartyRegistry(redis_client, key_prefix)
             await wait_for_states(registry, Jobs(redis_client, key_prefix), [p.party_reference for p in parties])
             assert {(await registry.state(p.party_reference)).decision for p in parties} == {"CLEAR"}  # type: ignore[union-attr]
+            hit_reference = parties[0].party_reference
+            before = await stub.GetParty(pb.GetPartyRequest(party_reference=hit_reference))
+            assert (before.party.name, before.decision, list(before.alerted)) == (parties[0].name, pb.DECISION_CLEAR, [])
+            assert before.direction == pb.DIRECTION_EXPORT and not before.screening_queued and before.HasField("state_since")
+            for reference, code in (("", grpc.StatusCode.INVALID_ARGUMENT), ("NOT-REGISTERED", grpc.StatusCode.NOT_FOUND)):
+                with pytest.raises(grpc.aio.AioRpcError) as refused:
+                    await stub.GetParty(pb.GetPartyRequest(party_reference=reference))
+                assert refused.value.code() == code and refused.value.details().startswith("party_reference: ")
 
             watch = stub.WatchAlerts(pb.WatchAlertsRequest(after_id="0"))
             [published] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / NEW)
@@ -110,6 +118,10 @@ async def test_update_raises_exactly_the_expected_alerts_on_watch_alerts(
                 [entry] = [e for e in alert.entries if e.change == "new"]
                 assert (entry.list_id, alert.job_id) == ("ofac_sdn", job_id)
                 assert f"HIT-{entry.entry_id}" == alert.party_reference
+
+            after = await stub.GetParty(pb.GetPartyRequest(party_reference=hit_reference))
+            assert after.decision == pb.DECISION_BLOCK
+            assert [(a.list_id, f"HIT-{a.entry_id}") for a in after.alerted] == [("ofac_sdn", hit_reference)]
 
             # The same version published again: no event, no job, no alert.
             [again] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / NEW)

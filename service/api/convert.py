@@ -14,6 +14,7 @@ from service.catalog import ListSpec
 from service.decide.decision import Reason
 from service.decide.policy import Action
 from service.dispositions.store import Disposition, DispositionKind
+from service.registry.store import PartyState, RegisteredParty
 from service.rescreen.jobs import AlertRecord, JobInfo
 from service.engine.screener import ListUsed, ScreeningOutcome
 from service.index.linking import Link
@@ -306,6 +307,26 @@ def job_to_proto(info: JobInfo) -> pb.Job:
         shards_total=info.shards_total, shards_done=info.shards_done, parties_screened=info.parties_screened,
         alerts=info.alerts, created_at=timestamp(info.created_at), finished_at=timestamp(info.finished_at),
     )  # fmt: skip
+
+
+_DIRECTIONS = {"export": pb.DIRECTION_EXPORT, "import": pb.DIRECTION_IMPORT, "payment": pb.DIRECTION_PAYMENT,
+               "other": pb.DIRECTION_OTHER}  # fmt: skip
+
+
+def registered_party_to_proto(party: RegisteredParty, state: PartyState | None, queued: bool) -> pb.RegisteredParty:
+    answer = pb.RegisteredParty(
+        party=pb.Party.FromString(party.party), direction=_DIRECTIONS.get(party.direction, pb.DIRECTION_UNSPECIFIED),
+        screening_queued=queued,
+    )  # fmt: skip
+    if state is not None:
+        answer.decision = DECISIONS[Action[state.decision]]
+        answer.alerted.extend(
+            pb.AlertedEntry(list_id=a.list_id, entry_id=a.entry_id, score=a.score, decision=DECISIONS[Action[a.decision]])
+            for a in state.alerts
+        )
+        if state.screened_at:
+            answer.state_since.CopyFrom(timestamp(datetime.fromisoformat(state.screened_at)))
+    return answer
 
 
 _ALERT_DECODER = msgspec.json.Decoder(AlertRecord)

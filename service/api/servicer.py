@@ -18,11 +18,12 @@ from service.api.convert import (
     job_to_proto,
     list_status_to_proto,
     outcome_to_proto,
+    registered_party_to_proto,
 )
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.registration import direction_name, registered_parties
-from service.api.validation import InvalidArgument, validate_request
+from service.api.validation import MAX_REFERENCE_CHARS, InvalidArgument, validate_request
 from service.audit.capture import audit_record
 from service.audit.record import AuditRecord
 from service.audit.writer import AuditWriter
@@ -344,6 +345,19 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         if self._registry is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no party registry on this server")
         return pb.RemovePartiesResponse(removed=await self._registry.remove(request.party_references))
+
+    async def GetParty(self, request: pb.GetPartyRequest, context: grpc.aio.ServicerContext) -> pb.RegisteredParty:
+        if self._registry is None:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no party registry on this server")
+        reference = request.party_reference.strip()
+        if not reference:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "party_reference: is required")
+        if len(reference) > MAX_REFERENCE_CHARS:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"party_reference: at most {MAX_REFERENCE_CHARS} characters")
+        found = await self._registry.lookup(reference)
+        if found is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"party_reference: no registered party {reference[:80]!r}")
+        return registered_party_to_proto(*found)
 
     async def GetJob(self, request: pb.GetJobRequest, context: grpc.aio.ServicerContext) -> pb.Job:
         info = await self._jobs.get(request.job_id) if self._jobs else None

@@ -156,6 +156,19 @@ class PartyRegistry:
         raw = await self._redis.hget(self.states_key(bucket_of(reference)), reference)
         return _STATE_DECODER.decode(raw) if raw is not None else None
 
+    async def lookup(self, reference: str) -> tuple[RegisteredParty, PartyState | None, bool] | None:
+        """A party, its state and whether its first screening is queued, in one round trip; None if unknown."""
+        bucket = bucket_of(reference)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hget(self.parties_key(bucket), reference)
+            pipe.hget(self.states_key(bucket), reference)
+            pipe.sismember(self.unscreened_key(bucket), reference)
+            raw_party, raw_state, queued = await pipe.execute()
+        if raw_party is None:
+            return None
+        state = _STATE_DECODER.decode(raw_state) if raw_state is not None else None
+        return _PARTY_DECODER.decode(raw_party), state, bool(queued)
+
     async def count(self) -> int:
         async with self._redis.pipeline(transaction=False) as pipe:
             for bucket in range(BUCKETS):

@@ -21,6 +21,9 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore
     importing.add_argument("--direction", choices=["export", "import", "payment", "other"], default="export",
                            help="for rows whose direction column is blank (default export)")
     party_commands.add_parser("count", help="how many parties are registered, and Redis bytes per party")
+    show = party_commands.add_parser("show", help="one registered party, its current screening state and open alerts")
+    show.add_argument("reference", help="the party_reference it was registered with")
+    show.add_argument("--json", action="store_true", help="the GetParty answer as JSON")
     parties.set_defaults(func=cmd_parties)
 
     rescreen = commands.add_parser("rescreen", help="re-screen every registered party now (after a policy or matcher change)")
@@ -60,6 +63,8 @@ async def _parties(args: argparse.Namespace) -> int:
             count = await registry.count()
             print(f"{count} registered parties; {await registry.memory_per_party():.0f} Redis bytes per party (sampled)")
             return 0
+        if args.parties_command == "show":
+            return _show_party(await registry.lookup(args.reference.strip()), args.reference, args.json)
         from service.batch.files import BadInput, PartyReader, file_format
 
         started = time.perf_counter()
@@ -107,6 +112,29 @@ async def _parties(args: argparse.Namespace) -> int:
         return 0 if not refused else 1
     finally:
         await connection.close()
+
+
+def _show_party(found: tuple | None, reference: str, as_json: bool) -> int:
+    from google.protobuf.json_format import MessageToJson
+
+    from service.api.convert import registered_party_to_proto
+    from service.api.gen import screening_pb2 as pb
+
+    if found is None:
+        print(f"error: no registered party {reference!r}", file=sys.stderr)
+        return 2
+    answer = registered_party_to_proto(*found)
+    if as_json:
+        print(MessageToJson(answer, indent=2))
+        return 0
+    decision = pb.Decision.Name(answer.decision).removeprefix("DECISION_") if answer.decision else "not screened yet"
+    since = f" since {answer.state_since.ToDatetime():%Y-%m-%d %H:%M:%S} UTC" if answer.HasField("state_since") else ""
+    print(f"{answer.party.party_reference}: {answer.party.name} ({pb.Direction.Name(answer.direction).removeprefix('DIRECTION_').lower()})")
+    print(f"state: {decision}{since}" + ("; first screening queued" if answer.screening_queued else ""))
+    for alerted in answer.alerted:
+        print(f"  {pb.Decision.Name(alerted.decision).removeprefix('DECISION_'):<6} {alerted.list_id} {alerted.entry_id} "
+              f"(score {alerted.score:.2f})")  # fmt: skip
+    return 0
 
 
 def cmd_rescreen(args: argparse.Namespace) -> int:

@@ -648,6 +648,40 @@ class RemovePartiesResponse(_message.Message):
     removed: int
     def __init__(self, removed: _Optional[int] = ...) -> None: ...
 
+class GetPartyRequest(_message.Message):
+    __slots__ = ("party_reference",)
+    PARTY_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    party_reference: str
+    def __init__(self, party_reference: _Optional[str] = ...) -> None: ...
+
+class AlertedEntry(_message.Message):
+    __slots__ = ("list_id", "entry_id", "score", "decision")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    entry_id: str
+    score: float
+    decision: Decision
+    def __init__(self, list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., score: _Optional[float] = ..., decision: _Optional[_Union[Decision, str]] = ...) -> None: ...
+
+class RegisteredParty(_message.Message):
+    __slots__ = ("party", "direction", "decision", "alerted", "state_since", "screening_queued")
+    PARTY_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    ALERTED_FIELD_NUMBER: _ClassVar[int]
+    STATE_SINCE_FIELD_NUMBER: _ClassVar[int]
+    SCREENING_QUEUED_FIELD_NUMBER: _ClassVar[int]
+    party: Party
+    direction: Direction
+    decision: Decision
+    alerted: _containers.RepeatedCompositeFieldContainer[AlertedEntry]
+    state_since: _timestamp_pb2.Timestamp
+    screening_queued: bool
+    def __init__(self, party: _Optional[_Union[Party, _Mapping]] = ..., direction: _Optional[_Union[Direction, str]] = ..., decision: _Optional[_Union[Decision, str]] = ..., alerted: _Optional[_Iterable[_Union[AlertedEntry, _Mapping]]] = ..., state_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., screening_queued: _Optional[bool] = ...) -> None: ...
+
 class AlertEntry(_message.Message):
     __slots__ = ("list_id", "entry_id", "listed_name", "score", "change", "decision")
     LIST_ID_FIELD_NUMBER: _ClassVar[int]

@@ -75,6 +75,11 @@ class ScreeningServiceStub:
                 request_serializer=screening_dot_v1_dot_screening__pb2.RemovePartiesRequest.SerializeToString,
                 response_deserializer=screening_dot_v1_dot_screening__pb2.RemovePartiesResponse.FromString,
                 _registered_method=True)
+        self.GetParty = channel.unary_unary(
+                '/screening.v1.ScreeningService/GetParty',
+                request_serializer=screening_dot_v1_dot_screening__pb2.GetPartyRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.RegisteredParty.FromString,
+                _registered_method=True)
         self.WatchAlerts = channel.unary_stream(
                 '/screening.v1.ScreeningService/WatchAlerts',
                 request_serializer=screening_dot_v1_dot_screening__pb2.WatchAlertsRequest.SerializeToString,
@@ -154,6 +159,14 @@ class ScreeningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetParty(self, request, context):
+        """One registered party: its data, its current screening state and whether
+        its first screening is still queued. NOT_FOUND if not registered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchAlerts(self, request, context):
         """Alerts raised by re-screening registered parties, oldest first from
         `after_id`; the stream stays open and delivers new alerts as they come.
@@ -212,6 +225,11 @@ def add_ScreeningServiceServicer_to_server(servicer, server):
                     servicer.RemoveParties,
                     request_deserializer=screening_dot_v1_dot_screening__pb2.RemovePartiesRequest.FromString,
                     response_serializer=screening_dot_v1_dot_screening__pb2.RemovePartiesResponse.SerializeToString,
+            ),
+            'GetParty': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetParty,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.GetPartyRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.RegisteredParty.SerializeToString,
             ),
             'WatchAlerts': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchAlerts,
@@ -441,6 +459,33 @@ class ScreeningService:
             '/screening.v1.ScreeningService/RemoveParties',
             screening_dot_v1_dot_screening__pb2.RemovePartiesRequest.SerializeToString,
             screening_dot_v1_dot_screening__pb2.RemovePartiesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetParty(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/GetParty',
+            screening_dot_v1_dot_screening__pb2.GetPartyRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.RegisteredParty.FromString,
             options,
             channel_credentials,
             insecure,
