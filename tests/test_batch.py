@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import io
 import json
 import random
 import re
@@ -54,7 +55,7 @@ def target(server: RunningServer) -> str:
 
 
 def options(input_path: Path, output_path: Path, **changes: object) -> BatchOptions:
-    return BatchOptions(input=input_path, output=output_path, progress=False, **changes)  # type: ignore[arg-type]
+    return BatchOptions(input=input_path, output=output_path, **{"progress": False, **changes})  # type: ignore[arg-type]
 
 
 async def test_csv_in_csv_out_in_input_order(
@@ -335,13 +336,14 @@ def quiet_logs() -> Iterator[None]:
 
 
 async def test_ten_thousand_parties_through_the_stream(
-    grpc_server: RunningServer, tmp_path: Path, quiet_logs: None
+    grpc_server: RunningServer, tmp_path: Path, quiet_logs: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = write_csv(tmp_path / "parties.csv", _parties(10_000, listed_every=50))
     output = tmp_path / "results.csv"
 
     started = time.monotonic()
-    summary = await screen_file(options(source, output), target=target(grpc_server))
+    # Progress on: stderr is no terminal here, so it comes as a line every log_every_s.
+    summary = await screen_file(options(source, output, progress=True, log_every_s=0.2), target=target(grpc_server))
     elapsed = time.monotonic() - started
 
     rows = read_csv(output)
@@ -349,9 +351,30 @@ async def test_ten_thousand_parties_through_the_stream(
     assert [r["party_reference"] for r in rows[:3]] == ["P-000000", "P-000001", "P-000002"]
     assert rows[-1]["party_reference"] == "P-009999"
     assert summary.decisions["BLOCK"] == 200 and summary.errors == 0
+    progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("batch: ")]
+    shown = [re.fullmatch(r"batch: (\d+)/10000 parties, (\d+)/s, ETA (\d+) s", line) for line in progress]
+    assert len(shown) >= 2 and all(shown), progress
+    done = [int(m.group(1)) for m in shown if m]
+    assert done == sorted(done) and 0 < done[0] and done[-1] <= 10_000
     # Client and server share this one process and core here; a separate server is faster.
     print(f"\nbatch: 10,000 parties in {elapsed:.1f} s, {10_000 / elapsed:.0f} parties/s")
-    assert elapsed < 60
+
+
+def test_progress_on_a_terminal_is_a_tqdm_bar_with_rate_and_eta() -> None:
+    from service.batch.run import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    progress = Progress(total=400, done=100, enabled=True, every_s=10.0, stream=screen)
+    for _ in range(100):
+        progress.update()
+    progress.close()
+    last = screen.getvalue().split("\r")[-1]
+    assert re.search(r"batch: +50%\|.*\| 200/400 \[\d\d:\d\d<\d\d:\d\d, +[\d.]+[a-z]*party/s\]", last), last
+    assert Progress(total=400, done=0, enabled=False, every_s=0.0, stream=screen)._bar is None
 
 
 def test_cli_batch_local(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import re
 import subprocess
 import sys
 import time
@@ -280,3 +281,28 @@ def test_parties_import_registers_each_row_for_its_own_direction(tmp_path: Path,
         return {ref: party.direction for ref, party in found.items() if party is not None}
 
     assert asyncio.run(directions()) == {"BP-1": "import", "BP-2": "payment", "BP-3": "export"}
+
+
+def test_imported_parties_are_screened_once_and_rescreen_waits_for_its_job(tmp_path: Path, server_prefix: str) -> None:
+    env = cli_env(tmp_path, REDIS_URL=SERVER_REDIS_URL, SCREENING_KEY_PREFIX=server_prefix, LOG_LEVEL="warning")
+    published = run_cli(["refresh", "--list", "ofac_sdn", "--from", str(FIXTURES / "ofac_sdn")], env)
+    assert published.returncode == 0, published.stderr
+    source = tmp_path / "partners.csv"
+    source.write_text("party_reference,name\nBP-1,Nicolas MADURO MOROS\nBP-2,Harold Finchley-Marsh\n")
+    imported = run_cli(["parties", "import", str(source)], env)
+    assert "2 new or changed parties queued for their first screening: job registered:" in imported.stdout, imported
+    worked = run_cli(["worker", "--exit-when-idle"], env)
+    assert worked.returncode == 0, worked.stderr
+    listed = run_cli(["parties", "show", "BP-1"], env).stdout.splitlines()
+    assert listed[1].startswith("state: BLOCK since ") and listed[2].split() == ["BLOCK", "ofac_sdn", "22790", "(score", "1.00)"]
+    assert run_cli(["parties", "show", "BP-2"], env).stdout.splitlines()[1].startswith("state: CLEAR since ")
+
+    worker = subprocess.Popen([*SCREENING, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        waited = run_cli(["rescreen", "--all", "--wait"], env)
+    finally:
+        worker.terminate()
+        worker.wait(10)
+    assert waited.returncode == 0, waited.stderr
+    # Nothing changed since the first screening: a full re-screen says nothing new.
+    assert re.search(r"job full:\w+ done: 2 parties screened, 0 alerts, [\d.]+ s", waited.stdout), waited.stdout

@@ -149,9 +149,14 @@ class BatchSummary:
 class Progress:
     """A tqdm bar on a terminal; without one (CI, cron, nohup) a line every `every_s` seconds."""
 
-    def __init__(self, total: int, done: int, enabled: bool, every_s: float, stream: TextIO = sys.stderr) -> None:
+    def __init__(
+        self, total: int, done: int, enabled: bool, every_s: float, stream: TextIO | None = None,
+        label: str = "batch", unit: str = "party", units: str = "parties",
+    ) -> None:  # fmt: skip
         self._total, self._done, self._start_done = total, done, done
+        stream = stream or sys.stderr  # looked up now: the process's stderr may have been replaced
         self._stream = stream
+        self._label, self._units = label, units
         self._every_s = every_s
         self._start = time.monotonic()
         self._next_log = self._start + every_s
@@ -159,7 +164,7 @@ class Progress:
         self._log = enabled and not terminal
         self._bar = None
         if enabled and terminal:
-            self._bar = tqdm(total=total, initial=done, unit="party", file=stream, dynamic_ncols=True)
+            self._bar = tqdm(total=total, initial=done, unit=unit, file=stream, dynamic_ncols=True, desc=label)
 
     def update(self, count: int = 1) -> None:
         self._done += count
@@ -170,7 +175,7 @@ class Progress:
             rate = (self._done - self._start_done) / (now - self._start)
             left = max(self._total - self._done, 0)
             eta = f", ETA {left / rate:.0f} s" if rate > 0 else ""
-            print(f"batch: {self._done}/{self._total} parties, {rate:.0f}/s{eta}", file=self._stream, flush=True)
+            print(f"{self._label}: {self._done}/{self._total} {self._units}, {rate:.0f}/s{eta}", file=self._stream, flush=True)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from service.settings import Settings
 
 IMPORT_BATCH = 5000
+PROGRESS_EVERY_S = 5.0  # without a terminal: a progress line this often
 
 
 def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -20,6 +21,7 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore
     importing.add_argument("file", help="same columns as `screening batch` (party_reference and name required)")
     importing.add_argument("--direction", choices=["export", "import", "payment", "other"], default="export",
                            help="for rows whose direction column is blank (default export)")
+    importing.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines on stderr")
     party_commands.add_parser("count", help="how many parties are registered, and Redis bytes per party")
     show = party_commands.add_parser("show", help="one registered party, its current screening state and open alerts")
     show.add_argument("reference", help="the party_reference it was registered with")
@@ -29,6 +31,7 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore
     rescreen = commands.add_parser("rescreen", help="re-screen every registered party now (after a policy or matcher change)")
     rescreen.add_argument("--all", action="store_true", required=True, help="every registered party against every list")
     rescreen.add_argument("--wait", action="store_true", help="wait until the job is done, showing progress")
+    rescreen.add_argument("--no-progress", action="store_true", help="with --wait: no progress bar or lines, only the outcome")
     rescreen.set_defaults(func=cmd_rescreen)
 
     jobs = commands.add_parser("jobs", help="recent re-screening jobs and their progress")
@@ -65,7 +68,8 @@ async def _parties(args: argparse.Namespace) -> int:
             return 0
         if args.parties_command == "show":
             return _show_party(await registry.lookup(args.reference.strip()), args.reference, args.json)
-        from service.batch.files import BadInput, PartyReader, file_format
+        from service.batch.files import BadInput, PartyReader, count_lines, file_format
+        from service.batch.run import Progress
 
         started = time.perf_counter()
         stored = new = queued = refused = 0
@@ -85,9 +89,14 @@ async def _parties(args: argparse.Namespace) -> int:
             batch.clear()
 
         path = Path(args.file)
+        progress: Progress | None = None
         try:
-            with PartyReader(path, file_format(path, None, "file"), args.direction) as reader:
+            input_format = file_format(path, None, "file")
+            with PartyReader(path, input_format, args.direction) as reader:
+                total = max(count_lines(path) - (input_format == "csv"), 0)
+                progress = Progress(total, 0, not args.no_progress, PROGRESS_EVERY_S, label="import", unit="row", units="rows")
                 for row in reader:
+                    progress.update()
                     if row.request is None:
                         refused += 1
                         print(f"refused: line {row.line}: {row.error}", file=sys.stderr)
@@ -98,6 +107,9 @@ async def _parties(args: argparse.Namespace) -> int:
         except BadInput as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        finally:
+            if progress is not None:
+                progress.close()
         await flush()
         elapsed = time.perf_counter() - started
         print(f"registered {stored} parties ({new} new, {refused} refused) in {elapsed:.1f} s ({stored / max(elapsed, 1e-9):.0f}/s)")
@@ -150,16 +162,25 @@ async def _rescreen(args: argparse.Namespace) -> int:
     try:
         jobs = Jobs(connection.client, settings.key_prefix)
         job_id, _ = await jobs.create("full")
-        print(f"job {job_id} created; servers and `screening worker` processes work on it")
-        while args.wait:
-            info = await jobs.get(job_id)
-            assert info is not None
-            print(f"\r{info.shards_done}/{info.shards_total} shards, {info.parties_screened} parties, {info.alerts} alerts",
-                  end="", flush=True)  # fmt: skip
-            if info.state == "done":
-                print()
-                break
-            await asyncio.sleep(1.0)
+        print(f"job {job_id} created; servers and `screening worker` processes work on it", flush=True)
+        if not args.wait:
+            return 0
+        from service.batch.run import Progress
+
+        info = await jobs.get(job_id)
+        assert info is not None
+        progress = Progress(info.shards_total, info.shards_done, not args.no_progress, PROGRESS_EVERY_S,
+                            label="rescreen", unit="shard", units="shards")  # fmt: skip
+        try:
+            while info.state != "done":
+                await asyncio.sleep(0.5)
+                before, info = info.shards_done, await jobs.get(job_id)
+                assert info is not None
+                progress.update(info.shards_done - before)
+        finally:
+            progress.close()
+        took = (info.finished_at - info.created_at).total_seconds() if info.finished_at and info.created_at else 0.0
+        print(f"job {job_id} done: {info.parties_screened} parties screened, {info.alerts} alerts, {took:.1f} s")
         return 0
     finally:
         await connection.close()
