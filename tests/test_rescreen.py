@@ -364,3 +364,58 @@ async def test_a_party_changed_while_being_screened_stays_queued_and_a_removed_o
     assert await registry.unscreened(bucket) == ([], {})
     await registry.register([before])
     assert await registry.remove(["BP-1"]) == 1 and await registry.unscreened(bucket) == ([], {})
+
+
+async def test_two_jobs_settling_one_party_announce_its_change_once(
+    redis_client: aioredis.Redis, key_prefix: str, store: SnapshotStore, test_catalog, tmp_path: Path
+) -> None:
+    """A first screening and a delta re-screen reach the same party at once: one alert, not two."""
+    import shutil
+
+    from service.api.registration import registered_parties
+    from service.registry.store import bucket_of
+    from tests.conftest import FIXTURES
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(FIXTURES / "ofac_sdn", old)
+    shutil.copytree(FIXTURES / "ofac_sdn", new)
+    sdn = new / "sdn.csv"
+    sdn.write_bytes(sdn.read_bytes().rstrip(b"\x1a") + b'99001,"ZORVATHIAN KESTREL SHIPPING LINES",-0- ,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n')
+    await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=old)
+    registry, jobs = PartyRegistry(redis_client, key_prefix), Jobs(redis_client, key_prefix)
+    records, _ = registered_parties([party("BP-Z", "Zorvathian Kestrel Shipping Lines")], "export")
+    assert (await registry.register(records)).queued == 1
+    first = await jobs.start_registered()
+    [published] = await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=new)
+    delta, _ = await jobs.create("delta", "ofac_sdn", published.version, job_id=f"delta:ofac_sdn:{published.version}")
+    loader = ListLoader(store, test_catalog, load_policy())
+    await loader.reload()  # both workers screen on the new version
+    first_worker = RescreenWorker(redis_client, key_prefix, lambda: loader.state, consumer="first")
+    delta_worker = RescreenWorker(redis_client, key_prefix, lambda: loader.state, consumer="delta")
+
+    # The first screening decides, then waits before writing while the delta job runs whole.
+    decided, go = asyncio.Event(), asyncio.Event()
+    settle = first_worker.jobs.settle
+
+    async def settle_later(*args, **kwargs):  # type: ignore[no-untyped-def]
+        decided.set()
+        await go.wait()
+        return await settle(*args, **kwargs)
+
+    first_worker.jobs.settle = settle_later  # type: ignore[method-assign]
+    assert first is not None
+    bucket = bucket_of("BP-Z")
+    screening = asyncio.create_task(first_worker.process_shard(first, bucket))
+    await asyncio.wait_for(decided.wait(), 30)
+    by_delta = await delta_worker.process_shard(delta, bucket)
+    assert [a.reference for a in by_delta.alerts] == ["BP-Z"]
+    go.set()
+    by_first = await screening
+
+    # The first screening found the state changed under it, decided again from it: nothing new.
+    assert by_first.alerts == [] and by_first.states == {}
+    entries = await redis_client.xrange(jobs.alerts_key)
+    alerts = [json.loads(fields[b"alert"]) for _, fields in entries]
+    assert [(a["reference"], a["job_id"]) for a in alerts] == [("BP-Z", delta)]
+    assert [(a.entry_id, a.decision) for a in (await registry.state("BP-Z")).alerts] == [("99001", "BLOCK")]  # type: ignore[union-attr]
+    assert await registry.unscreened(bucket) == ([], {})

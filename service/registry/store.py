@@ -22,6 +22,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import msgspec
 import redis.asyncio as aioredis
@@ -84,6 +85,13 @@ for i = 1, #ARGV, 2 do
 end
 return done
 """
+
+class StoredState(NamedTuple):
+    """A party's state as read, with its stored bytes: what a compare-and-set expects to find."""
+
+    state: PartyState
+    raw: bytes
+
 
 _PARTY_ENCODER = msgspec.msgpack.Encoder()
 _PARTY_DECODER = msgspec.msgpack.Decoder(RegisteredParty)
@@ -175,17 +183,21 @@ class PartyRegistry:
                 pipe.hlen(self.parties_key(bucket))
             return sum(await pipe.execute())
 
-    async def bucket(self, bucket: int) -> tuple[list[RegisteredParty], dict[str, PartyState]]:
+    async def bucket(self, bucket: int) -> tuple[list[RegisteredParty], dict[str, StoredState]]:
         """A bucket's parties and their states, in one round trip."""
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.hvals(self.parties_key(bucket))
             pipe.hgetall(self.states_key(bucket))
             raw_parties, raw_states = await pipe.execute()
         parties = [_PARTY_DECODER.decode(raw) for raw in raw_parties]
-        states = {key.decode(): _STATE_DECODER.decode(raw) for key, raw in raw_states.items()}
-        return parties, states
+        return parties, {key.decode(): StoredState(_STATE_DECODER.decode(raw), raw) for key, raw in raw_states.items()}
 
-    async def unscreened(self, bucket: int) -> tuple[list[tuple[RegisteredParty, bytes]], dict[str, PartyState]]:
+    async def stored_states(self, bucket: int, references: Sequence[str]) -> dict[str, StoredState]:
+        """The current states of some of a bucket's parties (those without one are left out)."""
+        raws = await self._redis.hmget(self.states_key(bucket), list(references))
+        return {ref: StoredState(_STATE_DECODER.decode(raw), raw) for ref, raw in zip(references, raws, strict=True) if raw is not None}
+
+    async def unscreened(self, bucket: int) -> tuple[list[tuple[RegisteredParty, bytes]], dict[str, StoredState]]:
         """A bucket's parties awaiting their first screening (each with its stored bytes) and their states."""
         references = [ref.decode() for ref in await self._redis.smembers(self.unscreened_key(bucket))]
         if not references:
@@ -195,7 +207,8 @@ class PartyRegistry:
             pipe.hmget(self.states_key(bucket), references)
             raw_parties, raw_states = await pipe.execute()
         parties = [(_PARTY_DECODER.decode(raw), raw) for raw in raw_parties if raw is not None]
-        states = {ref: _STATE_DECODER.decode(raw) for ref, raw in zip(references, raw_states, strict=True) if raw is not None}
+        states = {ref: StoredState(_STATE_DECODER.decode(raw), raw)
+                  for ref, raw in zip(references, raw_states, strict=True) if raw is not None}  # fmt: skip
         return parties, states
 
     async def mark_screened(self, bucket: int, screened: Sequence[tuple[str, bytes]]) -> int:

@@ -9,9 +9,11 @@ parties registered meanwhile wait for the next, which the coordinator starts
 (atomically, whichever server sees them first) once the running one is done. Workers in the consumer group
 `rescreen-workers` take shards; a shard a dead worker held is claimed by another
 after `claim_idle_ms` (XAUTOCLAIM). Processing a shard twice changes nothing:
-each party's alert for a job is written at most once (HSETNX on the job's
-alerted set and XADD in one Lua script), states are set, not added to, and a
-shard counts as done once (SADD).
+each party's new state and its alert are written together in one Lua script,
+only over the state they were decided from (compare-and-set: two jobs on the
+same party neither lose each other's changes nor both announce one), the alert
+at most once per job (HSETNX on the job's alerted set), and a shard counts as
+done once (SADD).
 
 Alerts go to the stream `alerts` (bounded), read by WatchAlerts.
 """
@@ -23,7 +25,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -33,9 +35,11 @@ import structlog
 from redis.exceptions import ResponseError
 
 from service.decide.policy import Policy
-from service.dispositions.store import DispositionStore, subject_for
+from service.dispositions.store import Disposition, DispositionStore, subject_for
 from service.engine.state import ScreeningState
-from service.registry.store import BUCKETS, PartyRegistry
+from service.match.result import MatchResult
+from service.model import TransactionContext
+from service.registry.store import BUCKETS, PartyRegistry, PartyState, RegisteredParty, StoredState
 from service.rescreen.engine import (
     MATCH_LIMIT,
     AlertDraft,
@@ -53,13 +57,28 @@ GROUP = "rescreen-workers"
 COORDINATOR_GROUP = "rescreen-coordinator"
 ALERTS_MAXLEN = 1_000_000
 
-# KEYS: the job's alerted hash, the alert stream. ARGV: party reference, alert JSON, stream max length.
-_EMIT_ONCE = """
-if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 1 then
-  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'alert', ARGV[2])
+# KEYS: the bucket's states, the job's alerted hash, the alert stream. ARGV: stream max length,
+# then per party: reference, the state read ('' for none), the new state, its alert JSON ('' for none).
+# Compare-and-set per party: a state another job changed since it was read is left alone and
+# the reference returned, for the caller to decide again from the new state. A party's state
+# and its alert are written together, the alert at most once per job.
+_SETTLE = """
+local conflicts = {}
+for i = 2, #ARGV, 4 do
+  local reference = ARGV[i]
+  if (redis.call('HGET', KEYS[1], reference) or '') ~= ARGV[i + 1] then
+    conflicts[#conflicts + 1] = reference
+  else
+    redis.call('HSET', KEYS[1], reference, ARGV[i + 2])
+    if ARGV[i + 3] ~= '' and redis.call('HSETNX', KEYS[2], reference, '1') == 1 then
+      redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*', 'alert', ARGV[i + 3])
+    end
+  end
 end
-return false
+return conflicts
 """
+SETTLE_ROUNDS = 5
+SETTLE_CHUNK = 500  # parties per script call: keeps each call short, Redis serves others in between
 
 
 # KEYS: the set of buckets with unscreened parties, the running `registered` job's id, the
@@ -81,6 +100,16 @@ end
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
 return #buckets
 """
+
+
+@dataclass(frozen=True)
+class Settling:
+    """A party's new state (and alert, if it changed), and the stored state it was decided from."""
+
+    reference: str
+    expected: bytes  # b"": the party had no state
+    state: PartyState
+    alert: AlertDraft | None
 
 
 class AlertRecord(msgspec.Struct, frozen=True):
@@ -112,9 +141,10 @@ class Jobs:
     def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
         self._redis = client
         self._prefix = prefix
-        self._emit = client.register_script(_EMIT_ONCE)
+        self._settle = client.register_script(_SETTLE)
         self._start_registered = client.register_script(_START_REGISTERED)
-        self._unscreened_buckets_key = PartyRegistry(client, prefix).unscreened_buckets_key
+        self._registry = PartyRegistry(client, prefix)
+        self._unscreened_buckets_key = self._registry.unscreened_buckets_key
 
     @property
     def shards_key(self) -> str:
@@ -203,14 +233,25 @@ class Jobs:
         ids = await self._redis.zrevrange(f"{self._prefix}jobs", 0, limit - 1)
         return [info for job_id in ids if (info := await self.get(job_id.decode())) is not None]
 
-    async def emit(self, job_id: str, draft: AlertDraft) -> str | None:
-        record = AlertRecord(job_id, draft.reference, draft.decision, draft.previous_decision, draft.entries, draft.text,
-                             datetime.now(UTC))  # fmt: skip
-        result = await self._emit(
-            keys=[f"{self.job_key(job_id)}:alerted", self.alerts_key],
-            args=[draft.reference, msgspec.json.encode(record), ALERTS_MAXLEN],
-        )
-        return result.decode() if result else None
+    async def settle(self, job_id: str, bucket: int, changes: Sequence[Settling]) -> list[str]:
+        """Write parties' new states and alerts, each only over the state it was decided from.
+
+        Returns the references whose state another job changed meanwhile (nothing written for them).
+        """
+        conflicts: list[str] = []
+        now = datetime.now(UTC)
+        keys = [self._registry.states_key(bucket), f"{self.job_key(job_id)}:alerted", self.alerts_key]
+        for start in range(0, len(changes), SETTLE_CHUNK):
+            args: list[str | bytes | int] = [ALERTS_MAXLEN]
+            for change in changes[start : start + SETTLE_CHUNK]:
+                alert = b""
+                if (draft := change.alert) is not None:
+                    record = AlertRecord(job_id, draft.reference, draft.decision, draft.previous_decision, draft.entries,
+                                         draft.text, now)  # fmt: skip
+                    alert = msgspec.json.encode(record)
+                args += [change.reference, change.expected, self._registry.encode_state(change.state), alert]
+            conflicts += [ref.decode() for ref in await self._settle(keys=keys, args=args)]
+        return conflicts
 
     async def shard_done(self, job_id: str, bucket: int, screened: int, shards_total: int = BUCKETS) -> None:
         key = self.job_key(job_id)
@@ -220,6 +261,16 @@ class Jobs:
             if await self._redis.hsetnx(key, "finished_at", datetime.now(UTC).isoformat()):
                 await self._redis.hset(key, "state", "done")
                 log.info("rescreen_job_done", job_id=job_id)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """A party the shard scored: its matches are fixed; its new state depends on the state stored."""
+
+    party: RegisteredParty
+    matches: list[MatchResult]
+    dispositions: Mapping[tuple[str, str], Disposition]
+    context: TransactionContext | None
 
 
 @dataclass
@@ -309,8 +360,10 @@ class RescreenWorker:
         delta_ids = frozenset(delta.entries) if delta else frozenset()
         if delta is not None:
             delta.near.prepare([party.tokens for party in parties])
+        scored: list[_Scored] = []
         for party in parties:
-            old = states.get(party.reference)
+            stored = states.get(party.reference)
+            old = stored.state if stored else None
             context = None
             if delta is not None:
                 found = matches_and_context(delta, party, policy.review_threshold)
@@ -329,24 +382,41 @@ class RescreenWorker:
             result.scored += 1
             keys = [(m.list_id, m.entry.entry_id) for m in matches]
             dispositions = await self.dispositions.active_for(subject_for(party.reference, ""), keys) if keys else {}
+            scored.append(_Scored(party, matches, dispositions, context))
+
+        def decide(item: _Scored, stored: StoredState | None) -> Settling | None:
+            old = stored.state if stored else None
             new_state, alert = rescreen_party(
-                party, old, matches, policy, dispositions,
+                item.party, old, item.matches, policy, item.dispositions,
                 scope=job.list_id if delta else None, delta_ids=delta_ids, removed=removed, version=job.version,
-                context=context,
+                context=item.context,
             )  # fmt: skip
-            if alert is not None:
-                result.alerts.append(alert)
-            if alert is not None or old is None or old.alerts != new_state.alerts:
-                result.states[party.reference] = new_state
-        # Alerts first (each at most once per job), then states: a crash in between re-runs the
-        # shard, recomputes the same alerts, and the job's alerted set drops the repeats.
-        for alert in result.alerts:
-            await self.jobs.emit(job_id, alert)
-        if result.states:
-            await self.client.hset(
-                self.registry.states_key(bucket),
-                mapping={ref: self.registry.encode_state(s) for ref, s in result.states.items()},
-            )
+            if alert is None and old is not None and old.alerts == new_state.alerts:
+                return None  # nothing to say, nothing to write
+            return Settling(item.party.reference, stored.raw if stored else b"", new_state, alert)
+
+        # Each party's state and alert are written together, over the state it was decided from.
+        # Another job (a delta of another list, a first screening) may have changed that state
+        # since it was read: then decide again from the state now stored, with the same matches.
+        # A crash part-way leaves the written parties settled; the shard runs again and finds
+        # nothing new to say for them.
+        pending = {item.party.reference: item for item in scored}
+        current = {ref: states.get(ref) for ref in pending}
+        for _ in range(SETTLE_ROUNDS):
+            changes = [change for ref, item in pending.items() if (change := decide(item, current[ref])) is not None]
+            conflicts = set(await self.jobs.settle(job_id, bucket, changes))
+            for change in changes:
+                if change.reference not in conflicts:
+                    result.states[change.reference] = change.state
+                    if change.alert is not None:
+                        result.alerts.append(change.alert)
+            if not conflicts:
+                break
+            pending = {ref: pending[ref] for ref in conflicts}
+            reread = await self.registry.stored_states(bucket, list(conflicts))
+            current = {ref: reread.get(ref) for ref in conflicts}
+        else:
+            raise RuntimeError(f"job {job_id} bucket {bucket}: {len(pending)} states kept changing under this shard")
         # Last: a crash before this leaves the parties unscreened, and the shard pending.
         await self.registry.mark_screened(bucket, screened_bytes)
         await self.jobs.shard_done(job_id, bucket, result.screened, job.shards_total)
