@@ -419,3 +419,38 @@ async def test_two_jobs_settling_one_party_announce_its_change_once(
     assert [(a["reference"], a["job_id"]) for a in alerts] == [("BP-Z", delta)]
     assert [(a.entry_id, a.decision) for a in (await registry.state("BP-Z")).alerts] == [("99001", "BLOCK")]  # type: ignore[union-attr]
     assert await registry.unscreened(bucket) == ([], {})
+
+
+async def test_a_screening_against_every_list_uses_the_versions_serving_now(
+    redis_client: aioredis.Redis, key_prefix: str, store: SnapshotStore, test_catalog, tmp_path: Path
+) -> None:
+    """A worker whose index is older than the serving version reloads first (or, unable to, waits)."""
+    import shutil
+
+    from service.api.registration import registered_parties
+    from service.registry.store import bucket_of
+    from tests.conftest import FIXTURES
+
+    new = tmp_path / "new"
+    shutil.copytree(FIXTURES / "ofac_sdn", new)
+    sdn = new / "sdn.csv"
+    sdn.write_bytes(sdn.read_bytes().rstrip(b"\x1a") + b'99001,"ZORVATHIAN KESTREL SHIPPING LINES",-0- ,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n')
+    await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=FIXTURES / "ofac_sdn")
+    loader = ListLoader(store, test_catalog, load_policy())
+    await loader.reload()
+    await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=new)  # this process has not reloaded
+    registry, jobs = PartyRegistry(redis_client, key_prefix), Jobs(redis_client, key_prefix)
+    records, _ = registered_parties([party("BP-Z", "Zorvathian Kestrel Shipping Lines")], "export")
+    await registry.register(records)
+    job_id = await jobs.start_registered()
+    assert job_id is not None
+
+    unable = RescreenWorker(redis_client, key_prefix, lambda: loader.state, consumer="unable")
+    with pytest.raises(RuntimeError, match=r"loaded lists older than those serving \(ofac_sdn\)"):
+        await unable.process_shard(job_id, bucket_of("BP-Z"))
+    assert await registry.state("BP-Z") is None
+
+    able = RescreenWorker(redis_client, key_prefix, lambda: loader.state, consumer="able", load_state=loader.reload)
+    result = await able.process_shard(job_id, bucket_of("BP-Z"))
+    assert [a.entries[0][1] for a in result.alerts] == ["99001"]
+    assert (await registry.state("BP-Z")).decision == "BLOCK"  # type: ignore[union-attr]

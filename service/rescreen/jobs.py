@@ -322,6 +322,23 @@ class RescreenWorker:
             await self.client.xack(self.jobs.shards_key, GROUP, entry_id)
         return len(entries)
 
+    async def _current_state(self) -> ScreeningState:
+        """The full index, on the versions serving now: a screening against every list must not
+        use a version a delta job has already moved past (it would undo that job's alerts)."""
+        state = self.state()
+        if (state is None or await self._outdated(state)) and self.load_state is not None:
+            await self.load_state()
+            state = self.state()
+        if state is None:
+            raise RuntimeError("no list state loaded: cannot re-screen yet")
+        if outdated := await self._outdated(state):
+            raise RuntimeError(f"loaded lists older than those serving ({', '.join(outdated)}): the shard waits for a reload")
+        return state
+
+    async def _outdated(self, state: ScreeningState) -> list[str]:
+        serving = await self.snapshots.current_versions(sorted(state.lists))
+        return [list_id for list_id, version in serving.items() if version and version != state.lists[list_id].meta.version]
+
     async def _delta(self, job_id: str, list_id: str, version: str) -> Delta:
         delta = self._deltas.get(job_id)
         if delta is None:
@@ -339,12 +356,10 @@ class RescreenWorker:
         if job is None:
             raise RuntimeError(f"shard of unknown job {job_id}")
         state = self.state()
-        if state is None and (job.kind != "delta" or self.policy is None):
-            if self.load_state is not None:
-                await self.load_state()
-                state = self.state()
-            if state is None:
-                raise RuntimeError("no list state loaded: cannot re-screen yet")
+        if job.kind != "delta":
+            state = await self._current_state()
+        elif state is None and self.policy is None:
+            raise RuntimeError("no list state loaded: cannot re-screen yet")
         policy = state.policy if state is not None else self.policy
         assert policy is not None
         screened_bytes: list[tuple[str, bytes]] = []

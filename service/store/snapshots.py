@@ -167,6 +167,13 @@ class SnapshotStore:
         raw = await self._redis.get(self._key(list_id, "current"))
         return raw.decode() if raw else None
 
+    async def current_versions(self, list_ids: Sequence[str]) -> dict[str, str | None]:
+        """Each list's serving version, in one round trip (None: never published)."""
+        if not list_ids:
+            return {}
+        raws = await self._redis.mget([self._key(list_id, "current") for list_id in list_ids])
+        return {list_id: raw.decode() if raw else None for list_id, raw in zip(list_ids, raws, strict=True)}
+
     async def current(self, list_id: str) -> VersionMeta | None:
         version = await self.current_version(list_id)
         return await self.meta(list_id, version) if version else None
