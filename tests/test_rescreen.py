@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
@@ -454,3 +455,35 @@ async def test_a_screening_against_every_list_uses_the_versions_serving_now(
     result = await able.process_shard(job_id, bucket_of("BP-Z"))
     assert [a.entries[0][1] for a in result.alerts] == ["99001"]
     assert (await registry.state("BP-Z")).decision == "BLOCK"  # type: ignore[union-attr]
+
+
+async def test_resuming_after_trimmed_alerts_is_refused_not_silently_short(
+    stub: pb_grpc.ScreeningServiceStub, redis_client: aioredis.Redis, key_prefix: str
+) -> None:
+    import msgspec
+
+    from service.rescreen.jobs import AlertRecord
+
+    jobs = Jobs(redis_client, key_prefix)
+    ids = []
+    for n in range(5):
+        record = AlertRecord("full:test", f"BP-{n}", "CLEAR", "CLEAR", (), "", datetime.now(UTC))
+        ids.append((await redis_client.xadd(jobs.alerts_key, {"alert": msgspec.json.encode(record)})).decode())
+    await redis_client.xtrim(jobs.alerts_key, maxlen=2, approximate=False)  # as XADD's MAXLEN does at 1,000,000
+
+    async def first_from(after_id: str) -> str:
+        watch = stub.WatchAlerts(pb.WatchAlertsRequest(after_id=after_id))
+        try:
+            return (await asyncio.wait_for(watch.read(), 10)).alert_id
+        finally:
+            watch.cancel()
+
+    for lost in (ids[0], ids[1]):  # the client saw these; ids[2] is gone, unseen
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await first_from(lost)
+        assert refused.value.code() == grpc.StatusCode.OUT_OF_RANGE
+        assert f"after_id: alerts after {lost!r} are no longer kept" in refused.value.details()
+        assert f"the oldest is {ids[3]!r}" in refused.value.details()
+    # Still kept, or before everything: nothing lost.
+    assert await first_from(ids[3]) == ids[4]
+    assert await first_from("0") == ids[3]

@@ -37,7 +37,7 @@ from service.logs import info_enabled
 from service.model import ScreenOptions, TransactionContext
 from service.refresh.diff import screening_fingerprint
 from service.registry.store import PartyRegistry
-from service.rescreen.jobs import Jobs
+from service.rescreen.jobs import ALERTS_MAXLEN, Jobs
 from service.store.snapshots import SnapshotStore
 
 log = structlog.get_logger(__name__)
@@ -371,6 +371,12 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         last = request.after_id.strip() or "$"
         if last not in ("$", "0") and not _STREAM_ID.match(last):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"after_id: {last[:40]!r} is not an alert_id (e.g. '1732752000000-0')")
+        if last not in ("$", "0") and (oldest := await self._jobs.oldest_kept_if_lost(last)) is not None:
+            await context.abort(
+                grpc.StatusCode.OUT_OF_RANGE,
+                f"after_id: alerts after {last!r} are no longer kept (the stream keeps the last {ALERTS_MAXLEN:,}; "
+                f"the oldest is {oldest!r}): read the parties' current states with GetParty, then watch from '0'",
+            )
         while True:
             for last, raw in await self._jobs.read_alerts(last):
                 yield alert_to_proto(last, raw)

@@ -102,6 +102,11 @@ return #buckets
 """
 
 
+def _stream_id(value: str) -> tuple[int, int]:
+    milliseconds, _, sequence = value.partition("-")
+    return int(milliseconds), int(sequence or 0)
+
+
 @dataclass(frozen=True)
 class Settling:
     """A party's new state (and alert, if it changed), and the stored state it was decided from."""
@@ -207,6 +212,21 @@ class Jobs:
         """(alert id, alert JSON) after `after` ("$": only new ones), waiting up to `block_ms` for some."""
         read = await self._redis.xread({self.alerts_key: after}, count=count, block=block_ms)
         return [(entry_id.decode(), fields[b"alert"]) for _, entries in read or [] for entry_id, fields in entries]
+
+    async def oldest_kept_if_lost(self, after: str) -> str | None:
+        """The oldest alert still kept, if alerts after `after` may have been trimmed away; else None.
+
+        `after` is an alert id a client received. The stream keeps the last ALERTS_MAXLEN alerts;
+        an id no longer in it and older than the oldest kept means the alerts between may be gone
+        (the stream cannot say which were trimmed), so the client must resynchronise.
+        """
+        oldest = await self._redis.xrange(self.alerts_key, count=1)
+        if not oldest:
+            return None
+        oldest_id = oldest[0][0].decode()
+        if _stream_id(after) >= _stream_id(oldest_id) or await self._redis.xrange(self.alerts_key, after, after):
+            return None
+        return oldest_id
 
     async def get(self, job_id: str) -> JobInfo | None:
         fields = await self._redis.hgetall(self.job_key(job_id))
