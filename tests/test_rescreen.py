@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,6 +47,18 @@ def added_names(shared_data: Path, count: int) -> list[tuple[str, str]]:
 
 def party(reference: str, name: str) -> pb.Party:
     return pb.Party(name=name, party_reference=reference)
+
+
+def the_update(tmp_path: Path) -> Path:
+    """The fixture SDN set plus one new entry, 99001 ZORVATHIAN KESTREL SHIPPING LINES (SDGT)."""
+    from tests.conftest import FIXTURES
+
+    new = tmp_path / "new"
+    shutil.copytree(FIXTURES / "ofac_sdn", new)
+    sdn = new / "sdn.csv"
+    row = b'99001,"ZORVATHIAN KESTREL SHIPPING LINES",-0- ,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n'
+    sdn.write_bytes(sdn.read_bytes().rstrip(b"\x1a") + row)
+    return new
 
 
 async def wait_for_states(registry: PartyRegistry, jobs: Jobs, references: list[str], timeout_s: float = 60.0) -> None:
@@ -221,7 +234,6 @@ async def test_killing_a_worker_process_mid_job_loses_and_repeats_no_alert(
 ) -> None:
     """A real `screening worker` process is killed (SIGKILL) while it works; another finishes the job."""
     import os
-    import shutil
     import signal
     import subprocess
     import sys
@@ -233,11 +245,7 @@ async def test_killing_a_worker_process_mid_job_loses_and_repeats_no_alert(
         redis_client.connection_pool.connection_kwargs.get("port", "")
     ):
         pytest.skip("the worker process connects by URL: run against the Redis server only")
-    old, new = tmp_path / "old", tmp_path / "new"
-    shutil.copytree(FIXTURES / "ofac_sdn", old)
-    shutil.copytree(FIXTURES / "ofac_sdn", new)
-    sdn = new / "sdn.csv"
-    sdn.write_bytes(sdn.read_bytes().rstrip(b"\x1a") + b'99001,"ZORVATHIAN KESTREL SHIPPING LINES",-0- ,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n')
+    old, new = FIXTURES / "ofac_sdn", the_update(tmp_path)
     await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=old)
     [published] = await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=new)
     hits = [party(f"HIT-{n}", f"Zorvathian Kestrel Shipping Lines {suffix}") for n, suffix in enumerate(["", "Ltd", "LLC", "GmbH", "S.A.", "Inc"])]
@@ -371,17 +379,11 @@ async def test_two_jobs_settling_one_party_announce_its_change_once(
     redis_client: aioredis.Redis, key_prefix: str, store: SnapshotStore, test_catalog, tmp_path: Path
 ) -> None:
     """A first screening and a delta re-screen reach the same party at once: one alert, not two."""
-    import shutil
-
     from service.api.registration import registered_parties
     from service.registry.store import bucket_of
     from tests.conftest import FIXTURES
 
-    old, new = tmp_path / "old", tmp_path / "new"
-    shutil.copytree(FIXTURES / "ofac_sdn", old)
-    shutil.copytree(FIXTURES / "ofac_sdn", new)
-    sdn = new / "sdn.csv"
-    sdn.write_bytes(sdn.read_bytes().rstrip(b"\x1a") + b'99001,"ZORVATHIAN KESTREL SHIPPING LINES",-0- ,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n')
+    old, new = FIXTURES / "ofac_sdn", the_update(tmp_path)
     await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=old)
     registry, jobs = PartyRegistry(redis_client, key_prefix), Jobs(redis_client, key_prefix)
     records, _ = registered_parties([party("BP-Z", "Zorvathian Kestrel Shipping Lines")], "export")
@@ -426,16 +428,11 @@ async def test_a_screening_against_every_list_uses_the_versions_serving_now(
     redis_client: aioredis.Redis, key_prefix: str, store: SnapshotStore, test_catalog, tmp_path: Path
 ) -> None:
     """A worker whose index is older than the serving version reloads first (or, unable to, waits)."""
-    import shutil
-
     from service.api.registration import registered_parties
     from service.registry.store import bucket_of
     from tests.conftest import FIXTURES
 
-    new = tmp_path / "new"
-    shutil.copytree(FIXTURES / "ofac_sdn", new)
-    sdn = new / "sdn.csv"
-    sdn.write_bytes(sdn.read_bytes().rstrip(b"\x1a") + b'99001,"ZORVATHIAN KESTREL SHIPPING LINES",-0- ,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n')
+    new = the_update(tmp_path)
     await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=FIXTURES / "ofac_sdn")
     loader = ListLoader(store, test_catalog, load_policy())
     await loader.reload()
