@@ -484,3 +484,37 @@ async def test_resuming_after_trimmed_alerts_is_refused_not_silently_short(
     # Still kept, or before everything: nothing lost.
     assert await first_from(ids[3]) == ids[4]
     assert await first_from("0") == ids[3]
+
+
+async def test_a_shard_that_keeps_failing_is_given_up_and_the_job_says_so(
+    redis_client: aioredis.Redis, key_prefix: str
+) -> None:
+    from service.api.registration import registered_parties
+    from service.registry.store import bucket_of
+
+    registry, jobs = PartyRegistry(redis_client, key_prefix), Jobs(redis_client, key_prefix)
+    records, _ = registered_parties([party("BP-1", "Johanna Pemberton")], "export")
+    await registry.register(records)
+    job_id = await jobs.start_registered()
+    assert job_id is not None
+    # No lists anywhere: every attempt fails. Claimed again at once (claim_idle_ms=0), given up at the 3rd.
+    worker = RescreenWorker(redis_client, key_prefix, lambda: None, consumer="w", claim_idle_ms=0, max_attempts=3)
+    for attempt in (1, 2):
+        assert await worker.work_once(block_ms=None) == 1
+        job = await jobs.get(job_id)
+        assert job is not None and (job.state, job.shards_failed) == ("running", 0)
+        assert job.error.endswith(f"attempt {attempt}: RuntimeError: no list state loaded: cannot re-screen yet")
+        assert (await redis_client.xpending(jobs.shards_key, GROUP))["pending"] == 1  # kept for a retry
+    assert await worker.work_once(block_ms=None) == 1
+    job = await jobs.get(job_id)
+    assert job is not None and (job.state, job.shards_failed, job.shards_done) == ("failed", 1, 0) and job.finished_at
+    assert (await redis_client.xpending(jobs.shards_key, GROUP))["pending"] == 0
+    assert await worker.work_once(block_ms=None) == 0
+    # A shard of a job that no longer exists is acknowledged and dropped, not retried.
+    await redis_client.xadd(jobs.shards_key, {"job_id": "full:deleted", "bucket": 7})
+    assert await worker.work_once(block_ms=None) == 1
+    assert (await redis_client.xpending(jobs.shards_key, GROUP))["pending"] == 0
+    # Its party is still waiting for a first screening: the next `registered` job takes it.
+    assert [party for party, _ in (await registry.unscreened(bucket_of("BP-1")))[0]] == records
+    again = await jobs.start_registered()
+    assert again is not None and again != job_id

@@ -306,6 +306,7 @@ def job_to_proto(info: JobInfo) -> pb.Job:
         job_id=info.job_id, kind=info.kind, state=info.state, list_id=info.list_id, version=info.version,
         shards_total=info.shards_total, shards_done=info.shards_done, parties_screened=info.parties_screened,
         alerts=info.alerts, created_at=timestamp(info.created_at), finished_at=timestamp(info.finished_at),
+        shards_failed=info.shards_failed, error=info.error,
     )  # fmt: skip
 
 

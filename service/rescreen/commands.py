@@ -172,7 +172,7 @@ async def _rescreen(args: argparse.Namespace) -> int:
         progress = Progress(info.shards_total, info.shards_done, not args.no_progress, PROGRESS_EVERY_S,
                             label="rescreen", unit="shard", units="shards")  # fmt: skip
         try:
-            while info.state != "done":
+            while info.state == "running":
                 await asyncio.sleep(0.5)
                 before, info = info.shards_done, await jobs.get(job_id)
                 assert info is not None
@@ -180,7 +180,10 @@ async def _rescreen(args: argparse.Namespace) -> int:
         finally:
             progress.close()
         took = (info.finished_at - info.created_at).total_seconds() if info.finished_at and info.created_at else 0.0
-        print(f"job {job_id} done: {info.parties_screened} parties screened, {info.alerts} alerts, {took:.1f} s")
+        print(f"job {job_id} {info.state}: {info.parties_screened} parties screened, {info.alerts} alerts, {took:.1f} s")
+        if info.state == "failed":
+            print(f"error: {info.shards_failed} shards given up; last error: {info.error}", file=sys.stderr)
+            return 1
         return 0
     finally:
         await connection.close()
@@ -206,7 +209,10 @@ async def _jobs(args: argparse.Namespace) -> int:
             assert info is not None
             took = f"{(info.finished_at - info.created_at).total_seconds():.1f} s" if info.finished_at and info.created_at else "-"
             print(f"{info.job_id:<40} {info.kind:<10} {info.state:<8} {info.shards_done:>4}/{info.shards_total:<4} shards "
-                  f"{info.parties_screened:>9} parties {info.alerts:>6} alerts  {took}")  # fmt: skip
+                  f"{info.parties_screened:>9} parties {info.alerts:>6} alerts  {took}"
+                  + (f"  {info.shards_failed} shards failed" if info.shards_failed else ""))  # fmt: skip
+            if info.error:
+                print(f"  last error: {info.error}")
         return 0
     finally:
         await connection.close()

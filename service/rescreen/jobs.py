@@ -56,6 +56,14 @@ log = structlog.get_logger(__name__)
 GROUP = "rescreen-workers"
 COORDINATOR_GROUP = "rescreen-coordinator"
 ALERTS_MAXLEN = 1_000_000
+# A shard that fails this often (each retry after claim_idle_ms) is given up: the job ends
+# "failed", naming the error, rather than retrying for ever. Ten tries at 30 s outlast a
+# server's first list download and a reload.
+MAX_SHARD_ATTEMPTS = 10
+
+
+class UnknownJob(LookupError):
+    """A shard whose job no longer exists (deleted): nothing to do, acknowledged."""
 
 # KEYS: the bucket's states, the job's alerted hash, the alert stream. ARGV: stream max length,
 # then per party: reference, the state read ('' for none), the new state, its alert JSON ('' for none).
@@ -140,6 +148,8 @@ class JobInfo:
     alerts: int
     created_at: datetime | None
     finished_at: datetime | None
+    shards_failed: int = 0
+    error: str = ""  # the last error a shard raised, if any
 
 
 class Jobs:
@@ -234,6 +244,7 @@ class Jobs:
             return None
         data = {k.decode(): v.decode() for k, v in fields.items()}
         done = await self._redis.scard(f"{self.job_key(job_id)}:done")
+        failed = await self._redis.scard(f"{self.job_key(job_id)}:failed")
         alerts = await self._redis.hlen(f"{self.job_key(job_id)}:alerted")
         return JobInfo(
             job_id=job_id,
@@ -247,6 +258,8 @@ class Jobs:
             alerts=int(alerts),
             created_at=datetime.fromisoformat(data["created_at"]) if "created_at" in data else None,
             finished_at=datetime.fromisoformat(data["finished_at"]) if "finished_at" in data else None,
+            shards_failed=int(failed),
+            error=data.get("error", ""),
         )
 
     async def recent(self, limit: int = 20) -> list[JobInfo]:
@@ -277,9 +290,30 @@ class Jobs:
         key = self.job_key(job_id)
         if await self._redis.sadd(f"{key}:done", bucket):
             await self._redis.hincrby(key, "parties_screened", screened)
-        if await self._redis.scard(f"{key}:done") >= shards_total:
-            if await self._redis.hsetnx(key, "finished_at", datetime.now(UTC).isoformat()):
-                await self._redis.hset(key, "state", "done")
+        await self._finish_if_complete(job_id, shards_total)
+
+    async def shard_failed(self, job_id: str, bucket: int, error: str, max_attempts: int = MAX_SHARD_ATTEMPTS) -> bool:
+        """Count a failed attempt at a shard and keep its error; True once the shard is given up."""
+        key = self.job_key(job_id)
+        attempts = await self._redis.hincrby(f"{key}:attempts", str(bucket), 1)
+        await self._redis.hset(key, "error", f"shard {bucket}, attempt {attempts}: {error}"[:1000])
+        if attempts < max_attempts:
+            return False
+        await self._redis.sadd(f"{key}:failed", bucket)
+        if await self._redis.hget(key, "kind") == b"registered":
+            # Its parties are still unscreened: the bucket waits for the next `registered` job.
+            await self._redis.sadd(self._unscreened_buckets_key, bucket)
+        await self._finish_if_complete(job_id, int(await self._redis.hget(key, "shards_total") or BUCKETS))
+        return True
+
+    async def _finish_if_complete(self, job_id: str, shards_total: int) -> None:
+        key = self.job_key(job_id)
+        done, failed = await self._redis.scard(f"{key}:done"), await self._redis.scard(f"{key}:failed")
+        if done + failed >= shards_total and await self._redis.hsetnx(key, "finished_at", datetime.now(UTC).isoformat()):
+            await self._redis.hset(key, "state", "failed" if failed else "done")
+            if failed:
+                log.error("rescreen_job_failed", job_id=job_id, shards_failed=failed)
+            else:
                 log.info("rescreen_job_done", job_id=job_id)
 
 
@@ -302,6 +336,7 @@ class RescreenWorker:
     state: Callable[[], ScreeningState | None]
     consumer: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
     claim_idle_ms: int = 30_000
+    max_attempts: int = MAX_SHARD_ATTEMPTS
     # Without a loaded state, delta jobs only need the policy; a full job then asks
     # `load_state` to build the whole index (a worker process need not build it up front).
     policy: Policy | None = None
@@ -322,8 +357,8 @@ class RescreenWorker:
                     await asyncio.sleep(0)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - the shard stays pending and is retried or claimed
-                log.exception("rescreen_shard_failed")
+            except Exception:  # noqa: BLE001 - Redis unreachable, say: try again
+                log.exception("rescreen_worker_failed")
                 await asyncio.sleep(1.0)
 
     async def work_once(self, block_ms: int | None = None) -> int:
@@ -338,7 +373,17 @@ class RescreenWorker:
             entries = [entry for _, batch in read for entry in batch] if read else []
         for entry_id, fields in entries:
             job_id, bucket = fields[b"job_id"].decode(), int(fields[b"bucket"])
-            await self.process_shard(job_id, bucket)
+            try:
+                await self.process_shard(job_id, bucket)
+            except UnknownJob:
+                log.warning("rescreen_shard_of_unknown_job", job_id=job_id, bucket=bucket)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - counted; retried (claimed) until given up
+                log.exception("rescreen_shard_failed", job_id=job_id, bucket=bucket)
+                if not await self.jobs.shard_failed(job_id, bucket, f"{type(exc).__name__}: {exc}", self.max_attempts):
+                    continue  # stays pending: claimed again after claim_idle_ms
+                log.error("rescreen_shard_given_up", job_id=job_id, bucket=bucket, attempts=self.max_attempts)
             await self.client.xack(self.jobs.shards_key, GROUP, entry_id)
         return len(entries)
 
@@ -374,7 +419,7 @@ class RescreenWorker:
     async def process_shard(self, job_id: str, bucket: int) -> BucketResult:
         job = await self.jobs.get(job_id)
         if job is None:
-            raise RuntimeError(f"shard of unknown job {job_id}")
+            raise UnknownJob(f"shard of unknown job {job_id}")
         state = self.state()
         if job.kind != "delta":
             state = await self._current_state()

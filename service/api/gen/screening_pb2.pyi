@@ -731,7 +731,7 @@ class GetJobRequest(_message.Message):
     def __init__(self, job_id: _Optional[str] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ("job_id", "kind", "state", "list_id", "version", "shards_total", "shards_done", "parties_screened", "alerts", "created_at", "finished_at")
+    __slots__ = ("job_id", "kind", "state", "list_id", "version", "shards_total", "shards_done", "parties_screened", "alerts", "created_at", "finished_at", "shards_failed", "error")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -743,6 +743,8 @@ class Job(_message.Message):
     ALERTS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_FAILED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     kind: str
     state: str
@@ -754,4 +756,6 @@ class Job(_message.Message):
     alerts: int
     created_at: _timestamp_pb2.Timestamp
     finished_at: _timestamp_pb2.Timestamp
-    def __init__(self, job_id: _Optional[str] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., list_id: _Optional[str] = ..., version: _Optional[str] = ..., shards_total: _Optional[int] = ..., shards_done: _Optional[int] = ..., parties_screened: _Optional[int] = ..., alerts: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    shards_failed: int
+    error: str
+    def __init__(self, job_id: _Optional[str] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., list_id: _Optional[str] = ..., version: _Optional[str] = ..., shards_total: _Optional[int] = ..., shards_done: _Optional[int] = ..., parties_screened: _Optional[int] = ..., alerts: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., shards_failed: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
