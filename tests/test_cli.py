@@ -302,7 +302,8 @@ def test_imported_parties_are_screened_once_and_rescreen_waits_for_its_job(tmp_p
         waited = run_cli(["rescreen", "--all", "--wait"], env)
     finally:
         worker.terminate()
-        worker.wait(10)
+        stopped = worker.wait(10)
+    assert stopped == 0  # SIGTERM: the worker finishes what it holds and exits cleanly
     assert waited.returncode == 0, waited.stderr
     # Nothing changed since the first screening: a full re-screen says nothing new.
     assert re.search(r"job full:\w+ done: 2 parties screened, 0 alerts, [\d.]+ s", waited.stdout), waited.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 import time
 from pathlib import Path
@@ -246,6 +247,10 @@ async def _worker(args: argparse.Namespace) -> int:
             print(f"worker {worker.consumer}: {done} shards")
             return 0
         stop = asyncio.Event()
+        # SIGTERM / Ctrl-C: finish the shard in hand, then stop (a kill -9 is safe too: the
+        # shard stays pending and another worker claims it).
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
         follow = asyncio.create_task(loader.follow(settings.reload_seconds, stop))
         try:
             await worker.run(stop)
