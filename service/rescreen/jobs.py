@@ -1,19 +1,22 @@
 """Re-screening jobs: shards on a Redis Stream, shared by any number of workers, crash-safe and idempotent.
 
-A job is split into one shard per registry bucket, appended to the stream
-`rescreen:shards`. Kinds: `delta` (a list update: every party against the added
-and changed entries), `full` (every party against every list, on demand) and
-`registered` (the parties registered or changed since the last such job,
-against every list: their first state). One `registered` job runs at a time;
-parties registered meanwhile wait for the next, which the coordinator starts
-(atomically, whichever server sees them first) once the running one is done. Workers in the consumer group
-`rescreen-workers` take shards; a shard a dead worker held is claimed by another
-after `claim_idle_ms` (XAUTOCLAIM). Processing a shard twice changes nothing:
-each party's new state and its alert are written together in one Lua script,
-only over the state they were decided from (compare-and-set: two jobs on the
-same party neither lose each other's changes nor both announce one), the alert
-at most once per job (HSETNX on the job's alerted set), and a shard counts as
-done once (SADD).
+Kinds of job: `delta` (a list update: every party against the added and changed
+entries), `full` (every party against every list, on demand) and `registered`
+(the parties registered or changed since the last such job, against every list:
+their first state). A job is one shard per registry bucket (a `registered` job:
+per bucket with waiting parties), appended to the stream `rescreen:shards`. One
+`registered` job runs at a time; parties registered meanwhile wait for the
+next, which the coordinator starts (atomically, whichever server sees them
+first) once the running one is done.
+
+Workers in the consumer group `rescreen-workers` take shards; a shard a dead
+worker held is claimed by another after `claim_idle_ms` (XAUTOCLAIM); a shard
+that keeps failing is given up after MAX_SHARD_ATTEMPTS and its job ends
+"failed". Processing a shard twice changes nothing: each party's new state and
+its alert are written together in one Lua script, only over the state they were
+decided from (compare-and-set: two jobs on the same party neither lose each
+other's changes nor both announce one), the alert at most once per job (HSETNX
+on the job's alerted set), and a shard counts as done once (SADD).
 
 Alerts go to the stream `alerts` (bounded), read by WatchAlerts.
 """
@@ -64,6 +67,7 @@ MAX_SHARD_ATTEMPTS = 10
 
 class UnknownJob(LookupError):
     """A shard whose job no longer exists (deleted): nothing to do, acknowledged."""
+
 
 # KEYS: the bucket's states, the job's alerted hash, the alert stream. ARGV: stream max length,
 # then per party: reference, the state read ('' for none), the new state, its alert JSON ('' for none).
