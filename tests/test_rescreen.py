@@ -129,6 +129,8 @@ async def test_update_raises_exactly_the_expected_alerts_on_watch_alerts(
             assert len(alerts) == len(expected) and job.alerts == len(expected)
             for alert in alerts:
                 assert alert.decision == pb.DECISION_BLOCK and alert.previous_decision == pb.DECISION_CLEAR
+                assert dict(alert.list_versions) == {"ofac_sdn": published.version}
+                assert alert.policy_version == load_policy().version
                 [entry] = [e for e in alert.entries if e.change == "new"]
                 assert (entry.list_id, alert.job_id) == ("ofac_sdn", job_id)
                 assert f"HIT-{entry.entry_id}" == alert.party_reference
@@ -330,6 +332,9 @@ async def test_registering_gives_new_and_changed_parties_their_first_state_once(
     assert await jobs.start_registered() is None
     [alert] = await run(first)
     assert (alert["reference"], alert["decision"], alert["previous_decision"]) == ("BP-1", "BLOCK", "CLEAR")
+    # A first screening decides on every list loaded (here the fixture SDN), under this policy.
+    assert alert["list_versions"] == {"ofac_sdn": loader.state.lists["ofac_sdn"].meta.version}  # type: ignore[union-attr]
+    assert alert["policy_version"] == loader.state.policy.version  # type: ignore[union-attr]
     assert [(e[1], e[4]) for e in alert["entries"]] == [("22790", "new")]
     assert (await registry.state("BP-2")).decision == "CLEAR"  # type: ignore[union-attr]
     assert await registry.state("BP-3") is None

@@ -347,4 +347,6 @@ def alert_to_proto(alert_id: str, raw: bytes) -> pb.Alert:
         job_id=record.job_id,
         text=record.text,
         raised_at=timestamp(record.raised_at),
+        list_versions=record.list_versions,
+        policy_version=record.policy_version,
     )

@@ -137,6 +137,9 @@ class AlertRecord(msgspec.Struct, frozen=True):
     entries: tuple[tuple[str, str, str, float, str, str], ...]
     text: str
     raised_at: datetime
+    # What the decision was made on, to defend or reproduce it: list_id -> version, and the policy.
+    list_versions: dict[str, str] = {}
+    policy_version: str = ""
 
 
 @dataclass
@@ -270,11 +273,16 @@ class Jobs:
         ids = await self._redis.zrevrange(f"{self._prefix}jobs", 0, limit - 1)
         return [info for job_id in ids if (info := await self.get(job_id.decode())) is not None]
 
-    async def settle(self, job_id: str, bucket: int, changes: Sequence[Settling]) -> list[str]:
+    async def settle(
+        self, job_id: str, bucket: int, changes: Sequence[Settling],
+        list_versions: Mapping[str, str] | None = None, policy_version: str = "",
+    ) -> list[str]:  # fmt: skip
         """Write parties' new states and alerts, each only over the state it was decided from.
 
+        `list_versions` and `policy_version`: what the decisions were made on, kept in each alert.
         Returns the references whose state another job changed meanwhile (nothing written for them).
         """
+        versions = dict(list_versions or {})
         conflicts: list[str] = []
         now = datetime.now(UTC)
         keys = [self._registry.states_key(bucket), f"{self.job_key(job_id)}:alerted", self.alerts_key]
@@ -284,7 +292,7 @@ class Jobs:
                 alert = b""
                 if (draft := change.alert) is not None:
                     record = AlertRecord(job_id, draft.reference, draft.decision, draft.previous_decision, draft.entries,
-                                         draft.text, now)  # fmt: skip
+                                         draft.text, now, versions, policy_version)  # fmt: skip
                     alert = msgspec.json.encode(record)
                 args += [change.reference, change.expected, self._registry.encode_state(change.state), alert]
             conflicts += [ref.decode() for ref in await self._settle(keys=keys, args=args)]
@@ -484,11 +492,17 @@ class RescreenWorker:
         # since it was read: then decide again from the state now stored, with the same matches.
         # A crash part-way leaves the written parties settled; the shard runs again and finds
         # nothing new to say for them.
+        # A delta decides on its list's new version; the other kinds on every list loaded.
+        if delta is not None:
+            versions_used = {job.list_id: job.version}
+        else:
+            assert state is not None
+            versions_used = {list_id: loaded.meta.version for list_id, loaded in state.lists.items()}
         pending = {item.party.reference: item for item in scored}
         current = {ref: states.get(ref) for ref in pending}
         for _ in range(SETTLE_ROUNDS):
             changes = [change for ref, item in pending.items() if (change := decide(item, current[ref])) is not None]
-            conflicts = set(await self.jobs.settle(job_id, bucket, changes))
+            conflicts = set(await self.jobs.settle(job_id, bucket, changes, versions_used, policy.version))
             for change in changes:
                 if change.reference not in conflicts:
                     result.states[change.reference] = change.state

@@ -699,7 +699,14 @@ class AlertEntry(_message.Message):
     def __init__(self, list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., listed_name: _Optional[str] = ..., score: _Optional[float] = ..., change: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ...) -> None: ...
 
 class Alert(_message.Message):
-    __slots__ = ("alert_id", "party_reference", "decision", "previous_decision", "entries", "job_id", "text", "raised_at")
+    __slots__ = ("alert_id", "party_reference", "decision", "previous_decision", "entries", "job_id", "text", "raised_at", "list_versions", "policy_version")
+    class ListVersionsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     ALERT_ID_FIELD_NUMBER: _ClassVar[int]
     PARTY_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
@@ -708,6 +715,8 @@ class Alert(_message.Message):
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     RAISED_AT_FIELD_NUMBER: _ClassVar[int]
+    LIST_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
     alert_id: str
     party_reference: str
     decision: Decision
@@ -716,7 +725,9 @@ class Alert(_message.Message):
     job_id: str
     text: str
     raised_at: _timestamp_pb2.Timestamp
-    def __init__(self, alert_id: _Optional[str] = ..., party_reference: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., previous_decision: _Optional[_Union[Decision, str]] = ..., entries: _Optional[_Iterable[_Union[AlertEntry, _Mapping]]] = ..., job_id: _Optional[str] = ..., text: _Optional[str] = ..., raised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    list_versions: _containers.ScalarMap[str, str]
+    policy_version: str
+    def __init__(self, alert_id: _Optional[str] = ..., party_reference: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., previous_decision: _Optional[_Union[Decision, str]] = ..., entries: _Optional[_Iterable[_Union[AlertEntry, _Mapping]]] = ..., job_id: _Optional[str] = ..., text: _Optional[str] = ..., raised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., list_versions: _Optional[_Mapping[str, str]] = ..., policy_version: _Optional[str] = ...) -> None: ...
 
 class WatchAlertsRequest(_message.Message):
     __slots__ = ("after_id",)
