@@ -6,6 +6,7 @@ import asyncio
 import csv
 import json
 import shutil
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -214,12 +215,19 @@ async def test_full_rescreen_sets_every_state_and_alerts_listed_parties(
     registry = PartyRegistry(redis_client, key_prefix)
     await registry.register(records)
     jobs = Jobs(redis_client, key_prefix)
+    await redis_client.zadd(f"{key_prefix}jobs", {"full:ancient": time.time() - 31 * 86_400})
     job_id, _ = await jobs.create("full")
     worker = RescreenWorker(redis_client, key_prefix, lambda: loader.state, consumer="w")
     while await worker.work_once(block_ms=None):
         pass
     job = await jobs.get(job_id)
     assert job is not None and job.state == "done" and job.parties_screened == 3 and job.alerts == 2
+    # A finished job's records expire after the retention period (its alerts stay in the stream).
+    from service.rescreen.jobs import JOB_RETENTION_S
+
+    for part in ("", ":done", ":alerted"):
+        assert 0 < await redis_client.ttl(f"{jobs.job_key(job_id)}{part}") <= JOB_RETENTION_S
+    assert await redis_client.zscore(f"{key_prefix}jobs", "full:ancient") is None  # and leave the job index
     assert (await registry.state("BP-1")).decision == "BLOCK"  # type: ignore[union-attr]
     assert (await registry.state("BP-2")).alerts[0].entry_id == "306"  # type: ignore[union-attr]
     assert await registry.state("BP-3") is not None and (await registry.state("BP-3")).decision == "CLEAR"  # type: ignore[union-attr]

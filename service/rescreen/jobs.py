@@ -63,6 +63,10 @@ ALERTS_MAXLEN = 1_000_000
 # "failed", naming the error, rather than retrying for ever. Ten tries at 30 s outlast a
 # server's first list download and a reload.
 MAX_SHARD_ATTEMPTS = 10
+# A finished job (its record, done/failed shards, alerted parties) is kept this long, then
+# expires: jobs come with every list update and every import. Its alerts stay in the stream.
+JOB_RETENTION_S = 30 * 86_400
+_JOB_PARTS = ("", ":done", ":failed", ":alerted", ":attempts")
 
 
 class UnknownJob(LookupError):
@@ -323,6 +327,11 @@ class Jobs:
         done, failed = await self._redis.scard(f"{key}:done"), await self._redis.scard(f"{key}:failed")
         if done + failed >= shards_total and await self._redis.hsetnx(key, "finished_at", datetime.now(UTC).isoformat()):
             await self._redis.hset(key, "state", "failed" if failed else "done")
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for part in _JOB_PARTS:
+                    pipe.expire(f"{key}{part}", JOB_RETENTION_S)
+                pipe.zremrangebyscore(f"{self._prefix}jobs", "-inf", time.time() - JOB_RETENTION_S)
+                await pipe.execute()
             if failed:
                 log.error("rescreen_job_failed", job_id=job_id, shards_failed=failed)
             else:
