@@ -343,7 +343,7 @@ async def test_ten_thousand_parties_through_the_stream(
 
     started = time.monotonic()
     # Progress on: stderr is no terminal here, so it comes as a line every log_every_s.
-    summary = await screen_file(options(source, output, progress=True, log_every_s=0.2), target=target(grpc_server))
+    summary = await screen_file(options(source, output, progress=True, log_every_s=0.05), target=target(grpc_server))
     elapsed = time.monotonic() - started
 
     rows = read_csv(output)
