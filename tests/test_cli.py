@@ -294,7 +294,7 @@ def test_imported_parties_are_screened_once_and_rescreen_waits_for_its_job(tmp_p
     worked = run_cli(["worker", "--exit-when-idle"], env)
     assert worked.returncode == 0, worked.stderr
     listed = run_cli(["parties", "show", "BP-1"], env).stdout.splitlines()
-    assert listed[1].startswith("state: BLOCK since ") and listed[2].split() == ["BLOCK", "ofac_sdn", "22790", "(score", "1.00)"]
+    assert listed[1].startswith("state: BLOCK since ") and listed[2].split() == ["BLOCK", "ofac_sdn", "22790", "(score", "1.00)", "'MADURO", "MOROS,", "Nicolas'"]
     assert run_cli(["parties", "show", "BP-2"], env).stdout.splitlines()[1].startswith("state: CLEAR since ")
 
     worker = subprocess.Popen([*SCREENING, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -139,6 +139,7 @@ async def test_update_raises_exactly_the_expected_alerts_on_watch_alerts(
             after = await stub.GetParty(pb.GetPartyRequest(party_reference=hit_reference))
             assert after.decision == pb.DECISION_BLOCK
             assert [(a.list_id, f"HIT-{a.entry_id}") for a in after.alerted] == [("ofac_sdn", hit_reference)]
+            assert after.alerted[0].listed_name == listed[0][1]  # the added entry's name, as the list has it
 
             # The same version published again: no event, no job, no alert.
             [again] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / NEW)

@@ -119,3 +119,10 @@ def test_near_tokens_needs_more_than_one_common_name_part() -> None:
 def test_registered_state_round_trips_through_msgpack() -> None:
     state = PartyState("HOLD", (Alerted("bis_entity", "EL-1", "h", 0.93, "HOLD"),), {"bis_entity": "v9"}, "2026-11-28T01:00:00+00:00")
     assert msgspec.msgpack.decode(msgspec.msgpack.encode(state), type=PartyState) == state
+
+
+def test_states_stored_before_alerted_entries_had_names_still_read() -> None:
+    # As stored before `listed_name` existed: each alerted entry an array of five.
+    old = msgspec.msgpack.encode(["BLOCK", [["ofac_sdn", "22790", "h", 1.0, "BLOCK"]], {}, "2026-11-27T10:00:00+00:00"])
+    state = msgspec.msgpack.decode(old, type=PartyState)
+    assert state.alerts == (Alerted("ofac_sdn", "22790", "h", 1.0, "BLOCK", ""),)

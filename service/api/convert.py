@@ -322,7 +322,8 @@ def registered_party_to_proto(party: RegisteredParty, state: PartyState | None, 
     if state is not None:
         answer.decision = DECISIONS[Action[state.decision]]
         answer.alerted.extend(
-            pb.AlertedEntry(list_id=a.list_id, entry_id=a.entry_id, score=a.score, decision=DECISIONS[Action[a.decision]])
+            pb.AlertedEntry(list_id=a.list_id, entry_id=a.entry_id, score=a.score, decision=DECISIONS[Action[a.decision]],
+                            listed_name=a.listed_name)  # fmt: skip
             for a in state.alerts
         )
         if state.screened_at:

@@ -50,6 +50,8 @@ class Alerted(msgspec.Struct, frozen=True, array_like=True):
     entry_hash: str
     score: float
     decision: str
+    # The listed name (primary or alias) the party matched, for whoever reads the state.
+    listed_name: str = ""
 
 
 class PartyState(msgspec.Struct, frozen=True, array_like=True):

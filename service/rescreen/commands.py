@@ -146,7 +146,7 @@ def _show_party(found: tuple | None, reference: str, as_json: bool) -> int:
     print(f"state: {decision}{since}" + ("; first screening queued" if answer.screening_queued else ""))
     for alerted in answer.alerted:
         print(f"  {pb.Decision.Name(alerted.decision).removeprefix('DECISION_'):<6} {alerted.list_id} {alerted.entry_id} "
-              f"(score {alerted.score:.2f})")  # fmt: skip
+              f"(score {alerted.score:.2f})" + (f" {alerted.listed_name!r}" if alerted.listed_name else ""))  # fmt: skip
     return 0
 
 

@@ -186,7 +186,8 @@ def _decision_of(alerts: Sequence[Alerted]) -> str:
 
 def _alerted(match: MatchResult, policy: Policy, context: TransactionContext) -> Alerted:
     decision = decide([match], policy, context)
-    return Alerted(match.list_id, match.entry.entry_id, screening_fingerprint(match.entry), match.score, decision.action.name)
+    return Alerted(match.list_id, match.entry.entry_id, screening_fingerprint(match.entry), match.score, decision.action.name,
+                   match.listed_name.value)  # fmt: skip
 
 
 def rescreen_party(

@@ -655,16 +655,18 @@ class GetPartyRequest(_message.Message):
     def __init__(self, party_reference: _Optional[str] = ...) -> None: ...
 
 class AlertedEntry(_message.Message):
-    __slots__ = ("list_id", "entry_id", "score", "decision")
+    __slots__ = ("list_id", "entry_id", "score", "decision", "listed_name")
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
+    LISTED_NAME_FIELD_NUMBER: _ClassVar[int]
     list_id: str
     entry_id: str
     score: float
     decision: Decision
-    def __init__(self, list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., score: _Optional[float] = ..., decision: _Optional[_Union[Decision, str]] = ...) -> None: ...
+    listed_name: str
+    def __init__(self, list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., score: _Optional[float] = ..., decision: _Optional[_Union[Decision, str]] = ..., listed_name: _Optional[str] = ...) -> None: ...
 
 class RegisteredParty(_message.Message):
     __slots__ = ("party", "direction", "decision", "alerted", "state_since", "screening_queued")
