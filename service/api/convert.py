@@ -14,6 +14,7 @@ from service.catalog import ListSpec
 from service.decide.decision import Reason
 from service.decide.policy import Action
 from service.dispositions.store import Disposition, DispositionKind
+from service.api.registration import DIRECTION_VALUES
 from service.registry.store import PartyState, RegisteredParty
 from service.rescreen.jobs import AlertRecord, JobInfo
 from service.engine.screener import ListUsed, ScreeningOutcome
@@ -310,13 +311,9 @@ def job_to_proto(info: JobInfo) -> pb.Job:
     )  # fmt: skip
 
 
-_DIRECTIONS = {"export": pb.DIRECTION_EXPORT, "import": pb.DIRECTION_IMPORT, "payment": pb.DIRECTION_PAYMENT,
-               "other": pb.DIRECTION_OTHER}  # fmt: skip
-
-
 def registered_party_to_proto(party: RegisteredParty, state: PartyState | None, queued: bool) -> pb.RegisteredParty:
     answer = pb.RegisteredParty(
-        party=pb.Party.FromString(party.party), direction=_DIRECTIONS.get(party.direction, pb.DIRECTION_UNSPECIFIED),
+        party=pb.Party.FromString(party.party), direction=DIRECTION_VALUES.get(party.direction, pb.DIRECTION_UNSPECIFIED),
         screening_queued=queued,
     )  # fmt: skip
     if state is not None:

@@ -20,6 +20,9 @@ DIRECTION_NAMES = {
 }
 
 
+DIRECTION_VALUES = {name: value for value, name in DIRECTION_NAMES.items()}
+
+
 def direction_name(direction: int, default: str = "export") -> str:
     """A Direction value's name; DIRECTION_UNSPECIFIED (or unknown) is `default`."""
     return DIRECTION_NAMES.get(direction, default)  # type: ignore[call-overload]

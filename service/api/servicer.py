@@ -23,7 +23,7 @@ from service.api.convert import (
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.registration import direction_name, registered_parties
-from service.api.validation import MAX_REFERENCE_CHARS, InvalidArgument, validate_request
+from service.api.validation import InvalidArgument, validate_reference, validate_request
 from service.audit.capture import audit_record
 from service.audit.record import AuditRecord
 from service.audit.writer import AuditWriter
@@ -349,11 +349,10 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
     async def GetParty(self, request: pb.GetPartyRequest, context: grpc.aio.ServicerContext) -> pb.RegisteredParty:
         if self._registry is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no party registry on this server")
-        reference = request.party_reference.strip()
-        if not reference:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "party_reference: is required")
-        if len(reference) > MAX_REFERENCE_CHARS:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"party_reference: at most {MAX_REFERENCE_CHARS} characters")
+        try:
+            reference = validate_reference("party_reference", request.party_reference)
+        except InvalidArgument as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         found = await self._registry.lookup(reference)
         if found is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"party_reference: no registered party {reference[:80]!r}")

@@ -83,6 +83,11 @@ def _check_text(field: str, value: str, limit: int, required: bool = False) -> s
     return value.strip()
 
 
+def validate_reference(field: str, value: str) -> str:
+    """A party reference given on its own (e.g. to look a registered party up), stripped."""
+    return _check_text(field, value, MAX_REFERENCE_CHARS, required=True)
+
+
 def _check_country(field: str, value: str) -> str:
     code = value.strip().upper()
     if not (len(code) == 2 and code.isascii() and code.isalpha() and is_country_code(code)):

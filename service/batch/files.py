@@ -107,6 +107,11 @@ def count_lines(path: Path) -> int:
     return count + (1 if last not in (b"", b"\n") else 0)
 
 
+def count_rows(path: Path, input_format: str) -> int:
+    """Parties in the file, for a progress bar's total: its lines, less a CSV's header row."""
+    return max(count_lines(path) - (input_format == "csv"), 0)
+
+
 def column_of(field: str) -> str | None:
     """The input column behind a server field path: 'party.addresses[0].country' -> 'country'."""
     return _FIELD_COLUMNS.get(_INDEX.sub("", field))

@@ -45,7 +45,7 @@ from service.batch.files import (
     InputRow,
     PartyReader,
     ResultWriter,
-    count_lines,
+    count_rows,
     drop_partial_line,
     error_row,
     file_format,
@@ -154,8 +154,7 @@ class Progress:
         label: str = "batch", unit: str = "party", units: str = "parties",
     ) -> None:  # fmt: skip
         self._total, self._done, self._start_done = total, done, done
-        stream = stream or sys.stderr  # looked up now: the process's stderr may have been replaced
-        self._stream = stream
+        self._stream = stream = stream or sys.stderr  # looked up now: the process's stderr may have been replaced
         self._label, self._units = label, units
         self._every_s = every_s
         self._start = time.monotonic()
@@ -300,8 +299,7 @@ def _plan(options: BatchOptions) -> _Plan:
             append = True
         elif not options.overwrite:
             raise BadInput(f"{options.output} exists; use --resume or --overwrite")
-    lines = count_lines(options.input)
-    return _Plan(input_format, output_format, max(lines - (input_format == "csv"), 0), written, append)
+    return _Plan(input_format, output_format, count_rows(options.input, input_format), written, append)
 
 
 def _skip_written(rows: Iterable[InputRow], written: list[str], options: BatchOptions) -> Iterator[InputRow]:

@@ -69,7 +69,7 @@ async def _parties(args: argparse.Namespace) -> int:
             return 0
         if args.parties_command == "show":
             return _show_party(await registry.lookup(args.reference.strip()), args.reference, args.json)
-        from service.batch.files import BadInput, PartyReader, count_lines, file_format
+        from service.batch.files import BadInput, PartyReader, count_rows, file_format
         from service.batch.run import Progress
 
         started = time.perf_counter()
@@ -94,8 +94,7 @@ async def _parties(args: argparse.Namespace) -> int:
         try:
             input_format = file_format(path, None, "file")
             with PartyReader(path, input_format, args.direction) as reader:
-                total = max(count_lines(path) - (input_format == "csv"), 0)
-                progress = Progress(total, 0, not args.no_progress, PROGRESS_EVERY_S, label="import", unit="row", units="rows")
+                progress = Progress(count_rows(path, input_format), 0, not args.no_progress, PROGRESS_EVERY_S, label="import", unit="row", units="rows")
                 for row in reader:
                     progress.update()
                     if row.request is None:

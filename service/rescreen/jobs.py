@@ -97,23 +97,42 @@ SETTLE_ROUNDS = 5
 SETTLE_CHUNK = 500  # parties per script call: keeps each call short, Redis serves others in between
 
 
+# Writes a job's record, its shards and its place in the job index, inside one script (so
+# atomically): a crash never leaves a job without shards. Prepended to the scripts below.
+_ENQUEUE_JOB = """
+local function enqueue(job_key, shards, index, job_id, created_at, score, kind, list_id, version, buckets)
+  redis.call('HSET', job_key, 'created_at', created_at, 'kind', kind, 'list_id', list_id, 'version', version,
+             'shards_total', #buckets, 'state', 'running')
+  for _, bucket in ipairs(buckets) do
+    redis.call('XADD', shards, '*', 'job_id', job_id, 'bucket', bucket)
+  end
+  redis.call('ZADD', index, score, job_id)
+end
+"""
+
+# KEYS: the job's key, the shard stream, the job index. ARGV: job id, created_at, score (time),
+# kind, list id, version. One shard per registry bucket; 0 if the job exists (the same id twice
+# is one job: a list version published again, a second coordinator).
+_CREATE = _ENQUEUE_JOB + f"""
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local buckets = {{}}
+for bucket = 0, {BUCKETS - 1} do buckets[#buckets + 1] = bucket end
+enqueue(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], buckets)
+return 1
+"""
+
 # KEYS: the set of buckets with unscreened parties, the running `registered` job's id, the
 # shard stream, the job index. ARGV: job id, job key, created_at, score (time), key prefix.
 # Starts a `registered` job for those buckets unless one is still running: all or nothing,
 # so a coordinator dying half-way neither loses parties nor leaves a job without shards.
-_START_REGISTERED = """
+_START_REGISTERED = _ENQUEUE_JOB + """
 local running = redis.call('GET', KEYS[2])
 if running and redis.call('HGET', ARGV[5] .. 'job:' .. running, 'state') == 'running' then return false end
 local buckets = redis.call('SMEMBERS', KEYS[1])
 if #buckets == 0 then return false end
 redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], ARGV[1])
-redis.call('HSET', ARGV[2], 'created_at', ARGV[3], 'kind', 'registered', 'list_id', '', 'version', '',
-           'shards_total', #buckets, 'state', 'running')
-for _, bucket in ipairs(buckets) do
-  redis.call('XADD', KEYS[3], '*', 'job_id', ARGV[1], 'bucket', bucket)
-end
-redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
+enqueue(ARGV[2], KEYS[3], KEYS[4], ARGV[1], ARGV[3], ARGV[4], 'registered', '', '', buckets)
 return #buckets
 """
 
@@ -168,6 +187,7 @@ class Jobs:
         self._redis = client
         self._prefix = prefix
         self._settle = client.register_script(_SETTLE)
+        self._create = client.register_script(_CREATE)
         self._start_registered = client.register_script(_START_REGISTERED)
         self._registry = PartyRegistry(client, prefix)
         self._unscreened_buckets_key = self._registry.unscreened_buckets_key
@@ -184,6 +204,11 @@ class Jobs:
         return f"{self._prefix}job:{job_id}"
 
     @property
+    def index_key(self) -> str:
+        """Job ids by creation time (`screening jobs`)."""
+        return f"{self._prefix}jobs"
+
+    @property
     def registered_job_key(self) -> str:
         return f"{self._prefix}registered-job"
 
@@ -195,7 +220,7 @@ class Jobs:
         await self.ensure_group(self.shards_key, GROUP)
         job_id = f"registered:{uuid.uuid4().hex[:12]}"
         started = await self._start_registered(
-            keys=[self._unscreened_buckets_key, self.registered_job_key, self.shards_key, f"{self._prefix}jobs"],
+            keys=[self._unscreened_buckets_key, self.registered_job_key, self.shards_key, self.index_key],
             args=[job_id, self.job_key(job_id), datetime.now(UTC).isoformat(), time.time(), self._prefix],
         )
         if not started:
@@ -206,19 +231,13 @@ class Jobs:
     async def create(self, kind: str, list_id: str = "", version: str = "", job_id: str | None = None) -> tuple[str, bool]:
         """Create a job and enqueue its shards; (job id, whether it is new). The same id twice is one job."""
         job_id = job_id or f"{kind}:{uuid.uuid4().hex[:12]}"
-        key = self.job_key(job_id)
-        now = datetime.now(UTC).isoformat()
-        if not await self._redis.hsetnx(key, "created_at", now):
-            return job_id, False
-        await self._redis.hset(
-            key, mapping={"kind": kind, "list_id": list_id, "version": version, "shards_total": BUCKETS, "state": "running"}
-        )
         await self.ensure_group(self.shards_key, GROUP)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for bucket in range(BUCKETS):
-                pipe.xadd(self.shards_key, {"job_id": job_id, "bucket": bucket})
-            await pipe.execute()
-        await self._redis.zadd(f"{self._prefix}jobs", {job_id: time.time()})
+        created = await self._create(
+            keys=[self.job_key(job_id), self.shards_key, self.index_key],
+            args=[job_id, datetime.now(UTC).isoformat(), time.time(), kind, list_id, version],
+        )
+        if not created:
+            return job_id, False
         log.info("rescreen_job_created", job_id=job_id, kind=kind, list_id=list_id, version=version, shards=BUCKETS)
         return job_id, True
 
@@ -274,7 +293,7 @@ class Jobs:
         )
 
     async def recent(self, limit: int = 20) -> list[JobInfo]:
-        ids = await self._redis.zrevrange(f"{self._prefix}jobs", 0, limit - 1)
+        ids = await self._redis.zrevrange(self.index_key, 0, limit - 1)
         return [info for job_id in ids if (info := await self.get(job_id.decode())) is not None]
 
     async def settle(
@@ -316,10 +335,11 @@ class Jobs:
         if attempts < max_attempts:
             return False
         await self._redis.sadd(f"{key}:failed", bucket)
-        if await self._redis.hget(key, "kind") == b"registered":
+        kind, shards_total = await self._redis.hmget(key, ["kind", "shards_total"])
+        if kind == b"registered":
             # Its parties are still unscreened: the bucket waits for the next `registered` job.
             await self._redis.sadd(self._unscreened_buckets_key, bucket)
-        await self._finish_if_complete(job_id, int(await self._redis.hget(key, "shards_total") or BUCKETS))
+        await self._finish_if_complete(job_id, int(shards_total or BUCKETS))
         return True
 
     async def _finish_if_complete(self, job_id: str, shards_total: int) -> None:
@@ -330,7 +350,7 @@ class Jobs:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for part in _JOB_PARTS:
                     pipe.expire(f"{key}{part}", JOB_RETENTION_S)
-                pipe.zremrangebyscore(f"{self._prefix}jobs", "-inf", time.time() - JOB_RETENTION_S)
+                pipe.zremrangebyscore(self.index_key, "-inf", time.time() - JOB_RETENTION_S)
                 await pipe.execute()
             if failed:
                 log.error("rescreen_job_failed", job_id=job_id, shards_failed=failed)
@@ -496,38 +516,47 @@ class RescreenWorker:
                 return None  # nothing to say, nothing to write
             return Settling(item.party.reference, stored.raw if stored else b"", new_state, alert)
 
-        # Each party's state and alert are written together, over the state it was decided from.
-        # Another job (a delta of another list, a first screening) may have changed that state
-        # since it was read: then decide again from the state now stored, with the same matches.
-        # A crash part-way leaves the written parties settled; the shard runs again and finds
-        # nothing new to say for them.
         # A delta decides on its list's new version; the other kinds on every list loaded.
         if delta is not None:
             versions_used = {job.list_id: job.version}
         else:
             assert state is not None
             versions_used = {list_id: loaded.meta.version for list_id, loaded in state.lists.items()}
+        await self._settle_scored(job_id, bucket, scored, states, decide, versions_used, policy.version, result)
+        # Last: a crash before this leaves the parties unscreened, and the shard pending.
+        await self.registry.mark_screened(bucket, screened_bytes)
+        await self.jobs.shard_done(job_id, bucket, result.screened, job.shards_total)
+        return result
+
+
+    async def _settle_scored(
+        self, job_id: str, bucket: int, scored: Sequence[_Scored], states: Mapping[str, StoredState],
+        decide: Callable[[_Scored, StoredState | None], Settling | None],
+        versions_used: Mapping[str, str], policy_version: str, result: BucketResult,
+    ) -> None:  # fmt: skip
+        """Write each scored party's new state and alert, over the state it was decided from.
+
+        Another job (a delta of another list, a first screening) may have changed that state
+        since it was read: then decide again from the state now stored, with the same matches.
+        A crash part-way leaves the written parties settled; the shard runs again and finds
+        nothing new to say for them.
+        """
         pending = {item.party.reference: item for item in scored}
         current = {ref: states.get(ref) for ref in pending}
         for _ in range(SETTLE_ROUNDS):
             changes = [change for ref, item in pending.items() if (change := decide(item, current[ref])) is not None]
-            conflicts = set(await self.jobs.settle(job_id, bucket, changes, versions_used, policy.version))
+            conflicts = set(await self.jobs.settle(job_id, bucket, changes, versions_used, policy_version))
             for change in changes:
                 if change.reference not in conflicts:
                     result.states[change.reference] = change.state
                     if change.alert is not None:
                         result.alerts.append(change.alert)
             if not conflicts:
-                break
+                return
             pending = {ref: pending[ref] for ref in conflicts}
             reread = await self.registry.stored_states(bucket, list(conflicts))
             current = {ref: reread.get(ref) for ref in conflicts}
-        else:
-            raise RuntimeError(f"job {job_id} bucket {bucket}: {len(pending)} states kept changing under this shard")
-        # Last: a crash before this leaves the parties unscreened, and the shard pending.
-        await self.registry.mark_screened(bucket, screened_bytes)
-        await self.jobs.shard_done(job_id, bucket, result.screened, job.shards_total)
-        return result
+        raise RuntimeError(f"job {job_id} bucket {bucket}: {len(pending)} states kept changing under this shard")
 
 
 class Coordinator:
