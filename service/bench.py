@@ -167,6 +167,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parts.add_argument("--audit", action="store_true", help="Screen latency with and without the audit-record write")
     parts.add_argument("--rescreen", action="store_true", help="register --parties parties and delta re-screen them after a real SDN update")
     parts.add_argument("--batch", action="store_true", help="`screening batch` of the --lists-dir SDN set against `screening serve --workers W`, 1 stream vs S")
+    parts.add_argument("--auth", action="store_true", help="Screen latency with an API key and a JWT against a server with auth off")
     parser.add_argument("--parties", type=int, default=1_000_000, help="--rescreen: registered parties (default 1,000,000)")
     parser.add_argument("--rescreen-workers", type=int, default=2, help="--rescreen: worker processes (default 2)")
     parser.add_argument("--batch-parties", type=int, default=20_000, help="--batch: parties in the file (default 20,000)")
@@ -203,7 +204,7 @@ def _print_core(lists_dir: Path, publish: dict[str, float], fresh: dict[str, flo
 def main(args: argparse.Namespace) -> int:
     from service import bench_swap
 
-    run_all = not (args.core or args.lists or args.swap or args.audit or args.rescreen or args.batch)
+    run_all = not (args.core or args.lists or args.swap or args.audit or args.rescreen or args.batch or args.auth)
     lists_dir = Path(args.lists_dir) if args.lists_dir else DEFAULT_SET
     mirror = Path(args.mirror) if args.mirror else bench_swap.DEFAULT_MIRROR
     swap_from = Path(args.swap_from) if args.swap_from else bench_swap.DEFAULT_SWAP_FROM
@@ -212,6 +213,7 @@ def main(args: argparse.Namespace) -> int:
               (run_all or args.lists, mirror, "--mirror with an offline mirror of the lists"),
               (run_all or args.audit, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
               (run_all or args.batch, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
+              (run_all or args.auth, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
               (run_all or args.swap, swap_from / "sdn.csv", "--swap-from with an OFAC SDN legacy CSV set"),
               (run_all or args.swap, swap_to / "sdn.csv", "--swap-to with an OFAC SDN legacy CSV set")]  # fmt: skip
     for wanted, path, hint in needed:
@@ -261,6 +263,16 @@ def main(args: argparse.Namespace) -> int:
                 print(f"error: batch benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
                 return 1
             bench_batch.print_batch(figures)
+            sys.stdout.flush()
+        if run_all or args.auth:
+            from service import bench_auth
+
+            try:
+                figures = bench_auth.bench_auth(settings, f"{prefix}auth:", lists_dir, args.iterations)
+            except (RuntimeError, TimeoutError, OSError) as exc:
+                print(f"error: auth benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+                return 1
+            bench_auth.print_auth(figures)
             sys.stdout.flush()
         if run_all or args.lists:
             rows = asyncio.run(bench_swap.bench_lists(settings, f"{prefix}lists:", mirror))

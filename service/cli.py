@@ -1,4 +1,4 @@
-"""`screening` command line: serve, check, lists, refresh, bench."""
+"""`screening` command line: serve, check, lists, refresh, keys, dispositions, bench."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from google.protobuf.json_format import MessageToDict
 
 from service.api.gen import screening_pb2 as pb
 from service.config_files import ConfigFileError
-from service.settings import Settings, SettingsError
+from service.settings import ClientSettings, Settings, SettingsError
 
 PARTY_TYPES = {
     "unknown": pb.PARTY_TYPE_UNSPECIFIED,
@@ -34,6 +34,8 @@ DIRECTIONS = {
 }
 EXIT_BAD_INPUT = 2
 EXIT_UNAVAILABLE = 3
+# The server refused the caller: no or bad credentials (UNAUTHENTICATED), or not the role (PERMISSION_DENIED).
+EXIT_DENIED = 4
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -44,11 +46,39 @@ def _settings(args: argparse.Namespace) -> Settings:
     for name in ("port", "host", "workers"):
         if getattr(args, name, None) is not None:
             overrides[name] = getattr(args, name)
+    if getattr(args, "insecure", False):
+        overrides["insecure"] = True
     return dataclasses.replace(settings, **overrides)
 
 
-def _target(args: argparse.Namespace) -> str:
-    return args.target or os.environ.get("SCREENING_TARGET", "localhost:50051")
+def client_settings(args: argparse.Namespace) -> ClientSettings:
+    """How to reach the server: the environment (SCREENING_TARGET, SCREENING_API_KEY[_FILE], SCREENING_TLS_*),
+    overridden by --target, --key-file and --ca."""
+    client = ClientSettings.from_env()
+    overrides: dict[str, object] = {}
+    if getattr(args, "target", None):
+        overrides["target"] = args.target
+    if getattr(args, "key_file", None):
+        try:
+            overrides["api_key"] = Path(args.key_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SettingsError(f"--key-file {args.key_file!r}: cannot read: {exc.strerror}") from None
+    if getattr(args, "ca", None):
+        if not Path(args.ca).is_file():
+            raise SettingsError(f"--ca {args.ca!r}: no such file")
+        overrides["tls_ca"] = Path(args.ca)
+    return dataclasses.replace(client, **overrides)
+
+
+def exit_code_for(code: object) -> int:
+    """The command's exit code for a failed call's gRPC status."""
+    import grpc
+
+    if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
+        return EXIT_BAD_INPUT
+    if code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+        return EXIT_DENIED
+    return EXIT_UNAVAILABLE
 
 
 def _to_json(message: object) -> str:
@@ -141,14 +171,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         return asyncio.run(_check_local(args, request))
     import grpc
 
+    from service.api.client import open_channel
     from service.api.gen import screening_pb2_grpc as pb_grpc
 
-    with grpc.insecure_channel(_target(args)) as channel:
+    with open_channel(client_settings(args)) as channel:
         try:
             response = pb_grpc.ScreeningServiceStub(channel).Screen(request, timeout=args.timeout)
         except grpc.RpcError as exc:
             print(f"error: {exc.code().name}: {exc.details()}", file=sys.stderr)
-            return EXIT_BAD_INPUT if exc.code() == grpc.StatusCode.INVALID_ARGUMENT else EXIT_UNAVAILABLE
+            return exit_code_for(exc.code())
     print(_to_json(response)) if args.json else _print_human(response)
     return 0
 
@@ -196,7 +227,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     try:
         if args.local:
             return asyncio.run(run_batch(options, local=lambda: _batch_engine(args)))
-        return asyncio.run(run_batch(options, target=_target(args)))
+        client = client_settings(args)
+        return asyncio.run(run_batch(options, target=client.target, client=client))
     except KeyboardInterrupt:
         # Every result written so far was flushed: nothing is lost but the rows in flight.
         print(f"interrupted: the results so far are in {args.output}; run again with --resume to continue", file=sys.stderr)
@@ -249,14 +281,15 @@ def cmd_lists(args: argparse.Namespace) -> int:
     else:
         import grpc
 
+        from service.api.client import open_channel
         from service.api.gen import screening_pb2_grpc as pb_grpc
 
-        with grpc.insecure_channel(_target(args)) as channel:
+        with open_channel(client_settings(args)) as channel:
             try:
                 response = pb_grpc.ScreeningServiceStub(channel).GetListStatus(pb.GetListStatusRequest(), timeout=args.timeout)
             except grpc.RpcError as exc:
                 print(f"error: {exc.code().name}: {exc.details()}", file=sys.stderr)
-                return EXIT_UNAVAILABLE
+                return exit_code_for(exc.code())
     print(_to_json(response)) if args.json else _print_status_table(response)
     return 0
 
@@ -372,7 +405,38 @@ async def _audit(args: argparse.Namespace) -> int:
 
 
 def cmd_dispositions(args: argparse.Namespace) -> int:
+    if args.dispositions_command in ("approve", "reject"):
+        return _review_disposition(args)
     return asyncio.run(_dispositions(args))
+
+
+def _review_disposition(args: argparse.Namespace) -> int:
+    """Four eyes, through the server so that the approver is an authenticated principal."""
+    import grpc
+
+    from service.api.client import open_channel
+    from service.api.gen import screening_pb2_grpc as pb_grpc
+
+    request = pb.ReviewDispositionRequest(
+        party_reference=args.reference or "", party_fingerprint=args.fingerprint or "", list_id=args.list_id,
+        entry_id=args.entry_id, version=args.version, note=args.note or "",
+    )  # fmt: skip
+    with open_channel(client_settings(args)) as channel:
+        stub = pb_grpc.ScreeningServiceStub(channel)
+        call = stub.ApproveDisposition if args.dispositions_command == "approve" else stub.RejectDisposition
+        try:
+            disposition = call(request, timeout=args.timeout)
+        except grpc.RpcError as exc:
+            print(f"error: {exc.code().name}: {exc.details()}", file=sys.stderr)
+            return exit_code_for(exc.code())
+    if args.json:
+        print(_to_json(disposition))
+    else:
+        status = pb.DispositionStatus.Name(disposition.status).removeprefix("DISPOSITION_STATUS_").lower()
+        by = disposition.approved_by or disposition.rejected_by
+        print(f"{disposition.subject}  {disposition.list_id}/{disposition.entry_id}  v{disposition.version}  {status}: "
+              f"recorded by {disposition.reviewer}, {args.dispositions_command}d by {by}")  # fmt: skip
+    return 0
 
 
 async def _dispositions(args: argparse.Namespace) -> int:
@@ -390,13 +454,28 @@ async def _dispositions(args: argparse.Namespace) -> int:
         subject = None
         if args.reference or args.fingerprint:
             subject = subject_for(args.reference or "", args.fingerprint or "")
-        for d in await store.list(subject, include_revoked=args.include_revoked):
-            state = f"revoked by {d.revoked_by} on {d.revoked_at:%Y-%m-%d}" if d.revoked and d.revoked_at else "active"
-            print(f"{d.subject}  {d.list_id}/{d.entry_id}  {d.kind.value}  v{d.version}  {d.reviewer} "
-                  f"{d.recorded_at:%Y-%m-%d}  {state}  {d.reason}")  # fmt: skip
+        for d in await store.list(subject, include_revoked=args.include_revoked, pending_only=args.pending):
+            print(f"{d.subject}  {d.list_id}/{d.entry_id}  {d.kind.value}  v{d.version}  by {d.reviewer} "
+                  f"{d.recorded_at:%Y-%m-%d}  {_disposition_state(d)}  {d.reason}")  # fmt: skip
         return 0
     finally:
         await connection.close()
+
+
+def _disposition_state(d: object) -> str:
+    """'active, approved by key:bob on 2026-12-02', 'pending: <why>', 'revoked by ...'."""
+    from service.dispositions.store import Disposition, DispositionStatus
+
+    assert isinstance(d, Disposition)
+    if d.revoked and d.revoked_at:
+        return f"revoked by {d.revoked_by} on {d.revoked_at:%Y-%m-%d}"
+    if d.status is DispositionStatus.PENDING:
+        return f"PENDING a second reviewer ({d.approval_required})"
+    if d.status is DispositionStatus.REJECTED:
+        return f"rejected by {d.rejected_by}" + (f" on {d.rejected_at:%Y-%m-%d}" if d.rejected_at else "")
+    if d.approved_by:
+        return f"active, approved by {d.approved_by}" + (f" on {d.approved_at:%Y-%m-%d}" if d.approved_at else "")
+    return "active"
 
 
 # ----------------------------------------------------------------- main
@@ -407,18 +486,26 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the gRPC service")
-    serve.add_argument("--host", help="bind address (SCREENING_HOST, default 0.0.0.0)")
+    serve.add_argument("--host", help="bind address (SCREENING_HOST, default 127.0.0.1; any other needs TLS or --insecure)")
     serve.add_argument("--port", type=int, help="port (SCREENING_PORT, default 50051)")
     serve.add_argument("--workers", type=int, help="server processes sharing the port (SCREENING_WORKERS, default 1)")
     serve.add_argument("--lists-dir", help="read list files from this offline mirror instead of downloading (LISTS_DIR)")
+    serve.add_argument(
+        "--insecure", action="store_true",
+        help="allow a non-loopback bind without TLS (SCREENING_INSECURE); only behind something that terminates TLS",
+    )  # fmt: skip
     serve.set_defaults(func=cmd_serve)
 
-    remote = argparse.ArgumentParser(add_help=False)
-    remote.add_argument("--target", help="server address host:port (SCREENING_TARGET, default localhost:50051)")
+    connection = argparse.ArgumentParser(add_help=False)
+    connection.add_argument("--target", help="server address host:port (SCREENING_TARGET, default localhost:50051)")
+    connection.add_argument("--key-file", help="file holding the API key or token to send (SCREENING_API_KEY_FILE)")
+    connection.add_argument("--ca", help="speak TLS, trusting this CA certificate file (SCREENING_TLS_CA)")
+    connection.add_argument("--timeout", type=float, default=10.0, help="RPC deadline in seconds (default 10)")
+
+    remote = argparse.ArgumentParser(add_help=False, parents=[connection])
     remote.add_argument("--local", action="store_true", help="run in this process instead of calling a server")
     remote.add_argument("--lists-dir", help="with --local: publish lists from this directory first (LISTS_DIR)")
     remote.add_argument("--json", action="store_true", help="print the response as JSON")
-    remote.add_argument("--timeout", type=float, default=10.0, help="RPC deadline in seconds (default 10)")
 
     check = commands.add_parser("check", parents=[remote], help="screen one party")
     check.add_argument("name", help="the party's name")
@@ -482,6 +569,20 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--reference", help="only this party_reference")
     listing.add_argument("--fingerprint", help="only this party fingerprint")
     listing.add_argument("--include-revoked", action="store_true")
+    listing.add_argument("--pending", action="store_true", help="only those waiting for a second reviewer, oldest first")
+    for verb, help_text in (
+        ("approve", "four eyes: approve a colleague's pending disposition (through the server, as your key's principal)"),
+        ("reject", "four eyes: reject a colleague's pending disposition (through the server; --note required)"),
+    ):
+        review = disposition_commands.add_parser(verb, parents=[connection], help=help_text)
+        party = review.add_mutually_exclusive_group(required=True)
+        party.add_argument("--reference", help="the party's party_reference")
+        party.add_argument("--fingerprint", help="the party's fingerprint (when it has no reference)")
+        review.add_argument("list_id")
+        review.add_argument("entry_id")
+        review.add_argument("--version", type=int, default=0, help="the version you reviewed (refused if it changed since)")
+        review.add_argument("--note", required=verb == "reject", help="why (required to reject)")
+        review.add_argument("--json", action="store_true", help="print the disposition as JSON")
     export = disposition_commands.add_parser("export", help="write every disposition to a JSON Lines file")
     export.add_argument("file")
     export.add_argument("--active-only", action="store_true", help="leave revoked dispositions out")
@@ -490,6 +591,12 @@ def build_parser() -> argparse.ArgumentParser:
     from service.rescreen import commands as rescreen_commands
 
     rescreen_commands.add_arguments(commands)
+
+    from service import tls_init
+    from service.auth import key_commands
+
+    key_commands.add_arguments(commands)
+    tls_init.add_arguments(commands)
 
     from service import bench as bench_module
 
@@ -518,6 +625,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ConnectionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except OSError as exc:  # e.g. the port is taken
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
 

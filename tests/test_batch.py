@@ -24,7 +24,7 @@ from service.audit.record import decode
 from service.batch.files import OUTPUT_COLUMNS
 from service.batch.run import BatchOptions, run_batch, screen_file
 from service.logs import configure_logging
-from tests.test_cli import cli_env, free_port, run_cli
+from tests.cli_support import cli_env, free_port, run_cli
 
 HEADER = ["party_reference", "name", "type", "country", "alternative_names", "direction"]
 
@@ -242,7 +242,7 @@ async def _callers_since(redis_client: aioredis.Redis, server: RunningServer, ke
     assert server.audit_writer is not None
     await server.audit_writer.flush()
     entries = await redis_client.xrange(f"{key_prefix}audit", min=b"(" + after, max="+")
-    return {decode(fields[b"record"]).caller for _, fields in entries}
+    return {decode(fields[b"record"]).peer for _, fields in entries}
 
 
 async def _last_audit_id(redis_client: aioredis.Redis, server: RunningServer, key_prefix: str) -> bytes:

@@ -611,7 +611,9 @@ def disposition(entry_hash: str, kind: DispositionKind = DispositionKind.FALSE_P
 
 
 def test_false_positive_disposition_suppresses_the_match(state: ScreeningState) -> None:
-    current = disposition(screening_fingerprint(SDN_GLOMAG))
+    # Four eyes: an SDN match scores 1.00, so the false positive clears it once a second reviewer approved it.
+    approved_at = RECORDED + timedelta(days=1)
+    current = disposition(screening_fingerprint(SDN_GLOMAG), approved_by="bob", approved_at=approved_at)
     outcome = run(state, "Carlos Eduardo Mendoza Rivas", Direction.PAYMENT, {GLOMAG_KEY: current})
     assert outcome.matches == ()
     [(match, applied)] = outcome.suppressed
@@ -619,7 +621,25 @@ def test_false_positive_disposition_suppresses_the_match(state: ScreeningState) 
     assert outcome.decision.action is Action.CLEAR and outcome.decision.reasons == ()
     assert outcome.dispositions_applied == (current,)
     assert outcome.disposition_notes == {}
-    assert "Suppressed as false positives by earlier review: ofac_sdn entry 90003 (by alice, 2026-03-02)." in outcome.summary
+    assert (
+        "Suppressed as false positives by earlier review: ofac_sdn entry 90003 (by alice, 2026-03-02; approved by bob, "
+        "2026-03-03)." in outcome.summary
+    )
+
+
+def test_false_positive_by_one_reviewer_does_not_clear_a_full_match(state: ScreeningState) -> None:
+    # Recorded ACTIVE (or before four eyes), nobody approved it: it clears possible matches only.
+    current = disposition(screening_fingerprint(SDN_GLOMAG))
+    outcome = run(state, "Carlos Eduardo Mendoza Rivas", Direction.PAYMENT, {GLOMAG_KEY: current})
+    assert matched(outcome) == {GLOMAG_KEY} and outcome.suppressed == ()
+    assert outcome.decision.action is Action.BLOCK
+    assert outcome.dispositions_applied == ()
+    # The SDN's policy blocks, so today's policy wants a second reviewer for any clearance of it.
+    assert outcome.disposition_notes[GLOMAG_KEY] == (
+        "false positive recorded by alice on 2026-03-02 does not clear this match until a second reviewer approves it "
+        "(ofac_sdn rule ofac-sdn-blocked blocks: a second reviewer must approve)"
+    )
+    assert "Suppressed" not in outcome.summary
 
 
 def test_false_positive_on_a_changed_entry_no_longer_applies(state: ScreeningState) -> None:

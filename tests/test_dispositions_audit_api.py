@@ -1,9 +1,12 @@
 """Dispositions and the audit trail end to end: a real server, a real client, a real Redis, real files.
 
-A reviewer clears a false positive; later screenings of that party suppress it
-(and only of that party); when the listed entry changes, the alert comes back.
-Every screening leaves an audit record that is exported to a file and can be
-replayed against the list versions it was made on.
+Authentication is required: an order system screens with its screener key, two
+reviewers (alice and bob) hold reviewer keys. A reviewer marks a false positive;
+on an SDN entry it waits for the other reviewer's approval (four eyes), then
+later screenings of that party suppress it (and only of that party); when the
+listed entry changes, the alert comes back. Every screening leaves an audit
+record naming its caller, exported to a file and replayable against the list
+versions it was made on.
 """
 
 from __future__ import annotations
@@ -20,13 +23,16 @@ from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.server import RunningServer, start_server
 from service.audit.record import AuditRecord, decode
+from service.auth.keys import ApiKeyStore
 from service.audit.replay import replay
 from service.audit.trail import AuditExporter, AuditTrail, read_exported
 from service.catalog import Catalog
 from service.decide.policy import load_policy
+from service.dispositions.store import DispositionStore
 from service.refresh.runner import refresh_lists
 from service.settings import Settings
 from service.store.snapshots import SnapshotStore
+from tests.auth_support import AuthedStub, with_auth
 from tests.conftest import FIXTURES, settings_with, wait_ready
 
 MADURO = "Nicolas MADURO MOROS"
@@ -49,9 +55,22 @@ def lists_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def server(settings: Settings, test_catalog: Catalog, lists_dir: Path, tmp_path: Path) -> RunningServer:
+async def keys(redis_client: aioredis.Redis, key_prefix: str) -> dict[str, str]:
+    """API keys of the order system (screener) and of two reviewers, created before the server starts."""
+    store = ApiKeyStore(redis_client, key_prefix)
+    roles = {"erp": ["screener"], "alice": ["reviewer"], "bob": ["reviewer"]}
+    return {name: (await store.create(name, role, "test")).secret for name, role in roles.items()}
+
+
+@pytest.fixture
+async def server(
+    settings: Settings, test_catalog: Catalog, lists_dir: Path, tmp_path: Path, keys: dict[str, str]
+) -> RunningServer:
     running = await start_server(
-        settings_with(settings, lists_dir=lists_dir, audit_dir=tmp_path / "audit", audit_party_data=True),
+        with_auth(
+            settings_with(settings, lists_dir=lists_dir, audit_dir=tmp_path / "audit", audit_party_data=True),
+            mode="required",
+        ),
         test_catalog,
         load_policy(),
     )
@@ -60,10 +79,30 @@ async def server(settings: Settings, test_catalog: Catalog, lists_dir: Path, tmp
     await running.stop(0.5)
 
 
+class Callers:
+    """The order system and the two reviewers, each with its own key."""
+
+    def __init__(self, stub: pb_grpc.ScreeningServiceStub, keys: dict[str, str]) -> None:
+        self.erp = AuthedStub(stub, keys["erp"])
+        self.alice = AuthedStub(stub, keys["alice"])
+        self.bob = AuthedStub(stub, keys["bob"])
+
+
 @pytest.fixture
-async def client(server: RunningServer) -> pb_grpc.ScreeningServiceStub:
+async def callers(server: RunningServer, keys: dict[str, str]) -> Callers:
     async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
-        yield pb_grpc.ScreeningServiceStub(channel)  # type: ignore[misc]
+        yield Callers(pb_grpc.ScreeningServiceStub(channel), keys)  # type: ignore[misc]
+
+
+def false_positive(reference: str, entry_id: str = "22790", **fields: object) -> pb.RecordDispositionRequest:
+    return pb.RecordDispositionRequest(
+        party_reference=reference, list_id="ofac_sdn", entry_id=entry_id, kind=pb.DISPOSITION_KIND_FALSE_POSITIVE,
+        reason="Our customer is a Caracas bakery, born 1990, not the listed person.", **fields,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def approval(reference: str, entry_id: str = "22790", **fields: object) -> pb.ReviewDispositionRequest:
+    return pb.ReviewDispositionRequest(party_reference=reference, list_id="ofac_sdn", entry_id=entry_id, **fields)  # type: ignore[arg-type]
 
 
 def change_maduro_entry(lists_dir: Path) -> None:
@@ -84,59 +123,102 @@ async def wait_for_version(server: RunningServer, version: str) -> None:
     raise AssertionError(f"the server never loaded version {version}")
 
 
+async def test_one_reviewer_cannot_clear_a_sanctioned_party_two_can(
+    callers: Callers, server: RunningServer, redis_client: aioredis.Redis, key_prefix: str
+) -> None:
+    """The attack of the issue: one reviewer's false positive turned the SDN's Banco Nacional de Cuba CLEAR."""
+    bank = pb.ScreenRequest(party=pb.Party(name="Banco Nacional de Cuba", party_reference="BP-1001"),
+                            context=pb.TransactionContext(direction=pb.DIRECTION_PAYMENT))  # fmt: skip
+    first = await callers.erp.Screen(bank)
+    assert first.decision == pb.DECISION_BLOCK and first.matches[0].entry_id == "306"
+
+    # alice cannot pass herself off as someone else: `reviewer` is only a display name.
+    recorded = await callers.alice.RecordDisposition(
+        false_positive("BP-1001", "306", reviewer="bob", screening_id=first.screening_id)
+    )
+    assert recorded.status == pb.DISPOSITION_STATUS_PENDING
+    assert (recorded.reviewer, recorded.reviewer_name) == ("key:alice", "bob")
+    assert "ofac-sdn-blocked" in recorded.approval_required
+
+    pending = await callers.erp.Screen(bank)
+    assert pending.decision == pb.DECISION_BLOCK and not pending.suppressed
+    assert "pending a second reviewer" in pending.matches[0].disposition_note
+    listed = await callers.bob.ListDispositions(pb.ListDispositionsRequest(pending_only=True))
+    assert [(d.subject, d.entry_id) for d in listed.dispositions] == [("ref:BP-1001", "306")]
+
+    with pytest.raises(grpc.aio.AioRpcError) as own:
+        await callers.alice.ApproveDisposition(approval("BP-1001", "306"))
+    assert own.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.aio.AioRpcError) as erp:
+        await callers.erp.ApproveDisposition(approval("BP-1001", "306"))
+    assert erp.value.code() == grpc.StatusCode.PERMISSION_DENIED and "reviewer" in (erp.value.details() or "")
+    with pytest.raises(grpc.aio.AioRpcError) as stale:
+        await callers.bob.ApproveDisposition(approval("BP-1001", "306", version=7))
+    assert stale.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+    approved = await callers.bob.ApproveDisposition(approval("BP-1001", "306", version=recorded.version, note="checked the BIC"))
+    assert (approved.status, approved.reviewer, approved.approved_by) == (pb.DISPOSITION_STATUS_ACTIVE, "key:alice", "key:bob")
+    cleared = await callers.erp.Screen(bank)
+    assert cleared.decision == pb.DECISION_CLEAR
+    [suppressed] = cleared.suppressed
+    assert (suppressed.disposition.reviewer, suppressed.disposition.approved_by) == ("key:alice", "key:bob")
+
+    # The audit records name the caller of each screening, and the clearance both reviewers.
+    trail = AuditTrail(redis_client, key_prefix)
+    blocked_record, cleared_record = [await audited(trail, r.screening_id) for r in (first, cleared)]
+    assert blocked_record.caller == cleared_record.caller == "key:erp"
+    [applied] = cleared_record.context["dispositions"]
+    assert (applied["reviewer"], applied["approved_by"]) == ("key:alice", "key:bob")
+    history = await DispositionStore(redis_client, key_prefix).history("ref:BP-1001", "ofac_sdn", "306")
+    assert [(d.status.value, d.reviewer, d.approved_by) for d in history] == [
+        ("pending", "key:alice", ""), ("active", "key:alice", "key:bob"),
+    ]  # fmt: skip
+
+
 async def test_false_positive_is_suppressed_for_that_party_until_the_entry_changes(
-    client: pb_grpc.ScreeningServiceStub,
+    callers: Callers,
     server: RunningServer,
     store: SnapshotStore,
     test_catalog: Catalog,
     lists_dir: Path,
 ) -> None:
-    first = await client.Screen(request(MADURO, "BP-7"))
+    first = await callers.erp.Screen(request(MADURO, "BP-7"))
     assert first.decision == pb.DECISION_BLOCK and first.party_fingerprint
     assert "ofac-sdn-blocked" in first.summary and "22790" in first.summary
 
-    recorded = await client.RecordDisposition(
-        pb.RecordDispositionRequest(
-            party_reference="BP-7", list_id="ofac_sdn", entry_id="22790", kind=pb.DISPOSITION_KIND_FALSE_POSITIVE,
-            reason="Our customer BP-7 is a Caracas bakery, born 1990, not the listed person.", reviewer="j.doe",
-            screening_id=first.screening_id,
-        )
-    )  # fmt: skip
+    recorded = await callers.alice.RecordDisposition(false_positive("BP-7", screening_id=first.screening_id))
     assert (recorded.subject, recorded.version, recorded.revoked) == ("ref:BP-7", 1, False)
     assert recorded.entry_hash and recorded.screening_id == first.screening_id
+    await callers.bob.ApproveDisposition(approval("BP-7"))
 
-    cleared = await client.Screen(request(MADURO, "BP-7"))
+    cleared = await callers.erp.Screen(request(MADURO, "BP-7"))
     assert cleared.decision == pb.DECISION_CLEAR and not cleared.matches and not cleared.reasons
     [suppressed] = cleared.suppressed
-    assert (suppressed.match.entry_id, suppressed.disposition.reviewer) == ("22790", "j.doe")
-    assert "Suppressed as false positives" in cleared.summary and "j.doe" in cleared.summary
+    assert (suppressed.match.entry_id, suppressed.disposition.reviewer) == ("22790", "key:alice")
+    assert "Suppressed as false positives" in cleared.summary and "key:alice" in cleared.summary
 
     # Another party with the same name is not covered by BP-7's disposition.
-    other = await client.Screen(request(MADURO, "BP-8"))
+    other = await callers.erp.Screen(request(MADURO, "BP-8"))
     assert other.decision == pb.DECISION_BLOCK and not other.suppressed
 
     # The publisher changes the entry: the disposition no longer applies and the alert is back.
     change_maduro_entry(lists_dir)
     [published] = await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=lists_dir)
     await wait_for_version(server, published.version)
-    back = await client.Screen(request(MADURO, "BP-7"))
+    back = await callers.erp.Screen(request(MADURO, "BP-7"))
     assert back.decision == pb.DECISION_BLOCK and not back.suppressed
     [match] = back.matches
-    assert "no longer applies" in match.disposition_note and "j.doe" in match.disposition_note
+    assert "no longer applies" in match.disposition_note and "key:alice" in match.disposition_note
 
 
-async def test_a_batch_message_applies_each_partys_own_dispositions(client: pb_grpc.ScreeningServiceStub) -> None:
+async def test_a_batch_message_applies_each_partys_own_dispositions(callers: Callers) -> None:
     """The batch path fetches a whole message's dispositions in one round trip: each goes to its own party."""
-    await client.RecordDisposition(
-        pb.RecordDispositionRequest(
-            party_reference="BP-7", list_id="ofac_sdn", entry_id="22790", kind=pb.DISPOSITION_KIND_FALSE_POSITIVE,
-            reason="A Caracas bakery.", reviewer="j.doe",
-        )
-    )  # fmt: skip
-    await client.RecordDisposition(
+    await callers.alice.RecordDisposition(false_positive("BP-7"))
+    await callers.bob.ApproveDisposition(approval("BP-7"))
+    await callers.bob.RecordDisposition(
         pb.RecordDispositionRequest(
             party_reference="BP-9", list_id="ofac_sdn", entry_id="22790", kind=pb.DISPOSITION_KIND_CONFIRMED_MATCH,
-            reason="Confirmed by passport.", reviewer="a.roe",
+            reason="Confirmed by passport.",
         )
     )  # fmt: skip
     items = [request(MADURO, "BP-8"), request(MADURO, "BP-7"), request("", "BP-X"), request("Johanna Doe", "BP-5"),
@@ -145,52 +227,58 @@ async def test_a_batch_message_applies_each_partys_own_dispositions(client: pb_g
     async def messages():  # type: ignore[no-untyped-def]
         yield pb.ScreenBatchRequest(requests=items)
 
-    [answer] = [m async for m in client.ScreenBatch(messages())]
+    [answer] = [m async for m in callers.erp.ScreenBatch(messages())]
     other, cleared, bad, clean, confirmed = answer.responses
     assert other.decision == pb.DECISION_BLOCK and not other.suppressed
-    assert cleared.decision == pb.DECISION_CLEAR and [s.disposition.reviewer for s in cleared.suppressed] == ["j.doe"]
+    assert cleared.decision == pb.DECISION_CLEAR and [s.disposition.reviewer for s in cleared.suppressed] == ["key:alice"]
     assert bad.error.field == "party.name"
     assert clean.decision == pb.DECISION_CLEAR and not clean.matches and not clean.suppressed
-    assert confirmed.decision == pb.DECISION_BLOCK and "confirmed as a match by a.roe" in confirmed.matches[0].disposition_note
+    assert confirmed.decision == pb.DECISION_BLOCK and "confirmed as a match by key:bob" in confirmed.matches[0].disposition_note
     assert [r.request_id for r in answer.responses] == [r.request_id for r in items]
 
 
-async def test_dispositions_are_listed_revoked_and_validated(client: pb_grpc.ScreeningServiceStub) -> None:
-    screened = await client.Screen(request(MADURO))  # no party_reference: the fingerprint identifies it
+async def test_dispositions_are_listed_revoked_and_validated(callers: Callers) -> None:
+    screened = await callers.erp.Screen(request(MADURO))  # no party_reference: the fingerprint identifies it
     base = pb.RecordDispositionRequest(
         party_fingerprint=screened.party_fingerprint, list_id="ofac_sdn", entry_id="22790",
-        kind=pb.DISPOSITION_KIND_FALSE_POSITIVE, reason="Different person (DOB 1990).", reviewer="a.reviewer",
+        kind=pb.DISPOSITION_KIND_FALSE_POSITIVE, reason="Different person (DOB 1990).",
     )  # fmt: skip
-    await client.RecordDisposition(base)
-    assert (await client.Screen(request(MADURO))).decision == pb.DECISION_CLEAR
+    await callers.alice.RecordDisposition(base)
+    await callers.bob.ApproveDisposition(
+        pb.ReviewDispositionRequest(party_fingerprint=screened.party_fingerprint, list_id="ofac_sdn", entry_id="22790")
+    )
+    assert (await callers.erp.Screen(request(MADURO))).decision == pb.DECISION_CLEAR
 
-    listed = await client.ListDispositions(pb.ListDispositionsRequest(party_fingerprint=screened.party_fingerprint))
+    listed = await callers.bob.ListDispositions(pb.ListDispositionsRequest(party_fingerprint=screened.party_fingerprint))
     assert [(d.entry_id, d.kind) for d in listed.dispositions] == [("22790", pb.DISPOSITION_KIND_FALSE_POSITIVE)]
 
-    revoked = await client.RevokeDisposition(
+    revoked = await callers.bob.RevokeDisposition(
         pb.RevokeDispositionRequest(
             party_fingerprint=screened.party_fingerprint, list_id="ofac_sdn", entry_id="22790",
-            reason="Second look: same passport.", reviewer="b.senior",
+            reason="Second look: same passport.", reviewer="B. Senior",
         )
     )  # fmt: skip
-    assert (revoked.version, revoked.revoked, revoked.revoked_by) == (2, True, "b.senior")
-    assert (await client.Screen(request(MADURO))).decision == pb.DECISION_BLOCK
-    active = await client.ListDispositions(pb.ListDispositionsRequest(party_fingerprint=screened.party_fingerprint))
+    assert (revoked.version, revoked.revoked, revoked.revoked_by, revoked.status) == (3, True, "key:bob", pb.DISPOSITION_STATUS_REVOKED)
+    assert (await callers.erp.Screen(request(MADURO))).decision == pb.DECISION_BLOCK
+    active = await callers.bob.ListDispositions(pb.ListDispositionsRequest(party_fingerprint=screened.party_fingerprint))
     assert not active.dispositions
-    everything = await client.ListDispositions(pb.ListDispositionsRequest(include_revoked=True))
-    assert [d.version for d in everything.dispositions] == [2]
+    everything = await callers.bob.ListDispositions(pb.ListDispositionsRequest(include_revoked=True))
+    assert [d.version for d in everything.dispositions] == [3]
 
     with pytest.raises(grpc.aio.AioRpcError) as missing:
-        await client.RecordDisposition(pb.RecordDispositionRequest(**{**_fields(base), "entry_id": "999999"}))
+        await callers.alice.RecordDisposition(pb.RecordDispositionRequest(**{**_fields(base), "entry_id": "999999"}))
     assert missing.value.code() == grpc.StatusCode.NOT_FOUND and "999999" in (missing.value.details() or "")
-    for field, value, named in (("reason", "", "reason"), ("reviewer", "", "reviewer"), ("kind", 0, "kind")):
+    for field, value, named in (("reason", "", "reason"), ("reviewer", "x" * 200, "reviewer"), ("kind", 0, "kind")):
         with pytest.raises(grpc.aio.AioRpcError) as bad:
-            await client.RecordDisposition(pb.RecordDispositionRequest(**{**_fields(base), field: value}))
+            await callers.alice.RecordDisposition(pb.RecordDispositionRequest(**{**_fields(base), field: value}))
         assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert (bad.value.details() or "").startswith(named), bad.value.details()
     with pytest.raises(grpc.aio.AioRpcError) as nobody:
-        await client.RecordDisposition(pb.RecordDispositionRequest(**{**_fields(base), "party_fingerprint": ""}))
+        await callers.alice.RecordDisposition(pb.RecordDispositionRequest(**{**_fields(base), "party_fingerprint": ""}))
     assert "party_reference" in (nobody.value.details() or "")
+    with pytest.raises(grpc.aio.AioRpcError) as nothing:
+        await callers.bob.ApproveDisposition(pb.ReviewDispositionRequest(party_reference="BP-NONE", list_id="ofac_sdn", entry_id="22790"))
+    assert nothing.value.code() == grpc.StatusCode.NOT_FOUND
 
 
 async def audited(trail: AuditTrail, screening_id: str) -> AuditRecord:
@@ -208,7 +296,7 @@ def _fields(message: pb.RecordDispositionRequest) -> dict[str, object]:
 
 
 async def test_every_screening_is_audited_exported_and_replayable(
-    client: pb_grpc.ScreeningServiceStub,
+    callers: Callers,
     server: RunningServer,
     store: SnapshotStore,
     test_catalog: Catalog,
@@ -216,14 +304,15 @@ async def test_every_screening_is_audited_exported_and_replayable(
     key_prefix: str,
     tmp_path: Path,
 ) -> None:
-    blocked = await client.Screen(request(MADURO, "BP-1"))
-    cleared = await client.Screen(request("Johanna Pemberton-Whitcombe", "BP-2", direction=pb.DIRECTION_IMPORT))
+    blocked = await callers.erp.Screen(request(MADURO, "BP-1"))
+    cleared = await callers.erp.Screen(request("Johanna Pemberton-Whitcombe", "BP-2", direction=pb.DIRECTION_IMPORT))
     trail = AuditTrail(redis_client, key_prefix)
     record = await audited(trail, blocked.screening_id)
     await audited(trail, cleared.screening_id)
     entries = await redis_client.xrange(trail.stream_key)
     assert len({decode(fields[b"record"]).screening_id for _, fields in entries}) == len(entries) == 2
     assert (record.decision, record.request_id, record.party_fingerprint) == ("BLOCK", "req-BP-1", blocked.party_fingerprint)
+    assert record.caller == "key:erp"  # the authenticated principal, never a peer address
     assert record.party is not None and record.party["name"] == MADURO  # AUDIT_PARTY_DATA is on in this server
     assert [(m.list_id, m.entry_id) for m in record.matches] == [("ofac_sdn", "22790")]
     assert [r.rule_id for r in record.reasons] == ["ofac-sdn-blocked"]

@@ -10,9 +10,7 @@ import pytest
 from service.api.gen import screening_pb2 as pb
 from service.api.registration import registered_parties
 from service.decide.policy import load_policy
-from service.dispositions.store import Disposition, DispositionKind
-from service.engine.state import build_default_matcher
-from service.index.name_index import NameIndex
+from service.dispositions.store import Disposition, DispositionKind, DispositionStatus
 from service.model import EntityType, Entry, Name
 from service.refresh.diff import ListDiff, screening_fingerprint
 from service.registry.store import Alerted, PartyState, RegisteredParty
@@ -96,7 +94,7 @@ def test_false_positive_stays_quiet_until_the_entry_changes(same_hash: bool) -> 
         subject="ref:BP-1", list_id="ofac_sdn", entry_id="1",
         entry_hash=screening_fingerprint(e) if same_hash else "hash-of-the-old-entry",
         kind=DispositionKind.FALSE_POSITIVE, reason="Different company (Hikvision Bakery, Leeds).", reviewer="j.doe",
-        recorded_at=datetime.now(UTC), version=1,
+        recorded_at=datetime.now(UTC), version=2, approved_by="a.roe", approved_at=datetime.now(UTC),
     )  # fmt: skip
     state, alert = run(registered("BP-1", "Hikvision Digital Technology"), None, delta([e], changed=("1",)), {("ofac_sdn", "1"): disposition})
     if same_hash:
@@ -104,6 +102,28 @@ def test_false_positive_stays_quiet_until_the_entry_changes(same_hash: bool) -> 
     else:
         assert alert is not None and [(c[1], c[4]) for c in alert.entries] == [("1", "re_raised")]
         assert state.decision == "BLOCK"
+
+
+@pytest.mark.parametrize(
+    "status, approved_by",
+    [(DispositionStatus.PENDING, ""), (DispositionStatus.REJECTED, ""), (DispositionStatus.ACTIVE, "")],
+)
+def test_a_false_positive_without_a_second_reviewer_does_not_quiet_an_sdn_alert(
+    status: DispositionStatus, approved_by: str
+) -> None:
+    """Four eyes hold in re-screening too: pending, rejected or unapproved, the SDN alert is an ordinary new one."""
+    e = entry("1", "HIKVISION DIGITAL TECHNOLOGY")
+    disposition = Disposition(
+        subject="ref:BP-1", list_id="ofac_sdn", entry_id="1", entry_hash=screening_fingerprint(e),
+        kind=DispositionKind.FALSE_POSITIVE, reason="Different company.", reviewer="j.doe",
+        recorded_at=datetime.now(UTC), version=1, status=status, approved_by=approved_by,
+    )  # fmt: skip
+    state, alert = run(registered("BP-1", "Hikvision Digital Technology"), None, delta([e], changed=("1",)), {("ofac_sdn", "1"): disposition})
+    assert alert is not None and [(c[1], c[4]) for c in alert.entries] == [("1", "new")]
+    assert state.decision == "BLOCK"
+    # Screened again with nothing new: the alert is not announced a second time.
+    again, repeated = run(registered("BP-1", "Hikvision Digital Technology"), state, delta([e], changed=("1",)), {("ofac_sdn", "1"): disposition})
+    assert repeated is None and again.decision == "BLOCK"
 
 
 def test_near_tokens_needs_more_than_one_common_name_part() -> None:

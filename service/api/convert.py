@@ -13,7 +13,7 @@ from service.api.gen import screening_pb2 as pb
 from service.catalog import ListSpec
 from service.decide.decision import Reason
 from service.decide.policy import Action
-from service.dispositions.store import Disposition, DispositionKind
+from service.dispositions.store import Disposition, DispositionKind, DispositionStatus
 from service.api.registration import DIRECTION_VALUES
 from service.registry.store import PartyState, RegisteredParty
 from service.rescreen.jobs import AlertRecord, JobInfo
@@ -40,6 +40,12 @@ _STRENGTHS = {AliasStrength.STRONG: pb.ALIAS_STRENGTH_STRONG, AliasStrength.WEAK
 DISPOSITION_KINDS = {
     DispositionKind.FALSE_POSITIVE: pb.DISPOSITION_KIND_FALSE_POSITIVE,
     DispositionKind.CONFIRMED_MATCH: pb.DISPOSITION_KIND_CONFIRMED_MATCH,
+}
+# A revoked disposition is REVOKED whatever its four-eyes status was (see disposition_to_proto).
+DISPOSITION_STATUSES = {
+    DispositionStatus.ACTIVE: pb.DISPOSITION_STATUS_ACTIVE,
+    DispositionStatus.PENDING: pb.DISPOSITION_STATUS_PENDING,
+    DispositionStatus.REJECTED: pb.DISPOSITION_STATUS_REJECTED,
 }
 _QUERY_SOURCES = {
     QueryNameSource.NAME: pb.QUERY_NAME_SOURCE_NAME,
@@ -198,6 +204,15 @@ def disposition_to_proto(disposition: Disposition) -> pb.Disposition:
         revoke_reason=disposition.revoke_reason,
         entry_hash=disposition.entry_hash,
         screening_id=disposition.screening_id,
+        status=pb.DISPOSITION_STATUS_REVOKED if disposition.revoked else DISPOSITION_STATUSES[disposition.status],
+        approval_required=disposition.approval_required,
+        reviewer_name=disposition.reviewer_name,
+        approved_by=disposition.approved_by,
+        approved_at=timestamp(disposition.approved_at),
+        approval_note=disposition.approval_note,
+        rejected_by=disposition.rejected_by,
+        rejected_at=timestamp(disposition.rejected_at),
+        rejection_note=disposition.rejection_note,
     )
 
 

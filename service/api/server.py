@@ -9,6 +9,13 @@ Lifecycle of one server process:
 4. on SIGTERM/SIGINT: health NOT_SERVING (load balancers stop sending), finish
    in-flight calls within the drain period, close Redis.
 
+Security (README, "Security"): the port speaks TLS when a certificate is
+configured (mutual TLS with a client CA), and refuses to bind beyond loopback
+without it unless told `--insecure`. Every RPC but health goes through the
+AuthInterceptor (service/api/interceptors/auth.py); with authentication
+required and no API key in Redis, the first process writes a first admin key
+to a file and says where.
+
 `serve_workers` runs N such processes on one port with SO_REUSEPORT, because
 matching is CPU-bound and one Python process uses one core.
 """
@@ -23,6 +30,8 @@ import signal
 import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import grpc
 import structlog
@@ -31,7 +40,13 @@ from grpc_reflection.v1alpha import reflection
 
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
+from service.api.interceptors.auth import HEALTH_PREFIX, REFLECTION_PREFIXES, AuthInterceptor
 from service.api.servicer import ScreeningServicer, WorkerIdentity
+from service.auth.authenticator import Authenticator
+from service.auth.keys import ApiKeyStore, ApiKeyTable
+from service.auth.limits import RateLimiter, StreamCaps
+from service.auth.roles import RoleTable, load_roles
+from service.auth.tokens import TokenVerifier
 from service.audit.trail import AuditExporter, AuditTrail
 from service.audit.writer import AuditWriter
 from service.catalog import Catalog, load_catalog
@@ -43,14 +58,22 @@ from service.engine.loader import ListLoader
 from service.logs import configure_logging
 from service.refresh.publisher import Outcome
 from service.refresh.runner import refresh_lists
-from service.settings import Settings
+from service.settings import Settings, SettingsError
 from service.store.connection import RedisConnection, connect, start_embedded
 from service.store.snapshots import SnapshotStore
 
 log = structlog.get_logger(__name__)
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["ScreeningService"].full_name
+SERVICE_METHODS = tuple(method.name for method in pb.DESCRIPTOR.services_by_name["ScreeningService"].methods)
 BOOTSTRAP_RETRY_S = 30.0
+# Connections are recycled after this long (spreads clients over replicas after a scale-up; bounds what one
+# connection can hold); calls in flight get the grace period, streams then end and clients reconnect.
+MAX_CONNECTION_AGE_MS = 30 * 60 * 1000
+MAX_CONNECTION_AGE_GRACE_MS = 5 * 60 * 1000
+MAX_CONNECTION_IDLE_MS = 15 * 60 * 1000
+# Concurrent calls on one connection (HTTP/2 streams): enough for batch clients' pipelining, not a flood.
+MAX_CONCURRENT_STREAMS = 256
 
 
 @dataclass
@@ -65,6 +88,7 @@ class RunningServer:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     audit_writer: AuditWriter | None = None
+    auth: AuthInterceptor | None = None
 
     async def _set_health(self, status: int) -> None:
         for name in ("", SERVICE_NAME):
@@ -94,7 +118,15 @@ def _server_options(settings: Settings) -> list[tuple[str, int]]:
         # loudly if the port is taken.
         ("grpc.so_reuseport", 1 if settings.workers > 1 else 0),
         ("grpc.keepalive_permit_without_calls", 1),
+        # Keepalive enforcement: a client pinging more often than every 10 s is sent GOAWAY after 2 strikes.
         ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+        ("grpc.http2.max_ping_strikes", 2),
+        ("grpc.max_connection_age_ms", MAX_CONNECTION_AGE_MS),
+        ("grpc.max_connection_age_grace_ms", MAX_CONNECTION_AGE_GRACE_MS),
+        ("grpc.max_connection_idle_ms", MAX_CONNECTION_IDLE_MS),
+        ("grpc.max_concurrent_streams", MAX_CONCURRENT_STREAMS),
+        # Metadata (headers) a client may send: room for a large identity-provider token, no more.
+        ("grpc.max_metadata_size", 32 * 1024),
     ]
 
 
@@ -151,19 +183,94 @@ async def _export_audit(exporter: AuditExporter, stopping: asyncio.Event) -> Non
         log.exception("audit_export_failed")
 
 
+def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    """TLS credentials from the configured PEM files (mutual TLS with a client CA); None without TLS."""
+    tls = settings.tls
+    if tls.cert is None or tls.key is None:
+        return None
+
+    def read(path: Path, variable: str) -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise SettingsError(f"{variable}={str(path)!r}: cannot read: {exc.strerror}") from None
+
+    client_ca = read(tls.client_ca, "SCREENING_TLS_CLIENT_CA") if tls.client_ca else None
+    return grpc.ssl_server_credentials(
+        [(read(tls.key, "SCREENING_TLS_KEY"), read(tls.cert, "SCREENING_TLS_CERT"))],
+        root_certificates=client_ca,
+        require_client_auth=client_ca is not None,
+    )
+
+
+@dataclass
+class AuthComponents:
+    interceptor: AuthInterceptor
+    keys: ApiKeyTable
+    tokens: TokenVerifier | None
+    streams: StreamCaps
+
+
+async def build_auth(settings: Settings, client: Any, roles: RoleTable | None = None) -> AuthComponents:
+    """The interceptor and what feeds it, loaded: keys from Redis, the identity provider's keys."""
+    prefix = settings.key_prefix
+    keys = ApiKeyTable(client, prefix)
+    await keys.load()
+    tokens = None
+    if settings.auth.oidc is not None:
+        tokens = TokenVerifier(settings.auth.oidc)
+        await tokens.load()
+    streams = StreamCaps(client, prefix, settings.auth.max_streams)
+    reflection = settings.auth.reflection
+    interceptor = AuthInterceptor(
+        Authenticator(keys, tokens, settings.auth.mtls_roles),
+        roles or load_roles(SERVICE_NAME, SERVICE_METHODS),
+        RateLimiter(client, prefix, settings.auth.rate_limits),
+        streams,
+        required=settings.auth_required,
+        public_prefixes=(HEALTH_PREFIX, *(REFLECTION_PREFIXES if reflection == "public" else ())),
+        any_principal_prefixes=REFLECTION_PREFIXES if reflection == "authenticated" else (),
+    )
+    return AuthComponents(interceptor, keys, tokens, streams)
+
+
+async def _bootstrap_admin_key(settings: Settings, client: Any) -> None:
+    """With authentication required and no key at all, write a first admin key to a file and say where."""
+    if not settings.auth_required:
+        return
+    written = await ApiKeyStore(client, settings.key_prefix).bootstrap_admin(settings.bootstrap_key_path, "serve:bootstrap")
+    if written is not None:
+        log.warning(
+            "first_admin_key_created", path=str(written),
+            hint="use it to create the keys your clients need (`screening keys create`), then delete the file",
+        )  # fmt: skip
+
+
 async def start_server(
     settings: Settings,
     catalog: Catalog | None = None,
     policy: Policy | None = None,
 ) -> RunningServer:
-    """Bind and start serving (NOT_SERVING until lists load). Returns at once."""
+    """Bind and start serving (NOT_SERVING until lists load). Returns at once.
+
+    Raises SettingsError when the transport settings are unsafe (a public bind without TLS).
+    """
+    for warning in settings.check_transport():
+        log.warning("insecure_transport", detail=warning)
+    credentials = server_credentials(settings)
     catalog = catalog or load_catalog()
     policy = policy or load_policy()
     connection = await connect(settings.redis_url, settings.data_dir)
+    try:
+        await _bootstrap_admin_key(settings, connection.client)
+        auth = await build_auth(settings, connection.client)
+    except BaseException:
+        await connection.close()
+        raise
     store = SnapshotStore(connection.client, settings.key_prefix)
     loader = ListLoader(store, catalog, policy)
 
-    server = grpc.aio.server(options=_server_options(settings))
+    server = grpc.aio.server(options=_server_options(settings), interceptors=[auth.interceptor])
     dispositions = DispositionStore(connection.client, settings.key_prefix)
     trail = AuditTrail(connection.client, settings.key_prefix, settings.audit_max_buffered)
     audit_writer = AuditWriter(trail, settings.audit_directory)
@@ -174,18 +281,30 @@ async def start_server(
     pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
-    )
-    port = server.add_insecure_port(f"{settings.host}:{settings.port}")
+    if settings.auth.reflection != "off":
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
+        )
+    address = f"{settings.host}:{settings.port}"
+    port = server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
     if port == 0:
         await connection.close()
-        raise OSError(f"cannot bind {settings.host}:{settings.port}")
+        raise OSError(f"cannot bind {address}")
     await server.start()
-    running = RunningServer(server, port, health_servicer, loader, connection, store, asyncio.Event(), audit_writer=audit_writer)
+    running = RunningServer(
+        server, port, health_servicer, loader, connection, store, asyncio.Event(), audit_writer=audit_writer, auth=auth.interceptor
+    )
     running.tasks.append(asyncio.create_task(audit_writer.run(running.stopping)))
+    running.tasks.append(asyncio.create_task(auth.keys.follow(running.stopping)))
+    running.tasks.append(asyncio.create_task(auth.streams.run(running.stopping)))
+    if auth.tokens is not None:
+        running.tasks.append(asyncio.create_task(auth.tokens.run(running.stopping)))
     await running._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
-    log.info("listening", host=settings.host, port=port, redis=connection.describe(), policy=policy.version)
+    log.info(
+        "listening", host=settings.host, port=port, redis=connection.describe(), policy=policy.version,
+        tls="mutual" if settings.tls.client_ca else ("on" if credentials else "off"),
+        auth="required" if settings.auth_required else "off (loopback)",
+    )  # fmt: skip
     running.tasks.append(asyncio.create_task(_bootstrap(running, catalog, settings)))
     # Every server turns list updates into delta re-screening jobs (one job per version,
     # whoever sees the event first) and works on shards of any job.
@@ -222,6 +341,7 @@ def _worker_main(settings: Settings, worker: int) -> None:
 
 def serve_workers(settings: Settings) -> int:
     """Run `settings.workers` server processes on one port; returns an exit code."""
+    settings.check_transport()  # refuse an unsafe bind once, before any worker starts
     if settings.workers == 1:
         asyncio.run(run_server(settings))
         return 0

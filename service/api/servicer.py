@@ -1,4 +1,9 @@
-"""The gRPC ScreeningService: validate, screen, log a fingerprint, answer."""
+"""The gRPC ScreeningService: validate, screen, log a fingerprint, answer.
+
+Who is calling was settled before a handler runs (service/api/interceptors/auth.py):
+handlers read `current_principal` and write it, never a name the request
+carries, into audit records, dispositions and registrations.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +28,15 @@ from service.api.convert import (
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.registration import direction_name, registered_parties
+from service.api.errors import abort_with
 from service.api.validation import InvalidArgument, validate_reference, validate_request
 from service.audit.capture import audit_record
 from service.audit.record import AuditRecord
 from service.audit.writer import AuditWriter
+from service.auth.principal import current_principal
 from service.catalog import Catalog
-from service.dispositions.store import Disposition, DispositionError, DispositionKind, DispositionStore, subject_for
+from service.decide.four_eyes import approval_required
+from service.dispositions.store import Disposition, DispositionKind, DispositionStore, subject_for
 from service.engine.loader import ListLoader
 from service.engine.screener import Found, NotReady, ScreeningOutcome, conclude, find_all, screen
 from service.engine.state import ScreeningState
@@ -79,6 +87,8 @@ class WorkerIdentity:
 
 # Below this much time left there is no point starting a screening.
 MIN_USEFUL_SECONDS = 0.001
+# A display name a reviewer may add beside the principal recorded (RecordDispositionRequest.reviewer).
+MAX_REVIEWER_NAME_CHARS = 128
 
 
 def screen_request(
@@ -96,6 +106,16 @@ def screen_request(
     response = outcome_to_proto(outcome, request.request_id, query.party_reference)
     _log_screened(outcome, context.direction.value, response)
     return response
+
+
+def _display_name(field: str, value: str) -> str:
+    """An optional display name a caller adds beside its principal; never an identity."""
+    value = value.strip()
+    if len(value) > MAX_REVIEWER_NAME_CHARS:
+        raise InvalidArgument(field, f"is {len(value)} characters long; the limit is {MAX_REVIEWER_NAME_CHARS}")
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value):
+        raise InvalidArgument(field, "contains a control character")
+    return value
 
 
 def split_by_size(responses: list[pb.ScreenResponse], limit: int) -> list[list[pb.ScreenResponse]]:
@@ -156,13 +176,15 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             ((WORKER_HEADER, worker.name), (WORKERS_HEADER, str(worker.count))) if worker is not None else None
         )
 
-    async def screen_once(self, request: pb.ScreenRequest, request_id: str, caller: str) -> tuple[pb.ScreenResponse, AuditRecord]:
+    async def screen_once(
+        self, request: pb.ScreenRequest, request_id: str, caller: str, peer: str = ""
+    ) -> tuple[pb.ScreenResponse, AuditRecord]:
         """Validate, match, fetch dispositions (only when there are matches), decide, build the audit record."""
         found = self._find(request)
         dispositions: Mapping[EntryKey, Disposition] = {}
         if found.found.matches:
             dispositions = await self._dispositions.active_for(found.subject, found.found.keys)
-        return self._conclude(found, dispositions, request, request_id, caller)
+        return self._conclude(found, dispositions, request, request_id, caller, peer)
 
     def _find(self, request: pb.ScreenRequest) -> _Found:
         """Validate and match (raises InvalidArgument or NotReady): all a screening needs but its dispositions."""
@@ -173,12 +195,18 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         return _Found(state, found, context, options, subject_for(query.party_reference, found.fingerprint))
 
     def _conclude(
-        self, found: _Found, dispositions: Mapping[EntryKey, Disposition], request: pb.ScreenRequest, request_id: str, caller: str
+        self,
+        found: _Found,
+        dispositions: Mapping[EntryKey, Disposition],
+        request: pb.ScreenRequest,
+        request_id: str,
+        caller: str,
+        peer: str,
     ) -> tuple[pb.ScreenResponse, AuditRecord]:
         outcome = conclude(found.state, found.found, found.context, found.options, dispositions)
         response = outcome_to_proto(outcome, request_id, found.found.query.party_reference)
         _log_screened(outcome, found.context.direction.value, response)
-        return response, audit_record(outcome, request, request_id, caller, self._audit_party_data)
+        return response, audit_record(outcome, request, request_id, caller, self._audit_party_data, peer)
 
     async def Screen(self, request: pb.ScreenRequest, context: grpc.aio.ServicerContext) -> pb.ScreenResponse:
         request_id = request.request_id or uuid.uuid4().hex
@@ -187,7 +215,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             if remaining is not None and remaining < MIN_USEFUL_SECONDS:
                 await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline expired before screening started")
             try:
-                response, record = await self.screen_once(request, request_id, context.peer())
+                response, record = await self.screen_once(request, request_id, current_principal.get().name, context.peer())
             except InvalidArgument as exc:
                 log.info("rejected_request", field=exc.field, error=exc.message)
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
@@ -201,7 +229,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         self, request_iterator: AsyncIterator[pb.ScreenBatchRequest], context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.ScreenBatchResponse]:
         count = 0
-        caller = context.peer()
+        caller, peer = current_principal.get().name, context.peer()
         if self._worker_headers is not None:
             # Which of the port's processes took this connection, and how many there are:
             # a batch client uses it to spread its streams over all of them.
@@ -246,7 +274,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                 if isinstance(found, pb.ScreenResponse):
                     responses.append(found)  # a rejected item: its error, and no audit record
                     continue
-                response, record = self._conclude(found, dispositions.get(id(found), {}), request, request_id, caller)
+                response, record = self._conclude(found, dispositions.get(id(found), {}), request, request_id, caller, peer)
                 response.request_id = request_id
                 responses.append(response)
                 records.append(record)
@@ -265,45 +293,83 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         raise InvalidArgument("party_reference", "party_reference or party_fingerprint is required")
 
     async def RecordDisposition(self, request: pb.RecordDispositionRequest, context: grpc.aio.ServicerContext) -> pb.Disposition:
+        reviewer = current_principal.get().name
         try:
             subject = self._subject(request.party_reference, request.party_fingerprint)
             kind = _DISPOSITION_KINDS.get(request.kind)
             if kind is None:
                 raise InvalidArgument("kind", "must be DISPOSITION_KIND_FALSE_POSITIVE or DISPOSITION_KIND_CONFIRMED_MATCH")
+            reviewer_name = _display_name("reviewer", request.reviewer)
             state = self._loader.state
             entry = state.entry(request.list_id, request.entry_id) if state else None
-            if entry is None:
+            if state is None or entry is None:
                 await context.abort(
                     grpc.StatusCode.NOT_FOUND,
                     f"list_id/entry_id: no entry {request.entry_id[:64]!r} on list {request.list_id[:64]!r} in the serving versions",
                 )
+            # Four eyes: clearing a listing the policy blocks needs a second reviewer (lists/policy.toml [four_eyes]).
+            required = approval_required(state.policy, request.list_id, entry, datetime.now(UTC).date()) if (
+                kind is DispositionKind.FALSE_POSITIVE
+            ) else ""  # fmt: skip
             disposition = await self._dispositions.record(
                 subject, request.list_id, request.entry_id, screening_fingerprint(entry), kind,
-                request.reason, request.reviewer, screening_id=request.screening_id,
+                request.reason, reviewer, screening_id=request.screening_id,
+                approval_required=required, reviewer_name=reviewer_name,
             )  # fmt: skip
-        except (InvalidArgument, DispositionError) as exc:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        except Exception as exc:  # noqa: BLE001 - mapped to its status by one table; unknown ones re-raised
+            await abort_with(context, exc)
         log.info("disposition_recorded", subject_kind=subject[:3], list_id=request.list_id, entry_id=request.entry_id,
-                 kind=kind.value, version=disposition.version)  # fmt: skip
+                 kind=kind.value, version=disposition.version, status=disposition.status.value)  # fmt: skip
         return disposition_to_proto(disposition)
 
     async def RevokeDisposition(self, request: pb.RevokeDispositionRequest, context: grpc.aio.ServicerContext) -> pb.Disposition:
         try:
             subject = self._subject(request.party_reference, request.party_fingerprint)
-            disposition = await self._dispositions.revoke(subject, request.list_id, request.entry_id, request.reviewer, request.reason)
-        except (InvalidArgument, DispositionError) as exc:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+            _display_name("reviewer", request.reviewer)
+            disposition = await self._dispositions.revoke(
+                subject, request.list_id, request.entry_id, current_principal.get().name, request.reason
+            )
+        except Exception as exc:  # noqa: BLE001 - see RecordDisposition
+            await abort_with(context, exc)
         log.info("disposition_revoked", subject_kind=subject[:3], list_id=request.list_id, entry_id=request.entry_id,
                  version=disposition.version)  # fmt: skip
+        return disposition_to_proto(disposition)
+
+    async def ApproveDisposition(self, request: pb.ReviewDispositionRequest, context: grpc.aio.ServicerContext) -> pb.Disposition:
+        return await self._review(request, context, approve=True)
+
+    async def RejectDisposition(self, request: pb.ReviewDispositionRequest, context: grpc.aio.ServicerContext) -> pb.Disposition:
+        return await self._review(request, context, approve=False)
+
+    async def _review(self, request: pb.ReviewDispositionRequest, context: grpc.aio.ServicerContext, approve: bool) -> pb.Disposition:
+        """Four eyes: a second principal approves or rejects (the store refuses the recorder itself)."""
+        second = current_principal.get().name
+        try:
+            subject = self._subject(request.party_reference, request.party_fingerprint)
+            if request.version < 0:
+                raise InvalidArgument("version", f"must be 0 (the current one) or a version number, not {request.version}")
+            change = self._dispositions.approve if approve else self._dispositions.reject
+            disposition = await change(
+                subject, request.list_id, request.entry_id, second, request.note, expected_version=request.version
+            )
+        except Exception as exc:  # noqa: BLE001 - see RecordDisposition
+            await abort_with(context, exc)
+        log.info("disposition_approved" if approve else "disposition_rejected", subject_kind=subject[:3],
+                 list_id=request.list_id, entry_id=request.entry_id, version=disposition.version)  # fmt: skip
         return disposition_to_proto(disposition)
 
     async def ListDispositions(
         self, request: pb.ListDispositionsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListDispositionsResponse:
-        subject = None
-        if request.party_reference.strip() or request.party_fingerprint.strip():
-            subject = self._subject(request.party_reference, request.party_fingerprint)
-        found = await self._dispositions.list(subject, include_revoked=request.include_revoked)
+        try:
+            subject = None
+            if request.party_reference.strip() or request.party_fingerprint.strip():
+                subject = self._subject(request.party_reference, request.party_fingerprint)
+            found = await self._dispositions.list(
+                subject, include_revoked=request.include_revoked, pending_only=request.pending_only
+            )
+        except Exception as exc:  # noqa: BLE001 - see RecordDisposition
+            await abort_with(context, exc)
         return pb.ListDispositionsResponse(dispositions=[disposition_to_proto(d) for d in found])
 
     async def GetListStatus(
@@ -334,7 +400,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         if len(request.parties) > MAX_REGISTER_BATCH:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"parties: at most {MAX_REGISTER_BATCH} per call, got {len(request.parties)}")
         parties, errors = registered_parties(request.parties, direction_name(request.direction))
-        result = await self._registry.register(parties)
+        result = await self._registry.register(parties, by=current_principal.get().name)
         # Start their first screening now rather than at the coordinator's next tick
         # (if a `registered` job is still running, they wait for the next one).
         job_id = await self._jobs.start_registered() if result.queued and self._jobs is not None else None
@@ -344,7 +410,9 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
     async def RemoveParties(self, request: pb.RemovePartiesRequest, context: grpc.aio.ServicerContext) -> pb.RemovePartiesResponse:
         if self._registry is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no party registry on this server")
-        return pb.RemovePartiesResponse(removed=await self._registry.remove(request.party_references))
+        removed = await self._registry.remove(request.party_references, by=current_principal.get().name)
+        log.info("parties_removed", asked=len(request.party_references), removed=removed)
+        return pb.RemovePartiesResponse(removed=removed)
 
     async def GetParty(self, request: pb.GetPartyRequest, context: grpc.aio.ServicerContext) -> pb.RegisteredParty:
         if self._registry is None:
@@ -376,6 +444,8 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                 f"after_id: alerts after {last!r} are no longer kept (the stream keeps the last {ALERTS_MAXLEN:,}; "
                 f"the oldest is {oldest!r}): read the parties' current states with GetParty, then watch from '0'",
             )
+        # Headers now, not with the first alert (which may be hours away): the client knows the stream is open.
+        await context.send_initial_metadata(())
         while True:
             for last, raw in await self._jobs.read_alerts(last):
                 yield alert_to_proto(last, raw)

@@ -4,6 +4,10 @@ Every rejection names the offending field (`party.alternative_names[3]`) and
 says what is wrong with it, so a caller can fix the request without guessing.
 Nothing is echoed back from the value itself beyond its length: the message may
 end up in the caller's logs.
+
+It also bounds what one request may cost: the matcher's work follows the words
+of the names it screens (see "What one request may cost" below), so a valid
+request cannot hold a server process for long.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from service.model import (
     TransactionContext,
 )
 from service.normalize.countries import is_country_code
+from service.normalize.names import name_tokens
 
 MAX_NAME_CHARS = 1024
 MAX_ALTERNATIVE_NAMES = 100
@@ -41,6 +46,43 @@ MAX_REFERENCE_CHARS = 128
 MAX_MATCHES_LIMIT = 100
 DEFAULT_MAX_MATCHES = 10
 EARLIEST_BIRTH_YEAR = 1850
+
+# ---------------------------------------------------------------- what one request may cost
+# The fuzzy matcher works word by word: every word of every name (the party's and each
+# owner's) is looked up in the index, then the best candidates of each name are scored. A
+# long word is looked up through every deletion of up to two characters, so its cost grows
+# with the square of its length. Words are counted as the matcher counts them (the tokens of
+# `name_tokens`: a CJK character is a word); a word of more than LONG_WORD_CHARS characters
+# counts (length / LONG_WORD_CHARS)² times, rounded up, so every word costs about the same.
+#
+# CPU time of `service.api.servicer.screen_request` on the real OFAC SDN list of 2023-12-28
+# (13,821 entries, ../shared/data/ofac-sdn-2023-12-28), matcher caches cleared, median of 5
+# (2-core machine; a busier run measured up to 1.5x these):
+#   before, all valid:
+#     101 names of 1,000 characters of common words ("al", "mohammed", "trading" ...)     730 ms
+#     101 names of 1,000 characters of random words                                       490 ms
+#     50 owners' names of 1,000 characters of common words                                380 ms
+#     a name that is one word of 1,024 letters (and 520 MB more memory, briefly)        2,600 ms
+#   after, the worst shapes allowed (512 words):
+#     101 names of 5 of the most expensive listed words ("al", "mohamad", "abdu" ...)     80 ms
+#     the same words in 101 names and 50 owners' names / in 8 names of 64 words       85 / 60 ms
+#     random words of 16 / of 64 characters                                           70 / 50 ms
+#   real parties:
+#     "Nicolas MADURO MOROS"                                                                 1 ms
+#     100 ordinary alternative names ("Mohammed <common> <word> <word>")                    22 ms
+#     the most-aliased listed party as a party (SDN 10923: 96 names, 441 words)             30 ms
+# The worst allowed request stays above the ~50 ms aimed at: "al" or "mohamad" each reach
+# thousands of listed names, and a budget low enough for 50 ms (about 320 words) would
+# refuse the real party above and 100 alternative names of four words.
+#
+# The limits sit well above what the lists hold (every list in ../shared/data): the longest
+# listed name has 46 words (a State ISN row of aliases; OFAC SDN: 26), the longest listed
+# word 29 characters, the most-aliased party 96 names of 441 words.
+MAX_NAME_WORDS = 64
+MAX_WORD_CHARS = 64
+LONG_WORD_CHARS = 16
+# Across the party's name, its alternative names and its owners' names.
+MAX_PARTY_WORDS = 512
 
 _ENTITY_TYPES = {
     pb.PARTY_TYPE_UNSPECIFIED: EntityType.UNKNOWN,
@@ -121,15 +163,52 @@ def _check_count(field: str, items: Collection[object], limit: int) -> None:
         raise InvalidArgument(field, f"has {len(items)} items; the limit is {limit}")
 
 
+def name_words(field: str, name: str) -> int:
+    """The words one name adds to its party's screening work (a long word counts several times).
+
+    Raises InvalidArgument for a name of more than MAX_NAME_WORDS words or with a word of more
+    than MAX_WORD_CHARS characters. `name_tokens` is cached, so the matcher reuses the result.
+    """
+    tokens = name_tokens(name)
+    if len(tokens) > MAX_NAME_WORDS:
+        limit = f"at most {MAX_NAME_WORDS} are screened per name"
+        raise InvalidArgument(field, f"has {len(tokens)} words; {limit}: send each alias as its own name")
+    words = 0
+    for token in tokens:
+        length = len(token)
+        if length <= LONG_WORD_CHARS:
+            words += 1
+            continue
+        if length > MAX_WORD_CHARS:
+            limit = f"at most {MAX_WORD_CHARS} are screened per word"
+            raise InvalidArgument(field, f"has a word of {length} characters; {limit}: put spaces between the words")
+        words += -(-length * length // LONG_WORD_CHARS**2)  # (length / LONG_WORD_CHARS)², rounded up
+    return words
+
+
+def _over_budget(words: int, subject: str, remedy: str) -> str:
+    return (
+        f"{subject} {words} words; at most {MAX_PARTY_WORDS} are screened per party, its names and its owners' names "
+        f"together (a word of over {LONG_WORD_CHARS} characters counts as several): {remedy}"
+    )
+
+
 def validate_party(party: pb.Party, field: str = "party") -> PartyQuery:
     # Repeated fields are read once each and checked only when present: a batch row is
     # mostly a name and a country, and every protobuf access and field path costs.
-    names = [QueryName(_check_text(f"{field}.name", party.name, MAX_NAME_CHARS, required=True), QueryNameSource.NAME)]
+    name = _check_text(f"{field}.name", party.name, MAX_NAME_CHARS, required=True)
+    words = name_words(f"{field}.name", name)
+    names = [QueryName(name, QueryNameSource.NAME)]
     if alternative_names := party.alternative_names:
         _check_count(f"{field}.alternative_names", alternative_names, MAX_ALTERNATIVE_NAMES)
         for i, alternative in enumerate(alternative_names):
-            value = _check_text(f"{field}.alternative_names[{i}]", alternative, MAX_NAME_CHARS, required=True)
+            where = f"{field}.alternative_names[{i}]"
+            value = _check_text(where, alternative, MAX_NAME_CHARS, required=True)
+            words += name_words(where, value)
             names.append(QueryName(value, QueryNameSource.ALTERNATIVE_NAME))
+        if words > MAX_PARTY_WORDS:
+            message = _over_budget(words, "with the name they come to", "leave out near-duplicate aliases")
+            raise InvalidArgument(f"{field}.alternative_names", message)
     entity_type = _ENTITY_TYPES.get(party.type)
     if entity_type is None:
         raise InvalidArgument(f"{field}.type", f"{party.type} is not a known PartyType value")
@@ -170,6 +249,11 @@ def validate_party(party: pb.Party, field: str = "party") -> PartyQuery:
         for i, owner in enumerate(party_owners):
             where = f"{field}.owners[{i}]"
             name = _check_text(f"{where}.name", owner.name, MAX_NAME_CHARS, required=True)
+            # Each owner is screened like a party of one name (service/engine/screener.py).
+            words += name_words(f"{where}.name", name)
+            if words > MAX_PARTY_WORDS:
+                message = _over_budget(words, "this owner brings the names to", "leave out minor owners or duplicate aliases")
+                raise InvalidArgument(f"{where}.name", message)
             # NaN fails both comparisons, so it is refused too.
             if not 0 < owner.share_percent <= 100:
                 raise InvalidArgument(f"{where}.share_percent", f"must be more than 0 and at most 100, not {owner.share_percent}")

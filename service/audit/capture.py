@@ -34,8 +34,12 @@ def audit_record(
     request_id: str,
     caller: str,
     include_party: bool,
+    peer: str = "",
 ) -> AuditRecord:
-    """The record of one screening; the party itself only when the operator allows it (AUDIT_PARTY_DATA)."""
+    """The record of one screening; the party itself only when the operator allows it (AUDIT_PARTY_DATA).
+
+    `caller` is the authenticated principal; `peer` the network address the call came from.
+    """
     matches = [
         AuditMatch(m.list_id, m.entry.entry_id, screening_fingerprint(m.entry), m.score, m.listed_name.value)
         for m in outcome.matches
@@ -43,7 +47,8 @@ def audit_record(
     matches += [
         AuditMatch(
             m.list_id, m.entry.entry_id, screening_fingerprint(m.entry), m.score, m.listed_name.value,
-            suppressed_by=f"{d.kind.value} by {d.reviewer} on {d.recorded_at.isoformat()} (version {d.version})",
+            suppressed_by=f"{d.kind.value} by {d.reviewer} on {d.recorded_at.isoformat()} (version {d.version})"
+            + (f", approved by {d.approved_by}" if d.approved_by else ""),
         )
         for m, d in outcome.suppressed
     ]  # fmt: skip
@@ -57,6 +62,7 @@ def audit_record(
         screening_id=outcome.screening_id,
         screened_at=outcome.screened_at,
         caller=caller,
+        peer=peer,
         request_id=request_id,
         party_fingerprint=outcome.party_fingerprint,
         party=MessageToDict(request.party, preserving_proto_field_name=True) if include_party else None,

@@ -35,7 +35,7 @@ class AuditReason(msgspec.Struct, frozen=True):
 class AuditRecord(msgspec.Struct, frozen=True):
     screening_id: str  # the key readers deduplicate on (the exporter delivers at least once)
     screened_at: datetime  # UTC
-    caller: str  # peer address / client identity, "" when unknown
+    caller: str  # the authenticated principal ("key:erp", "oidc:alice"; "anonymous" with auth off), "" when unknown
     request_id: str
     party_fingerprint: str
     party: dict[str, Any] | None  # the request's party as JSON, only when the operator enables party data in audit
@@ -48,6 +48,7 @@ class AuditRecord(msgspec.Struct, frozen=True):
     decision: str  # "CLEAR" | "REVIEW" | "HOLD" | "BLOCK"
     latency_ms: float
     record_version: int = 1  # schema version of this record
+    peer: str = ""  # the network address the call came from ("ipv4:10.0.0.7:51234"), "" when unknown
 
     def __post_init__(self) -> None:
         # A naive time would be written without an offset and read back ambiguously

@@ -36,6 +36,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tqdm import tqdm
 
+from service.api.client import bearer_metadata, open_aio_channel
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.servicer import WORKER_HEADER, WORKERS_HEADER
@@ -52,8 +53,9 @@ from service.batch.files import (
     result_row,
     written_references,
 )
-from service.cli import EXIT_BAD_INPUT, EXIT_UNAVAILABLE
+from service.cli import EXIT_BAD_INPUT, EXIT_DENIED, EXIT_UNAVAILABLE
 from service.engine.loader import ListLoader
+from service.settings import ClientSettings
 
 # Enough to keep the server busy across network round trips, small enough that
 # the unanswered requests cost nothing to hold.
@@ -322,6 +324,12 @@ def _skip_written(rows: Iterable[InputRow], written: list[str], options: BatchOp
 # ----------------------------------------------------------------- screening
 
 
+def _rpc_error(exc: grpc.aio.AioRpcError) -> BatchError:
+    """A failed call as the command's error: exit 4 when the server refused who we are, else 3."""
+    refused = exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED)
+    return BatchError(EXIT_DENIED if refused else EXIT_UNAVAILABLE, f"{exc.code().name}: {exc.details()}")
+
+
 async def _wait_serving(channel: grpc.aio.Channel, target: str, timeout: float) -> None:
     """Fail before the output file is touched when there is no server or it has no lists yet."""
     try:
@@ -466,12 +474,12 @@ class _Opened:
     workers: int  # how many processes serve the port (0 when it does not say)
 
 
-async def _open_stream(target: str, channel_options: list[tuple[str, int]], timeout: float) -> _Opened:
+async def _open_stream(target: str, channel_options: list[tuple[str, int]], timeout: float, client: ClientSettings) -> _Opened:
     """A connection of its own, checked serving, with a ScreenBatch call on it."""
-    channel = grpc.aio.insecure_channel(target, options=channel_options)
+    channel = open_aio_channel(client, target, channel_options)
     try:
         await _wait_serving(channel, target, timeout)
-        call = pb_grpc.ScreeningServiceStub(channel).ScreenBatch()
+        call = pb_grpc.ScreeningServiceStub(channel).ScreenBatch(metadata=bearer_metadata(client))
         try:
             # This server sends its headers as the call starts; another may only with its first answer.
             headers = dict(await asyncio.wait_for(asyncio.shield(call.initial_metadata()), min(timeout, HEADERS_WAIT_S)) or ())
@@ -485,7 +493,7 @@ async def _open_stream(target: str, channel_options: list[tuple[str, int]], time
 
 
 async def _spread_streams(
-    target: str, count: int, channel_options: list[tuple[str, int]], timeout: float, opened: list[_Opened]
+    target: str, count: int, channel_options: list[tuple[str, int]], timeout: float, opened: list[_Opened], client: ClientSettings
 ) -> None:
     """Open `count` streams into `opened`, spread over as many of the server's processes as it has.
 
@@ -497,12 +505,12 @@ async def _spread_streams(
     A server that does not say is taken as it comes.
     """
     for _ in range(count):
-        opened.append(await _open_stream(target, channel_options, timeout))
+        opened.append(await _open_stream(target, channel_options, timeout, client))
     workers = max(stream.workers for stream in opened)
     tries = SPREAD_TRIES * workers
     while tries > 0 and len({stream.worker for stream in opened}) < min(count, workers):
         tries -= 1
-        extra = await _open_stream(target, channel_options, timeout)
+        extra = await _open_stream(target, channel_options, timeout, client)
         taken = [stream.worker for stream in opened]
         if extra.worker in taken:
             surplus = extra  # that process already has a stream: try again
@@ -531,7 +539,7 @@ async def _screen_remote(
                 if task in done and task.exception() is not None:
                     task.result()
     except grpc.aio.AioRpcError as exc:
-        raise BatchError(EXIT_UNAVAILABLE, f"{exc.code().name}: {exc.details()}") from None
+        raise _rpc_error(exc) from None
     finally:
         for task in tasks:
             task.cancel()  # no-op for a finished task
@@ -566,9 +574,12 @@ async def _screen_local(engine: LocalEngine, rows: Iterable[InputRow], out: Orde
 
 
 async def screen_file(
-    options: BatchOptions, *, target: str | None = None, local: LocalFactory | None = None
+    options: BatchOptions, *, target: str | None = None, local: LocalFactory | None = None, client: ClientSettings | None = None
 ) -> BatchSummary:
-    """Screen every party of `options.input` into `options.output`. Raises BadInput or BatchError."""
+    """Screen every party of `options.input` into `options.output`. Raises BadInput or BatchError.
+
+    `client`: TLS and credential for the server at `target` (default: plaintext, no credential).
+    """
     if (target is None) == (local is None):
         raise ValueError("give either target or local")
     started = time.monotonic()
@@ -605,7 +616,7 @@ async def screen_file(
             channel_options = [("grpc.max_receive_message_length", MAX_RESPONSE_BYTES), ("grpc.use_local_subchannel_pool", 1)]
             opened: list[_Opened] = []
             try:
-                await _spread_streams(target, options.streams, channel_options, options.timeout, opened)
+                await _spread_streams(target, options.streams, channel_options, options.timeout, opened, client or ClientSettings())
                 await screen(lambda out: _screen_remote([stream.call for stream in opened], rows, out, options), options.streams)
             finally:
                 for stream in opened:
@@ -615,10 +626,12 @@ async def screen_file(
     return summary
 
 
-async def run_batch(options: BatchOptions, *, target: str | None = None, local: LocalFactory | None = None) -> int:
-    """`screening batch`: screen, print the summary; the exit code (0, 2 bad input, 3 unavailable)."""
+async def run_batch(
+    options: BatchOptions, *, target: str | None = None, local: LocalFactory | None = None, client: ClientSettings | None = None
+) -> int:
+    """`screening batch`: screen, print the summary; the exit code (0, 2 bad input, 3 unavailable, 4 refused)."""
     try:
-        summary = await screen_file(options, target=target, local=local)
+        summary = await screen_file(options, target=target, local=local, client=client)
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

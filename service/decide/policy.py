@@ -6,6 +6,8 @@ the next step. Several rules may fire for one match (an SDN entry under [SDGT]
 is blocked by OFAC *and* needs a BIS licence under 15 CFR 744.12); the strictest
 action wins and every reason is reported. Regions (comprehensive embargoes) and
 ownership (OFAC's 50 percent rule, BIS's affiliates rule) have rules of their own.
+The [four_eyes] section says which false positives need a second reviewer
+before they clear anything (see service/decide/four_eyes.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
 from pathlib import Path
@@ -103,6 +106,16 @@ class FallbackRule(msgspec.Struct, forbid_unknown_fields=True):
     action: str = "review"
 
 
+class FourEyesSpec(msgspec.Struct, forbid_unknown_fields=True):
+    """[four_eyes] as written: which false positives one reviewer may not clear alone."""
+
+    # A false positive on an entry whose list's rules reach one of these actions (in any
+    # direction) waits for a second reviewer; "block" by default: nobody clears a blocked party alone.
+    actions: list[str] = msgspec.field(default_factory=lambda: ["block"])
+    # Lists whose false positives always need a second reviewer, whatever their rules say.
+    lists: list[str] = []
+
+
 class PolicyFile(msgspec.Struct, forbid_unknown_fields=True):
     version: str
     match_threshold: float
@@ -114,6 +127,15 @@ class PolicyFile(msgspec.Struct, forbid_unknown_fields=True):
     rules: list[Rule]
     region_rules: list[RegionRule] = []
     ownership_rules: list[OwnershipRule] = []
+    four_eyes: FourEyesSpec = msgspec.field(default_factory=FourEyesSpec)
+
+
+@dataclass(frozen=True)
+class FourEyes:
+    """The validated [four_eyes] section."""
+
+    actions: frozenset[Action]
+    lists: frozenset[str]
 
 
 def in_force(windows: list[Window], day: date) -> bool:
@@ -176,6 +198,7 @@ class Policy:
             self._action(f"{path}: {name}", getattr(spec, name).action)
         if not 0 < spec.review_threshold <= spec.match_threshold <= 1:
             raise ConfigFileError(f"{path}: need 0 < review_threshold <= match_threshold <= 1")
+        self.four_eyes = self._four_eyes(f"{path}: four_eyes", spec.four_eyes)
 
     @staticmethod
     def _check_id(where: str, rule_id: str, seen: set[str]) -> None:
@@ -203,6 +226,24 @@ class Policy:
                     f"{where}.directions: unknown direction {text!r}; use {', '.join(d.value for d in Direction)}"
                 ) from None
         return directions
+
+    @staticmethod
+    def _four_eyes(where: str, spec: FourEyesSpec) -> FourEyes:
+        actions = set()
+        for position, text in enumerate(spec.actions):
+            try:
+                actions.add(Action.parse(text))
+            except ValueError as exc:
+                raise ConfigFileError(f"{where}.actions[{position}]: {exc}") from None
+        lists: set[str] = set()
+        for position, list_id in enumerate(spec.lists):
+            # The schema already refuses non-strings; a blank or repeated id is a typo worth naming.
+            if not list_id.strip():
+                raise ConfigFileError(f"{where}.lists[{position}]: must be a list id such as 'ofac_sdn', not empty")
+            if list_id in lists:
+                raise ConfigFileError(f"{where}.lists[{position}]: {list_id!r} is named twice; remove one")
+            lists.add(list_id)
+        return FourEyes(frozenset(actions), frozenset(lists))
 
     @staticmethod
     def _check_windows(where: str, windows: list[Window]) -> None:

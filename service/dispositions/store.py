@@ -7,6 +7,15 @@ carries the entry's content hash from when the reviewer decided, and
 `applies()` compares it with the entry's current hash. When the list
 publisher changes the entry, the alert comes back for a fresh look.
 
+Four eyes: a false positive the policy says one reviewer may not clear alone
+(service/decide/four_eyes.py) is recorded PENDING and clears nothing until a
+different principal approves it (or rejects it: REJECTED, clears nothing).
+Any other false positive is ACTIVE at once; while nobody has approved it, it
+clears only possible matches (the screener checks the score). Approving and
+rejecting are new versions like recording and revoking, so the history shows
+both principals. `revoked` stays a separate flag: a revoked disposition keeps
+the status it had, for the record.
+
 Layout (all keys under `prefix`; US = the 0x1f unit separator):
 
     {prefix}disp:{subject}                          hash: "{list_id}US{entry_id}" -> JSON Disposition (latest version)
@@ -14,10 +23,12 @@ Layout (all keys under `prefix`; US = the 0x1f unit separator):
     {prefix}dispositions:log                        stream: one entry per change, for audit (MAXLEN ~ 100000)
 
 One hash per subject lets the request path fetch every disposition for a
-screening's matches with a single HMGET. Every record and revoke is a new
-version of its key, written with the history and the log entry in one
-WATCH/MULTI transaction, so concurrent writers never produce the same version
-twice and the hash, history and log never disagree.
+screening's matches with a single HMGET. Every record, approval, rejection and
+revocation is a new version of its key, written with the history and the log
+entry in one WATCH/MULTI transaction, so concurrent writers never produce the
+same version twice and the hash, history and log never disagree. The same
+transaction makes "approve the version I looked at" safe: `expected_version`
+is checked against what the transaction read.
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
+from typing import ClassVar
 
 import msgspec
 import redis.asyncio as aioredis
@@ -55,6 +67,12 @@ class DispositionKind(str, Enum):
     CONFIRMED_MATCH = "confirmed_match"
 
 
+class DispositionStatus(str, Enum):
+    ACTIVE = "active"  # in force (a false positive nobody approved clears possible matches only)
+    PENDING = "pending"  # waiting for a second reviewer; clears nothing
+    REJECTED = "rejected"  # a second reviewer refused it; clears nothing
+
+
 class Disposition(msgspec.Struct, frozen=True):
     subject: str  # "ref:<party_reference>" or "fp:<party fingerprint>", see subject_for()
     list_id: str
@@ -70,14 +88,49 @@ class Disposition(msgspec.Struct, frozen=True):
     revoked_at: datetime | None = None
     revoke_reason: str = ""
     screening_id: str = ""  # the screening the reviewer looked at, optional
+    # Four eyes. Every field has a default so that records stored before still decode (as ACTIVE).
+    status: DispositionStatus = DispositionStatus.ACTIVE
+    approval_required: str = ""  # why a second reviewer is needed; "" when one suffices
+    reviewer_name: str = ""  # a display name the caller gave; `reviewer` is the authenticated principal
+    approved_by: str = ""
+    approved_at: datetime | None = None
+    approval_note: str = ""
+    rejected_by: str = ""
+    rejected_at: datetime | None = None
+    rejection_note: str = ""
+
+
+# Each error names the gRPC status the API answers it with, so the API maps them from one table.
 
 
 class DispositionError(ValueError):
-    """Invalid input or an impossible change (e.g. revoking what is not there)."""
+    """Invalid input (the message starts with the field); the base of every refusal but a write conflict."""
+
+    grpc_code: ClassVar[str] = "INVALID_ARGUMENT"
+
+
+class DispositionNotFoundError(DispositionError):
+    """No disposition for (subject, list, entry)."""
+
+    grpc_code: ClassVar[str] = "NOT_FOUND"
+
+
+class DispositionStateError(DispositionError):
+    """The change does not fit the disposition's current state (revoked, already approved, another version ...)."""
+
+    grpc_code: ClassVar[str] = "FAILED_PRECONDITION"
+
+
+class SelfReviewError(DispositionError):
+    """A reviewer tried to approve or reject their own disposition: four eyes need two people."""
+
+    grpc_code: ClassVar[str] = "PERMISSION_DENIED"
 
 
 class DispositionConflictError(RuntimeError):
     """Too many concurrent writers on one key: the optimistic transaction kept losing."""
+
+    grpc_code: ClassVar[str] = "ABORTED"
 
 
 _DECODER = msgspec.json.Decoder(Disposition)
@@ -100,11 +153,46 @@ def subject_for(party_reference: str, fingerprint: str) -> str:
 
 
 def applies(disposition: Disposition, current_entry_hash: str) -> bool:
-    """Whether `disposition` still suppresses the alert: not revoked and the entry unchanged."""
-    return not disposition.revoked and disposition.entry_hash == current_entry_hash
+    """Whether `disposition` is in force for the entry as it is now.
+
+    Not revoked, not pending or rejected (a verdict still waiting for, or refused
+    by, a second reviewer is no verdict), and the entry unchanged. A false
+    positive nobody approved is in force, but clears less: see `suppresses`.
+    """
+    return (
+        not disposition.revoked
+        and disposition.status is DispositionStatus.ACTIVE
+        and disposition.entry_hash == current_entry_hash
+    )
+
+
+def suppresses(disposition: Disposition, current_entry_hash: str, score: float, match_threshold: float) -> bool:
+    """Whether a false positive hides a match scoring `score`.
+
+    Only an approved one clears a match at or above the match threshold; one
+    reviewer alone clears possible matches (which yield REVIEW) only.
+    """
+    return (
+        disposition.kind is DispositionKind.FALSE_POSITIVE
+        and applies(disposition, current_entry_hash)
+        and (bool(disposition.approved_by) or score < match_threshold)
+    )
+
+
+def needs_approval(disposition: Disposition) -> bool:
+    """Whether a second reviewer can still approve or reject it: a false positive, pending or not yet approved."""
+    return (
+        not disposition.revoked
+        and disposition.kind is DispositionKind.FALSE_POSITIVE
+        and (
+            disposition.status is DispositionStatus.PENDING
+            or (disposition.status is DispositionStatus.ACTIVE and not disposition.approved_by)
+        )
+    )
 
 
 def _active(keys: Sequence[tuple[str, str]], raws: Sequence[bytes | None]) -> dict[tuple[str, str], Disposition]:
+    # Pending and rejected ones are kept: the screener notes them beside the match they do not clear.
     found: dict[tuple[str, str], Disposition] = {}
     for key, raw in zip(keys, raws, strict=True):
         if raw:
@@ -144,19 +232,32 @@ class DispositionStore:
         reviewer: str,
         screening_id: str = "",
         now: datetime | None = None,
+        *,
+        approval_required: str = "",
+        reviewer_name: str = "",
     ) -> Disposition:
         """Store a reviewer's decision as the next version of (subject, list_id, entry_id).
 
-        Recording over a revoked disposition is allowed: it simply becomes the
-        new, active version.
+        `reviewer` is the authenticated principal (the caller's job);
+        `reviewer_name` only a display name. A false positive with
+        `approval_required` (four_eyes.approval_required) is stored PENDING;
+        anything else ACTIVE. A confirmed match clears nothing, so it never
+        waits for anyone and keeps no approval text. Recording over any earlier
+        version (revoked, pending, rejected) is allowed: it simply becomes the
+        new version, and a second reviewer is asked again if need be.
         """
         _check_key(subject, list_id, entry_id)
         _check_id("entry_hash", entry_hash)
         _check_id("reviewer", reviewer)
         _check_text("reason", reason)
         _check_id("screening_id", screening_id, required=False)
+        _check_id("reviewer_name", reviewer_name, required=False)
+        _check_text("approval_required", approval_required, required=False)
         kind = _check_kind(kind)
         at = _utc(now)
+        if kind is not DispositionKind.FALSE_POSITIVE:
+            approval_required = ""
+        status = DispositionStatus.PENDING if approval_required.strip() else DispositionStatus.ACTIVE
 
         def build(previous: Disposition | None) -> Disposition:
             return Disposition(
@@ -170,9 +271,83 @@ class DispositionStore:
                 recorded_at=at,
                 version=_next_version(previous),
                 screening_id=screening_id,
+                status=status,
+                approval_required=approval_required,
+                reviewer_name=reviewer_name,
             )
 
         return await self._change("record", subject, list_id, entry_id, build)
+
+    async def approve(
+        self,
+        subject: str,
+        list_id: str,
+        entry_id: str,
+        approver: str,
+        note: str = "",
+        expected_version: int = 0,
+        now: datetime | None = None,
+    ) -> Disposition:
+        """A second reviewer approves a false positive: ACTIVE, and from now on it clears any match of the entry.
+
+        `approver` is the authenticated principal and must differ from the
+        reviewer who recorded it. `expected_version` (0: whatever is current) is
+        the version the approver looked at; a later one is refused, so nobody
+        approves what they have not seen.
+        """
+        _check_key(subject, list_id, entry_id)
+        _check_id("approver", approver)
+        _check_text("note", note, required=False)
+        _check_version(expected_version)
+        at = _utc(now)
+
+        def build(previous: Disposition | None) -> Disposition:
+            current = _reviewable("approve", previous, subject, list_id, entry_id, approver, expected_version)
+            return msgspec.structs.replace(
+                current,
+                version=current.version + 1,
+                status=DispositionStatus.ACTIVE,
+                approved_by=approver,
+                approved_at=at,
+                approval_note=note,
+            )
+
+        return await self._change("approve", subject, list_id, entry_id, build)
+
+    async def reject(
+        self,
+        subject: str,
+        list_id: str,
+        entry_id: str,
+        approver: str,
+        note: str,
+        expected_version: int = 0,
+        now: datetime | None = None,
+    ) -> Disposition:
+        """A second reviewer refuses a false positive: REJECTED, it clears nothing; `note` (required) says why.
+
+        The same rules as `approve`: another principal, the version looked at.
+        The match comes back in later screenings with the rejection beside it;
+        a new `record` starts over.
+        """
+        _check_key(subject, list_id, entry_id)
+        _check_id("approver", approver)
+        _check_text("note", note)
+        _check_version(expected_version)
+        at = _utc(now)
+
+        def build(previous: Disposition | None) -> Disposition:
+            current = _reviewable("reject", previous, subject, list_id, entry_id, approver, expected_version)
+            return msgspec.structs.replace(
+                current,
+                version=current.version + 1,
+                status=DispositionStatus.REJECTED,
+                rejected_by=approver,
+                rejected_at=at,
+                rejection_note=note,
+            )
+
+        return await self._change("reject", subject, list_id, entry_id, build)
 
     async def revoke(
         self, subject: str, list_id: str, entry_id: str, reviewer: str, reason: str, now: datetime | None = None
@@ -189,9 +364,9 @@ class DispositionStore:
 
         def build(previous: Disposition | None) -> Disposition:
             if previous is None:
-                raise DispositionError(f"no disposition to revoke for {subject} on {list_id}/{entry_id}")
+                raise DispositionNotFoundError(f"no disposition to revoke for {subject} on {list_id}/{entry_id}")
             if previous.revoked:
-                raise DispositionError(
+                raise DispositionStateError(
                     f"disposition for {subject} on {list_id}/{entry_id} is already revoked "
                     f"(version {previous.version}, by {previous.revoked_by})"
                 )
@@ -263,11 +438,12 @@ class DispositionStore:
         return _DECODER.decode(raw) if raw else None
 
     async def active_for(self, subject: str, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Disposition]:
-        """Latest non-revoked disposition per (list_id, entry_id) among `keys`.
+        """Latest non-revoked disposition per (list_id, entry_id) among `keys`, whatever its status.
 
         On the request path (only for screenings with matches): one HMGET, no
-        validation beyond what the lookup needs. Whether a disposition still
-        applies to the entry's current content is the caller's `applies()` call.
+        validation beyond what the lookup needs. Pending and rejected ones are
+        returned too, so the screener can say why they do not clear the match;
+        whether one clears a match is the caller's `suppresses()` call.
         """
         unique = list(dict.fromkeys(keys))
         if not unique:
@@ -295,13 +471,23 @@ class DispositionStore:
         return [_DECODER.decode(raw) for raw in raws]
 
     # `builtins.list` in annotations: the method below shadows `list` in the class body.
-    async def list(self, subject: str | None = None, include_revoked: bool = False) -> builtins.list[Disposition]:
-        """Current dispositions of one subject, or of all (SCAN, never KEYS), sorted by key."""
+    async def list(
+        self, subject: str | None = None, include_revoked: bool = False, pending_only: bool = False
+    ) -> builtins.list[Disposition]:
+        """Current dispositions of one subject, or of all (SCAN, never KEYS), sorted by key.
+
+        `pending_only`: only those waiting for a second reviewer (never revoked
+        ones), oldest recorded first: the approval queue, longest waiting on top.
+        """
         if subject is not None:
             hashes = [await self._redis.hgetall(self._subject_key(subject))]
         else:
             hashes = await self._all_subject_hashes()
         found = [_DECODER.decode(raw) for values in hashes for raw in values.values()]
+        if pending_only:
+            found = [d for d in found if d.status is DispositionStatus.PENDING and not d.revoked]
+            found.sort(key=lambda d: (d.recorded_at, d.subject, d.list_id, d.entry_id))
+            return found
         if not include_revoked:
             found = [d for d in found if not d.revoked]
         found.sort(key=lambda d: (d.subject, d.list_id, d.entry_id))
@@ -339,6 +525,50 @@ def _next_version(previous: Disposition | None) -> int:
     return 1 if previous is None else previous.version + 1
 
 
+def _describe(disposition: Disposition) -> str:
+    """The current state in words, for an error that says why a change is refused."""
+    if disposition.revoked:
+        return f"revoked by {disposition.revoked_by}"
+    if disposition.kind is DispositionKind.CONFIRMED_MATCH:
+        return "a confirmed match, which clears nothing and needs no approval"
+    if disposition.status is DispositionStatus.REJECTED:
+        return f"rejected by {disposition.rejected_by}"
+    if disposition.approved_by:
+        return f"already approved by {disposition.approved_by}"
+    return disposition.status.value
+
+
+def _reviewable(
+    action: str,
+    previous: Disposition | None,
+    subject: str,
+    list_id: str,
+    entry_id: str,
+    approver: str,
+    expected_version: int,
+) -> Disposition:
+    """The disposition a second reviewer may approve or reject, or the error that says why not."""
+    if previous is None:
+        raise DispositionNotFoundError(f"no disposition to {action} for {subject} on {list_id}/{entry_id}")
+    if expected_version and previous.version != expected_version:
+        raise DispositionStateError(
+            f"version: the disposition for {subject} on {list_id}/{entry_id} changed since you looked: now version "
+            f"{previous.version} ({_describe(previous)}), not {expected_version}; look again before you {action}"
+        )
+    if not needs_approval(previous):
+        raise DispositionStateError(
+            f"cannot {action} the disposition for {subject} on {list_id}/{entry_id}: it is {_describe(previous)} "
+            f"(version {previous.version}); only a false positive that waits for a second reviewer can be approved "
+            "or rejected"
+        )
+    # Case and surrounding space do not make another person.
+    if approver.strip().casefold() == previous.reviewer.strip().casefold():
+        raise SelfReviewError(
+            f"approver: {approver} recorded this disposition and cannot {action} it; a second reviewer must"
+        )
+    return previous
+
+
 def _check_key(subject: str, list_id: str, entry_id: str) -> None:
     _check_id("subject", subject)
     kind = next((k for k in SUBJECT_KINDS if subject.startswith(k)), None)
@@ -363,13 +593,21 @@ def _check_id(name: str, value: str, required: bool = True) -> None:
         raise DispositionError(f"{name}: at most {limit} characters, got {len(value)}")
 
 
-def _check_text(name: str, value: str) -> None:
+def _check_text(name: str, value: str, required: bool = True) -> None:
     if not isinstance(value, str):
         raise DispositionError(f"{name}: must be a string, got {type(value).__name__}")
-    if not value.strip():
+    if required and not value.strip():
         raise DispositionError(f"{name}: must not be empty")
     if len(value) > MAX_REASON_LENGTH:
         raise DispositionError(f"{name}: at most {MAX_REASON_LENGTH} characters, got {len(value)}")
+
+
+def _check_version(expected_version: int) -> None:
+    # bool is an int; True as "version 1" would be an accident, not a request.
+    if not isinstance(expected_version, int) or isinstance(expected_version, bool) or expected_version < 0:
+        raise DispositionError(
+            f"version: must be the version you looked at (1, 2, ...) or 0 for the current one, got {expected_version!r}"
+        )
 
 
 def _check_kind(kind: DispositionKind | str) -> DispositionKind:

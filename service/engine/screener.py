@@ -8,6 +8,12 @@ ask Redis when there is something to ask about:
 2. `conclude`: apply the reviewer dispositions fetched for those matches,
    decide by the policy, and write the explanation.
 
+Four eyes (service/dispositions/store.py): a false positive clears a match
+only once it is in force (not pending, not rejected, entry unchanged), and a
+match at or above the match threshold only once a second reviewer approved
+it. Every disposition that does not clear its match says why in the match's
+note, so a reviewer sees that a clearance is waiting rather than missing.
+
 `screen` does both for callers that already hold the dispositions (or have none).
 """
 
@@ -22,9 +28,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from service.decide.decision import Decision, OwnerScreening, decide
+from service.decide.four_eyes import approval_required, clears
 from service.decide.policy import Action
 from service.decide.regions import RegionHit
-from service.dispositions.store import Disposition, DispositionKind, applies
+from service.dispositions.store import Disposition, DispositionKind, DispositionStatus, applies, needs_approval
 from service.engine.state import LoadedList, ScreeningState
 from service.index.linking import EntryKey, Link
 from service.match.result import MatchResult
@@ -86,7 +93,7 @@ class ScreeningOutcome:
     # Matches a false-positive disposition suppresses, with that disposition.
     suppressed: tuple[tuple[MatchResult, Disposition], ...] = ()
     owners: tuple[OwnerScreening, ...] = ()
-    # (list, entry) -> a note on a disposition that no longer applies or confirms the match.
+    # (list, entry) -> a note on a disposition that confirms the match or does not clear it (and why).
     disposition_notes: dict[tuple[str, str], str] = field(default_factory=dict)
     # The dispositions that were applied (suppressions and confirmations), for the audit trail.
     dispositions_applied: tuple[Disposition, ...] = ()
@@ -166,20 +173,18 @@ def conclude(
         if disposition is None or disposition.revoked:  # a revoked verdict is no verdict
             kept.append(match)
             continue
-        when = disposition.recorded_at.date().isoformat()
-        if not applies(disposition, screening_fingerprint(match.entry)):
-            notes[key] = (
-                f"{disposition.kind.value.replace('_', ' ')} recorded by {disposition.reviewer} on {when} "
-                "no longer applies: the listed entry has changed since"
-            )
-            kept.append(match)
-        elif disposition.kind is DispositionKind.FALSE_POSITIVE:
+        entry_hash = screening_fingerprint(match.entry)
+        if clears(disposition, match.list_id, match.entry, entry_hash, match.score, policy, found.day):
             suppressed.append((match, disposition))
             applied.append(disposition)
-        else:
-            notes[key] = f"confirmed as a match by {disposition.reviewer} on {when}: {disposition.reason}"
+            continue
+        required_now = ""
+        if needs_approval(disposition) and disposition.status is DispositionStatus.ACTIVE:
+            required_now = approval_required(policy, match.list_id, match.entry, found.day)
+        notes[key] = disposition_note(disposition, entry_hash, match.score, policy.match_threshold, required_now)
+        if disposition.kind is DispositionKind.CONFIRMED_MATCH and applies(disposition, entry_hash):
             applied.append(disposition)
-            kept.append(match)
+        kept.append(match)
     decision = decide(kept, policy, context, day=found.day, regions=found.regions, owners=found.owners, links=state.links)
     now = datetime.now(UTC)
     used, warnings = _lists_used(state, options.list_ids, now)
@@ -204,6 +209,32 @@ def conclude(
         owners=found.owners,
         disposition_notes=notes,
         dispositions_applied=tuple(applied),
+    )
+
+
+def disposition_note(
+    disposition: Disposition, entry_hash: str, score: float, match_threshold: float, required_now: str = ""
+) -> str:
+    """What a kept match says about its (non-revoked) disposition: a confirmation, or why it clears nothing.
+
+    `required_now`: why today's policy wants a second reviewer for an unapproved false positive, if it does.
+    """
+    when = disposition.recorded_at.date().isoformat()
+    recorded = f"{disposition.kind.value.replace('_', ' ')} recorded by {disposition.reviewer} on {when}"
+    # The entry first: once it has changed, no approval can revive the disposition; only a new one will do.
+    if disposition.entry_hash != entry_hash:
+        return f"{recorded} no longer applies: the listed entry has changed since"
+    if disposition.kind is DispositionKind.CONFIRMED_MATCH:
+        return f"confirmed as a match by {disposition.reviewer} on {when}: {disposition.reason}"
+    if disposition.status is DispositionStatus.PENDING:
+        return f"{recorded} is pending a second reviewer's approval"
+    if disposition.status is DispositionStatus.REJECTED:
+        return f"{recorded} was rejected by {disposition.rejected_by}: {disposition.rejection_note}"
+    if required_now:
+        return f"{recorded} does not clear this match until a second reviewer approves it ({required_now})"
+    return (
+        f"{recorded} does not clear this match (score {score:.2f}): clearing a match scoring >= "
+        f"{match_threshold:.2f} needs a second reviewer's approval"
     )
 
 
@@ -258,11 +289,11 @@ def summary_text(
     if len(shown) > SUMMARY_REASONS:
         parts.append(f"{len(shown) - SUMMARY_REASONS} further reason(s) are listed in the response.")
     if not decision.reasons:
-        parts.append(f"No listed party matched at or above the review threshold, and no embargoed address was found.")
+        parts.append("No listed party matched at or above the review threshold, and no embargoed address was found.")
     if suppressed:
         parts.append(
             "Suppressed as false positives by earlier review: "
-            + ", ".join(f"{m.list_id} entry {m.entry.entry_id} (by {d.reviewer}, {d.recorded_at.date().isoformat()})" for m, d in suppressed)
+            + ", ".join(f"{m.list_id} entry {m.entry.entry_id} ({_cleared_by(d)})" for m, d in suppressed)
             + "."
         )
     involved = {m.list_id for m in matches} or {used.loaded.meta.list_id for used in lists}
@@ -275,6 +306,16 @@ def summary_text(
     ]
     parts.append(f"Lists: {'; '.join(versions)}. Policy {policy_version}.")
     return " ".join(parts)
+
+
+def _cleared_by(disposition: Disposition) -> str:
+    """Who cleared it: the reviewer, and the second reviewer when there was one."""
+    text = f"by {disposition.reviewer}, {disposition.recorded_at.date().isoformat()}"
+    if disposition.approved_by:
+        text += f"; approved by {disposition.approved_by}"
+        if disposition.approved_at is not None:
+            text += f", {disposition.approved_at.date().isoformat()}"
+    return text
 
 
 # ----------------------------------------------------------------- list ages

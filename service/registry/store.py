@@ -15,6 +15,10 @@ A party that is new, or whose data changed, is marked unscreened (a set per
 bucket, and the bucket in a set of buckets with such parties); a `registered`
 job gives it its first state against every list (see service.rescreen.jobs).
 Registering the same data again changes nothing and screens nothing.
+
+Who registered and removed what is kept in the stream `{prefix}parties:log`
+(one entry per call: action, principal, count, the references), beside the
+log line of the request: a removed party leaves no other trace.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import msgspec
 import redis.asyncio as aioredis
@@ -30,6 +34,8 @@ import redis.asyncio as aioredis
 from service.store.snapshots import DEFAULT_PREFIX
 
 BUCKETS = 256
+# Registration and removal history (approximate trim; one entry per call).
+LOG_MAXLEN = 100_000
 
 
 class RegisteredParty(msgspec.Struct, frozen=True, array_like=True):
@@ -132,8 +138,23 @@ class PartyRegistry:
     def states_key(self, bucket: int) -> str:
         return f"{self._prefix}party-state:{bucket}"
 
-    async def register(self, parties: Sequence[RegisteredParty]) -> RegisterResult:
-        """Upsert by reference, in one pipelined round trip; new and changed parties are queued for screening."""
+    @property
+    def log_key(self) -> str:
+        return f"{self._prefix}parties:log"
+
+    def _log(self, pipe: Any, action: str, by: str, references: Sequence[str]) -> None:
+        pipe.xadd(
+            self.log_key,
+            {"action": action, "by": by, "count": len(references), "references": "\x1f".join(references)},
+            maxlen=LOG_MAXLEN,
+            approximate=True,
+        )
+
+    async def register(self, parties: Sequence[RegisteredParty], by: str = "") -> RegisterResult:
+        """Upsert by reference, in one pipelined round trip; new and changed parties are queued for screening.
+
+        `by`: the principal registering them, kept in the registry log.
+        """
         if not parties:
             return RegisterResult(0, 0)
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -141,11 +162,12 @@ class PartyRegistry:
                 bucket = bucket_of(party.reference)
                 keys = [self.parties_key(bucket), self.unscreened_key(bucket), self.unscreened_buckets_key]
                 await self._upsert(keys=keys, args=[party.reference, _PARTY_ENCODER.encode(party), bucket], client=pipe)
-            outcomes = [int(n) for n in await pipe.execute()]
+            self._log(pipe, "register", by, [party.reference for party in parties])
+            outcomes = [int(n) for n in (await pipe.execute())[:-1]]
         return RegisterResult(len(parties), outcomes.count(2), sum(1 for n in outcomes if n))
 
-    async def remove(self, references: Iterable[str]) -> int:
-        """Forget parties and their screening state; returns how many existed."""
+    async def remove(self, references: Iterable[str], by: str = "") -> int:
+        """Forget parties and their screening state; returns how many existed. `by`: as for register."""
         references = list(dict.fromkeys(references))
         if not references:
             return 0
@@ -155,8 +177,19 @@ class PartyRegistry:
                 pipe.hdel(self.parties_key(bucket), reference)
                 pipe.hdel(self.states_key(bucket), reference)
                 pipe.srem(self.unscreened_key(bucket), reference)
-            results = await pipe.execute()
+            self._log(pipe, "remove", by, references)
+            results = (await pipe.execute())[:-1]
         return sum(int(n) for n in results[0::3])
+
+    async def history(self, count: int = 100) -> list[dict[str, str]]:
+        """The last `count` registrations and removals, newest first (action, by, count, references, at)."""
+        entries = await self._redis.xrevrange(self.log_key, count=count)
+        history = []
+        for entry_id, fields in entries:
+            item = {key.decode(): value.decode() for key, value in fields.items()}
+            item["at_ms"] = entry_id.decode().split("-")[0]
+            history.append(item)
+        return history
 
     async def get(self, reference: str) -> RegisteredParty | None:
         raw = await self._redis.hget(self.parties_key(bucket_of(reference)), reference)

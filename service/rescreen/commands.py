@@ -70,8 +70,10 @@ async def _parties(args: argparse.Namespace) -> int:
         if args.parties_command == "show":
             return _show_party(await registry.lookup(args.reference.strip()), args.reference, args.json)
         from service.batch.files import BadInput, PartyReader, count_rows, file_format
+        from service.auth.principal import local_operator
         from service.batch.run import Progress
 
+        operator = local_operator().name
         started = time.perf_counter()
         stored = new = queued = refused = 0
         batch = []
@@ -85,7 +87,8 @@ async def _parties(args: argparse.Namespace) -> int:
             )
             for error in errors:
                 print(f"refused: {error.message}", file=sys.stderr)
-            result = await registry.register(records)
+            # Written straight to Redis by whoever can reach it: the operating-system user is the principal.
+            result = await registry.register(records, by=operator)
             stored, new, queued, refused = stored + result.stored, new + result.new, queued + result.queued, refused + len(errors)
             batch.clear()
 

@@ -25,8 +25,9 @@ from rapidfuzz.distance import Levenshtein
 
 from service.api.gen import screening_pb2 as pb
 from service.decide.decision import decide
+from service.decide.four_eyes import clears
 from service.decide.policy import Action, Policy
-from service.dispositions.store import Disposition, DispositionKind, applies
+from service.dispositions.store import Disposition, DispositionKind
 from service.index.fuzzy_index import FuzzyIndex, phonetic_key
 from service.index.name_index import NameIndex
 from service.match.base import Matcher
@@ -210,6 +211,7 @@ def rescreen_party(
     alerts on other lists, and on entries of `scope` the update left alone, stay.
     """
     context = context or query_of(party)[1]
+    today = datetime.now(UTC).date()
     old = {(a.list_id, a.entry_id): a for a in (state.alerts if state else ())}
     new: dict[tuple[str, str], Alerted] = {}
     re_raised: set[tuple[str, str]] = set()
@@ -219,9 +221,11 @@ def rescreen_party(
         disposition = dispositions.get(key)
         entry_hash = screening_fingerprint(match.entry)
         if disposition is not None and not disposition.revoked and disposition.kind is DispositionKind.FALSE_POSITIVE:
-            if applies(disposition, entry_hash):
-                continue  # cleared by a reviewer, entry unchanged: stays quiet
-            re_raised.add(key)
+            if clears(disposition, match.list_id, match.entry, entry_hash, match.score, policy, today):
+                continue  # cleared by reviewers (four eyes where needed), entry unchanged: stays quiet
+            if disposition.entry_hash != entry_hash:
+                re_raised.add(key)  # cleared once, but the publisher has changed the entry since
+            # A pending, rejected or not yet approved one clears nothing: the alert is an ordinary one.
         new[key] = _alerted(match, policy, context)
         names[key] = match.listed_name.value
     if scope is not None:

@@ -84,6 +84,14 @@ class DispositionKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DISPOSITION_KIND_UNSPECIFIED: _ClassVar[DispositionKind]
     DISPOSITION_KIND_FALSE_POSITIVE: _ClassVar[DispositionKind]
     DISPOSITION_KIND_CONFIRMED_MATCH: _ClassVar[DispositionKind]
+
+class DispositionStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DISPOSITION_STATUS_UNSPECIFIED: _ClassVar[DispositionStatus]
+    DISPOSITION_STATUS_ACTIVE: _ClassVar[DispositionStatus]
+    DISPOSITION_STATUS_PENDING: _ClassVar[DispositionStatus]
+    DISPOSITION_STATUS_REJECTED: _ClassVar[DispositionStatus]
+    DISPOSITION_STATUS_REVOKED: _ClassVar[DispositionStatus]
 PARTY_TYPE_UNSPECIFIED: PartyType
 PARTY_TYPE_INDIVIDUAL: PartyType
 PARTY_TYPE_ORGANIZATION: PartyType
@@ -131,6 +139,11 @@ LIST_STATE_UPDATE_FAILED: ListState
 DISPOSITION_KIND_UNSPECIFIED: DispositionKind
 DISPOSITION_KIND_FALSE_POSITIVE: DispositionKind
 DISPOSITION_KIND_CONFIRMED_MATCH: DispositionKind
+DISPOSITION_STATUS_UNSPECIFIED: DispositionStatus
+DISPOSITION_STATUS_ACTIVE: DispositionStatus
+DISPOSITION_STATUS_PENDING: DispositionStatus
+DISPOSITION_STATUS_REJECTED: DispositionStatus
+DISPOSITION_STATUS_REVOKED: DispositionStatus
 
 class ScreenRequest(_message.Message):
     __slots__ = ("request_id", "party", "context", "options")
@@ -533,7 +546,7 @@ class ListStatus(_message.Message):
     def __init__(self, list_id: _Optional[str] = ..., name: _Optional[str] = ..., publisher: _Optional[str] = ..., version: _Optional[str] = ..., state: _Optional[_Union[ListState, str]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fetched_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., entry_count: _Optional[int] = ..., age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., source: _Optional[str] = ..., last_error: _Optional[str] = ..., last_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., loaded: _Optional[bool] = ..., data_date: _Optional[str] = ..., confirmed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Disposition(_message.Message):
-    __slots__ = ("subject", "list_id", "entry_id", "kind", "reason", "reviewer", "recorded_at", "version", "revoked", "revoked_by", "revoked_at", "revoke_reason", "entry_hash", "screening_id")
+    __slots__ = ("subject", "list_id", "entry_id", "kind", "reason", "reviewer", "recorded_at", "version", "revoked", "revoked_by", "revoked_at", "revoke_reason", "entry_hash", "screening_id", "status", "approval_required", "reviewer_name", "approved_by", "approved_at", "approval_note", "rejected_by", "rejected_at", "rejection_note")
     SUBJECT_FIELD_NUMBER: _ClassVar[int]
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
@@ -548,6 +561,15 @@ class Disposition(_message.Message):
     REVOKE_REASON_FIELD_NUMBER: _ClassVar[int]
     ENTRY_HASH_FIELD_NUMBER: _ClassVar[int]
     SCREENING_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_NAME_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_AT_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_NOTE_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_BY_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    REJECTION_NOTE_FIELD_NUMBER: _ClassVar[int]
     subject: str
     list_id: str
     entry_id: str
@@ -562,7 +584,16 @@ class Disposition(_message.Message):
     revoke_reason: str
     entry_hash: str
     screening_id: str
-    def __init__(self, subject: _Optional[str] = ..., list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., kind: _Optional[_Union[DispositionKind, str]] = ..., reason: _Optional[str] = ..., reviewer: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., revoked: _Optional[bool] = ..., revoked_by: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoke_reason: _Optional[str] = ..., entry_hash: _Optional[str] = ..., screening_id: _Optional[str] = ...) -> None: ...
+    status: DispositionStatus
+    approval_required: str
+    reviewer_name: str
+    approved_by: str
+    approved_at: _timestamp_pb2.Timestamp
+    approval_note: str
+    rejected_by: str
+    rejected_at: _timestamp_pb2.Timestamp
+    rejection_note: str
+    def __init__(self, subject: _Optional[str] = ..., list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., kind: _Optional[_Union[DispositionKind, str]] = ..., reason: _Optional[str] = ..., reviewer: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., revoked: _Optional[bool] = ..., revoked_by: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoke_reason: _Optional[str] = ..., entry_hash: _Optional[str] = ..., screening_id: _Optional[str] = ..., status: _Optional[_Union[DispositionStatus, str]] = ..., approval_required: _Optional[str] = ..., reviewer_name: _Optional[str] = ..., approved_by: _Optional[str] = ..., approved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., approval_note: _Optional[str] = ..., rejected_by: _Optional[str] = ..., rejected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rejection_note: _Optional[str] = ...) -> None: ...
 
 class RecordDispositionRequest(_message.Message):
     __slots__ = ("party_reference", "party_fingerprint", "list_id", "entry_id", "kind", "reason", "reviewer", "screening_id")
@@ -600,15 +631,33 @@ class RevokeDispositionRequest(_message.Message):
     reviewer: str
     def __init__(self, party_reference: _Optional[str] = ..., party_fingerprint: _Optional[str] = ..., list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., reason: _Optional[str] = ..., reviewer: _Optional[str] = ...) -> None: ...
 
+class ReviewDispositionRequest(_message.Message):
+    __slots__ = ("party_reference", "party_fingerprint", "list_id", "entry_id", "version", "note")
+    PARTY_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    PARTY_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    party_reference: str
+    party_fingerprint: str
+    list_id: str
+    entry_id: str
+    version: int
+    note: str
+    def __init__(self, party_reference: _Optional[str] = ..., party_fingerprint: _Optional[str] = ..., list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., version: _Optional[int] = ..., note: _Optional[str] = ...) -> None: ...
+
 class ListDispositionsRequest(_message.Message):
-    __slots__ = ("party_reference", "party_fingerprint", "include_revoked")
+    __slots__ = ("party_reference", "party_fingerprint", "include_revoked", "pending_only")
     PARTY_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     PARTY_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_REVOKED_FIELD_NUMBER: _ClassVar[int]
+    PENDING_ONLY_FIELD_NUMBER: _ClassVar[int]
     party_reference: str
     party_fingerprint: str
     include_revoked: bool
-    def __init__(self, party_reference: _Optional[str] = ..., party_fingerprint: _Optional[str] = ..., include_revoked: _Optional[bool] = ...) -> None: ...
+    pending_only: bool
+    def __init__(self, party_reference: _Optional[str] = ..., party_fingerprint: _Optional[str] = ..., include_revoked: _Optional[bool] = ..., pending_only: _Optional[bool] = ...) -> None: ...
 
 class ListDispositionsResponse(_message.Message):
     __slots__ = ("dispositions",)

@@ -27,6 +27,14 @@ if _version_not_supported:
 
 class ScreeningServiceStub:
     """ScreeningService answers "may this transaction with this party go ahead?".
+
+    Every call but health (and, by configuration, reflection) is authenticated:
+    send `authorization: Bearer <API key or identity-provider token>` as metadata,
+    or a client certificate the server maps to roles. Each RPC needs one of the
+    roles named in the server's lists/roles.toml (screener, reviewer, registrar,
+    admin): UNAUTHENTICATED without valid credentials, PERMISSION_DENIED without
+    the role, RESOURCE_EXHAUSTED (trailing metadata `retry-after`, seconds) past
+    the caller's rate limit or open-stream cap.
     """
 
     def __init__(self, channel):
@@ -53,6 +61,16 @@ class ScreeningServiceStub:
         self.RecordDisposition = channel.unary_unary(
                 '/screening.v1.ScreeningService/RecordDisposition',
                 request_serializer=screening_dot_v1_dot_screening__pb2.RecordDispositionRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.Disposition.FromString,
+                _registered_method=True)
+        self.ApproveDisposition = channel.unary_unary(
+                '/screening.v1.ScreeningService/ApproveDisposition',
+                request_serializer=screening_dot_v1_dot_screening__pb2.ReviewDispositionRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.Disposition.FromString,
+                _registered_method=True)
+        self.RejectDisposition = channel.unary_unary(
+                '/screening.v1.ScreeningService/RejectDisposition',
+                request_serializer=screening_dot_v1_dot_screening__pb2.ReviewDispositionRequest.SerializeToString,
                 response_deserializer=screening_dot_v1_dot_screening__pb2.Disposition.FromString,
                 _registered_method=True)
         self.RevokeDisposition = channel.unary_unary(
@@ -94,6 +112,14 @@ class ScreeningServiceStub:
 
 class ScreeningServiceServicer:
     """ScreeningService answers "may this transaction with this party go ahead?".
+
+    Every call but health (and, by configuration, reflection) is authenticated:
+    send `authorization: Bearer <API key or identity-provider token>` as metadata,
+    or a client certificate the server maps to roles. Each RPC needs one of the
+    roles named in the server's lists/roles.toml (screener, reviewer, registrar,
+    admin): UNAUTHENTICATED without valid credentials, PERMISSION_DENIED without
+    the role, RESOURCE_EXHAUSTED (trailing metadata `retry-after`, seconds) past
+    the caller's rate limit or open-stream cap.
     """
 
     def Screen(self, request, context):
@@ -126,7 +152,24 @@ class ScreeningServiceServicer:
     def RecordDisposition(self, request, context):
         """A reviewer's verdict on one (party, listed entry) pair: a false positive is
         suppressed in later screenings of the same party until the entry changes.
+        The reviewer is the authenticated caller. Clearing a match the policy
+        blocks (or, per lists/policy.toml, holds) is PENDING until a second
+        reviewer approves it, and suppresses nothing meanwhile ("four eyes").
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveDisposition(self, request, context):
+        """Four eyes: a reviewer other than the one who recorded it approves, or
+        rejects, a pending disposition (PERMISSION_DENIED on one's own).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectDisposition(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -206,6 +249,16 @@ def add_ScreeningServiceServicer_to_server(servicer, server):
                     request_deserializer=screening_dot_v1_dot_screening__pb2.RecordDispositionRequest.FromString,
                     response_serializer=screening_dot_v1_dot_screening__pb2.Disposition.SerializeToString,
             ),
+            'ApproveDisposition': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveDisposition,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.ReviewDispositionRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.Disposition.SerializeToString,
+            ),
+            'RejectDisposition': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectDisposition,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.ReviewDispositionRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.Disposition.SerializeToString,
+            ),
             'RevokeDisposition': grpc.unary_unary_rpc_method_handler(
                     servicer.RevokeDisposition,
                     request_deserializer=screening_dot_v1_dot_screening__pb2.RevokeDispositionRequest.FromString,
@@ -251,6 +304,14 @@ def add_ScreeningServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class ScreeningService:
     """ScreeningService answers "may this transaction with this party go ahead?".
+
+    Every call but health (and, by configuration, reflection) is authenticated:
+    send `authorization: Bearer <API key or identity-provider token>` as metadata,
+    or a client certificate the server maps to roles. Each RPC needs one of the
+    roles named in the server's lists/roles.toml (screener, reviewer, registrar,
+    admin): UNAUTHENTICATED without valid credentials, PERMISSION_DENIED without
+    the role, RESOURCE_EXHAUSTED (trailing metadata `retry-after`, seconds) past
+    the caller's rate limit or open-stream cap.
     """
 
     @staticmethod
@@ -350,6 +411,60 @@ class ScreeningService:
             target,
             '/screening.v1.ScreeningService/RecordDisposition',
             screening_dot_v1_dot_screening__pb2.RecordDispositionRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.Disposition.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveDisposition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/ApproveDisposition',
+            screening_dot_v1_dot_screening__pb2.ReviewDispositionRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.Disposition.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectDisposition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/RejectDisposition',
+            screening_dot_v1_dot_screening__pb2.ReviewDispositionRequest.SerializeToString,
             screening_dot_v1_dot_screening__pb2.Disposition.FromString,
             options,
             channel_credentials,

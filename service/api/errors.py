@@ -1,0 +1,42 @@
+"""One table from the service's errors to gRPC status codes.
+
+Domain errors name their status in a `grpc_code` class attribute (a string, so
+the domain needs no gRPC import); the few older ones without it are listed
+here. Handlers call `abort_with(context, exc)` instead of choosing codes one by
+one, so the same error never reaches two clients as two different codes.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import grpc
+
+from service.api.validation import InvalidArgument
+from service.engine.screener import NotReady
+
+# Errors that predate `grpc_code`.
+_CODES: dict[type[BaseException], grpc.StatusCode] = {
+    InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+    NotReady: grpc.StatusCode.UNAVAILABLE,
+}
+
+
+def status_for(exc: BaseException) -> grpc.StatusCode | None:
+    """The gRPC status an error maps to, or None when it is not a known service error."""
+    name = getattr(type(exc), "grpc_code", None)
+    if isinstance(name, str):
+        return grpc.StatusCode[name]
+    for kind, code in _CODES.items():
+        if isinstance(exc, kind):
+            return code
+    return None
+
+
+async def abort_with(context: grpc.aio.ServicerContext, exc: BaseException) -> NoReturn:
+    """Abort the call with the status `exc` maps to; re-raise an unknown error (a bug, logged by gRPC)."""
+    code = status_for(exc)
+    if code is None:
+        raise exc
+    await context.abort(code, str(exc))
+    raise AssertionError("unreachable: context.abort raises")  # for type checkers

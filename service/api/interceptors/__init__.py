@@ -1,0 +1,1 @@
+"""gRPC server interceptors: concerns every RPC shares, one per module."""

@@ -1,0 +1,215 @@
+"""Every call authenticated, authorised and within its fair share, in one place.
+
+`AuthInterceptor` wraps each RPC handler of the server (once per method, then
+cached): before the servicer runs it turns the call's credentials into a
+`Principal` (service.auth.authenticator), checks the method against the roles
+of lists/roles.toml, takes a token from the principal's rate limit and, for
+streaming RPCs, a slot of its open-stream cap. The principal is then published
+in `current_principal` and bound to every log line of the call, and the
+servicer writes it into audit records, dispositions and registrations. The
+grpc.aio interceptor API gives no access to the servicer context, so the checks
+run inside the wrapped behaviour, where the context (metadata, TLS peer) is.
+
+Refusals: UNAUTHENTICATED (no or bad credential, saying which), PERMISSION_DENIED
+(naming the role needed), RESOURCE_EXHAUSTED with `retry-after` (seconds) and
+`retry-after-ms` trailing metadata. Each is logged with the principal (or
+"anonymous") and the method, and counted in `refusals`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from typing import Any
+
+import grpc
+import structlog
+
+from service.auth.authenticator import Authenticator
+from service.auth.limits import RateLimiter, StreamCaps
+from service.auth.principal import ANONYMOUS, AuthError, Principal, current_principal
+from service.auth.roles import RoleTable
+
+log = structlog.get_logger(__name__)
+
+HEALTH_PREFIX = "/grpc.health.v1.Health/"
+REFLECTION_PREFIXES = ("/grpc.reflection.v1alpha.ServerReflection/", "/grpc.reflection.v1.ServerReflection/")
+
+
+class AuthInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(
+        self,
+        authenticator: Authenticator,
+        roles: RoleTable,
+        limiter: RateLimiter,
+        streams: StreamCaps,
+        *,
+        required: bool = True,
+        public_prefixes: Collection[str] = (HEALTH_PREFIX,),
+        any_principal_prefixes: Collection[str] = (),
+    ) -> None:
+        """`required`: a call without credentials is refused (else it runs as ANONYMOUS, loopback only).
+
+        `public_prefixes`: methods nobody authenticates for (health). `any_principal_prefixes`: methods
+        any authenticated caller may use whatever its roles (reflection, when so configured).
+        """
+        self._authenticator = authenticator
+        self._roles = roles
+        self._limiter = limiter
+        self._streams = streams
+        self._required = required
+        self._public = tuple(public_prefixes)
+        self._any_principal = tuple(any_principal_prefixes)
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+        # (reason, method) -> refusals since start; the metrics endpoint will export these.
+        self.refusals: Counter[tuple[str, str]] = Counter()
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or method.startswith(self._public):
+            return handler
+        cached = self._wrapped.get(method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        wrapped = self._wrap(handler, method)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+    # ------------------------------------------------------------ admission
+
+    async def _admit(self, method: str, context: grpc.aio.ServicerContext) -> Principal:
+        """Authenticate, authorise and rate-limit one call; abort it with the right status otherwise."""
+        short = method.rsplit("/", 1)[-1]
+        authorization = None
+        for key, value in context.invocation_metadata() or ():
+            if key == "authorization":
+                authorization = value if isinstance(value, str) else value.decode("latin-1")
+                break
+        try:
+            certificate = _certificate_name(context) if authorization is None else None
+            principal = await self._authenticator.authenticate(authorization, certificate)
+        except AuthError as exc:
+            await self._refuse(context, grpc.StatusCode.UNAUTHENTICATED, exc.reason, short, "anonymous", exc.message)
+        if principal is None:
+            if self._required:
+                await self._refuse(
+                    context, grpc.StatusCode.UNAUTHENTICATED, "missing_credentials", short, "anonymous",
+                    "missing credentials: send 'authorization: Bearer <API key or token>' metadata "
+                    "(or a client certificate mapped to a role)",
+                )  # fmt: skip
+            principal = ANONYMOUS
+        if not (method.startswith(self._any_principal) or self._roles.permits(principal, method)):
+            held = ", ".join(sorted(principal.roles)) or "none"
+            await self._refuse(
+                context, grpc.StatusCode.PERMISSION_DENIED, "missing_role", short, principal.name,
+                f"{principal.name} (roles: {held}) may not call {short}: it needs the role {self._roles.describe(method)}",
+            )  # fmt: skip
+        # With authentication off (loopback only) there is nobody to share fairly between: no limit.
+        retry_after = None if principal is ANONYMOUS else await self._limiter.acquire(principal)
+        if retry_after is not None:
+            context.set_trailing_metadata(
+                (("retry-after", str(max(1, math.ceil(retry_after)))), ("retry-after-ms", str(math.ceil(retry_after * 1000))))
+            )
+            await self._refuse(
+                context, grpc.StatusCode.RESOURCE_EXHAUSTED, "rate_limited", short, principal.name,
+                f"rate limit of {principal.name} exceeded: retry in {retry_after:.2f} s",
+            )  # fmt: skip
+        current_principal.set(principal)
+        # Every log line of this call names its principal (the call runs in its own task and context).
+        structlog.contextvars.bind_contextvars(principal=principal.name)
+        return principal
+
+    async def _refuse(
+        self, context: grpc.aio.ServicerContext, code: grpc.StatusCode, reason: str, method: str, who: str, message: str
+    ) -> None:
+        self.refusals[(reason, method)] += 1
+        log.info("call_refused", method=method, principal=who, reason=reason, code=code.name)
+        await context.abort(code, message)
+
+    # ------------------------------------------------------------ wrapping
+
+    def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+        short = method.rsplit("/", 1)[-1]
+        serializers = {
+            "request_deserializer": handler.request_deserializer,
+            "response_serializer": handler.response_serializer,
+        }
+        if handler.unary_unary is not None:
+            inner_unary = handler.unary_unary
+
+            async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                await self._admit(method, context)
+                return await inner_unary(request, context)
+
+            return grpc.unary_unary_rpc_method_handler(unary_unary, **serializers)
+        if handler.stream_unary is not None:
+            inner_stream_unary = handler.stream_unary
+
+            async def stream_unary(request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
+                await self._admit(method, context)
+                return await inner_stream_unary(request_iterator, context)
+
+            return grpc.stream_unary_rpc_method_handler(stream_unary, **serializers)
+        if handler.unary_stream is not None:
+            inner_unary_stream = handler.unary_stream
+
+            async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+                principal = await self._admit(method, context)
+                async with self._stream_slot(principal, short, context):
+                    async for response in inner_unary_stream(request, context):
+                        yield response
+
+            return grpc.unary_stream_rpc_method_handler(unary_stream, **serializers)
+        inner_stream_stream = handler.stream_stream
+
+        async def stream_stream(request_iterator: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            principal = await self._admit(method, context)
+            async with self._stream_slot(principal, short, context):
+                async for response in inner_stream_stream(request_iterator, context):
+                    yield response
+
+        return grpc.stream_stream_rpc_method_handler(stream_stream, **serializers)
+
+    def _stream_slot(self, principal: Principal, method: str, context: grpc.aio.ServicerContext) -> _StreamSlot:
+        return _StreamSlot(self, principal, method, context)
+
+
+class _StreamSlot:
+    """One of the principal's open-stream slots for the life of a streaming call."""
+
+    def __init__(self, owner: AuthInterceptor, principal: Principal, method: str, context: grpc.aio.ServicerContext) -> None:
+        self._owner = owner
+        self._principal = principal
+        self._method = method
+        self._context = context
+        self._ticket: object | None = None
+
+    async def __aenter__(self) -> None:
+        if self._principal is ANONYMOUS:  # authentication off: no per-principal cap (see _admit)
+            return
+        self._ticket = await self._owner._streams.open(self._principal, self._method)
+        if self._ticket is None:
+            await self._owner._refuse(
+                self._context, grpc.StatusCode.RESOURCE_EXHAUSTED, "stream_cap", self._method, self._principal.name,
+                f"{self._principal.name} already has the most open {self._method} streams allowed "
+                "(SCREENING_MAX_STREAMS): close one first",
+            )  # fmt: skip
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._ticket is not None:
+            await self._owner._streams.close(self._ticket)  # type: ignore[arg-type]
+
+
+def _certificate_name(context: grpc.aio.ServicerContext) -> str | None:
+    """The verified client certificate's common name, when the connection is mutual TLS."""
+    names = context.auth_context().get("x509_common_name")
+    if not names:
+        return None
+    name = names[0]
+    return name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
