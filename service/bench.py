@@ -168,6 +168,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parts.add_argument("--rescreen", action="store_true", help="register --parties parties and delta re-screen them after a real SDN update")
     parts.add_argument("--batch", action="store_true", help="`screening batch` of the --lists-dir SDN set against `screening serve --workers W`, 1 stream vs S")
     parts.add_argument("--auth", action="store_true", help="Screen latency with an API key and a JWT against a server with auth off")
+    parts.add_argument(
+        "--load", action="store_true",
+        help="open-loop load and faults (rate sweep, list swaps, Redis stopped / killed, idle streams) against "
+        "`serve --workers 2`; about 11 minutes, not part of the default run",
+    )  # fmt: skip
+    from service import bench_load
+
+    bench_load.add_load_arguments(parser)
     parser.add_argument("--parties", type=int, default=1_000_000, help="--rescreen: registered parties (default 1,000,000)")
     parser.add_argument("--rescreen-workers", type=int, default=2, help="--rescreen: worker processes (default 2)")
     parser.add_argument("--batch-parties", type=int, default=20_000, help="--batch: parties in the file (default 20,000)")
@@ -201,9 +209,25 @@ def _print_core(lists_dir: Path, publish: dict[str, float], fresh: dict[str, flo
           f"listed names found {latency['listed_found_share']:.1%}")  # fmt: skip
 
 
+def _load(args: argparse.Namespace) -> int:
+    """`--load`: every scenario runs on a private redis-server of its own (it pauses and kills it)."""
+    from service import bench_load
+
+    prefix = f"bench:{uuid.uuid4().hex[:8]}:load:"
+    try:
+        report = bench_load.bench_load(Settings.from_env(), prefix, bench_load.LoadOptions.from_args(args))
+    except bench_load.LoadSetupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    bench_load.print_load(report)
+    return 0
+
+
 def main(args: argparse.Namespace) -> int:
     from service import bench_swap
 
+    if args.load:
+        return _load(args)
     run_all = not (args.core or args.lists or args.swap or args.audit or args.rescreen or args.batch or args.auth)
     lists_dir = Path(args.lists_dir) if args.lists_dir else DEFAULT_SET
     mirror = Path(args.mirror) if args.mirror else bench_swap.DEFAULT_MIRROR

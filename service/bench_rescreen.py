@@ -66,7 +66,7 @@ async def bench_rescreen(settings: Settings, prefix: str, parties: int, workers:
     try:
         client = connection.client
         store = SnapshotStore(client, prefix)
-        await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=OLD)
+        await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=OLD, force=True)
         registry = PartyRegistry(client, prefix)
         rng = random.Random(5)
         hits = _added_names(planted)
@@ -86,7 +86,7 @@ async def bench_rescreen(settings: Settings, prefix: str, parties: int, workers:
         # Steady state: as if every party had had its first screening (timed apart below).
         await client.delete(registry.unscreened_buckets_key, *(registry.unscreened_key(b) for b in range(BUCKETS)))
 
-        [published] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=NEW)
+        [published] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=NEW, force=True)
         jobs = Jobs(client, prefix)
         job_id, _ = await jobs.create("delta", "ofac_sdn", published.version)
         env = {**os.environ, "SCREENING_KEY_PREFIX": prefix, "REDIS_URL": str(settings.redis_url), "LOG_LEVEL": "warning"}

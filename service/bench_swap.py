@@ -259,6 +259,20 @@ def _window(samples: list[_Sample]) -> dict[str, float]:
     return {"n": float(len(samples)), "p50": percentile(ok, 0.50), "p99": percentile(ok, 0.99), "max": max(ok)}
 
 
+async def _publish_forced(settings: Settings, prefix: str, source: Path) -> None:
+    """Publish the SDN set of `source` (forced: a daily folder lacks add.csv and alt.csv)."""
+    from service.catalog import load_catalog
+    from service.refresh.runner import refresh_lists
+    from service.store.connection import connect
+    from service.store.snapshots import SnapshotStore
+
+    connection = await connect(settings.redis_url, settings.data_dir)
+    try:
+        await refresh_lists(SnapshotStore(connection.client, prefix), load_catalog(), [SWAP_LIST], source_dir=source, force=True)
+    finally:
+        await connection.close()
+
+
 async def bench_swap(settings: Settings, prefix: str, old_dir: Path, new_dir: Path, seconds: float, reload_s: float) -> dict[str, object]:
     """Serve `old_dir`, publish `new_dir` from another process under load, measure the swap."""
     from service.api.server import start_server
@@ -275,6 +289,7 @@ async def bench_swap(settings: Settings, prefix: str, old_dir: Path, new_dir: Pa
     client: asyncio.Task[None] | None = None
     stop = asyncio.Event()
     with _tap_logs({"list_loaded", "index_built"}) as tap:
+        await _publish_forced(settings, prefix, old_dir)  # the server's own start-up refresh then finds it serving
         t_boot = time.monotonic()
         running = await start_server(swap_settings, catalog, load_policy())
         try:
@@ -435,7 +450,8 @@ def _publisher_child(spec: dict[str, str]) -> int:
             if (await asyncio.to_thread(sys.stdin.readline)).strip() != "go":
                 return 1
             t_start = time.monotonic()
-            [result] = await refresh_lists(store, catalog, [spec["list_id"]], source_dir=Path(spec["source"]))
+            # Forced: the daily SDN folders hold sdn.csv only, a set a normal refresh rejects.
+            [result] = await refresh_lists(store, catalog, [spec["list_id"]], source_dir=Path(spec["source"]), force=True)
             t_end = time.monotonic()
             print(_MARK + json.dumps({
                 "t_start": t_start, "t_end": t_end, "outcome": result.outcome.value, "version": result.version,

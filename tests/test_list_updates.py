@@ -1,4 +1,9 @@
-"""List updates on real consecutive SDN publications: diffs, update events, live swap."""
+"""List updates on real consecutive SDN publications: diffs, update events, live swap.
+
+The daily publications in shared/data hold sdn.csv only (no add.csv / alt.csv of those
+days exist), so every refresh from them is forced: without --force a set lacking its
+alias and address files is rejected (test_update_checks.py).
+"""
 
 from __future__ import annotations
 
@@ -48,8 +53,8 @@ async def test_recorded_diff_and_event_match_an_independent_count(
     added, removed, changed = independent_diff(shared_data / old, shared_data / new)
     assert added  # these publications really add entries
 
-    [first] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / old)
-    [second] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / new)
+    [first] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / old, force=True)
+    [second] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / new, force=True)
 
     assert (first.outcome, second.outcome) == (Outcome.PUBLISHED, Outcome.PUBLISHED)
     diff = await store.diff("ofac_sdn", second.version)
@@ -75,6 +80,10 @@ async def test_running_server_finds_a_party_added_on_2024_05_01_without_restart(
     added_name = new_rows[sorted(added, key=int)[0]][1]
 
     catalog = load_catalog()
+    # Published (forced) before the server starts: its own start-up refresh from `old`
+    # then finds the same files serving, and is not forced.
+    [serving] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=old, force=True)
+    assert serving.outcome is Outcome.PUBLISHED
     running = await start_server(settings_with(settings, lists_dir=old), catalog, load_policy())
     try:
         await wait_ready(running, timeout_s=60)
@@ -85,7 +94,7 @@ async def test_running_server_finds_a_party_added_on_2024_05_01_without_restart(
             assert before.decision == pb.DECISION_CLEAR
 
             # Another process publishes the next day's list; the server keeps answering throughout.
-            publishing = asyncio.create_task(refresh_lists(store, catalog, ["ofac_sdn"], source_dir=new))
+            publishing = asyncio.create_task(refresh_lists(store, catalog, ["ofac_sdn"], source_dir=new, force=True))
             answers: list[pb.ScreenResponse] = []
             for _ in range(400):
                 answers.append(await stub.Screen(request, timeout=5))

@@ -194,31 +194,100 @@ async def test_second_refresh_with_the_same_files_is_unchanged(
     assert await store.versions(LIST_ID) == [first.version]
 
 
-async def test_missing_optional_file_is_skipped(
+async def test_alt_csv_404_on_a_web_mirror_is_rejected_unless_forced(
     store: SnapshotStore, catalog: Catalog, origin: Origin, sleeps: list[float]
 ) -> None:
     origin.serve_fixtures()
+    [good] = await refresh_lists(store, catalog, source_dir=origin.base_url)
     origin.script("/alt.csv", (404, b"gone"))
+    origin.script("/SDN.XML", (404, b"gone"))  # a mirror of the CSV set only
 
-    [result] = await refresh_lists(store, catalog)
+    [result] = await refresh_lists(store, catalog, source_dir=origin.base_url)
 
-    assert result.outcome is Outcome.PUBLISHED, result.message
-    assert result.entry_count == 7
-    assert result.version != fixture_version(CSV_DIR, catalog)  # the file set differs
+    # alt.csv is required: without it "NATIONAL BANK OF CUBA" (an a.k.a. of entry 306) would go.
+    assert result.outcome is Outcome.REJECTED, result.message
+    assert result.message.startswith(
+        f"alt.csv: a required file of the ofac_legacy_csv set is missing ({origin.url('alt.csv')}: HTTPStatusError: "
+        "Client error '404 Not Found'"
+    )
+    assert "rerun with --force" in result.message
+    assert result.version == good.version
+    current = await store.current(LIST_ID)
+    assert current is not None and current.version == good.version
+    assert (await store.status(LIST_ID)).last_error == result.message.split(" (from ")[0]
+    # A 404 is final: not retried.
+    assert origin.hits("/alt.csv") == 2 and sleeps == []
+
+    [forced] = await refresh_lists(store, catalog, source_dir=origin.base_url, force=True)
+
+    assert forced.outcome is Outcome.PUBLISHED, forced.message
+    assert forced.entry_count == 7
+    assert forced.version != fixture_version(CSV_DIR, catalog)  # the file set differs
     meta = await store.current(LIST_ID)
-    assert meta is not None and meta.version == result.version
+    assert meta is not None and meta.version == forced.version
     assert sorted(f.name for f in meta.files) == ["add.csv", "sdn.csv", "sdn_comments.csv"]
     assert meta.origin == ", ".join(origin.url(n) for n in ["sdn.csv", "add.csv", "sdn_comments.csv"])
     assert origin.url("alt.csv") not in meta.origin
+    assert any(note.startswith("alt.csv: a required file") and "(--force)" in note for note in meta.notes)
     entries = {e.entry_id: e for e in await store.load_entries(LIST_ID, meta.version)}
     names_306 = [n.value for n in entries["306"].names]
     assert names_306[0] == "BANCO NACIONAL DE CUBA"
     assert "NATIONAL BANK OF CUBA" not in names_306  # that a.k.a. only comes from alt.csv
     assert entries["306"].addresses  # add.csv was still used
-    # A 404 is final: not retried, and the other format is not needed.
-    assert origin.hits("/alt.csv") == 1
-    assert origin.hits("/SDN.XML") == 0
     assert sleeps == []
+
+
+async def test_alt_csv_404_falls_back_to_the_complete_xml_edition(
+    store: SnapshotStore, catalog: Catalog, origin: Origin, sleeps: list[float]
+) -> None:
+    origin.serve_fixtures()
+    origin.script("/alt.csv", (404, b"gone"))
+
+    [first] = await refresh_lists(store, catalog)
+
+    # Nothing serves yet: the complete XML edition is taken, and why the CSV set was not is noted.
+    assert first.outcome is Outcome.PUBLISHED, first.message
+    meta = await store.current(LIST_ID)
+    assert meta is not None and (meta.format, meta.entry_count) == ("ofac_sdn_xml", 3)
+    assert any(
+        note.startswith(f"ofac_legacy_csv not taken: {origin.url('alt.csv')}: HTTPStatusError") for note in meta.notes
+    ), meta.notes
+    assert origin.hits("/alt.csv") == 1 and sleeps == []
+
+
+async def test_alt_csv_404_while_the_csv_set_serves_is_rejected_naming_it(
+    store: SnapshotStore, catalog: Catalog, origin: Origin
+) -> None:
+    origin.serve_fixtures()
+    [good] = await refresh_lists(store, catalog)
+    origin.script("/alt.csv", (404, b"gone"))
+
+    [result] = await refresh_lists(store, catalog)
+
+    # The XML edition would change the format (and shrink the fixture list): rejected, and the reason
+    # the CSV set was passed over is part of the message.
+    assert result.outcome is Outcome.REJECTED, result.message
+    assert "--force" in result.message
+    assert f"ofac_legacy_csv not taken: {origin.url('alt.csv')}: HTTPStatusError: Client error '404" in result.message
+    assert (await store.current(LIST_ID)).version == good.version  # type: ignore[union-attr]
+
+
+async def test_optional_comments_file_404_is_rejected_once_a_version_had_it(
+    store: SnapshotStore, catalog: Catalog, origin: Origin
+) -> None:
+    origin.serve_fixtures()
+    [good] = await refresh_lists(store, catalog)
+    origin.script("/sdn_comments.csv", (404, b"gone"))
+
+    [result] = await refresh_lists(store, catalog)
+
+    assert result.outcome is Outcome.REJECTED, result.message
+    assert result.message.startswith(
+        f"sdn_comments.csv: the serving version was built with it, this update lacks it ({origin.url('sdn_comments.csv')}"
+    )
+    assert (await store.current(LIST_ID)).version == good.version  # type: ignore[union-attr]
+    [forced] = await refresh_lists(store, catalog, force=True)
+    assert forced.outcome is Outcome.PUBLISHED and forced.entry_count == 7
 
 
 async def test_required_file_is_retried_after_server_errors(

@@ -27,6 +27,8 @@ from service.settings import Settings
 from service.store.snapshots import SnapshotStore
 from tests.conftest import settings_with, wait_ready
 
+# The daily publications in shared/data hold sdn.csv only (no add.csv / alt.csv of those days),
+# so refreshes from them are forced (without --force a set lacking those files is rejected).
 OLD, NEW = "ofac-sdn-daily/2024-04-30", "ofac-sdn-daily/2024-05-01"
 MADE_UP = [f"{given} {family} {n}" for n, (given, family) in enumerate(
     [("Johanna", "Pemberton-Whitcombe"), ("Okonkwo", "Adebayo-Fernsby"), ("Lisbeth", "Quarrington"), ("Tamsin", "Velleroy")] * 30
@@ -58,7 +60,7 @@ def the_update(tmp_path: Path) -> Path:
     shutil.copytree(FIXTURES / "ofac_sdn", new)
     sdn = new / "sdn.csv"
     row = b'99001,"ZORVATHIAN KESTREL SHIPPING LINES",-0- ,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n'
-    sdn.write_bytes(sdn.read_bytes().rstrip(b"\x1a") + row)
+    sdn.write_bytes(sdn.read_bytes().rstrip(b"\x1a") + row + b"\x1a")  # OFAC's end-of-file marker stays last
     return new
 
 
@@ -81,6 +83,8 @@ async def test_update_raises_exactly_the_expected_alerts_on_watch_alerts(
     listed = added_names(shared_data, 12)
     expected = {f"HIT-{ent}" for ent, _ in listed}
     catalog = load_catalog()
+    # Published (forced) before the server starts, whose own start-up refresh then finds it serving.
+    await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / OLD, force=True)
     running = await start_server(settings_with(settings, lists_dir=shared_data / OLD), catalog, load_policy())
     try:
         await wait_ready(running, timeout_s=90)
@@ -107,7 +111,7 @@ async def test_update_raises_exactly_the_expected_alerts_on_watch_alerts(
                 assert refused.value.code() == code and refused.value.details().startswith("party_reference: ")
 
             watch = stub.WatchAlerts(pb.WatchAlertsRequest(after_id="0"))
-            [published] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / NEW)
+            [published] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / NEW, force=True)
             job_id = f"delta:ofac_sdn:{published.version}"
             alerts: list[pb.Alert] = []
 
@@ -142,7 +146,7 @@ async def test_update_raises_exactly_the_expected_alerts_on_watch_alerts(
             assert after.alerted[0].listed_name == listed[0][1]  # the added entry's name, as the list has it
 
             # The same version published again: no event, no job, no alert.
-            [again] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / NEW)
+            [again] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / NEW, force=True)
             assert again.version == published.version
             count = len(alerts)
             await asyncio.sleep(1.5)
@@ -164,8 +168,8 @@ async def test_a_dead_worker_s_shards_are_claimed_and_no_alert_is_lost_or_repeat
     redis_client: aioredis.Redis, key_prefix: str, shared_data: Path, store: SnapshotStore
 ) -> None:
     catalog = load_catalog()
-    await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / OLD)
-    [published] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / NEW)
+    await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / OLD, force=True)
+    [published] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / NEW, force=True)
     loader = ListLoader(store, catalog, load_policy())
     await loader.reload()
     listed = added_names(shared_data, 30)

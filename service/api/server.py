@@ -51,8 +51,10 @@ from service.audit.trail import AuditExporter, AuditTrail
 from service.audit.writer import AuditWriter
 from service.catalog import Catalog, load_catalog
 from service.decide.policy import Policy, load_policy
+from service.dispositions.cache import DispositionCache
 from service.dispositions.store import DispositionStore
 from service.registry.store import PartyRegistry
+from service.rescreen.alert_feed import AlertFeed
 from service.rescreen.jobs import Coordinator, Jobs, RescreenWorker
 from service.engine.loader import ListLoader
 from service.logs import configure_logging
@@ -272,12 +274,23 @@ async def start_server(
 
     server = grpc.aio.server(options=_server_options(settings), interceptors=[auth.interceptor])
     dispositions = DispositionStore(connection.client, settings.key_prefix)
+    # Screenings read dispositions from memory, kept current from the change log (never waiting on Redis).
+    disposition_cache = DispositionCache(dispositions, follower=connection.dedicated())
+    try:
+        await disposition_cache.load()
+    except BaseException:
+        await connection.close()
+        raise
     trail = AuditTrail(connection.client, settings.key_prefix, settings.audit_max_buffered)
     audit_writer = AuditWriter(trail, settings.audit_directory)
     registry = PartyRegistry(connection.client, settings.key_prefix)
     jobs = Jobs(connection.client, settings.key_prefix)
     worker = WorkerIdentity(f"{socket.gethostname()}:{os.getpid()}", settings.workers)
-    servicer = ScreeningServicer(loader, catalog, store, dispositions, audit_writer, settings.audit_party_data, registry, jobs, worker)
+    alert_feed = AlertFeed(jobs, follower=connection.dedicated())
+    servicer = ScreeningServicer(
+        loader, catalog, store, dispositions, audit_writer, settings.audit_party_data, registry, jobs, worker,
+        disposition_cache=disposition_cache, alert_feed=alert_feed, max_message_bytes=settings.max_message_bytes,
+    )  # fmt: skip
     pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -296,6 +309,8 @@ async def start_server(
     )
     running.tasks.append(asyncio.create_task(audit_writer.run(running.stopping)))
     running.tasks.append(asyncio.create_task(auth.keys.follow(running.stopping)))
+    running.tasks.append(asyncio.create_task(disposition_cache.follow(running.stopping)))
+    running.tasks.append(asyncio.create_task(alert_feed.run(running.stopping)))
     running.tasks.append(asyncio.create_task(auth.streams.run(running.stopping)))
     if auth.tokens is not None:
         running.tasks.append(asyncio.create_task(auth.tokens.run(running.stopping)))

@@ -8,7 +8,7 @@ carries, into audit records, dispositions and registrations.
 from __future__ import annotations
 
 import asyncio
-import re
+import time
 import uuid
 from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
@@ -27,15 +27,22 @@ from service.api.convert import (
 )
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
-from service.api.registration import direction_name, registered_parties
+from service.api.registration import direction_name, registered_parties, removal_references
 from service.api.errors import abort_with
-from service.api.validation import InvalidArgument, validate_reference, validate_request
+from service.api.validation import (
+    InvalidArgument,
+    validate_alert_id,
+    validate_list_ids,
+    validate_reference,
+    validate_request,
+)
 from service.audit.capture import audit_record
 from service.audit.record import AuditRecord
 from service.audit.writer import AuditWriter
 from service.auth.principal import current_principal
 from service.catalog import Catalog
 from service.decide.four_eyes import approval_required
+from service.dispositions.cache import DispositionCache
 from service.dispositions.store import Disposition, DispositionKind, DispositionStore, subject_for
 from service.engine.loader import ListLoader
 from service.engine.screener import Found, NotReady, ScreeningOutcome, conclude, find_all, screen
@@ -45,6 +52,7 @@ from service.logs import info_enabled
 from service.model import ScreenOptions, TransactionContext
 from service.refresh.diff import screening_fingerprint
 from service.registry.store import PartyRegistry
+from service.rescreen.alert_feed import AlertFeed
 from service.rescreen.jobs import ALERTS_MAXLEN, Jobs
 from service.store.snapshots import SnapshotStore
 
@@ -56,7 +64,6 @@ MAX_REGISTER_BATCH = 1000
 MAX_BATCH_MESSAGE = 1000
 RESPONSE_MESSAGE_BYTES = 1024 * 1024
 YIELD_EVERY_ITEMS = 8
-_STREAM_ID = re.compile(r"^\d+-\d+$")
 
 _DISPOSITION_KINDS = {
     pb.DISPOSITION_KIND_FALSE_POSITIVE: DispositionKind.FALSE_POSITIVE,
@@ -163,7 +170,12 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         registry: PartyRegistry | None = None,
         jobs: Jobs | None = None,
         worker: WorkerIdentity | None = None,
+        disposition_cache: DispositionCache | None = None,
+        alert_feed: AlertFeed | None = None,
+        max_message_bytes: int = 4 * 1024 * 1024,
     ) -> None:
+        """`disposition_cache`: screenings read dispositions from memory (else from Redis, per call);
+        `alert_feed`: WatchAlerts streams share one reader of the alert stream (else each reads its own)."""
         self._loader = loader
         self._catalog = catalog
         self._store = store
@@ -172,6 +184,10 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         self._audit_party_data = audit_party_data
         self._registry = registry
         self._jobs = jobs
+        self._cache = disposition_cache
+        self._feed = alert_feed
+        # ScreenBatch answers are split below what the server may send (SCREENING_MAX_MESSAGE_BYTES).
+        self._response_bytes = min(RESPONSE_MESSAGE_BYTES, max(1024, max_message_bytes - 1024))
         self._worker_headers = (
             ((WORKER_HEADER, worker.name), (WORKERS_HEADER, str(worker.count))) if worker is not None else None
         )
@@ -183,7 +199,10 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         found = self._find(request)
         dispositions: Mapping[EntryKey, Disposition] = {}
         if found.found.matches:
-            dispositions = await self._dispositions.active_for(found.subject, found.found.keys)
+            if self._cache is not None:
+                dispositions = self._cache.active_for(found.subject, found.found.keys)  # memory: never waits on Redis
+            else:
+                dispositions = await self._dispositions.active_for(found.subject, found.found.keys)
         return self._conclude(found, dispositions, request, request_id, caller, peer)
 
     def _find(self, request: pb.ScreenRequest) -> _Found:
@@ -205,6 +224,8 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
     ) -> tuple[pb.ScreenResponse, AuditRecord]:
         outcome = conclude(found.state, found.found, found.context, found.options, dispositions)
         response = outcome_to_proto(outcome, request_id, found.found.query.party_reference)
+        if self._cache is not None and dispositions and (stale := self._cache.stale_warning):
+            response.warnings.append(stale)
         _log_screened(outcome, found.context.direction.value, response)
         return response, audit_record(outcome, request, request_id, caller, self._audit_party_data, peer)
 
@@ -266,7 +287,11 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                     # worker's other calls (a unary Screen) in between.
                     await asyncio.sleep(0)
             matched = [found for _, _, found in items if isinstance(found, _Found) and found.found.matches]
-            fetched = await self._dispositions.active_for_many([(found.subject, found.found.keys) for found in matched])
+            wanted = [(found.subject, found.found.keys) for found in matched]
+            if self._cache is not None:
+                fetched = [self._cache.active_for(subject, keys) for subject, keys in wanted]
+            else:
+                fetched = await self._dispositions.active_for_many(wanted)
             dispositions = {id(found): applied for found, applied in zip(matched, fetched, strict=True)}
             responses: list[pb.ScreenResponse] = []
             records: list[AuditRecord] = []
@@ -280,7 +305,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                 records.append(record)
             # One hand-over for the message: the writer sends them in one pipeline.
             await self._audit.submit_many(records)
-            for part in split_by_size(responses, RESPONSE_MESSAGE_BYTES):
+            for part in split_by_size(responses, self._response_bytes):
                 yield pb.ScreenBatchResponse(responses=part)
 
     # ------------------------------------------------------------ dispositions
@@ -318,6 +343,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             )  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - mapped to its status by one table; unknown ones re-raised
             await abort_with(context, exc)
+        self._remember(disposition)
         log.info("disposition_recorded", subject_kind=subject[:3], list_id=request.list_id, entry_id=request.entry_id,
                  kind=kind.value, version=disposition.version, status=disposition.status.value)  # fmt: skip
         return disposition_to_proto(disposition)
@@ -331,9 +357,15 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             )
         except Exception as exc:  # noqa: BLE001 - see RecordDisposition
             await abort_with(context, exc)
+        self._remember(disposition)
         log.info("disposition_revoked", subject_kind=subject[:3], list_id=request.list_id, entry_id=request.entry_id,
                  version=disposition.version)  # fmt: skip
         return disposition_to_proto(disposition)
+
+    def _remember(self, disposition: Disposition) -> None:
+        """This process's screenings see its own change at once (others within a moment, from the change log)."""
+        if self._cache is not None:
+            self._cache.apply(disposition)
 
     async def ApproveDisposition(self, request: pb.ReviewDispositionRequest, context: grpc.aio.ServicerContext) -> pb.Disposition:
         return await self._review(request, context, approve=True)
@@ -354,6 +386,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             )
         except Exception as exc:  # noqa: BLE001 - see RecordDisposition
             await abort_with(context, exc)
+        self._remember(disposition)
         log.info("disposition_approved" if approve else "disposition_rejected", subject_kind=subject[:3],
                  list_id=request.list_id, entry_id=request.entry_id, version=disposition.version)  # fmt: skip
         return disposition_to_proto(disposition)
@@ -375,17 +408,15 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
     async def GetListStatus(
         self, request: pb.GetListStatusRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetListStatusResponse:
-        for i, list_id in enumerate(request.list_ids):
-            if list_id not in self._catalog.lists:
-                await context.abort(
-                    grpc.StatusCode.INVALID_ARGUMENT,
-                    f"list_ids[{i}]: unknown list {list_id[:64]!r}; known: {', '.join(sorted(self._catalog.lists))}",
-                )
+        try:
+            list_ids = validate_list_ids("list_ids", request.list_ids, self._catalog.lists)  # each once
+        except InvalidArgument as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         state = self._loader.state
         loaded = state.versions if state else {}
         now = datetime.now(UTC)
         statuses = []
-        for list_id in request.list_ids or self._catalog.lists:
+        for list_id in list_ids or self._catalog.lists:
             spec = self._catalog.get(list_id)
             meta = await self._store.current(list_id)
             record = await self._store.status(list_id)
@@ -410,7 +441,11 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
     async def RemoveParties(self, request: pb.RemovePartiesRequest, context: grpc.aio.ServicerContext) -> pb.RemovePartiesResponse:
         if self._registry is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no party registry on this server")
-        removed = await self._registry.remove(request.party_references, by=current_principal.get().name)
+        try:
+            references = removal_references(request.party_references)
+        except InvalidArgument as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        removed = await self._registry.remove(references, by=current_principal.get().name)
         log.info("parties_removed", asked=len(request.party_references), removed=removed)
         return pb.RemovePartiesResponse(removed=removed)
 
@@ -435,17 +470,41 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
     async def WatchAlerts(self, request: pb.WatchAlertsRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[pb.Alert]:
         if self._jobs is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no re-screening on this server")
-        last = request.after_id.strip() or "$"
-        if last not in ("$", "0") and not _STREAM_ID.match(last):
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"after_id: {last[:40]!r} is not an alert_id (e.g. '1732752000000-0')")
+        try:
+            last = validate_alert_id("after_id", request.after_id) or "$"
+        except InvalidArgument as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         if last not in ("$", "0") and (oldest := await self._jobs.oldest_kept_if_lost(last)) is not None:
             await context.abort(
                 grpc.StatusCode.OUT_OF_RANGE,
                 f"after_id: alerts after {last!r} are no longer kept (the stream keeps the last {ALERTS_MAXLEN:,}; "
                 f"the oldest is {oldest!r}): read the parties' current states with GetParty, then watch from '0'",
             )
+        if last == "$" and self._feed is not None:
+            # "Only new alerts": from the newest now, so that none is missed while the stream settles in.
+            last = self._feed.position if self._feed.started else await self._jobs.newest_alert_id()
         # Headers now, not with the first alert (which may be hours away): the client knows the stream is open.
         await context.send_initial_metadata(())
+        if self._feed is None:
+            while True:
+                for last, raw in await self._jobs.read_alerts(last):
+                    yield alert_to_proto(last, raw)
         while True:
-            for last, raw in await self._jobs.read_alerts(last):
+            # "0" (from the oldest alert Redis still keeps) starts from Redis: the feed may hold older, trimmed ones.
+            held = self._feed.after(last) if last != "0" else None
+            if held is None:
+                # Older than what the shared feed holds: catch up from Redis without blocking, then join it.
+                asked_at = time.monotonic()
+                caught_up = await self._jobs.read_alerts(last, block_ms=None)
+                for last, raw in caught_up:
+                    yield alert_to_proto(last, raw)
+                if not caught_up:
+                    if (joined := self._feed.join_point(asked_at)) is not None:
+                        last = joined  # nothing between `last` and where the feed started
+                    else:
+                        await self._feed.wait(1.0)
+                continue
+            for last, raw in held:
                 yield alert_to_proto(last, raw)
+            if not held:
+                await self._feed.wait(5.0)

@@ -13,7 +13,8 @@ request cannot hold a server process for long.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+import unicodedata
+from collections.abc import Collection, Sequence
 from datetime import date
 from functools import lru_cache
 
@@ -125,6 +126,40 @@ def _check_text(field: str, value: str, limit: int, required: bool = False) -> s
     return value.strip()
 
 
+def ascii_digits(value: str) -> str:
+    """`value` with every decimal digit of any script as its ASCII digit ("２９５０００", "٢٩٥٠٠٠" -> "295000").
+
+    For postal codes: the embargoed-region rules compare them as ASCII numbers
+    (service/decide/regions.py), so the same Crimean code written in full-width or
+    Arabic-Indic digits passed as CLEAR where "295000" is BLOCK (found while fuzzing the API).
+    """
+    if value.isascii():
+        return value
+    return "".join(str(unicodedata.decimal(ch)) if unicodedata.category(ch) == "Nd" else ch for ch in value)
+
+
+_ALERT_ID = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
+_MAX_STREAM_PART = 2**64 - 1
+
+
+def validate_alert_id(field: str, value: str) -> str:
+    """A WatchAlertsRequest.after_id, stripped: "" or "$" (from now on), "0" (every alert kept) or an alert id.
+
+    An alert id is a Redis stream id, `<ms>-<seq>`, each part in 0..2^64-1 and written in ASCII
+    digits. The servicer's own pattern (r"^\\d+-\\d+$") let "١-١" (Arabic-Indic digits) through to
+    XRANGE, which refuses it with a ResponseError: the call ended UNKNOWN, then UNAVAILABLE ("retry
+    shortly") once the interceptor mapped Redis errors (found by tests/test_fuzz.py); ids past 64
+    bits, which no stream can hold, were watched as if they were positions.
+    """
+    value = value.strip()
+    if value in ("", "$", "0"):
+        return value
+    match = _ALERT_ID.fullmatch(value)
+    if match is None or any(int(part) > _MAX_STREAM_PART for part in match.groups()):
+        raise InvalidArgument(field, f"{value[:40]!r} is not an alert_id (e.g. '1732752000000-0')")
+    return value
+
+
 def validate_reference(field: str, value: str) -> str:
     """A party reference given on its own (e.g. to look a registered party up), stripped."""
     return _check_text(field, value, MAX_REFERENCE_CHARS, required=True)
@@ -228,6 +263,7 @@ def validate_party(party: pb.Party, field: str = "party") -> PartyQuery:
                 _check_text(f"{where}.{name}", value, MAX_TEXT_CHARS) if (value := getattr(address, name)) else ""
                 for name in ("city", "state_or_province", "postal_code")
             )
+            postal_code = ascii_digits(postal_code)
             country = _check_country(f"{where}.country", address.country) if address.country else ""
             if country:
                 countries.append(country)
@@ -307,6 +343,20 @@ def validate_context(context: pb.TransactionContext) -> TransactionContext:
         item_eccns=tuple(eccns),
         item_hs_codes=tuple(hs_codes),
     )
+
+
+def validate_list_ids(field: str, list_ids: Sequence[str], known_lists: Collection[str]) -> tuple[str, ...]:
+    """GetListStatusRequest.list_ids: each a known list, each once (in the order asked).
+
+    Without the de-duplication one call of 10,000 copies of "ofac_sdn" (100 KB) cost 20,000 Redis
+    round trips, 4.6 s, and a 2.7 MB answer; 50,000 copies ran 22 s and then exceeded the server's
+    send limit (found while fuzzing the API). Asked once each, the work is bounded by the catalogue.
+    """
+    for i, list_id in enumerate(list_ids):
+        if list_id not in known_lists:
+            known = ", ".join(sorted(known_lists))
+            raise InvalidArgument(f"{field}[{i}]", f"unknown list {list_id[:64]!r}; known: {known}")
+    return tuple(dict.fromkeys(list_ids))
 
 
 def validate_options(options: pb.ScreenOptions, known_lists: Collection[str]) -> ScreenOptions:

@@ -9,11 +9,19 @@ from pathlib import Path
 import msgspec
 
 from service.config_files import LISTS_DIR, ConfigFileError, parse_duration, read_toml
-from service.sources.registry import PARSERS
+from service.sources.registry import PARSERS, essential_files
+
+# What an update may remove, besides entries, each with its own limit key
+# (`max_shrink_<what>`, defaulting to `max_shrink`): a file dropped from a set
+# (alt.csv, add.csv) or a parser change loses these without removing an entry.
+SHRINK_MEASURES = ("aliases", "addresses", "programs")
 
 
 class FormatSpec(msgspec.Struct, forbid_unknown_fields=True):
     format: str
+    # The first required file is the format's primary file: without it the
+    # format is not offered at all; without another required file the set is
+    # incomplete and rejected unless forced.
     required: list[str]
     files: dict[str, str]
     optional: list[str] = []
@@ -34,11 +42,22 @@ class ListSpec(msgspec.Struct, forbid_unknown_fields=True):
     max_age: str
     min_entries: int
     formats: list[FormatSpec]
-    # Largest share of entries an update may remove without --force.
+    # Largest share of the serving version's entries an update may remove without --force.
     max_shrink: float = 0.10
+    # The same for the entries' aliases, addresses and program listings (None: max_shrink).
+    max_shrink_aliases: float | None = None
+    max_shrink_addresses: float | None = None
+    max_shrink_programs: float | None = None
     # Which publisher is authoritative when another source repeats this list.
     authoritative_note: str = ""
     id: str = ""
+
+    def shrink_limit(self, measure: str) -> float:
+        """Largest share of `measure` ("entries", "aliases", ...) an update may remove."""
+        if measure == "entries":
+            return self.max_shrink
+        limit = getattr(self, f"max_shrink_{measure}")
+        return self.max_shrink if limit is None else float(limit)
 
     @property
     def max_age_delta(self) -> timedelta:
@@ -77,8 +96,10 @@ def load_catalog(path: Path | None = None) -> Catalog:
                 raise ConfigFileError(f"{where}.{field}: {exc}") from None
         if spec.min_entries < 1:
             raise ConfigFileError(f"{where}.min_entries: must be at least 1")
-        if not 0 <= spec.max_shrink < 1:
-            raise ConfigFileError(f"{where}.max_shrink: must be a share between 0 and 1 (e.g. 0.10)")
+        for key in ("max_shrink", *(f"max_shrink_{measure}" for measure in SHRINK_MEASURES)):
+            value = getattr(spec, key)
+            if value is not None and not 0 <= value < 1:
+                raise ConfigFileError(f"{where}.{key}: must be a share between 0 and 1 (e.g. 0.10), not {value}")
         if not spec.formats:
             raise ConfigFileError(f"{where}.formats: at least one format is needed")
         for position, fmt in enumerate(spec.formats):
@@ -92,5 +113,17 @@ def load_catalog(path: Path | None = None) -> Catalog:
                     f"{where}.formats[{position}].files: every required and optional file needs an entry, its "
                     f"official URL or \"\" for a file only read from a local mirror "
                     f"(missing: {', '.join(missing_urls) or 'no required files listed'})"
+                )
+            essential = essential_files(fmt.format, fmt.file_names)
+            optional_too = [name for name in essential if name not in fmt.required]
+            if optional_too:
+                raise ConfigFileError(
+                    f"{where}.formats[{position}].required: {', '.join(optional_too)} must be required, not optional: "
+                    f"without it the {fmt.format} set loses names or addresses of listed parties"
+                )
+            if essential and fmt.required[0] != essential[0]:
+                raise ConfigFileError(
+                    f"{where}.formats[{position}].required: the first required file is the primary one, "
+                    f"{essential[0]}, not {fmt.required[0]}"
                 )
     return catalog

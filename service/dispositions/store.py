@@ -493,6 +493,31 @@ class DispositionStore:
         found.sort(key=lambda d: (d.subject, d.list_id, d.entry_id))
         return found
 
+    async def snapshot(self) -> tuple[str, builtins.list[Disposition]]:
+        """Every subject's latest dispositions (revoked ones included), and the log position they are at least as new as.
+
+        The log id is read before the scan: a change made during the scan is in the
+        scan or after that id, so a reader that applies the log from there misses nothing.
+        """
+        last = await self._redis.xrevrange(self.log_key, count=1)
+        position = last[0][0].decode() if last else "0-0"
+        hashes = await self._all_subject_hashes()
+        return position, [_DECODER.decode(raw) for values in hashes for raw in values.values()]
+
+    async def changes_after(
+        self, after: str, block_ms: int | None = None, count: int = 500, client: aioredis.Redis | None = None
+    ) -> builtins.list[tuple[str, Disposition]]:
+        """(log id, disposition as changed) after log id `after`, oldest first; waits up to `block_ms` for some.
+
+        `client`: a client of its own for a blocking follower (see RedisConnection.dedicated).
+        """
+        read = await (client or self._redis).xread({self.log_key: after}, count=count, block=block_ms)
+        return [
+            (entry_id.decode(), _DECODER.decode(fields[b"disposition"]))
+            for _, entries in read or []
+            for entry_id, fields in entries
+        ]
+
     async def _all_subject_hashes(self) -> builtins.list[dict[bytes | str, bytes | str]]:
         # SCAN may return a key more than once; the set removes repeats.
         pattern = f"{_glob_escape(self._prefix)}disp:*"

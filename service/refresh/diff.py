@@ -5,16 +5,21 @@ names, type, programs, addresses, dates and places of birth, nationalities,
 identifiers, legal basis and tags. Free-text remarks and titles are left out:
 OFAC rewords them without changing who is listed, and a re-screen of every
 registered party against a reworded remark would only make noise.
+
+`removals` counts what an update takes away (entries, and the aliases,
+addresses and program listings of the entries that stay), for the shrink limits
+in service/refresh/validate.py.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable
 
 import msgspec
 
-from service.model import Entry
+from service.model import Address, Entry
 
 _ENCODER = msgspec.msgpack.Encoder()
 
@@ -77,3 +82,62 @@ def diff_entries(
 def _id_order(entry_id: str) -> tuple[int, str]:
     """Numeric OFAC ids in numeric order, other ids after them alphabetically."""
     return (int(entry_id), "") if entry_id.isdigit() else (1 << 62, entry_id)
+
+
+# What an update removes, beyond whole entries: measured on the entries that stay
+# listed, since a removed entry's aliases, addresses and programs go with it and
+# the entry limit already counts that. A set missing alt.csv or add.csv, or a
+# parser that stops reading a column, shows up here and nowhere else.
+MEASURES = ("aliases", "addresses", "programs")
+
+
+class Removal(msgspec.Struct, frozen=True):
+    measure: str
+    removed: int
+    # How many the serving version holds (entries, or the measure over all its entries).
+    total: int
+    # One thing removed, for the operator: "entry 306: 'NATIONAL BANK OF CUBA'".
+    example: str = ""
+
+    @property
+    def share(self) -> float:
+        return self.removed / self.total if self.total else 0.0
+
+
+def _parts(entry: Entry) -> dict[str, Counter[object]]:
+    return {
+        "aliases": Counter(name.value for name in entry.names[1:]),
+        "addresses": Counter(entry.addresses),
+        "programs": Counter(entry.programs),
+    }
+
+
+def _show(value: object) -> str:
+    if isinstance(value, Address):
+        return repr(", ".join(part for part in (*value.lines, value.locality, value.city, value.country_name) if part))
+    return repr(value)
+
+
+def removals(old: Iterable[Entry], new: Iterable[Entry]) -> dict[str, Removal]:
+    """Per measure ("entries", then MEASURES): how many of the serving version's the update removes."""
+    after = {entry.entry_id: entry for entry in new}
+    removed = dict.fromkeys(("entries", *MEASURES), 0)
+    total = dict.fromkeys(("entries", *MEASURES), 0)
+    examples: dict[str, str] = {}
+    for entry in old:
+        total["entries"] += 1
+        before_parts = _parts(entry)
+        for measure, values in before_parts.items():
+            total[measure] += sum(values.values())
+        kept = after.get(entry.entry_id)
+        if kept is None:
+            removed["entries"] += 1
+            examples.setdefault("entries", f"entry {entry.entry_id} {entry.primary_name!r}")
+            continue
+        after_parts = _parts(kept)
+        for measure, values in before_parts.items():
+            lost = values - after_parts[measure]
+            if lost:
+                removed[measure] += sum(lost.values())
+                examples.setdefault(measure, f"entry {entry.entry_id}: {_show(next(iter(lost)))}")
+    return {m: Removal(m, removed[m], total[m], examples.get(m, "")) for m in removed}

@@ -1,9 +1,17 @@
-"""Get a list's files: from a local directory (offline mirror) or the official URLs."""
+"""Get a list's files: from a local directory (offline mirror) or the official URLs.
+
+A format is taken when all its `required` files are there (formats in catalogue
+order). When no format is complete, the first one whose primary file (its first
+required file) is there comes back as an incomplete set, with what is missing and
+why: the publisher rejects it unless forced, naming the files (a mirror without
+alt.csv must not publish an SDN without aliases). An optional file that cannot be
+had is left out and recorded the same way.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -51,6 +59,12 @@ class FetchedFiles:
     options: dict[str, list[str]] = field(default_factory=dict)
     # HTTP validators per URL, kept for the next conditional request.
     validators: dict[str, HttpValidator] = field(default_factory=dict)
+    # Files of the format that could not be had, and why ("not in DIR", "URL: HTTP 404 ...").
+    unavailable: dict[str, str] = field(default_factory=dict)
+    # The required ones among them: an incomplete set, rejected unless forced.
+    missing_required: tuple[str, ...] = ()
+    # Why formats preferred to this one were not taken.
+    passed_over: tuple[str, ...] = ()
 
     @property
     def described(self) -> tuple[SourceFile, ...]:
@@ -73,15 +87,27 @@ def _find_case_insensitive(directory: Path, name: str) -> Path | None:
 
 
 def read_directory(spec: ListSpec, directory: Path) -> FetchedFiles | None:
-    """The first format whose required files are all in `directory`, or None."""
+    """The first complete format in `directory`, else the first incomplete one, or None (no primary file)."""
     if not directory.is_dir():
         raise FetchError(f"{directory}: not a directory")
+    incomplete: FetchedFiles | None = None
+    passed_over: list[str] = []
     for fmt in spec.formats:
         found = {name: _find_case_insensitive(directory, name) for name in fmt.file_names}
-        if all(found[name] is not None for name in fmt.required):
-            files = {name: path.read_bytes() for name, path in found.items() if path is not None}
-            return FetchedFiles(spec.id, fmt.format, files, str(directory.resolve()), fmt.options)
-    return None
+        if found[fmt.required[0]] is None:
+            continue
+        files = {name: path.read_bytes() for name, path in found.items() if path is not None}
+        unavailable = {name: f"not in {directory}" for name, path in found.items() if path is None}
+        missing = tuple(name for name in fmt.required if found[name] is None)
+        fetched = FetchedFiles(
+            spec.id, fmt.format, files, str(directory.resolve()), fmt.options,
+            unavailable=unavailable, missing_required=missing, passed_over=tuple(passed_over),
+        )  # fmt: skip
+        if not missing:
+            return fetched
+        passed_over.append(f"{fmt.format} not taken: {', '.join(missing)} not in {directory}")
+        incomplete = incomplete or fetched
+    return incomplete
 
 
 @dataclass(frozen=True)
@@ -143,6 +169,12 @@ def _urls(fmt: FormatSpec, base_url: str | None) -> dict[str, str]:
     return {name: fmt.files[name] for name in fmt.file_names}
 
 
+def _failure(url: str, exc: Exception) -> str:
+    # httpx adds a second line pointing at MDN's page for the status code: noise in a list status.
+    first_line = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{url}: {type(exc).__name__}: {first_line}"
+
+
 async def _download_format(
     session: DownloadSession,
     spec: ListSpec,
@@ -150,14 +182,17 @@ async def _download_format(
     base_url: str | None,
     validators: dict[str, HttpValidator],
 ) -> FetchedFiles | NotModified:
+    """The format's files; FetchError when its primary file cannot be had, an incomplete set when another can't."""
     urls = _urls(fmt, base_url)
     local_only = [name for name in fmt.required if not urls[name]]
     if local_only:
         raise FetchError(f"{', '.join(local_only)} has no download URL (read from a local mirror only)")
+    primary = fmt.required[0]
     files: dict[str, bytes] = {}
     fresh: dict[str, HttpValidator] = {}
     unchanged: list[str] = []
-    for name, url in urls.items():
+    unavailable: dict[str, str] = {}
+    for name, url in urls.items():  # the primary file first: without it nothing else is fetched
         if not url:
             continue
         try:
@@ -167,19 +202,21 @@ async def _download_format(
                 continue
             files[name], fresh[url] = answer
         except (httpx.TransportError, httpx.HTTPStatusError) as exc:
-            if name in fmt.required:
-                raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from exc
-            log.warning("optional_file_unavailable", list_id=spec.id, file=name, error=str(exc))
+            if name == primary:
+                raise FetchError(_failure(url, exc)) from exc
+            unavailable[name] = _failure(url, exc)
+            log.warning("file_unavailable", list_id=spec.id, file=name, required=name in fmt.required, error=str(exc))
     origin = ", ".join(urls[n] for n in (*files, *unchanged))
-    if unchanged and not files:
+    if unchanged and not files and not unavailable:
         return NotModified(spec.id, fmt.format, origin)
     for name in unchanged:
-        # Some files changed, some did not: a version is built from all of them,
-        # so fetch the unchanged ones again, unconditionally.
+        # Some files changed (or vanished), some did not: a version is built from
+        # all of them, so fetch the unchanged ones again, unconditionally.
         answer = await session.get(urls[name])
         assert answer is not None
         files[name], fresh[urls[name]] = answer
-    return FetchedFiles(spec.id, fmt.format, files, origin, fmt.options, fresh)
+    missing = tuple(name for name in fmt.required if name in unavailable)
+    return FetchedFiles(spec.id, fmt.format, files, origin, fmt.options, fresh, unavailable, missing)
 
 
 async def download(
@@ -191,12 +228,28 @@ async def download(
     """Download the first format that downloads completely (official URLs or a mirror).
 
     With `validators` from the serving version's download, requests are
-    conditional and an all-304 answer returns NotModified.
+    conditional and an all-304 answer returns NotModified. When no format is
+    complete, the first one whose primary file downloaded comes back incomplete.
     """
-    errors = []
+    errors: list[str] = []
+    passed_over: list[str] = []
+    incomplete: FetchedFiles | None = None
     for fmt in spec.formats:
         try:
-            return await _download_format(session, spec, fmt, base_url, validators or {})
+            result = await _download_format(session, spec, fmt, base_url, validators or {})
         except FetchError as exc:
             errors.append(f"{fmt.format}: {exc}")
+            passed_over.append(f"{fmt.format} not taken: {exc}")
+            continue
+        if isinstance(result, NotModified):
+            return result
+        result = replace(result, passed_over=tuple(passed_over))
+        if not result.missing_required:
+            return result
+        reasons = "; ".join(result.unavailable[name] for name in result.missing_required)
+        passed_over.append(f"{fmt.format} not taken: {reasons}")
+        errors.append(f"{fmt.format}: {reasons}")
+        incomplete = incomplete or result
+    if incomplete is not None:
+        return incomplete
     raise FetchError(f"{spec.id}: no format could be downloaded ({'; '.join(errors)})")

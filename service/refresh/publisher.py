@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -10,13 +11,13 @@ from enum import Enum
 import structlog
 
 from service.catalog import ListSpec
+from service.model import Entry
 from service.refresh.diff import ListDiff, diff_entries
 from service.refresh.fetch import FetchedFiles
-from service.refresh.validate import UpdateRejected, validate_update
+from service.refresh.validate import UpdateRejected, validate_files, validate_update
 from service.sources.errors import ListFileError
-from service.sources.parsed import ParsedList
+from service.sources.parsed import FORCED_OPTION, ParsedList
 from service.sources.registry import parser_for
-from service.sources.tradegov.csl import ACCEPT_TRUNCATED_OPTION
 from service.sources.sniff import check_files
 from service.store.snapshots import SnapshotStore
 
@@ -43,11 +44,16 @@ class RefreshResult:
     diff: ListDiff | None = None
 
 
-def parse_fetched(fetched: FetchedFiles, force: bool = False) -> ParsedList:
+def parse_fetched(fetched: FetchedFiles, force: bool = False, file_notes: Sequence[str] = ()) -> ParsedList:
+    """Parse the files; `file_notes` (what validate_files let through) lead the version's notes.
+
+    Whether the file set is complete is validate_files's call, not this function's.
+    """
     check_files(fetched.files)
-    options = {**fetched.options, ACCEPT_TRUNCATED_OPTION: ["yes"]} if force else fetched.options
+    options = {**fetched.options, FORCED_OPTION: ["yes"]} if force else fetched.options
     result = parser_for(fetched.format)(fetched.list_id, fetched.files, options)
-    for note in result.notes:
+    notes = (*file_notes, *fetched.passed_over, *result.notes)
+    for note in notes:
         log.info("parse_note", list_id=fetched.list_id, note=note)
     return ParsedList(
         list_id=fetched.list_id,
@@ -57,7 +63,7 @@ def parse_fetched(fetched: FetchedFiles, force: bool = False) -> ParsedList:
         origin=fetched.origin,
         published_at=result.published_at,
         data_date=result.data_date,
-        notes=tuple(result.notes),
+        notes=notes,
     )
 
 
@@ -70,14 +76,18 @@ async def publish_fetched(
         await store.publish_unchanged(spec.id)
         return RefreshResult(spec.id, Outcome.UNCHANGED, current.version, current.entry_count, "same files as the serving version")
     started = time.perf_counter()
+    previous_entries: list[Entry] = []
     try:
-        parsed = parse_fetched(fetched, force)
-        validate_update(spec, parsed, current, force)
+        file_notes = validate_files(fetched, current, force)
+        parsed = parse_fetched(fetched, force, file_notes)
+        previous_entries = await store.load_entries(spec.id, current.version) if current else []
+        validate_update(spec, parsed, current, force, previous_entries)
     except (ListFileError, UpdateRejected) as exc:
-        await store.record_failure(spec.id, str(exc))
-        log.error("list_update_rejected", list_id=spec.id, origin=fetched.origin, reason=str(exc))
-        return RefreshResult(spec.id, Outcome.REJECTED, current.version if current else "", 0, str(exc))
-    previous_entries = await store.load_entries(spec.id, current.version) if current else []
+        # Why a preferred format was not taken explains many rejections (a format change after alt.csv 404s).
+        reason = f"{exc} ({'; '.join(fetched.passed_over)})" if fetched.passed_over else str(exc)
+        await store.record_failure(spec.id, reason)
+        log.error("list_update_rejected", list_id=spec.id, origin=fetched.origin, reason=reason)
+        return RefreshResult(spec.id, Outcome.REJECTED, current.version if current else "", 0, reason)
     diff = diff_entries(spec.id, parsed.version, current.version if current else None, previous_entries, parsed.entries)
     parsed_at = time.perf_counter()
     meta, _ = await store.publish(parsed, fetched_at=datetime.now(UTC), diff=diff)

@@ -36,11 +36,13 @@ async def refresh_lists(
 
     `source_dir` is an offline mirror: a directory, or the base URL of a web
     mirror holding the publishers' files under their official names. Lists
-    whose files a directory lacks are left as they are. Without it the official
-    URLs are used, with conditional requests when the serving version was
-    downloaded. `only_if_missing` skips lists that already have a serving
-    version (start-up); `force` accepts an update that shrinks a list too much
-    or changes its format.
+    whose primary file a directory lacks are left as they are; a set lacking
+    another required file is rejected. Without it the official URLs are used,
+    with conditional requests when the serving version was downloaded.
+    `only_if_missing` skips lists that already have a serving version
+    (start-up); `force` accepts an update that lacks a required file, shrinks a
+    list too much, changes its format, or whose files fail a check the parser
+    can read past (end marker, encoding), noting what it let through.
     """
     results = []
     base_url = str(source_dir) if is_url(source_dir) else None

@@ -248,10 +248,20 @@ class Jobs:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    async def read_alerts(self, after: str, block_ms: int = 1000, count: int = 100) -> list[tuple[str, bytes]]:
-        """(alert id, alert JSON) after `after` ("$": only new ones), waiting up to `block_ms` for some."""
-        read = await self._redis.xread({self.alerts_key: after}, count=count, block=block_ms)
+    async def read_alerts(
+        self, after: str, block_ms: int | None = 1000, count: int = 100, client: aioredis.Redis | None = None
+    ) -> list[tuple[str, bytes]]:
+        """(alert id, alert JSON) after `after` ("$": only new ones), waiting up to `block_ms` for some.
+
+        `client`: a client of its own for a blocking follower (see service.rescreen.alert_feed).
+        """
+        read = await (client or self._redis).xread({self.alerts_key: after}, count=count, block=block_ms)
         return [(entry_id.decode(), fields[b"alert"]) for _, entries in read or [] for entry_id, fields in entries]
+
+    async def newest_alert_id(self) -> str:
+        """The id of the newest alert kept ("0-0" when there is none)."""
+        newest = await self._redis.xrevrange(self.alerts_key, count=1)
+        return newest[0][0].decode() if newest else "0-0"
 
     async def oldest_kept_if_lost(self, after: str) -> str | None:
         """The oldest alert still kept, if alerts after `after` may have been trimmed away; else None.

@@ -10,6 +10,11 @@ import msgspec
 
 from service.model import Entry
 
+# Set in a format's options by the publisher only when an operator forces an update
+# (`refresh --force`): each parser decides what it then reads with a note instead of
+# rejecting (a CSL record cut mid-field, an OFAC file without its end marker ...).
+FORCED_OPTION = "accept_truncated_last_record"
+
 
 class SourceFile(msgspec.Struct, frozen=True):
     name: str

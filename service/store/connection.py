@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,10 @@ log = structlog.get_logger(__name__)
 
 # How long shutdown() waits for this process's closed connections to leave the server.
 SHUTDOWN_WAIT_S = 5.0
+# Every client gives up on an unreachable Redis instead of hanging (a paused server accepts
+# connections and answers nothing). Blocking reads block for at most 1 s, well inside the socket timeout.
+CONNECT_TIMEOUT_S = 2.0
+SOCKET_TIMEOUT_S = 5.0
 
 
 class EmbeddedRedis:
@@ -66,8 +70,22 @@ class RedisConnection:
     embedded: EmbeddedRedis | None = None
     # False when the embedded server belongs to a parent (worker pools).
     owns_embedded: bool = True
+    # Clients of their own (own connection pools), for long blocking reads: see dedicated().
+    _dedicated: list[aioredis.Redis] = field(default_factory=list)
+
+    def dedicated(self) -> aioredis.Redis:
+        """A client with a pool of its own, for a background follower's blocking reads (change streams).
+
+        Blocking reads hold their connection; on the shared pool, enough of them (one per
+        open WatchAlerts stream, say) would leave the request path without a connection.
+        """
+        client = _client(self.url, self.embedded)
+        self._dedicated.append(client)
+        return client
 
     async def close(self) -> None:
+        for client in self._dedicated:
+            await client.aclose()
         await self.client.aclose()
         if self.embedded is not None and self.owns_embedded:
             self.embedded.shutdown()
@@ -92,16 +110,25 @@ def start_embedded(data_dir: Path) -> EmbeddedRedis:
     return embedded
 
 
+def _client(url: str, embedded: EmbeddedRedis | None) -> aioredis.Redis:
+    timeouts = {"socket_connect_timeout": CONNECT_TIMEOUT_S, "socket_timeout": SOCKET_TIMEOUT_S}
+    if embedded is not None:
+        return aioredis.Redis(
+            unix_socket_path=embedded.socket_path, decode_responses=False, client_name=embedded.client_name, **timeouts
+        )
+    return aioredis.from_url(url, decode_responses=False, health_check_interval=30, **timeouts)
+
+
 async def connect(redis_url: str | None, data_dir: Path, embedded: EmbeddedRedis | None = None) -> RedisConnection:
     """Connect to `redis_url`, or to an embedded server (started here unless given)."""
     owns_embedded = embedded is None
     if redis_url:
-        client = aioredis.from_url(redis_url, decode_responses=False, health_check_interval=30)
         url = redis_url
+        embedded = None
     else:
         embedded = embedded or start_embedded(data_dir)
-        client = aioredis.Redis(unix_socket_path=embedded.socket_path, decode_responses=False, client_name=embedded.client_name)
         url = embedded.url
+    client = _client(url, embedded)
     try:
         await client.ping()
     except Exception as exc:

@@ -14,6 +14,12 @@ Refusals: UNAUTHENTICATED (no or bad credential, saying which), PERMISSION_DENIE
 (naming the role needed), RESOURCE_EXHAUSTED with `retry-after` (seconds) and
 `retry-after-ms` trailing metadata. Each is logged with the principal (or
 "anonymous") and the method, and counted in `refusals`.
+
+Two edge cases of every call are settled in the same wrapper, since it is the one
+place every handler passes through: bytes that do not decode as the method's
+request are INVALID_ARGUMENT (gRPC would answer INTERNAL), and a Redis failure
+that reaches a handler is UNAVAILABLE with a plain message (not UNKNOWN naming
+a Python class).
 """
 
 from __future__ import annotations
@@ -25,6 +31,10 @@ from typing import Any
 
 import grpc
 import structlog
+from google.protobuf.message import DecodeError
+from redis.exceptions import BusyLoadingError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from service.auth.authenticator import Authenticator
 from service.auth.limits import RateLimiter, StreamCaps
@@ -34,6 +44,32 @@ from service.auth.roles import RoleTable
 log = structlog.get_logger(__name__)
 
 HEALTH_PREFIX = "/grpc.health.v1.Health/"
+# A store that cannot be reached or did not answer: the call may be retried. A Redis error reply
+# (ResponseError) is not an outage but a bug, and must not tell the client to retry.
+STORE_ERRORS = (RedisConnectionError, RedisTimeoutError, BusyLoadingError, ConnectionError, TimeoutError)
+STORE_UNAVAILABLE = "the service's store (Redis) is not answering; retry shortly"
+
+
+class Undecodable:
+    """A request whose bytes are not the method's message (answered INVALID_ARGUMENT, after authentication)."""
+
+    __slots__ = ("detail",)
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+
+
+def _tolerant(deserialize: Callable[[bytes], Any] | None, message: str) -> Callable[[bytes], Any] | None:
+    if deserialize is None:
+        return None
+
+    def decode(data: bytes) -> Any:
+        try:
+            return deserialize(data)
+        except (DecodeError, ValueError, TypeError) as exc:  # protobuf's decode errors; never a crash
+            return Undecodable(f"request: not a valid {message} ({len(data)} bytes: {str(exc)[:120]})")
+
+    return decode
 REFLECTION_PREFIXES = ("/grpc.reflection.v1alpha.ServerReflection/", "/grpc.reflection.v1.ServerReflection/")
 
 
@@ -137,7 +173,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
     def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
         short = method.rsplit("/", 1)[-1]
         serializers = {
-            "request_deserializer": handler.request_deserializer,
+            "request_deserializer": _tolerant(handler.request_deserializer, f"{short} request"),
             "response_serializer": handler.response_serializer,
         }
         if handler.unary_unary is not None:
@@ -145,7 +181,12 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
             async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
                 await self._admit(method, context)
-                return await inner_unary(request, context)
+                if type(request) is Undecodable:
+                    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.detail)
+                try:
+                    return await inner_unary(request, context)
+                except STORE_ERRORS as exc:
+                    await _unavailable(context, short, exc)
 
             return grpc.unary_unary_rpc_method_handler(unary_unary, **serializers)
         if handler.stream_unary is not None:
@@ -153,7 +194,10 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
             async def stream_unary(request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
                 await self._admit(method, context)
-                return await inner_stream_unary(request_iterator, context)
+                try:
+                    return await inner_stream_unary(_decoded(request_iterator, context), context)
+                except STORE_ERRORS as exc:
+                    await _unavailable(context, short, exc)
 
             return grpc.stream_unary_rpc_method_handler(stream_unary, **serializers)
         if handler.unary_stream is not None:
@@ -161,9 +205,14 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
             async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
                 principal = await self._admit(method, context)
+                if type(request) is Undecodable:
+                    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.detail)
                 async with self._stream_slot(principal, short, context):
-                    async for response in inner_unary_stream(request, context):
-                        yield response
+                    try:
+                        async for response in inner_unary_stream(request, context):
+                            yield response
+                    except STORE_ERRORS as exc:
+                        await _unavailable(context, short, exc)
 
             return grpc.unary_stream_rpc_method_handler(unary_stream, **serializers)
         inner_stream_stream = handler.stream_stream
@@ -171,8 +220,11 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         async def stream_stream(request_iterator: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             principal = await self._admit(method, context)
             async with self._stream_slot(principal, short, context):
-                async for response in inner_stream_stream(request_iterator, context):
-                    yield response
+                try:
+                    async for response in inner_stream_stream(_decoded(request_iterator, context), context):
+                        yield response
+                except STORE_ERRORS as exc:
+                    await _unavailable(context, short, exc)
 
         return grpc.stream_stream_rpc_method_handler(stream_stream, **serializers)
 
@@ -204,6 +256,19 @@ class _StreamSlot:
     async def __aexit__(self, *exc_info: object) -> None:
         if self._ticket is not None:
             await self._owner._streams.close(self._ticket)  # type: ignore[arg-type]
+
+
+async def _decoded(messages: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+    """A client stream's messages; one that does not decode ends the call with INVALID_ARGUMENT."""
+    async for message in messages:
+        if type(message) is Undecodable:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, message.detail)
+        yield message
+
+
+async def _unavailable(context: grpc.aio.ServicerContext, method: str, exc: BaseException) -> None:
+    log.warning("store_unavailable", method=method, error=type(exc).__name__)
+    await context.abort(grpc.StatusCode.UNAVAILABLE, STORE_UNAVAILABLE)
 
 
 def _certificate_name(context: grpc.aio.ServicerContext) -> str | None:

@@ -3,6 +3,14 @@
 Used by SDN.XML and CONSOLIDATED.XML. Unlike the CSV set, the XML carries
 structured dates of birth, nationalities, identifiers and the a.k.a. category
 (strong / weak), plus the publication date.
+
+Completeness: the file opens with `publshInformation` (OFAC's spelling) holding
+`Publish_Date` (MM/DD/YYYY) and `Record_Count`, the number of `sdnEntry`
+elements (the real CONSOLIDATED.XML of 04/06/2018: Record_Count 639, 639
+entries). A file without them cannot be told complete, so both are required,
+and the count must match what was parsed. Text encoding is the XML
+declaration's; the XML parser rejects bytes that do not fit it, naming line and
+column.
 """
 
 from __future__ import annotations
@@ -52,14 +60,38 @@ def _full_name(element: ET.Element) -> str:
     return f"{last}, {first}" if last and first else (last or first)
 
 
-def parse_publish_date(root: ET.Element) -> datetime | None:
-    raw = _text(root, "s:publshInformation/s:Publish_Date")
-    if not raw:
-        return None
+def _line_of_tag(data: bytes, tag: str) -> int | None:
+    """Line of the first `<tag` in the raw bytes, for messages (ElementTree keeps no line numbers)."""
+    offset = data.find(f"<{tag}".encode())
+    return data.count(b"\n", 0, offset) + 1 if offset >= 0 else None
+
+
+def publish_information(name: str, data: bytes, root: ET.Element) -> tuple[datetime, int]:
+    """Publish_Date and Record_Count, or ListFileError: without them the file cannot be checked."""
+    if root.find("s:publshInformation", _NS) is None:
+        raise ListFileError(
+            name,
+            "no publshInformation element (Publish_Date, Record_Count): the file cannot be checked for "
+            "completeness; is it OFAC's sdnList file? Download it again",
+        )
+    raw_date = _text(root, "s:publshInformation/s:Publish_Date")
     try:
-        return datetime.strptime(raw, "%m/%d/%Y").replace(tzinfo=UTC)
+        published = datetime.strptime(raw_date, "%m/%d/%Y").replace(tzinfo=UTC)
     except ValueError:
-        return None
+        raise ListFileError(
+            name,
+            f"publshInformation/Publish_Date {raw_date!r} is not a date (expected MM/DD/YYYY); download the file again",
+            _line_of_tag(data, "Publish_Date") or _line_of_tag(data, "publshInformation"),
+        ) from None
+    raw_count = _text(root, "s:publshInformation/s:Record_Count")
+    if not raw_count.isdigit():
+        raise ListFileError(
+            name,
+            f"publshInformation/Record_Count {raw_count!r} is not a number: the file cannot be checked for "
+            f"completeness; download it again",
+            _line_of_tag(data, "Record_Count") or _line_of_tag(data, "publshInformation"),
+        )
+    return published, int(raw_count)
 
 
 def parse_root(name: str, data: bytes) -> ET.Element:
@@ -73,9 +105,10 @@ def parse_root(name: str, data: bytes) -> ET.Element:
     return root
 
 
-def parse_sdn_xml(list_id: str, name: str, data: bytes) -> tuple[list[Entry], datetime | None]:
-    """Entries and the publication date from one sdnList XML file."""
+def parse_sdn_xml(list_id: str, name: str, data: bytes) -> tuple[list[Entry], datetime]:
+    """Entries and the publication date from one sdnList XML file, checked against its Record_Count."""
     root = parse_root(name, data)
+    published, declared = publish_information(name, data, root)
     entries: list[Entry] = []
     seen: set[str] = set()
     for position, element in enumerate(root.findall("s:sdnEntry", _NS), start=1):
@@ -84,10 +117,15 @@ def parse_sdn_xml(list_id: str, name: str, data: bytes) -> tuple[list[Entry], da
             raise ListFileError(name, f"sdnEntry #{position}: uid {entry.entry_id} appears twice")
         seen.add(entry.entry_id)
         entries.append(entry)
-    declared = _text(root, "s:publshInformation/s:Record_Count")
-    if declared.isdigit() and int(declared) != len(entries):
-        raise ListFileError(name, f"Record_Count says {declared} entries but the file holds {len(entries)}: truncated?")
-    return entries, parse_publish_date(root)
+    if declared != len(entries):
+        raise ListFileError(
+            name,
+            f"Record_Count says {declared} entries but the file holds {len(entries)}: "
+            + ("truncated or incomplete" if declared > len(entries) else "altered, it holds more than it declares")
+            + "; download it again",
+            _line_of_tag(data, "Record_Count"),
+        )
+    return entries, published
 
 
 def _entry(list_id: str, file_name: str, position: int, element: ET.Element) -> Entry:

@@ -47,7 +47,7 @@ from service.normalize.countries import country_code, is_country_code
 from service.normalize.names import name_tokens
 from service.sources.errors import ListFileError
 from service.sources.text import decode_text
-from service.sources.parsed import ParseResult
+from service.sources.parsed import FORCED_OPTION, ParseResult
 
 CSL_CSV = "consolidated.csv"
 CSL_JSON = "consolidated.json"
@@ -56,7 +56,7 @@ SOURCES_OPTION = "sources"
 # Set by the publisher only when an operator forces an update (`refresh --force`):
 # a file whose last record is cut mid-field is then read without that record, even
 # when that record belongs to the list being read.
-ACCEPT_TRUNCATED_OPTION = "accept_truncated_last_record"
+ACCEPT_TRUNCATED_OPTION = FORCED_OPTION
 
 # Columns the mapping reads; `_id` and `source_information_url` are not used.
 REQUIRED_COLUMNS: tuple[str, ...] = (
