@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from service.bench_swap import percentile
 from service.settings import Settings
 
 BLOCK = 20  # calls per block before switching kind (short: the machine's noise comes in bursts)
@@ -32,11 +33,6 @@ WARM_UP_CALLS = 600
 AUTH_TARGET_P50 = 1.05  # the issue's limit: at most 5% on p50
 ISSUER = "https://idp.bench.example/"
 AUDIENCE = "screening-bench"
-
-
-def _percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def _names(listed: list[tuple[str, str]], count: int) -> list[tuple[str, str]]:
@@ -195,7 +191,7 @@ def bench_auth(settings: Settings, prefix: str, lists_dir: Path, iterations: int
                 for mode in paired:
                     mine = samples[mode][round_started[mode]:]
                     if mine and none:
-                        paired[mode].append(_percentile(mine, 0.5) / _percentile(none, 0.5))
+                        paired[mode].append(percentile(mine, 0.5) / percentile(none, 0.5))
             channel.close()
         finally:
             for process in processes:
@@ -208,15 +204,15 @@ def print_auth(figures: dict[str, object]) -> None:
     failed: dict[str, int] = figures["failed"]  # type: ignore[assignment]
     costs: dict[str, float] = figures["costs"]  # type: ignore[assignment]
     paired: dict[str, list[float]] = figures["paired"]  # type: ignore[assignment]
-    base50, base99 = _percentile(samples["none"], 0.5), _percentile(samples["none"], 0.99)
+    base50, base99 = percentile(samples["none"], 0.5), percentile(samples["none"], 0.99)
     print(f"auth             Screen over loopback gRPC, one server (auth off, credentials sent are checked), "
           f"{figures['entries']} SDN entries, {len(samples['none'])} calls per kind in alternating blocks of {BLOCK}")  # fmt: skip
     for mode, values in samples.items():
-        p50, p99 = _percentile(values, 0.5), _percentile(values, 0.99)
+        p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
         if mode == "none":
             ratio, verdict = "baseline (no credential)", ""
         else:
-            rounds = _percentile(paired[mode], 0.5)
+            rounds = percentile(paired[mode], 0.5)
             ratio = f"p50 x{p50 / base50:.3f}, p99 x{p99 / base99:.3f}; per round, median x{rounds:.3f}"
             verdict = "  (target <= x1.05 on p50: " + ("met)" if rounds <= AUTH_TARGET_P50 else "NOT met)")
         print(f"  {mode:<8}       p50 {p50 * 1000:.3f} ms  p99 {p99 * 1000:.3f} ms  failed {failed[mode]}  {ratio}{verdict}")

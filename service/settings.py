@@ -108,6 +108,14 @@ def _secret(name: str) -> str:
         raise SettingsError(f"{name}_FILE={path!r}: cannot read: {exc.strerror}") from None
 
 
+def read_configured_file(path: Path, variable: str) -> bytes:
+    """The bytes of a file a setting names (a certificate, a key), or SettingsError naming the variable."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SettingsError(f"{variable}={str(path)!r}: cannot read: {exc.strerror}") from None
+
+
 def _path(name: str, must_exist: bool = True) -> Path | None:
     raw = os.environ.get(name, "").strip()
     if not raw:

@@ -11,30 +11,22 @@ server may run plaintext with authentication still required.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import grpc
 
-from service.settings import ClientSettings, SettingsError
+from service.settings import ClientSettings, read_configured_file
 
 Options = Sequence[tuple[str, Any]]
-
-
-def _read(path: Path, variable: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise SettingsError(f"{variable}={str(path)!r}: cannot read: {exc.strerror}") from None
 
 
 def channel_credentials(client: ClientSettings) -> grpc.ChannelCredentials | None:
     """TLS credentials trusting `tls_ca` (with the client certificate for mTLS); None for plaintext."""
     if client.tls_ca is None:
         return None
-    key = _read(client.tls_client_key, "SCREENING_TLS_CLIENT_KEY") if client.tls_client_key else None
-    cert = _read(client.tls_client_cert, "SCREENING_TLS_CLIENT_CERT") if client.tls_client_cert else None
-    return grpc.ssl_channel_credentials(_read(client.tls_ca, "SCREENING_TLS_CA"), key, cert)
+    key = read_configured_file(client.tls_client_key, "SCREENING_TLS_CLIENT_KEY") if client.tls_client_key else None
+    cert = read_configured_file(client.tls_client_cert, "SCREENING_TLS_CLIENT_CERT") if client.tls_client_cert else None
+    return grpc.ssl_channel_credentials(read_configured_file(client.tls_ca, "SCREENING_TLS_CA"), key, cert)
 
 
 def _options(client: ClientSettings, options: Options) -> list[tuple[str, Any]]:

@@ -11,9 +11,18 @@ from __future__ import annotations
 from typing import NoReturn
 
 import grpc
+from redis.exceptions import BusyLoadingError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from service.api.validation import InvalidArgument
 from service.engine.screener import NotReady
+
+# A store that cannot be reached or did not answer: UNAVAILABLE, the call may be retried (the interceptor
+# maps them for every handler). A Redis error reply (ResponseError) is not an outage but a bug, and must
+# not tell the client to retry.
+STORE_ERRORS = (RedisConnectionError, RedisTimeoutError, BusyLoadingError, ConnectionError, TimeoutError)
+STORE_UNAVAILABLE = "the service's store (Redis) is not answering; retry shortly"
 
 # Errors that predate `grpc_code`.
 _CODES: dict[type[BaseException], grpc.StatusCode] = {

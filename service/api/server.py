@@ -30,7 +30,6 @@ import signal
 import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -60,7 +59,7 @@ from service.engine.loader import ListLoader
 from service.logs import configure_logging
 from service.refresh.publisher import Outcome
 from service.refresh.runner import refresh_lists
-from service.settings import Settings, SettingsError
+from service.settings import Settings, read_configured_file
 from service.store.connection import RedisConnection, connect, start_embedded
 from service.store.snapshots import SnapshotStore
 
@@ -191,12 +190,7 @@ def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
     if tls.cert is None or tls.key is None:
         return None
 
-    def read(path: Path, variable: str) -> bytes:
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise SettingsError(f"{variable}={str(path)!r}: cannot read: {exc.strerror}") from None
-
+    read = read_configured_file
     client_ca = read(tls.client_ca, "SCREENING_TLS_CLIENT_CA") if tls.client_ca else None
     return grpc.ssl_server_credentials(
         [(read(tls.key, "SCREENING_TLS_KEY"), read(tls.cert, "SCREENING_TLS_CERT"))],

@@ -32,6 +32,7 @@ from service.api.errors import abort_with
 from service.api.validation import (
     InvalidArgument,
     validate_alert_id,
+    validate_display_name,
     validate_list_ids,
     validate_reference,
     validate_request,
@@ -94,8 +95,6 @@ class WorkerIdentity:
 
 # Below this much time left there is no point starting a screening.
 MIN_USEFUL_SECONDS = 0.001
-# A display name a reviewer may add beside the principal recorded (RecordDispositionRequest.reviewer).
-MAX_REVIEWER_NAME_CHARS = 128
 
 
 def screen_request(
@@ -113,16 +112,6 @@ def screen_request(
     response = outcome_to_proto(outcome, request.request_id, query.party_reference)
     _log_screened(outcome, context.direction.value, response)
     return response
-
-
-def _display_name(field: str, value: str) -> str:
-    """An optional display name a caller adds beside its principal; never an identity."""
-    value = value.strip()
-    if len(value) > MAX_REVIEWER_NAME_CHARS:
-        raise InvalidArgument(field, f"is {len(value)} characters long; the limit is {MAX_REVIEWER_NAME_CHARS}")
-    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value):
-        raise InvalidArgument(field, "contains a control character")
-    return value
 
 
 def split_by_size(responses: list[pb.ScreenResponse], limit: int) -> list[list[pb.ScreenResponse]]:
@@ -175,7 +164,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         max_message_bytes: int = 4 * 1024 * 1024,
     ) -> None:
         """`disposition_cache`: screenings read dispositions from memory (else from Redis, per call);
-        `alert_feed`: WatchAlerts streams share one reader of the alert stream (else each reads its own)."""
+        `alert_feed`: WatchAlerts streams share one reader of the alert stream (WatchAlerts needs it)."""
         self._loader = loader
         self._catalog = catalog
         self._store = store
@@ -324,7 +313,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             kind = _DISPOSITION_KINDS.get(request.kind)
             if kind is None:
                 raise InvalidArgument("kind", "must be DISPOSITION_KIND_FALSE_POSITIVE or DISPOSITION_KIND_CONFIRMED_MATCH")
-            reviewer_name = _display_name("reviewer", request.reviewer)
+            reviewer_name = validate_display_name("reviewer", request.reviewer)
             state = self._loader.state
             entry = state.entry(request.list_id, request.entry_id) if state else None
             if state is None or entry is None:
@@ -351,7 +340,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
     async def RevokeDisposition(self, request: pb.RevokeDispositionRequest, context: grpc.aio.ServicerContext) -> pb.Disposition:
         try:
             subject = self._subject(request.party_reference, request.party_fingerprint)
-            _display_name("reviewer", request.reviewer)
+            validate_display_name("reviewer", request.reviewer)
             disposition = await self._dispositions.revoke(
                 subject, request.list_id, request.entry_id, current_principal.get().name, request.reason
             )
@@ -468,7 +457,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         return job_to_proto(info)
 
     async def WatchAlerts(self, request: pb.WatchAlertsRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[pb.Alert]:
-        if self._jobs is None:
+        if self._jobs is None or self._feed is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no re-screening on this server")
         try:
             last = validate_alert_id("after_id", request.after_id) or "$"
@@ -480,15 +469,11 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                 f"after_id: alerts after {last!r} are no longer kept (the stream keeps the last {ALERTS_MAXLEN:,}; "
                 f"the oldest is {oldest!r}): read the parties' current states with GetParty, then watch from '0'",
             )
-        if last == "$" and self._feed is not None:
+        if last == "$":
             # "Only new alerts": from the newest now, so that none is missed while the stream settles in.
             last = self._feed.position if self._feed.started else await self._jobs.newest_alert_id()
         # Headers now, not with the first alert (which may be hours away): the client knows the stream is open.
         await context.send_initial_metadata(())
-        if self._feed is None:
-            while True:
-                for last, raw in await self._jobs.read_alerts(last):
-                    yield alert_to_proto(last, raw)
         while True:
             # "0" (from the oldest alert Redis still keeps) starts from Redis: the feed may hold older, trimmed ones.
             held = self._feed.after(last) if last != "0" else None

@@ -160,6 +160,11 @@ def validate_alert_id(field: str, value: str) -> str:
     return value
 
 
+def validate_display_name(field: str, value: str, limit: int = 128) -> str:
+    """An optional name a caller adds beside its principal (never an identity), stripped."""
+    return _check_text(field, value, limit)
+
+
 def validate_reference(field: str, value: str) -> str:
     """A party reference given on its own (e.g. to look a registered party up), stripped."""
     return _check_text(field, value, MAX_REFERENCE_CHARS, required=True)

@@ -20,19 +20,13 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
-from service.rescreen.jobs import Jobs
+from service.rescreen.jobs import Jobs, stream_id
 
 log = structlog.get_logger(__name__)
 
 KEEP = 10_000  # alerts held in memory for streams that are a little behind
 BLOCK_MS = 1000
 RETRY_AFTER_ERROR_S = 1.0
-
-
-def stream_id(value: str) -> tuple[int, int]:
-    """'1732752000000-3' -> (1732752000000, 3), for ordering stream ids."""
-    milliseconds, _, sequence = value.partition("-")
-    return int(milliseconds), int(sequence or 0)
 
 
 class AlertFeed:

@@ -137,7 +137,8 @@ return #buckets
 """
 
 
-def _stream_id(value: str) -> tuple[int, int]:
+def stream_id(value: str) -> tuple[int, int]:
+    """'1732752000000-3' -> (1732752000000, 3), for ordering stream ids."""
     milliseconds, _, sequence = value.partition("-")
     return int(milliseconds), int(sequence or 0)
 
@@ -274,7 +275,7 @@ class Jobs:
         if not oldest:
             return None
         oldest_id = oldest[0][0].decode()
-        if _stream_id(after) >= _stream_id(oldest_id) or await self._redis.xrange(self.alerts_key, after, after):
+        if stream_id(after) >= stream_id(oldest_id) or await self._redis.xrange(self.alerts_key, after, after):
             return None
         return oldest_id
 

@@ -32,10 +32,8 @@ from typing import Any
 import grpc
 import structlog
 from google.protobuf.message import DecodeError
-from redis.exceptions import BusyLoadingError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from service.api.errors import STORE_ERRORS, STORE_UNAVAILABLE
 from service.auth.authenticator import Authenticator
 from service.auth.limits import RateLimiter, StreamCaps
 from service.auth.principal import ANONYMOUS, AuthError, Principal, current_principal
@@ -44,10 +42,6 @@ from service.auth.roles import RoleTable
 log = structlog.get_logger(__name__)
 
 HEALTH_PREFIX = "/grpc.health.v1.Health/"
-# A store that cannot be reached or did not answer: the call may be retried. A Redis error reply
-# (ResponseError) is not an outage but a bug, and must not tell the client to retry.
-STORE_ERRORS = (RedisConnectionError, RedisTimeoutError, BusyLoadingError, ConnectionError, TimeoutError)
-STORE_UNAVAILABLE = "the service's store (Redis) is not answering; retry shortly"
 
 
 class Undecodable:
