@@ -125,7 +125,7 @@ class _LogTap:
 
 @contextlib.contextmanager
 def _tap_logs(events: set[str]) -> Iterator[_LogTap]:
-    """Read the loader's info events (list_loaded, index_built) even when the CLI shows warnings only."""
+    """Read the loader's info events (list_loaded, index_loaded) even when the CLI shows warnings only."""
     old = structlog.get_config()
     try:
         min_level = int(structlog.get_logger().bind().get_effective_level())
@@ -288,7 +288,7 @@ async def bench_swap(settings: Settings, prefix: str, old_dir: Path, new_dir: Pa
     publisher: asyncio.subprocess.Process | None = None
     client: asyncio.Task[None] | None = None
     stop = asyncio.Event()
-    with _tap_logs({"list_loaded", "index_built"}) as tap:
+    with _tap_logs({"list_loaded", "index_loaded"}) as tap:
         await _publish_forced(settings, prefix, old_dir)  # the server's own start-up refresh then finds it serving
         t_boot = time.monotonic()
         running = await start_server(swap_settings, catalog, load_policy())
@@ -367,8 +367,9 @@ async def bench_swap(settings: Settings, prefix: str, old_dir: Path, new_dir: Pa
         figures["reload_wall_s"] = swap_reload[1] - swap_reload[0]
     events = [e for t, e in tap.records if t >= publish_start]
     figures["list_loaded_s"] = sum(float(e.get("seconds", 0)) for e in events if e.get("event") == "list_loaded")  # type: ignore[arg-type]
-    built = [float(e.get("seconds", 0)) for e in events if e.get("event") == "index_built"]  # type: ignore[arg-type]
-    figures["index_built_s"] = built[0] if built else None
+    indexed = [e for e in events if e.get("event") == "index_loaded"]
+    figures["index_s"] = float(indexed[0].get("seconds", 0)) if indexed else None  # type: ignore[arg-type]
+    figures["index_how"] = str(indexed[0].get("how", "")) if indexed else "n/a"
     end = served_at if served_at is not None else float("inf")
     figures["before"] = _window([s for s in samples if s.started < publish_start])
     figures["during"] = _window([s for s in samples if publish_start <= s.started <= end])
@@ -408,7 +409,7 @@ def print_swap(f: dict[str, object], old_dir: Path, new_dir: Path) -> None:
         began = "n/a" if delay is None else (f"{_ms(delay)} after it" if delay >= 0 else f"{_ms(-delay)} before it returned")  # type: ignore[operator]
         print(f"swap time        new version served {_ms(f['swap_s'])} after refresh_lists returned "
               f"(server reload began {began} and took {_ms(f.get('reload_wall_s'))}: "
-              f"list_loaded {_ms(f['list_loaded_s'])}, index_built {_ms(f['index_built_s'])})")  # type: ignore[arg-type]  # fmt: skip
+              f"list_loaded {_ms(f['list_loaded_s'])}, index {f['index_how']} {_ms(f['index_s'])})")  # type: ignore[arg-type]  # fmt: skip
     else:
         print(f"swap time        NEW VERSION NEVER SERVED (versions seen: {f['versions_seen']}, server at {f['final_version']})")
     for name in ("before", "during", "after"):

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from service.decide.policy import Policy
 from service.decide.regions import RegionTable, load_regions
+from service.index.bundle import IndexBundle
+from service.index.fuzzy_index import FuzzyIndex
 from service.index.linking import EntryKey, Link, link_entries
 from service.index.name_index import NameIndex
 from service.match.base import Matcher
-from service.index.fuzzy_index import FuzzyIndex
 from service.match.exact import ExactNameMatcher
 from service.match.fuzzy import FuzzyMatcher
 from service.model import Entry
@@ -91,6 +92,29 @@ class ScreeningState:
             links=link_entries(index.entries, index.evidence),
             regions=regions if regions is not None else load_regions(),
         )
+
+    @classmethod
+    def from_bundle(
+        cls,
+        lists: Mapping[str, LoadedList],
+        bundle: IndexBundle,
+        policy: Policy,
+        regions: RegionTable | None = None,
+        entries_by_key: dict[EntryKey, Entry] | None = None,
+    ) -> ScreeningState:
+        """The state over an index built (or restored) for exactly these lists, with the production matcher."""
+        versions = {list_id: loaded.meta.version for list_id, loaded in lists.items()}
+        state = cls(
+            lists=dict(lists),
+            matcher=FuzzyMatcher(bundle.fuzzy, versions),
+            policy=policy,
+            links=bundle.links,
+            regions=regions if regions is not None else load_regions(),
+        )
+        if entries_by_key is not None:
+            # Filled in ahead (a step at a time) so the first request after a swap does not build it.
+            state.__dict__["_entries_by_key"] = entries_by_key
+        return state
 
     @property
     def versions(self) -> dict[str, str]:

@@ -32,6 +32,7 @@ MIN_LEN_TWO_EDITS = 10
 # Weight of a generic word, and of a very common name part, relative to its IDF weight.
 GENERIC_FACTOR = 0.35
 COMMON_NAME_FACTOR = 0.5
+_NO_SPAN = (0, 0)
 
 
 def edit_budget(length: int) -> int:
@@ -91,61 +92,104 @@ def glued_neighbours(tokens: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
 
 
 class FuzzyIndex:
+    """Built from a NameIndex once per set of list versions, or restored from a stored build.
+
+    Everything is plain data (dicts of strings, tuples, numpy arrays), so a build can be
+    stored beside the list versions (service.index.bundle) and restored by another process
+    without repeating it.
+    """
+
+    # Fields a stored build carries, in the order they are restored.
+    STORED_FIELDS = (
+        "records", "postings", "flat_postings", "weights", "raw_weights", "max_weight",
+        "record_weight_array", "by_phonetic", "deletions",
+    )  # fmt: skip
+
     def __init__(self, names: NameIndex) -> None:
         self.names = names
-        self.records: list[IndexedTokens] = []
+        records: list[IndexedTokens] = []
         postings: dict[str, set[int]] = defaultdict(set)
         for name_id, indexed in enumerate(names.names):
             entry = names.entries[indexed.entry_position]
             is_person = entry.entity_type is EntityType.INDIVIDUAL
             tokens, legal = (indexed.tokens, ()) if is_person else strip_legal_forms(indexed.tokens)
-            record_id = len(self.records)
+            record_id = len(records)
             type_known = entry.entity_type is not EntityType.UNKNOWN
-            self.records.append(IndexedTokens(name_id, tokens, legal, is_person, type_known))
+            records.append(IndexedTokens(name_id, tokens, legal, is_person, type_known))
             for token in set(tokens):
                 postings[token].add(record_id)
             # Adjacent tokens glued, so a query "Hikvision" finds a listed "Hik Vision".
             for left, right in zip(tokens, tokens[1:], strict=False):
                 postings[left + right].add(record_id)
-        self.postings: dict[str, tuple[int, ...]] = {token: tuple(sorted(ids)) for token, ids in postings.items()}
+        # Postings as one flat array and a (start, end) span per token: crediting candidates
+        # is then vectorised over a view, not a Python loop over every name sharing a token.
+        flat: list[int] = []
+        self.postings: dict[str, tuple[int, int]] = {}
+        for token, ids in postings.items():
+            self.postings[token] = (len(flat), len(flat) + len(ids))
+            flat.extend(sorted(ids))
+        self.flat_postings = np.array(flat, dtype=np.int32)
         # Real tokens get phonetic keys and deletion variants; glued pairs are found exactly.
-        real_tokens = {token for record in self.records for token in record.tokens}
+        real_tokens = {token for record in records for token in record.tokens}
 
-        total = max(1, len(self.records))
+        total = max(1, len(records))
         self.max_weight = math.log(total + 1)
         self.weights: dict[str, float] = {}
-        self._raw_weights: dict[str, float] = {}
-        for token, ids in self.postings.items():
+        self.raw_weights: dict[str, float] = {}
+        for token, ids in postings.items():
             weight = math.log((total + 1) / (len(ids) + 0.5))
             self.weights[token] = max(weight * _prior(token), 0.05)
-            self._raw_weights[token] = max(weight, 0.05)
+            self.raw_weights[token] = max(weight, 0.05)
 
-        self.records = [
+        self.records: list[IndexedTokens] = [
             IndexedTokens(r.name_id, r.tokens, r.legal_forms, r.is_person, r.type_known,
                           tuple(self.weight(t) for t in r.tokens), glued_neighbours(r.tokens))  # fmt: skip
-            for r in self.records
+            for r in records
         ]
         # Total weight of each record's tokens, to rank candidates by an estimated score.
         self.record_weight_array = np.array([sum(record.weights) or 1.0 for record in self.records], dtype=np.float32)
-        # Postings as arrays: crediting candidates is then vectorised, not a Python loop
-        # over every name that shares a common token.
-        self._posting_arrays = {token: np.array(ids, dtype=np.int32) for token, ids in self.postings.items()}
-        self._empty = np.zeros(0, dtype=np.int32)
 
-        self.by_phonetic: dict[str, list[str]] = defaultdict(list)
-        self.deletions: dict[str, list[str]] = defaultdict(list)
-        for token in real_tokens:
+        by_phonetic: dict[str, list[str]] = defaultdict(list)
+        deletions: dict[str, list[str]] = defaultdict(list)
+        for token in sorted(real_tokens):
             key = phonetic_key(token)
             if key:
-                self.by_phonetic[key].append(token)
+                by_phonetic[key].append(token)
             for variant in deletion_variants(token, edit_budget(len(token))):
-                self.deletions[variant].append(token)
+                deletions[variant].append(token)
+        # Several tokens joined by a space (tokens never hold one), not lists: ~400,000 strings
+        # are invisible to the cycle collector, ~400,000 lists would make every full collection
+        # (and so a request that triggers one) take a tenth of a second longer.
+        self.by_phonetic: dict[str, str] = {key: " ".join(tokens) for key, tokens in by_phonetic.items()}
+        # Sharded by the variant's length: restoring a stored index grows one dict of ~400,000
+        # keys by resizing it, and each resize of one that size stops the process for ~20 ms.
+        self.deletions: dict[int, dict[str, str]] = {}
+        for variant, tokens in sorted(deletions.items(), key=lambda item: len(item[0])):
+            self.deletions.setdefault(len(variant), {})[variant] = " ".join(tokens)
+
+    @classmethod
+    def restore(cls, names: NameIndex, fields: dict[str, object]) -> FuzzyIndex:
+        """The index a build stored as `fields` (see STORED_FIELDS), over the same names."""
+        missing = [name for name in cls.STORED_FIELDS if name not in fields]
+        if missing:
+            raise ValueError(f"stored index lacks {', '.join(missing)}")
+        index = cls.__new__(cls)
+        index.names = names
+        for name in cls.STORED_FIELDS:
+            setattr(index, name, fields[name])
+        return index
+
+    def stored_fields(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.STORED_FIELDS}
 
     def posting_array(self, token: str) -> np.ndarray:
-        return self._posting_arrays.get(token, self._empty)
+        """Ids of the records that contain `token` (a view: never written to)."""
+        start, end = self.postings.get(token, _NO_SPAN)
+        return self.flat_postings[start:end]
 
     def posting_count(self, token: str) -> int:
-        return len(self.postings.get(token, ()))
+        start, end = self.postings.get(token, _NO_SPAN)
+        return end - start
 
     def weight(self, token: str) -> float:
         """IDF weight; a token no list contains is as distinctive as the rarest."""
@@ -160,7 +204,7 @@ class FuzzyIndex:
         The discount says a shared "Luis" is weak evidence *for* a match; a "Luis"
         where the party has "Thomas" is as much evidence *against* as any given name.
         """
-        found = self._raw_weights.get(token)
+        found = self.raw_weights.get(token)
         return found if found is not None else self.max_weight
 
     def similar_tokens(self, token: str) -> set[str]:
@@ -169,10 +213,13 @@ class FuzzyIndex:
         if token in self.postings:
             found.add(token)
         key = phonetic_key(token)
-        if key:
-            found.update(self.by_phonetic.get(key, ()))
+        if key and (same_sound := self.by_phonetic.get(key)):
+            found.update(same_sound.split(" "))
         # Even with no edits of its own to spend (short tokens), the token itself is
         # looked up among the deletions: "bong" with one letter lost is "ong".
+        shards = self.deletions
         for variant in deletion_variants(token, edit_budget(len(token))):
-            found.update(self.deletions.get(variant, ()))
+            shard = shards.get(len(variant))
+            if shard is not None and (near := shard.get(variant)) is not None:
+                found.update(near.split(" "))
         return found

@@ -3,7 +3,8 @@
 Layout per list (the `{list_id}` hash tag keeps one list's keys in one Redis
 Cluster slot, so the publishing MULTI is legal there too):
 
-    {prefix}list:{<id>}:v:<version>:entries   zlib(msgpack(entries)), immutable
+    {prefix}list:{<id>}:v:<version>:entries   framed msgpack(entries), immutable (store.framed:
+                                              parts of ENTRIES_PER_PART; older versions: zlib(msgpack))
     {prefix}list:{<id>}:v:<version>:meta      JSON VersionMeta, immutable
     {prefix}list:{<id>}:current               the serving version
     {prefix}list:{<id>}:history               sorted set: version -> stored time
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 
 import msgspec
@@ -31,6 +32,7 @@ from service.model import Entry
 from service.refresh.diff import ListDiff
 from service.refresh.fetch import HttpValidator
 from service.sources.parsed import ParsedList, SourceFile
+from service.store.framed import frame, is_framed, parts
 
 DEFAULT_PREFIX = "screening:"
 # Old versions kept for diffs and audit reproduction; the current one is never pruned.
@@ -38,6 +40,8 @@ KEEP_VERSIONS = 10
 # List-update events kept in the stream (approximate trim).
 EVENTS_MAXLEN = 10_000
 _ENTRIES_DECODER = msgspec.msgpack.Decoder(list[Entry])
+# Entries per stored part: one part decodes in about a millisecond.
+ENTRIES_PER_PART = 200
 _ENCODER = msgspec.msgpack.Encoder()
 
 
@@ -65,6 +69,14 @@ class SnapshotStore:
     def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
         self._redis = client
         self._prefix = prefix
+
+    @property
+    def client(self) -> aioredis.Redis:
+        return self._redis
+
+    @property
+    def prefix(self) -> str:
+        return self._prefix
 
     def _key(self, list_id: str, *parts: str) -> str:
         return ":".join((f"{self._prefix}list:{{{list_id}}}", *parts))
@@ -100,7 +112,7 @@ class SnapshotStore:
             data_date=parsed.data_date,
             notes=parsed.notes,
         )
-        blob = zlib.compress(_ENCODER.encode(parsed.entries), 6)
+        blob = encode_entries(parsed.entries)
         list_id = parsed.list_id
         async with self._redis.pipeline(transaction=True) as pipe:
             # NX: a version that comes back (A -> B -> A) keeps its first record.
@@ -183,11 +195,16 @@ class SnapshotStore:
         return msgspec.json.decode(raw, type=VersionMeta) if raw else None
 
     async def load_entries(self, list_id: str, version: str) -> list[Entry]:
+        blob = await self.entries_blob(list_id, version)
+        # Off the event loop: decoding a full SDN snapshot takes ~150 ms.
+        return await asyncio.to_thread(decode_entries, blob)
+
+    async def entries_blob(self, list_id: str, version: str) -> bytes:
+        """A version's entries as stored (decode with `decode_entries` or `entry_parts`)."""
         blob = await self._redis.get(self._key(list_id, "v", version, "entries"))
         if blob is None:
             raise LookupError(f"list {list_id} version {version} is not in Redis")
-        # Off the event loop: decoding a full SDN snapshot takes ~150 ms.
-        return await asyncio.to_thread(lambda: _ENTRIES_DECODER.decode(zlib.decompress(blob)))
+        return blob
 
     async def versions(self, list_id: str) -> Sequence[str]:
         """Stored versions, oldest first."""
@@ -232,3 +249,20 @@ class _SavedValidators(msgspec.Struct, frozen=True):
 
 def _parse_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def encode_entries(entries: Sequence[Entry]) -> bytes:
+    return frame([_ENCODER.encode(entries[start : start + ENTRIES_PER_PART]) for start in range(0, len(entries), ENTRIES_PER_PART)])
+
+
+def entry_parts(blob: bytes) -> Iterator[list[Entry]]:
+    """The stored entries a part at a time (a version stored before parts came in one piece)."""
+    if not is_framed(blob):
+        yield _ENTRIES_DECODER.decode(zlib.decompress(blob))
+        return
+    for part in parts(blob):
+        yield _ENTRIES_DECODER.decode(part)
+
+
+def decode_entries(blob: bytes) -> list[Entry]:
+    return [entry for part in entry_parts(blob) for entry in part]

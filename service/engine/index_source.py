@@ -1,0 +1,157 @@
+"""Where a process gets the matching index of a set of list versions: stored, or built once.
+
+1. Stored in Redis under its content address (service.store.index_blobs): restored part
+   by part on the event loop, which runs requests between parts.
+2. Not stored yet: one process takes the build lock and builds it in a child process
+   (a build is seconds of CPU; in a thread it would hold the GIL and stall every request
+   of this process), stores it, and restores it like everyone else. The other processes
+   keep serving the previous version and poll until it is stored.
+3. A small set (tests, a team watchlist) is built in a thread: spawning a process would
+   take longer than the build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import msgspec
+import structlog
+from redis.exceptions import LockError
+
+from service.engine.index_build import BuildRequest
+from service.index.bundle import BundleRestore, IndexBundle, ListPart, StoredIndexError, build_bundle, index_key
+from service.model import Entry
+from service.store.index_blobs import IndexBlobStore
+
+log = structlog.get_logger(__name__)
+
+# Below this many entries the index is built in a thread of this process.
+BUILD_IN_THREAD_BELOW = 300
+# How often a process waiting for another's build looks for the stored index.
+POLL_S = 0.25
+# Longest a build may take before it is abandoned (and retried by the next reload).
+BUILD_TIMEOUT_S = 240.0
+
+
+class IndexBuildError(RuntimeError):
+    """The index could not be built (the previous version keeps serving)."""
+
+
+@dataclass(frozen=True)
+class Obtained:
+    bundle: IndexBundle
+    key: str
+    how: str  # restored | built | built-in-thread
+    seconds: float
+    # Longest time the event loop was held in one step of restoring it, in seconds.
+    longest_step_s: float
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cycle collection meanwhile: a full one over a half-loaded index holds the GIL for 0.1-0.3 s."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+async def run_steps(steps: Iterator[None]) -> float:
+    """Drive a stepwise job on the event loop, letting other tasks run between steps.
+
+    Returns the longest step in seconds (what a request arriving meanwhile could wait).
+    """
+    longest = 0.0
+    while True:
+        started = time.perf_counter()
+        try:
+            next(steps)
+        except StopIteration:
+            return max(longest, time.perf_counter() - started)
+        longest = max(longest, time.perf_counter() - started)
+        await asyncio.sleep(0)
+
+
+class IndexSource:
+    def __init__(self, blobs: IndexBlobStore, build_in_thread_below: int = BUILD_IN_THREAD_BELOW) -> None:
+        self._blobs = blobs
+        self._build_in_thread_below = build_in_thread_below
+
+    async def obtain(
+        self, lists: Sequence[ListPart], entries: Sequence[Entry], entry_blobs: Callable[[], Awaitable[list[bytes]]]
+    ) -> Obtained:
+        """The index of `entries` (the lists' entries concatenated in `lists` order).
+
+        `entry_blobs` fetches the lists' stored entries, for a build in a child process.
+        """
+        started = time.perf_counter()
+        key = index_key(lists)
+        if len(entries) < self._build_in_thread_below:
+            bundle = await asyncio.to_thread(build_bundle, entries)
+            return Obtained(bundle, key, "built-in-thread", time.perf_counter() - started, 0.0)
+        how = "restored"
+        deadline = time.monotonic() + BUILD_TIMEOUT_S
+        while True:
+            blob = await self._blobs.get(key)
+            if blob is not None:
+                restore = BundleRestore(blob, entries, lists)
+                try:
+                    longest = await run_steps(restore.steps())
+                except StoredIndexError as exc:
+                    # Not ours to trust (another format, a cut value): rebuild it.
+                    log.warning("stored_index_unusable", key=key, error=str(exc))
+                    await self._blobs.delete(key)
+                    continue
+                assert restore.bundle is not None
+                return Obtained(restore.bundle, key, how, time.perf_counter() - started, longest)
+            if time.monotonic() > deadline:
+                raise IndexBuildError(f"index {key} was not built within {BUILD_TIMEOUT_S:.0f} s")
+            lock = self._blobs.build_lock(key)
+            if await lock.acquire():
+                try:
+                    if await self._blobs.get(key) is None:
+                        built = await build_in_child(lists, await entry_blobs())
+                        await self._blobs.put(key, built)
+                        how = "built"
+                        log.info("index_stored", key=key, bytes=len(built), seconds=round(time.perf_counter() - started, 3))
+                finally:
+                    try:
+                        await lock.release()
+                    except LockError:
+                        pass  # expired during a very slow build: another process may be building too
+                continue
+            # Another process is building it: keep serving the previous version meanwhile.
+            await asyncio.sleep(POLL_S)
+
+
+async def build_in_child(lists: Sequence[ListPart], entry_blobs: Sequence[bytes]) -> bytes:
+    """Build and encode the index in a child interpreter (`python -m service.engine.index_build`).
+
+    A plain subprocess rather than multiprocessing: nothing of the parent (its __main__,
+    its event loop, its Redis connections) is re-imported or inherited by the child.
+    """
+    request = msgspec.msgpack.encode(BuildRequest(tuple(lists), tuple(entry_blobs)))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "service.engine.index_build",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        built, errors = await asyncio.wait_for(process.communicate(request), timeout=BUILD_TIMEOUT_S)
+    except BaseException:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        raise
+    if process.returncode != 0 or not built:
+        detail = errors.decode(errors="replace").strip().splitlines()
+        raise IndexBuildError(f"index build exited with {process.returncode}: {detail[-1] if detail else 'no message'}")
+    return built
