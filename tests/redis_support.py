@@ -66,6 +66,12 @@ class PrivateRedis:
         self.process.kill()
         self.process.wait()
 
+    def kill(self) -> None:
+        """SIGKILL without saving: a crash that loses whatever was written since the last RDB."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGCONT)

@@ -62,6 +62,25 @@ _LOCK_NAME = ".audit-export.lock"
 _Entry = tuple[bytes, dict[bytes, bytes]]
 
 
+StreamId = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ExportFrontier:
+    """A consumer group's progress: entries up to `last_delivered` were handed to an exporter,
+    and every one of them below `lowest_pending` (all of them when None) is acknowledged,
+    which the exporter does only once the record is fsynced in a file."""
+
+    last_delivered: StreamId
+    lowest_pending: StreamId | None
+
+    def covers(self, entry: StreamId) -> bool:
+        """True when the entry is certainly in the exported files."""
+        if entry > self.last_delivered:
+            return False
+        return self.lowest_pending is None or entry < self.lowest_pending
+
+
 class AuditTrail:
     """Writes audit records to the stream and finds them again (stream first, then files)."""
 
@@ -93,6 +112,28 @@ class AuditTrail:
                 pipe.xadd(self.stream_key, _fields(record), maxlen=self._max_buffered, approximate=True)
             ids = await pipe.execute()
         return [_text(entry_id) for entry_id in ids]
+
+    async def server_run_id(self) -> str:
+        """The Redis server's run id: it changes when the server restarts (and may have lost data)."""
+        info = await self._redis.info("server")
+        return str(info["run_id"])
+
+    async def exported_through(self, group: str = DEFAULT_GROUP) -> ExportFrontier | None:
+        """How far the exporters' consumer group has got: None while there is no group (or stream)."""
+        try:
+            groups = await self._redis.xinfo_groups(self.stream_key)
+        except ResponseError:  # no such key: nothing was ever written, nothing exported
+            return None
+        for info in groups:
+            if _text(info["name"]) != group:
+                continue
+            last = parse_stream_id(info["last-delivered-id"])
+            if not info["pending"]:
+                return ExportFrontier(last, None)
+            summary = await self._redis.xpending(self.stream_key, group)
+            lowest = summary.get("min")
+            return ExportFrontier(last, parse_stream_id(lowest) if lowest else None)
+        return None
 
     async def find(
         self, screening_id: str, directory: Path | None = None, *, stream_scan_limit: int = 100_000
@@ -451,6 +492,11 @@ def find_exported(directory: Path, screening_id: str) -> AuditRecord | None:
 
 def _fields(record: AuditRecord) -> dict[bytes, bytes]:
     return {_F_ID: record.screening_id.encode(), _F_RECORD: encode(record)}
+
+
+def parse_stream_id(value: bytes | str) -> StreamId:
+    millis, _, sequence = _text(value).partition("-")
+    return int(millis), int(sequence or 0)
 
 
 def _text(value: bytes | str) -> str:
