@@ -19,8 +19,9 @@ type and country sometimes set; each is validated in process first, so that a ba
 name never shows up as a server error.
 
 Every scenario group gets a PRIVATE redis-server (a free loopback port, its own temp
-dir; never the shared one), the SDN set published into it (refresh_lists, forced),
-and a fresh `screening serve --workers W` on a free loopback port (auth off,
+dir; never the shared one), the SDN set published into it (refresh_lists, forced) and
+its index built and stored (warm_index, as `screening refresh` does), and a fresh
+`screening serve --workers W` on a free loopback port (auth off,
 RESCREEN_WORKERS=0, LOG_LEVEL=warning, JSON logs, its own AUDIT_DIR). Its start-up
 time is measured until the health check says SERVING on a dozen fresh connections in
 a row (service.bench_batch._wait_serving) and until every worker has answered a
@@ -36,7 +37,8 @@ baseline      `--load-rate` (500) calls/s for `--load-seconds` (60) without a fa
 swap          the server starts on ofac-sdn-daily/2024-04-30; every 10 s another process
               (service.bench_swap's publisher child: refresh_lists, as a refresher on
               another machine) publishes the next set (2024-05-01, 2024-05-02,
-              2024-04-30, ...), for 120 s at 500 calls/s. All publishers are started
+              2024-04-30, ...), for 120 s at 500 calls/s. The publishers run at nice 19
+              (`--load-publisher-nice`): they stand for a refresher on another machine. All publishers are started
               before the run and wait for their turn. Each answer is attributed to a
               publish by the SDN version in its list_versions (the latest publish of
               that version begun before the answer came: the sets come round again).
@@ -147,6 +149,9 @@ class LoadOptions:
     warmup_seconds: float = 5.0
     reload_seconds: float | None = None  # the servers' SCREENING_RELOAD_SECONDS; None = the service default
     redis_server: str = "redis-server"
+    # The swap's publisher stands for a refresher on another machine; on this 2-CPU machine it
+    # would otherwise take a whole CPU from the servers for its ~1 s parse (0 = same priority).
+    publisher_nice: int = 19
     baseline: bool = True
     idle_seconds: float = 2.0  # the server's idle CPU (its background tasks) is measured this long once it is up
 
@@ -178,6 +183,7 @@ class LoadOptions:
             warmup_seconds=args.load_warmup_seconds,
             reload_seconds=args.load_reload_seconds,
             redis_server=args.load_redis_server,
+            publisher_nice=args.load_publisher_nice,
             baseline=not args.load_no_baseline,
         )
 
@@ -214,6 +220,9 @@ def add_load_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--load-reload-seconds", type=float,
                        help="the servers' SCREENING_RELOAD_SECONDS (default: the service's own, 5)")  # fmt: skip
     group.add_argument("--load-redis-server", default="redis-server", help="the redis-server binary (default: redis-server on PATH)")
+    group.add_argument("--load-publisher-nice", type=int, default=19,
+                       help="niceness of the swap's publisher processes, which stand for a refresher on another "
+                            "machine (default 19; 0 = compete with the servers for this machine's CPUs)")  # fmt: skip
     group.add_argument("--load-no-baseline", action="store_true", help="skip the no-fault baseline runs")
 
 
@@ -288,6 +297,7 @@ class ServerStart:
     health_serving_s: float | None = None  # ... until the health check said SERVING on a dozen connections in a row
     idle_cpu_per_s: float | None = None  # the workers' CPU seconds per second while nobody calls (background tasks)
     log_events: dict[str, int] = field(default_factory=dict)  # warning/error log events -> count
+    index_warm: str = ""  # what warming the index did before the server started (built in N s / stored)
 
 
 @dataclass
@@ -909,6 +919,7 @@ class _Server:
 async def _publish_set(settings: Settings, lists_dir: Path, prefix: str) -> dict[str, Any]:
     """Publish the SDN set of `lists_dir` under `prefix`, as a refresh does (forced: a daily folder holds sdn.csv only)."""
     from service.catalog import load_catalog
+    from service.engine.index_warm import warm_index
     from service.refresh.publisher import Outcome
     from service.refresh.runner import refresh_lists
     from service.store.connection import connect
@@ -917,12 +928,15 @@ async def _publish_set(settings: Settings, lists_dir: Path, prefix: str) -> dict
     connection = await connect(settings.redis_url, settings.data_dir)
     try:
         store = SnapshotStore(connection.client, prefix)
-        [result] = await refresh_lists(store, load_catalog(), [SWAP_LIST], source_dir=lists_dir, force=True)
+        catalog = load_catalog()
+        [result] = await refresh_lists(store, catalog, [SWAP_LIST], source_dir=lists_dir, force=True)
+        if result.outcome not in (Outcome.PUBLISHED, Outcome.UNCHANGED):
+            raise LoadSetupError(f"publishing {lists_dir} failed: {result.outcome.value}: {result.message}")
+        # As `screening refresh` does: the server then starts on lists and index in Redis.
+        warmed = await warm_index(store, catalog)
     finally:
         await connection.close()
-    if result.outcome not in (Outcome.PUBLISHED, Outcome.UNCHANGED):
-        raise LoadSetupError(f"publishing {lists_dir} failed: {result.outcome.value}: {result.message}")
-    return {"entries": result.entry_count, "version": result.version}
+    return {"entries": result.entry_count, "version": result.version, "index": warmed}
 
 
 def _cpu_of(pid: int | None) -> float | None:
@@ -1101,7 +1115,8 @@ class _Harness:
             assert self.clients is not None
             placement, retried = await self.clients.connect(server.target, self.options.connections)
             record = ServerStart(label, str(lists_dir), int(published["entries"]), startup_s, placement, redis_server.port,
-                                 connect_retries=retried, health_serving_s=serving_s)  # fmt: skip
+                                 connect_retries=retried, health_serving_s=serving_s,
+                                 index_warm=f"{published['index'].outcome} in {published['index'].seconds:.1f} s")  # fmt: skip
             assert server.process is not None
             record.pids = [server.process.pid, *(pid for pid in server.pids if pid != server.process.pid)]
             cpu_before, idle_started = server.cpu_s(), time.monotonic()
@@ -1198,7 +1213,9 @@ class _Harness:
             publishers = []
             try:
                 for k in range(1, swaps + 1):
-                    publishers.append(await _start_publisher(redis_server.url, self.prefix, dirs[k % len(dirs)]))
+                    publishers.append(await _start_publisher(
+                        redis_server.url, self.prefix, dirs[k % len(dirs)], nice=opts.publisher_nice
+                    ))
                 for publisher in publishers:
                     await _read_marked(publisher, 120)
                 results: list[dict[str, Any]] = []
@@ -1528,8 +1545,9 @@ def print_load(report: LoadReport) -> None:
         if s.connect_retries:
             placement += f" ({sum(s.connect_retries.values())} replaced: {_errors(s.connect_retries)})"
         health = f"health SERVING after {s.health_serving_s:.1f} s, " if s.health_serving_s is not None else ""
-        print(f"load server      {s.group:<12} {health}every worker answering {s.startup_s:.1f} s after start ({Path(s.lists_dir).name}, "
-              f"{s.entries:,} SDN entries); connections per worker {placement}{idle}; stop {stop}")  # fmt: skip
+        warm = f"lists and index in Redis (index {s.index_warm} by the publisher), " if s.index_warm else ""
+        print(f"load server      {s.group:<12} {warm}{health}every worker answering {s.startup_s:.1f} s after start "
+              f"({Path(s.lists_dir).name}, {s.entries:,} SDN entries); connections per worker {placement}{idle}; stop {stop}")  # fmt: skip
         if s.log_events:
             events = ", ".join(f"{k} x{v}" for k, v in list(s.log_events.items())[:6])
             print(f"                              server log: {events}")

@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import os
 import random
 import sys
 import time
@@ -231,8 +232,10 @@ async def _client_loop(
                 served.set()
 
 
-async def _start_publisher(redis_url: str, prefix: str, source: Path) -> asyncio.subprocess.Process:
-    spec = json.dumps({"redis_url": redis_url, "prefix": prefix, "list_id": SWAP_LIST, "source": str(source)})
+async def _start_publisher(redis_url: str, prefix: str, source: Path, nice: int = 0) -> asyncio.subprocess.Process:
+    spec = json.dumps(
+        {"redis_url": redis_url, "prefix": prefix, "list_id": SWAP_LIST, "source": str(source), "nice": nice}
+    )
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "service.bench_swap", "publish", spec,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -434,12 +437,15 @@ def print_swap(f: dict[str, object], old_dir: Path, new_dir: Path) -> None:
 
 def _publisher_child(spec: dict[str, str]) -> int:
     from service.catalog import load_catalog
+    from service.engine.index_warm import warm_index
     from service.logs import configure_logging
     from service.refresh.runner import refresh_lists
     from service.store.connection import connect
     from service.store.snapshots import SnapshotStore
 
     configure_logging("console", "warning")  # logs to stderr; stdout carries the protocol
+    if int(spec.get("nice", 0)):
+        os.nice(int(spec["nice"]))
 
     async def run() -> int:
         connection = await connect(spec["redis_url"], None)  # type: ignore[arg-type]
@@ -454,6 +460,8 @@ def _publisher_child(spec: dict[str, str]) -> int:
             # Forced: the daily SDN folders hold sdn.csv only, a set a normal refresh rejects.
             [result] = await refresh_lists(store, catalog, [spec["list_id"]], source_dir=Path(spec["source"]), force=True)
             t_end = time.monotonic()
+            # As `screening refresh` does; the servers may already be building it (one build either way).
+            await warm_index(store, catalog)
             print(_MARK + json.dumps({
                 "t_start": t_start, "t_end": t_end, "outcome": result.outcome.value, "version": result.version,
                 "entries": result.entry_count, "parse_s": result.parse_seconds, "publish_s": result.publish_seconds,

@@ -12,12 +12,18 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from google.protobuf.json_format import MessageToDict
 
 from service.api.gen import screening_pb2 as pb
 from service.config_files import ConfigFileError
 from service.settings import ClientSettings, Settings, SettingsError
+
+if TYPE_CHECKING:
+    from service.catalog import Catalog
+    from service.engine.index_warm import Warmed
+    from service.store.snapshots import SnapshotStore
 
 PARTY_TYPES = {
     "unknown": pb.PARTY_TYPE_UNSPECIFIED,
@@ -343,13 +349,26 @@ async def _refresh(args: argparse.Namespace) -> int:
         results = await refresh_lists(
             store, catalog, [args.list] if args.list else None, source_dir=args.source or settings.lists_dir, force=args.force
         )
+        for result in results:
+            print(f"{result.list_id}: {result.outcome.value} {result.version or '-'}: {result.message}", flush=True)
+        warmed = await _warm_index(store, catalog)
     finally:
         await connection.close()
-    failed = False
-    for result in results:
-        print(f"{result.list_id}: {result.outcome.value} {result.version or '-'}: {result.message}")
-        failed |= result.outcome.value in ("rejected", "failed")
+    failed = any(result.outcome.value in ("rejected", "failed") for result in results)
+    if warmed is not None and warmed.outcome in ("built", "built elsewhere"):
+        print(f"index: {warmed.outcome} for {warmed.entries:,} entries in {warmed.seconds:.1f} s")
     return 1 if failed else 0
+
+
+async def _warm_index(store: SnapshotStore, catalog: Catalog) -> Warmed | None:
+    """Build and store the matching index of the current versions, so servers restore it (service.engine.index_warm)."""
+    from service.engine.index_warm import warm_index
+
+    try:
+        return await warm_index(store, catalog)
+    except Exception as exc:  # noqa: BLE001 - the lists are published; each server builds the index itself then
+        print(f"warning: the matching index was not stored ({exc}); each server builds it when it loads", file=sys.stderr)
+        return None
 
 
 # ----------------------------------------------------------------- audit

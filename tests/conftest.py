@@ -47,7 +47,7 @@ def shared_data() -> Path:
 def embedded_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
     server = EmbeddedRedis(tmp_path_factory.mktemp("embedded-redis"))
     yield server
-    server.shutdown()
+    server.stop_for_good()  # the suite's own: nothing may keep it running after the run
 
 
 @pytest.fixture(scope="session")

@@ -550,3 +550,42 @@ async def test_two_loaders_share_one_build_and_screen_alike(
     # Nothing changed: a further reload neither builds nor restores.
     assert await loaders[1].reload() is False
     assert loaders[1].state is not None and loaders[1].state.matcher is second.matcher
+
+
+async def test_the_publisher_warms_the_index_so_a_server_only_restores_it(
+    server_store: SnapshotStore, test_catalog: Catalog, no_children_left: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.engine import index_warm
+
+    monkeypatch.setattr(index_warm, "BUILD_IN_THREAD_BELOW", 0)  # the fixture list is small
+    spec = test_catalog.get(SDN)
+    fetched = read_directory(spec, FIXTURES / "ofac_sdn")
+    assert fetched is not None
+    assert (await publish_fetched(server_store, spec, fetched)).outcome is Outcome.PUBLISHED
+
+    first = await index_warm.warm_index(server_store, test_catalog)
+    again = await index_warm.warm_index(server_store, test_catalog)
+    assert (first.outcome, first.entries, again.outcome) == ("built", 7, "stored")
+
+    loader = ListLoader(server_store, test_catalog, load_policy())
+    blobs = IndexBlobStore(server_store.client, server_store.prefix)
+    loader._index_source = IndexSource(blobs, build_in_thread_below=0)
+    try:
+        with capture_logs() as logs:
+            assert await loader.reload() is True
+    finally:
+        gc.unfreeze()
+    assert [log["how"] for log in logs if log["event"] == "index_loaded"] == ["restored"]
+
+
+async def test_nothing_to_warm_without_lists_or_for_a_small_set(
+    server_store: SnapshotStore, test_catalog: Catalog
+) -> None:
+    from service.engine.index_warm import warm_index
+
+    assert (await warm_index(server_store, test_catalog)).outcome == "no lists"
+    spec = test_catalog.get(SDN)
+    fetched = read_directory(spec, FIXTURES / "ofac_sdn")
+    assert fetched is not None
+    await publish_fetched(server_store, spec, fetched)
+    assert (await warm_index(server_store, test_catalog)).outcome == "small"  # servers build it in a thread

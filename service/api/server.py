@@ -108,6 +108,7 @@ class RunningServer:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.loader.close()
         await self.connection.close()
 
 

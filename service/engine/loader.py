@@ -15,9 +15,8 @@ is then frozen out of later collections (it lives until the next swap).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import gc
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
@@ -27,7 +26,8 @@ from service.catalog import Catalog
 from service.catalog.tags import Tagger, load_tagger
 from service.decide.policy import Policy
 from service.decide.regions import load_regions
-from service.engine.index_source import IndexSource, collector_paused, run_steps
+from service.engine.index_source import BUILD_IN_THREAD_BELOW, IndexSource, collector_paused, run_steps, step_share
+from service.engine.retire import retire
 from service.engine.state import LoadedList, MatcherFactory, ScreeningState, build_default_matcher
 from service.index.bundle import ListPart
 from service.index.linking import EntryKey
@@ -54,14 +54,25 @@ class ListLoader:
         self._tagger = tagger or load_tagger()
         # The production matcher's index is shared between processes (stored in Redis);
         # a matcher of the caller's own is built per process.
-        self._index_source = (
-            IndexSource(IndexBlobStore(store.client, store.prefix)) if matcher_factory is build_default_matcher else None
-        )
+        shared = matcher_factory is build_default_matcher
+        self._index_source = IndexSource(IndexBlobStore(store.client, store.prefix)) if shared else None
         self.state: ScreeningState | None = None
         self.catalog = catalog
+        self._retiring: set[asyncio.Task[None]] = set()
+        # Earlier copies of the serving state (new confirmation times, same index): a request
+        # may still hold one when the state is replaced.
+        self._copies: list[weakref.ref[ScreeningState]] = []
 
     async def reload(self) -> bool:
         """Load any list whose serving version changed; True if the state changed."""
+        # Serving already: loading (and freeing the replaced state) takes at most half the loop.
+        token = step_share.set(0.5 if self.state is not None else 1.0)
+        try:
+            return await self._reload()
+        finally:
+            step_share.reset(token)
+
+    async def _reload(self) -> bool:
         previous = self.state.lists if self.state else {}
         lists: dict[str, LoadedList] = {}
         changed = False
@@ -76,9 +87,11 @@ class ListLoader:
             started = time.perf_counter()
             blob = await self._store.entries_blob(list_id, meta.version)
             entries: list[Entry] = []
-            with collector_paused():
+            with collector_paused() as pause:
                 longest = await run_steps(self._decode_steps(blob, entries))
-            lists[list_id] = LoadedList(meta, tuple(entries), datetime.now(UTC), self._catalog.get(list_id).max_age_delta)
+                pause.freeze = len(entries) >= BUILD_IN_THREAD_BELOW  # a real list, not a test's
+            max_age = self._catalog.get(list_id).max_age_delta
+            lists[list_id] = LoadedList(meta, tuple(entries), datetime.now(UTC), max_age)
             changed = True
             log.info(
                 "list_loaded", list_id=list_id, version=meta.version, entries=len(entries),
@@ -96,12 +109,28 @@ class ListLoader:
             else:
                 # A matcher of the caller's own (tests, evaluation): built in a thread, as it comes.
                 state = await asyncio.to_thread(ScreeningState.build, lists, self._policy, self._matcher_factory)
-            self.state = dataclasses.replace(state, confirmed_at=confirmed)
+            replaced, self.state = self.state, state.with_confirmations(confirmed)
+            copies, self._copies = self._copies, []
             log.info("state_swapped", lists=sorted(lists), seconds=round(time.perf_counter() - started, 3))
+            if replaced is not None and self._index_source is not None:
+                self._retire(replaced, copies)
             return True
         if confirmed != self.state.confirmed_at:
-            self.state = dataclasses.replace(self.state, confirmed_at=confirmed)
+            self._copies.append(weakref.ref(self.state))
+            self.state = self.state.with_confirmations(confirmed)
         return False
+
+    def _retire(self, replaced: ScreeningState, copies: list[weakref.ref[ScreeningState]]) -> None:
+        """Free the replaced state in small steps once its last user is done (service.engine.retire)."""
+        task = asyncio.create_task(retire(replaced, lambda: self.state, copies))
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    async def close(self) -> None:
+        """Stop freeing replaced states (at shutdown: what is left is dropped as it is)."""
+        for task in list(self._retiring):
+            task.cancel()
+        await asyncio.gather(*self._retiring, return_exceptions=True)
 
     def _decode_steps(self, blob: bytes, into: list[Entry]) -> Iterator[None]:
         # Tags are applied on load, not stored: editing lists/tags.toml must not need a new list version.
@@ -117,15 +146,14 @@ class ListLoader:
         async def entry_blobs() -> list[bytes]:
             return [await self._store.entries_blob(part.list_id, part.version) for part in parts]
 
-        with collector_paused():
+        with collector_paused() as pause:
             obtained = await self._index_source.obtain(parts, entries, entry_blobs)
             by_key: dict[EntryKey, Entry] = {}
             longest = max(obtained.longest_step_s, await run_steps(_keyed_steps(entries, by_key)))
             regions = load_regions()
             state = ScreeningState.from_bundle(lists, obtained.bundle, self._policy, regions, by_key)
-        if obtained.how != "built-in-thread":
-            # What was just loaded lives until the next swap: keep full collections from walking it.
-            gc.freeze()
+            # What was just loaded lives until the next swap: keep collections from walking it.
+            pause.freeze = obtained.how != "built-in-thread"
         log.info(
             "index_loaded", key=obtained.key, how=obtained.how, entries=len(entries),
             seconds=round(obtained.seconds, 3), longest_step_ms=round(longest * 1000, 1),

@@ -6,6 +6,7 @@ update that swaps the state mid-request cannot mix versions in one response.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -114,6 +115,13 @@ class ScreeningState:
         if entries_by_key is not None:
             # Filled in ahead (a step at a time) so the first request after a swap does not build it.
             state.__dict__["_entries_by_key"] = entries_by_key
+        return state
+
+    def with_confirmations(self, confirmed_at: Mapping[str, datetime]) -> ScreeningState:
+        """The same state with new confirmation times (no rebuild; the entry lookup carries over)."""
+        state = dataclasses.replace(self, confirmed_at=confirmed_at)
+        if "_entries_by_key" in self.__dict__:
+            state.__dict__["_entries_by_key"] = self.__dict__["_entries_by_key"]
         return state
 
     @property

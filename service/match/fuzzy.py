@@ -218,20 +218,21 @@ class _TokenPostings:
     search; a batch repeats its tokens, so each is merged once per set of list versions.
     """
 
-    __slots__ = ("_matcher", "_found", "total", "_merged")
+    # No reference back to the matcher: the matcher caches these, and a cycle would leave a
+    # replaced matcher (and its whole index) to the cycle collector, which never sees it
+    # once frozen (service.engine.index_source.collector_paused).
+    __slots__ = ("_found", "total", "_merged")
 
-    def __init__(self, matcher: FuzzyMatcher, found: dict[str, float]) -> None:
-        self._matcher = matcher
+    def __init__(self, index: FuzzyIndex, found: dict[str, float]) -> None:
         self._found = found
-        index = matcher._index
         self.total = sum(index.posting_count(t) for t in found)
         self._merged: dict[bool, tuple[np.ndarray, np.ndarray]] = {}
 
-    def merged(self, common_only: bool) -> tuple[np.ndarray, np.ndarray]:
+    def merged(self, matcher: FuzzyMatcher, common_only: bool) -> tuple[np.ndarray, np.ndarray]:
         """(distinct record ids, credit); postings of over MAX_POSTINGS names only when every query token is that common."""
         merged = self._merged.get(common_only)
         if merged is None:
-            merged = self._merged[common_only] = self._matcher.merge_postings(self._found, skip_oversized=not common_only)
+            merged = self._merged[common_only] = matcher.merge_postings(self._found, skip_oversized=not common_only)
         return merged
 
 
@@ -272,7 +273,7 @@ class FuzzyMatcher:
         touched_parts = []
         for token, postings in usable:
             # Each record is credited once per query token, with its closest vocabulary token.
-            ids, credit = postings.merged(common_only)
+            ids, credit = postings.merged(self, common_only)
             if not len(ids):
                 continue
             # The ids are distinct: fancy-index += applies once per record, as intended.
@@ -314,7 +315,7 @@ class FuzzyMatcher:
         # alignment floor) can lift a candidate; the rest merely sound alike.
         rated = {t: (1.0, "exact") if t == token else token_similarity(token, t) for t in found}
         rated = {t: rating for t, rating in rated.items() if rating[0] >= MIN_TOKEN_SIMILARITY}
-        postings = _TokenPostings(self, {t: rating[0] for t, rating in rated.items()})
+        postings = _TokenPostings(self._index, {t: rating[0] for t, rating in rated.items()})
         if len(self._rated_cache) >= RATED_CACHE_SIZE or self._cached_postings > MAX_CACHED_POSTINGS:
             self._rated_cache.clear()  # crude but bounded; hits come back within seconds
             self._cached_postings = 0
@@ -323,7 +324,7 @@ class FuzzyMatcher:
         return rated, postings
 
     def _glued_postings(self, glued: str) -> _TokenPostings:
-        return _TokenPostings(self, {glued: 1.0})
+        return _TokenPostings(self._index, {glued: 1.0})
 
     def merge_postings(self, found: dict[str, float], skip_oversized: bool) -> tuple[np.ndarray, np.ndarray]:
         """(distinct record ids, best similarity per record) over the vocabulary tokens `found`."""

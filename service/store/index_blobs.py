@@ -31,6 +31,10 @@ class IndexBlobStore:
         """The stored index, its expiry renewed (it is in use)."""
         return await self._redis.getex(self._key(key), ex=INDEX_TTL_S)
 
+    async def exists(self, key: str) -> bool:
+        """Whether it is stored (without fetching it), its expiry renewed: it is about to be used."""
+        return bool(await self._redis.expire(self._key(key), INDEX_TTL_S))
+
     async def put(self, key: str, blob: bytes) -> None:
         await self._redis.set(self._key(key), blob, ex=INDEX_TTL_S)
 
