@@ -187,3 +187,30 @@ def test_company_sent_as_a_person_still_sets_its_legal_form_aside(matcher: Fuzzy
     pao = top(matcher, "PAO, Yu", PERSON)
     assert pao is not None and pao.entry.entry_id == "20" and pao.score >= 0.8
     assert ("pao", "pao", "exact") in {(p.query_token, p.listed_token, p.method) for p in pao.explanation.alignment}
+
+
+def test_a_repeated_question_gets_the_same_answer_from_the_cache_and_a_different_one_its_own() -> None:
+    fresh = build_default_matcher(NameIndex(LIST + FILLER), {"ofac_sdn": "v1"})
+    assert isinstance(fresh, FuzzyMatcher)
+    setchin = (QueryName("Igor Setchin", QueryNameSource.NAME),)
+    first = fresh.find(PartyQuery(names=setchin, party_reference="order-1"), frozenset(), 0.0, 5)
+    first.clear()  # what a caller does with its answer does not reach the next one
+    again = fresh.find(PartyQuery(names=setchin, party_reference="order-2"), frozenset(), 0.0, 5)
+    uncached = fresh._find(PartyQuery(names=setchin), frozenset(), 0.0, 5)
+    assert again == uncached and again and again[0].entry.entry_id == "4"
+    # Anything the answer depends on is part of the question.
+    in_france = fresh.find(PartyQuery(names=setchin, countries=("FR",)), frozenset(), 0.0, 5)
+    assert in_france[0].score < again[0].score
+    assert fresh.find(PartyQuery(names=setchin), frozenset({"bis_entity"}), 0.0, 5) == []
+    assert len(fresh.find(PartyQuery(names=setchin), frozenset(), 0.0, 1)) == 1
+
+
+def test_the_answer_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from service.match import fuzzy
+
+    monkeypatch.setattr(fuzzy, "RESULT_CACHE_SIZE", 3)
+    fresh = build_default_matcher(NameIndex(LIST + FILLER), {"ofac_sdn": "v1"})
+    assert isinstance(fresh, FuzzyMatcher)
+    for name in ("Igor Setchin", "Anna Petrova", "Rosneft", "Gazprom", "Bank Melli"):
+        fresh.find(PartyQuery(names=(QueryName(name, QueryNameSource.NAME),)), frozenset(), 0.0, 5)
+    assert len(fresh._results) == 3

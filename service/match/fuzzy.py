@@ -16,6 +16,7 @@ Scores are in [0, 1]; thresholds live in lists/policy.toml.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -58,6 +59,8 @@ LISTED_INITIAL_SIMILARITY = 0.5
 RATED_CACHE_SIZE = 50_000
 # And at most this many cached record ids (8 bytes each with their credit).
 MAX_CACHED_POSTINGS = 4_000_000
+# Whole answers kept per matcher (per set of list versions): most are empty lists.
+RESULT_CACHE_SIZE = 20_000
 # Postings longer than this are not used to find candidates (they are still scored).
 MAX_POSTINGS = 4000
 CANDIDATES_SCORED = 24
@@ -248,6 +251,8 @@ class FuzzyMatcher:
         self._rated_cache: dict[str, tuple[dict[str, tuple[float, str]], _TokenPostings]] = {}
         self._cached_postings = 0
         self._repair_cache: dict[str, tuple[str, ...]] = {}
+        # Answers of recent queries (party_reference aside), oldest first; see find().
+        self._results: dict[tuple[object, ...], tuple[MatchResult, ...]] = {}
 
     # ---------------------------------------------------------------- candidates
 
@@ -482,6 +487,23 @@ class FuzzyMatcher:
     # ---------------------------------------------------------------- interface
 
     def find(self, query: PartyQuery, list_ids: frozenset[str], min_score: float, limit: int) -> list[MatchResult]:
+        # An order system screens the same customer on every order: the same question on the
+        # same index has the same answer (the matcher is a third of a Screen's CPU).
+        key = (
+            query.names, query.entity_type, query.countries, query.nationalities, query.date_of_birth,
+            query.identifiers, query.addresses, query.owners, list_ids, min_score, limit,
+        )  # fmt: skip
+        cached = self._results.get(key)
+        if cached is not None:
+            return list(cached)
+        found = self._find(query, list_ids, min_score, limit)
+        if len(self._results) >= RESULT_CACHE_SIZE:
+            with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread got there first
+                del self._results[next(iter(self._results))]  # the oldest: insertion order
+        self._results[key] = tuple(found)
+        return found
+
+    def _find(self, query: PartyQuery, list_ids: frozenset[str], min_score: float, limit: int) -> list[MatchResult]:
         index = self._index
         names = index.names
         best: dict[tuple[str, str], MatchResult] = {}
