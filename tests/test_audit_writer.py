@@ -150,3 +150,20 @@ async def test_beyond_the_retention_bound_the_oldest_go_to_the_files(
     await send(writer, [record(n) for n in range(5)])  # no exporter at all
     assert (writer.unconfirmed, writer.recovered) == (3, 2)
     assert [r.screening_id for r in read_exported(tmp_path / "spill")] == ["s-0", "s-1"]
+
+
+async def test_flush_also_waits_for_the_batch_the_send_loop_is_holding(
+    redis_client: aioredis.Redis, key_prefix: str, tmp_path: Path
+) -> None:
+    trail = AuditTrail(redis_client, key_prefix)
+    writer = AuditWriter(trail, tmp_path)
+    stopping = asyncio.Event()
+    task = asyncio.create_task(writer.run(stopping))
+    try:
+        await writer.submit(record(1))
+        await asyncio.sleep(0.001)  # the loop takes it and lingers (5 ms) for company
+        await writer.flush()
+        assert [fields[b"screening_id"] for _, fields in await redis_client.xrange(trail.stream_key)] == [b"s-1"]
+    finally:
+        stopping.set()
+        await task

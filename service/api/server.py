@@ -41,24 +41,25 @@ from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.interceptors.auth import HEALTH_PREFIX, REFLECTION_PREFIXES, AuthInterceptor
 from service.api.servicer import ScreeningServicer, WorkerIdentity
+from service.audit.trail import AuditExporter, AuditTrail
+from service.audit.writer import AuditWriter
 from service.auth.authenticator import Authenticator
 from service.auth.keys import ApiKeyStore, ApiKeyTable
 from service.auth.limits import RateLimiter, StreamCaps
 from service.auth.roles import RoleTable, load_roles
 from service.auth.tokens import TokenVerifier
-from service.audit.trail import AuditExporter, AuditTrail
-from service.audit.writer import AuditWriter
 from service.catalog import Catalog, load_catalog
 from service.decide.policy import Policy, load_policy
 from service.dispositions.cache import DispositionCache
 from service.dispositions.store import DispositionStore
+from service.engine.loader import ListLoader
+from service.logs import configure_logging
+from service.refresh.child import refresh_in_child
+from service.refresh.publisher import Outcome
+from service.refresh.runner import refresh_lists
 from service.registry.store import PartyRegistry
 from service.rescreen.alert_feed import AlertFeed
 from service.rescreen.jobs import Coordinator, Jobs, RescreenWorker
-from service.engine.loader import ListLoader
-from service.logs import configure_logging
-from service.refresh.publisher import Outcome
-from service.refresh.runner import refresh_lists
 from service.settings import Settings, read_configured_file
 from service.store.connection import RedisConnection, connect, start_embedded
 from service.store.snapshots import SnapshotStore
@@ -169,8 +170,12 @@ async def _refresh_periodically(running: RunningServer, catalog: Catalog, settin
         except TimeoutError:
             pass
         try:
-            results = await refresh_lists(running.store, catalog, source_dir=settings.lists_dir)
-            if any(r.outcome is Outcome.PUBLISHED for r in results):
+            # In a process of its own: parsing a list would hold this one's event loop (service.refresh.child).
+            outcomes = await refresh_in_child(
+                running.connection.url, settings.key_prefix, catalog, settings.lists_dir,
+                settings.log_format, settings.log_level,
+            )  # fmt: skip
+            if Outcome.PUBLISHED.value in outcomes.values():
                 await running.loader.reload()
         except Exception:  # noqa: BLE001 - the serving version stays; the failure is in list status
             log.exception("scheduled_refresh_failed")

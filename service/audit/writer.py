@@ -68,6 +68,7 @@ class AuditWriter:
         self._max_retained = max_retained
         self._unconfirmed: deque[_Sent] = deque()
         self._run_id: str | None = None
+        self._in_flight = False
         self.written = 0
         self.spilled = 0
         self.recovered = 0  # records re-appended to the files after Redis came back as a new server
@@ -106,22 +107,28 @@ class AuditWriter:
                     getter.cancel()
                     break
                 first = getter.result()
-                if self._queue.qsize() < self._batch - 1:
-                    # Linger a moment: under load more records arrive meanwhile and share the
-                    # round trip (a pipeline per record costs each call a tenth of a millisecond).
-                    await asyncio.sleep(LINGER_S)
-                await self._send([first, *self._take(self._batch - 1)])
+                self._in_flight = True  # taken from the queue, not yet sent: flush() waits for it
+                try:
+                    if self._queue.qsize() < self._batch - 1:
+                        # Linger a moment: under load more records arrive meanwhile and share the
+                        # round trip (a pipeline per record costs each call a tenth of a millisecond).
+                        await asyncio.sleep(LINGER_S)
+                    await self._send([first, *self._take(self._batch - 1)])
+                finally:
+                    self._in_flight = False
         finally:
             stopper.cancel()
 
     async def flush(self) -> None:
-        """Send everything queued now (at shutdown, after in-flight calls have finished).
+        """Send everything submitted so far (at shutdown, after in-flight calls have finished).
 
         Records still unconfirmed stay in the stream for the exporters, unless Redis cannot
         say whether it still holds them (unreachable, or restarted): then they go to the files.
         """
         while not self._queue.empty():
             await self._send(self._take(self._batch))
+        while self._in_flight:  # the send loop's own batch, taken before this call
+            await asyncio.sleep(0.001)
         if self._unconfirmed and not await self.confirm():
             await self._recover(list(self._unconfirmed), reason="redis_unreachable_at_shutdown")
             self._unconfirmed.clear()
