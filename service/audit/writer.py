@@ -39,6 +39,10 @@ RETRY_DELAY_S = 0.2
 # How long the first record of a batch waits for company; records are write-behind, so
 # this delays nothing a caller sees (a hard crash loses at most this much more).
 LINGER_S = 0.005
+# Records per pipeline. Encoding and sending one costs ~30 us of the event loop's time, all
+# in one go: after an outage the queued backlog is sent batch after batch, and with 500 per
+# batch calls waited behind 15-20 ms chunks (p99 42 ms, max 113 ms after a Redis pause).
+BATCH = 100
 # How often the writer asks how far the exporters have got (and whether Redis restarted).
 CONFIRM_INTERVAL_S = 1.0
 # Records kept while unconfirmed; beyond this (no exporter keeping up) the oldest go to the files.
@@ -58,7 +62,7 @@ class AuditWriter:
         trail: AuditTrail,
         spill_directory: Path,
         max_queued: int = 10_000,
-        batch: int = 500,
+        batch: int = BATCH,
         max_retained: int = MAX_RETAINED,
     ) -> None:
         self._trail = trail
