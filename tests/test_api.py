@@ -128,6 +128,11 @@ BAD_REQUESTS = [
     ("party.addresses[0].country", screen_request("A", addresses=[pb.Address(country="QQ")])),
     ("party.nationalities[0]", screen_request("A", nationalities=["xx1"])),
     ("party.identifiers[0].value", screen_request("A", identifiers=[pb.Identifier(type="passport")])),
+    # Names that normalise to nothing: screened, they would find nothing and come back CLEAR.
+    ("party.name", screen_request("\u200b\u2060\u200b")),  # zero-width only
+    ("party.name", screen_request("\u0301\u0308")),  # combining marks only
+    ("party.name", screen_request("... -- !!")),  # punctuation only
+    ("party.alternative_names[0]", screen_request("A", alternative_names=["\u202e\u200f"])),  # bidi controls only
 ]
 
 

@@ -206,10 +206,17 @@ def _check_count(field: str, items: Collection[object], limit: int) -> None:
 def name_words(field: str, name: str) -> int:
     """The words one name adds to its party's screening work (a long word counts several times).
 
-    Raises InvalidArgument for a name of more than MAX_NAME_WORDS words or with a word of more
-    than MAX_WORD_CHARS characters. `name_tokens` is cached, so the matcher reuses the result.
+    Raises InvalidArgument for a name with nothing to screen, of more than MAX_NAME_WORDS words
+    or with a word of more than MAX_WORD_CHARS characters. `name_tokens` is cached, so the
+    matcher reuses the result.
     """
     tokens = name_tokens(name)
+    if not tokens:
+        # Zero-width or combining characters only, punctuation only: screened, it would find
+        # nothing and come back CLEAR, a clearance for a party nobody named.
+        raise InvalidArgument(
+            field, "has no letters or digits to screen (only spaces, punctuation, invisible or combining characters)"
+        )
     if len(tokens) > MAX_NAME_WORDS:
         limit = f"at most {MAX_NAME_WORDS} are screened per name"
         raise InvalidArgument(field, f"has {len(tokens)} words; {limit}: send each alias as its own name")
