@@ -138,7 +138,7 @@ def test_explanation_shows_alignment_methods_weights_and_ignored_legal_forms(mat
     glued = next(p for p in explanation.alignment if p.method.startswith("glued"))
     assert (glued.query_token, glued.listed_token) == ("hik vision", "hikvision")
     assert abs(sum(p.weight for p in explanation.alignment) - 1.0) < 0.01  # query weights sum to 1
-    assert explanation.algorithm == "fuzzy-idf/1" and explanation.final_score == found.score
+    assert explanation.algorithm == "fuzzy-idf/2" and explanation.final_score == found.score
     assert "ignored legal forms" in explanation.text
 
     typo = top(matcher, "Nicolas Maduxo Moros")
@@ -214,3 +214,44 @@ def test_the_answer_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("Igor Setchin", "Anna Petrova", "Rosneft", "Gazprom", "Bank Melli"):
         fresh.find(PartyQuery(names=(QueryName(name, QueryNameSource.NAME),)), frozenset(), 0.0, 5)
     assert len(fresh._results) == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "entry_id", "reading"),
+    [
+        ("Nicolas\u202eMADURO MOROS", "1", "invisible characters read as spaces"),  # a bidi control between words
+        ("Nicolas\u200bMADURO\u2060MOROS", "1", "invisible characters read as spaces"),  # zero-width space, word joiner
+        ("NicolasMaduroMoros", "1", "run-together words split at capitals"),
+        ("R0SN3FT 0IL C0MPANY", "8", "digits read as letters"),
+        ("Sb3rb4nkRossii", "10", "run-together words split at capitals, digits read as letters"),
+    ],
+)
+def test_evasion_tricks_are_read_through_and_the_explanation_says_how(
+    matcher: FuzzyMatcher, query: str, entry_id: str, reading: str
+) -> None:
+    found = top(matcher, query)
+    assert found is not None and found.entry.entry_id == entry_id and found.score >= 0.9
+    assert found.query_name.value == query  # the name as sent; the reading is in the explanation
+    assert f": {reading})" in found.explanation.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Nicolas\u202eMARTINEZ",  # an invisible separator does not make another name listed
+        "GeorgeWashington Carver",  # camel case split, still nobody on the list
+        "Plant 2 Logistics",  # a word of digits only is not read as letters
+        "B3ta Tr4ding",  # read as "Beta Trading": only filler words, no listed party
+    ],
+)
+def test_readings_of_ordinary_names_find_nothing_new(matcher: FuzzyMatcher, query: str) -> None:
+    found = top(matcher, query)
+    assert found is None or found.score < 0.8, found
+
+
+def test_a_name_without_tricks_has_no_other_reading() -> None:
+    from service.normalize.evasion import evasion_readings
+
+    assert evasion_readings("MADURO MOROS, Nicolas") == ()
+    assert evasion_readings("Plant No. 2") == ()
+    assert evasion_readings("Siemens AG") == ()

@@ -240,6 +240,51 @@ def test_possible_match_between_thresholds_is_review(matcher: ExactNameMatcher, 
     assert [reason.code for reason in decision.reasons] == ["POSSIBLE_MATCH"]
 
 
+@pytest.mark.parametrize(
+    ("direction", "possible", "confirmed"),
+    [
+        (Direction.EXPORT, Action.REVIEW, Action.HOLD),  # the listing restricts exports: review the possible match
+        (Direction.IMPORT, Action.CLEAR, Action.CLEAR),  # no effect on an import, confirmed or not
+        (Direction.PAYMENT, Action.CLEAR, Action.CLEAR),
+        (Direction.OTHER, Action.CLEAR, Action.CLEAR),
+    ],
+)
+def test_a_possible_match_is_never_stricter_than_a_confirmed_one(
+    policy: Policy, direction: Direction, possible: Action, confirmed: Action
+) -> None:
+    entries = [msgspec.structs.replace(e, list_id="bis_meu", programs=()) for e in fixture_entries("ofac_cons")]
+    meu = ExactNameMatcher(NameIndex(entries), {"bis_meu": "m1"})
+    context = TransactionContext(direction=direction)
+    near = find(meu, query("Nicolas Maduro Moros", entity_type=EntityType.VESSEL))  # 1.00 - 0.15: possible
+    assert policy.review_threshold <= near[0].score < policy.match_threshold
+    decision = decide(near, policy, context)
+    assert decision.action is possible
+    (reason,) = decision.reasons
+    assert (reason.code, reason.rule_id) == ("POSSIBLE_MATCH", "near-match")
+    if possible is Action.CLEAR:
+        assert "shown for information" in reason.text and "bis-meu-other" in reason.text
+    else:
+        assert "review needed" in reason.text
+    assert decide(find(meu, query("Nicolas Maduro Moros")), policy, context).action is confirmed
+
+
+def test_without_at_most_confirmed_a_possible_match_is_review_in_every_direction(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(replaced(POLICY_TEXT, "at_most_confirmed = true", "at_most_confirmed = false"))
+    strict = load_policy(path)
+    entries = [msgspec.structs.replace(e, list_id="bis_meu", programs=()) for e in fixture_entries("ofac_cons")]
+    meu = ExactNameMatcher(NameIndex(entries), {"bis_meu": "m1"})
+    near = find(meu, query("Nicolas Maduro Moros", entity_type=EntityType.VESSEL))
+    assert decide(near, strict, TransactionContext(direction=Direction.IMPORT)).action is Action.REVIEW
+
+
+def test_at_most_confirmed_belongs_to_near_match_only(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(replaced(POLICY_TEXT, "[weak_alias]\n", "[weak_alias]\nat_most_confirmed = true\n"))
+    with pytest.raises(ConfigFileError, match="weak_alias.at_most_confirmed"):
+        load_policy(path)
+
+
 def test_score_at_match_threshold_triggers_the_rule(matcher: ExactNameMatcher, policy: Policy) -> None:
     # 1.00 - 0.15 (type) + 0.05 (country) = 0.90, the match threshold.
     matches = find(matcher, query("Nicolas Maduro Moros", entity_type=EntityType.VESSEL, countries=("VE",)))
@@ -298,7 +343,7 @@ def test_rule_applies_only_to_its_directions(matcher: ExactNameMatcher, tmp_path
 
 def test_shipped_policy_loads(policy: Policy) -> None:
     assert (policy.match_threshold, policy.review_threshold) == (0.90, 0.80)
-    assert policy.version.startswith("2026-12-02.1+")
+    assert policy.version.startswith("2026-12-06.1+")
     today = date.today()
     assert [r.id for r in policy.rules_for("ofac_sdn", Direction.PAYMENT, ("SDGT",), (), today)] == ["ofac-sdn-blocked"]
     assert [r.id for r in policy.rules_for("ofac_sdn", Direction.EXPORT, ("SDGT",), (), today)] == [

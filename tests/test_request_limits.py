@@ -32,6 +32,7 @@ from service.api.validation import (
 from service.catalog import load_catalog
 from service.evaluation.lists import load_mirror
 from service.model import Entry
+from service.normalize.names import name_tokens
 from tests.conftest import FIXTURES
 
 # Ordinary name parts, for parties that must pass.
@@ -67,7 +68,8 @@ def test_words_are_counted_as_the_matcher_counts_them() -> None:
     assert name_words("party.name", "Nicolas MADURO MOROS") == 3
     assert name_words("party.name", "AL-OMGY AND BROTHERS, O'NEIL & CO.") == 6  # al omgy and brothers oneil co
     assert name_words("party.name", "中泰化学") == 4  # one word per CJK character
-    assert name_words("party.name", "  ---  ") == 0
+    with pytest.raises(InvalidArgument, match="party.name: has no letters or digits"):
+        name_words("party.name", "  ---  ")
 
 
 def test_a_long_word_counts_as_several() -> None:
@@ -192,6 +194,15 @@ def _assert_every_entry_passes(entries: Iterable[Entry]) -> int:
     count = 0
     for entry in entries:
         names = [_CONTROL.sub("'", name.value) for name in entry.names]
+        # A listed "name" with no letter or digit (the SDN has an alias "@") is nothing to
+        # screen: refused as such, never for its cost.
+        for blank in [name for name in names if not name_tokens(name)]:
+            with pytest.raises(InvalidArgument, match="has no letters or digits"):
+                validate_party(pb.Party(name=blank))
+        names = [name for name in names if name_tokens(name)]
+        if not names:
+            count += 1
+            continue
         for name in names:
             validate_party(pb.Party(name=name))
         longest = sorted(names, key=len, reverse=True)[:3]

@@ -90,16 +90,20 @@ def _list_reasons(match: MatchResult, policy: Policy, context: TransactionContex
     entry = match.entry
     subject = _subject(match)
     direction = context.direction.value
+    rules = policy.rules_for(match.list_id, context.direction, entry.programs, entry.tags, day)
     if match.score < policy.match_threshold:
         near = policy.spec.near_match
+        action = Action.parse(near.action)
+        threshold = f"below the match threshold {policy.match_threshold:.2f}"
+        text = f"{subject}, {threshold}: possible match, review needed."
+        if near.at_most_confirmed:
+            confirmed, why = _confirmed_action(match, rules, policy, direction)
+            if confirmed < action:
+                action = confirmed
+                text = f"{subject}, {threshold}: possible match, shown for information: even a confirmed match {why}."
         return [
-            Reason(
-                Action.parse(near.action), near.code, match.list_id, entry.entry_id, "near-match", "", near.next_step,
-                f"{subject}, below the match threshold {policy.match_threshold:.2f}: possible match, review needed.",
-                group=group,
-            )
-        ]  # fmt: skip
-    rules = policy.rules_for(match.list_id, context.direction, entry.programs, entry.tags, day)
+            Reason(action, near.code, match.list_id, entry.entry_id, "near-match", "", near.next_step, text, group=group)
+        ]
     if not rules:
         fallback = policy.spec.unmapped_list
         return [
@@ -136,6 +140,19 @@ def _list_reasons(match: MatchResult, policy: Policy, context: TransactionContex
             )
         )  # fmt: skip
     return reasons
+
+
+def _confirmed_action(match: MatchResult, rules: Sequence[Rule], policy: Policy, direction: str) -> tuple[Action, str]:
+    """What the same match at the match threshold would yield here, and why in words."""
+    if not rules:
+        fallback = Action.parse(policy.spec.unmapped_list.action)
+        uncovered = f"no policy rule covers {match.list_id} for direction '{direction}'"
+        return fallback, f"would {fallback.name.lower()}: {uncovered}"
+    strictest = max(rules, key=lambda rule: policy.actions[rule.id])
+    action = policy.actions[strictest.id]
+    if match.listed_name.strength is AliasStrength.WEAK and action > Action.REVIEW:
+        action = min(action, Action.parse(policy.spec.weak_alias.action))
+    return action, f"on this entry would {action.name.lower()} for direction '{direction}' (rule {strictest.id})"
 
 
 def _region_reasons(hits: Sequence[RegionHit], policy: Policy, context: TransactionContext, day: date) -> list[Reason]:

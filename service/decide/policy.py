@@ -104,6 +104,9 @@ class FallbackRule(msgspec.Struct, forbid_unknown_fields=True):
     code: str
     next_step: str
     action: str = "review"
+    # [near_match] only: a possible match is never stricter than a confirmed match on the same
+    # entry in the same direction (one whose rules clear there is shown as information).
+    at_most_confirmed: bool = False
 
 
 class FourEyesSpec(msgspec.Struct, forbid_unknown_fields=True):
@@ -196,6 +199,8 @@ class Policy:
                 raise ConfigFileError(f"{where}.threshold_percent: must be in (0, 100], not {ownership.threshold_percent}")
         for name in ("near_match", "weak_alias", "unmapped_list", "owner_near_match"):
             self._action(f"{path}: {name}", getattr(spec, name).action)
+            if name != "near_match" and getattr(spec, name).at_most_confirmed:
+                raise ConfigFileError(f"{path}: {name}.at_most_confirmed: only [near_match] takes it")
         if not 0 < spec.review_threshold <= spec.match_threshold <= 1:
             raise ConfigFileError(f"{path}: need 0 < review_threshold <= match_threshold <= 1")
         self.four_eyes = self._four_eyes(f"{path}: four_eyes", spec.four_eyes)

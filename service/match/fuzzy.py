@@ -31,6 +31,7 @@ from service.match.evidence import adjustments
 from service.match.result import Explanation, MatchResult, TokenPair
 from service.model import EntityType, PartyQuery
 from service.model.entry import AliasStrength
+from service.normalize.evasion import evasion_readings
 from service.normalize.legal_forms import (
     GENERIC_WORDS,
     GLUED_SEQUENCE_PARTS,
@@ -241,7 +242,8 @@ class _TokenPostings:
 
 
 class FuzzyMatcher:
-    algorithm = "fuzzy-idf/1"
+    # /2: names are also matched as read without evasion tricks (service.normalize.evasion).
+    algorithm = "fuzzy-idf/2"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
         self._index = index
@@ -507,8 +509,12 @@ class FuzzyMatcher:
         index = self._index
         names = index.names
         best: dict[tuple[str, str], MatchResult] = {}
-        for query_name in query.names:
-            all_tokens = name_tokens(query_name.value)
+        # Each name as sent, then its other readings where it hides a listed name from
+        # normalisation (invisible separators, run-together words, digits for letters).
+        readings = [(name, name.value, "") for name in query.names]
+        readings += [(name, value, how) for name in query.names for value, how in evasion_readings(name.value)]
+        for query_name, value, reading in readings:
+            all_tokens = name_tokens(value)
             if not all_tokens:
                 continue
             # A person's name keeps every token ("Ana Sa", "Kim Co" are names), unless it
@@ -553,7 +559,8 @@ class FuzzyMatcher:
                 alignment += [TokenPair(form, "", 0.0, "legal_form_ignored", 0.0) for form in query_legal]
                 alignment += [TokenPair(title, "", 0.0, "title_ignored", 0.0) for title in titles]
                 text = (
-                    f"'{query_name.value}' resembles the {listed_name.kind.value} name '{listed_name.value}'"
+                    f"'{query_name.value}'{f' (read as {value!r}: {reading})' if reading else ''}"
+                    f" resembles the {listed_name.kind.value} name '{listed_name.value}'"
                     f"{' (weak alias)' if not strong else ''} of {entry.list_id} entry {entry.entry_id}: "
                     + ", ".join(f"{p.query_token}~{p.listed_token} {p.similarity:.2f} {p.method}" for p in alignment if p.similarity > 0)
                     + (f"; ignored legal forms {' '.join(record.legal_forms + query_legal)}" if record.legal_forms or query_legal else "")
