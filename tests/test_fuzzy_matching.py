@@ -255,3 +255,47 @@ def test_a_name_without_tricks_has_no_other_reading() -> None:
     assert evasion_readings("MADURO MOROS, Nicolas") == ()
     assert evasion_readings("Plant No. 2") == ()
     assert evasion_readings("Siemens AG") == ()
+
+
+def test_son_of_and_daughter_of_are_one_particle_however_romanised() -> None:
+    listed = [
+        entry("b1", PERSON, "BIN MARWAN, Bilal"),
+        entry("b2", PERSON, "BINT SALIM, Aisha"),
+        entry("b3", ORG, "JABBER IBN HAYAN"),
+    ]
+    fresh = build_default_matcher(NameIndex(listed + FILLER), {"ofac_sdn": "v1"})
+    assert isinstance(fresh, FuzzyMatcher)
+    for query, entry_id in (
+        ("IBN MARWAN, Bilal", "b1"),
+        ("Bilal ben Marwan", "b1"),
+        ("Aisha binti Salim", "b2"),
+        ("Jabber bin Hayan", "b3"),
+    ):
+        found = top(fresh, query)
+        assert found is not None and found.entry.entry_id == entry_id and found.score >= 0.9, (query, found)
+        assert "transliteration" in found.explanation.text or "exact" in found.explanation.text
+    # The particle alone does not make another family listed.
+    other = top(fresh, "IBN KHALDUN, Bilal")
+    assert other is None or other.score < 0.8
+
+
+def test_an_organisation_is_found_without_the_acronym_its_listing_adds() -> None:
+    listed = [
+        entry("a1", ORG, "ACME ROCKET PROPULSION ACADEMY (ARPA)"),
+        entry("a2", ORG, "GLOBAL TECHNOLOGY IMPORT & EXPORT, S.A. (GTI)"),
+        entry("p1", PERSON, "SMITH, John Albert (JACK)"),
+    ]
+    fresh = build_default_matcher(NameIndex(listed + FILLER), {"ofac_sdn": "v1"})
+    assert isinstance(fresh, FuzzyMatcher)
+    written_out = top(fresh, "Acme Rocket Propulsion Academy")
+    assert written_out is not None and written_out.entry.entry_id == "a1" and written_out.score >= 0.99
+    assert "read without (ARPA)" in written_out.explanation.text
+    assert written_out.listed_name.value == "ACME ROCKET PROPULSION ACADEMY (ARPA)"  # the name as listed
+    with_acronym = top(fresh, "Acme Rocket Propulsion Academy (ARPA)")
+    assert with_acronym is not None and with_acronym.score == 1.0 and "read without" not in with_acronym.explanation.text
+    generic = top(fresh, "Global Technology Import & Export S.A.")  # generic words only: whole name or nothing
+    assert generic is not None and generic.entry.entry_id == "a2" and generic.score >= 0.99
+    # Only organisations: a person's parenthetical is a nickname, part of who they are.
+    assert all(name.set_aside == "" for name in NameIndex(listed).names if name.entry_position == 2)
+    partial = top(fresh, "Acme Rocket")
+    assert partial is None or partial.score < 0.9

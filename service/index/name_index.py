@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from service.index.evidence import EntryEvidence, entry_evidence
-from service.model import Entry
+from service.model import EntityType, Entry
 from service.normalize.names import name_tokens, order_free_key
 
 
@@ -16,6 +17,26 @@ class IndexedName:
     entry_position: int
     name_position: int
     tokens: tuple[str, ...]
+    # Set for a reading of the listed name the index adds (see _without_parenthetical): what it left out.
+    set_aside: str = ""
+
+
+# A trailing parenthetical of a few words: mostly the organisation's acronym,
+# "ACME ROCKET PROPULSION ACADEMY (ARPA)", which a party rarely writes out.
+_TRAILING_PARENTHETICAL = re.compile(r"^(?P<name>.*\S)\s*(?P<aside>\([^()]{1,40}\))\s*$")
+_MAX_ASIDE_TOKENS = 4
+
+
+def _without_parenthetical(entry: Entry, value: str) -> tuple[tuple[str, ...], str] | None:
+    """The tokens of a non-person's listed name without its trailing parenthetical, and that
+    parenthetical; None when there is none (or nothing would be left)."""
+    if entry.entity_type is EntityType.INDIVIDUAL:
+        return None
+    found = _TRAILING_PARENTHETICAL.match(value)
+    if found is None or len(name_tokens(found["aside"])) > _MAX_ASIDE_TOKENS:
+        return None
+    tokens = name_tokens(found["name"])
+    return (tokens, found["aside"]) if tokens else None
 
 
 class NameIndex:
@@ -33,6 +54,10 @@ class NameIndex:
                     continue
                 by_key[order_free_key(tokens)].append(len(self.names))
                 self.names.append(IndexedName(entry_position, name_position, tokens))
+                shorter = _without_parenthetical(entry, name.value)
+                if shorter is not None:
+                    by_key[order_free_key(shorter[0])].append(len(self.names))
+                    self.names.append(IndexedName(entry_position, name_position, shorter[0], shorter[1]))
         self._by_key: dict[str, tuple[int, ...]] = {key: tuple(ids) for key, ids in by_key.items()}
 
     # Fields a stored build carries (the entries come from the list versions themselves).

@@ -242,7 +242,9 @@ class _TokenPostings:
 
 
 class FuzzyMatcher:
-    # /2: names are also matched as read without evasion tricks (service.normalize.evasion).
+    # /2: names are also matched as read without evasion tricks (service.normalize.evasion);
+    # bin / ibn / ben and bint / binti are one transliteration group (service.normalize.variants);
+    # an organisation's listed name is also indexed without its trailing parenthetical (acronym).
     algorithm = "fuzzy-idf/2"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
@@ -561,6 +563,7 @@ class FuzzyMatcher:
                 text = (
                     f"'{query_name.value}'{f' (read as {value!r}: {reading})' if reading else ''}"
                     f" resembles the {listed_name.kind.value} name '{listed_name.value}'"
+                    f"{f' read without {indexed.set_aside}' if indexed.set_aside else ''}"
                     f"{' (weak alias)' if not strong else ''} of {entry.list_id} entry {entry.entry_id}: "
                     + ", ".join(f"{p.query_token}~{p.listed_token} {p.similarity:.2f} {p.method}" for p in alignment if p.similarity > 0)
                     + (f"; ignored legal forms {' '.join(record.legal_forms + query_legal)}" if record.legal_forms or query_legal else "")

@@ -23,6 +23,8 @@ _GROUPS: tuple[tuple[str, ...], ...] = (
     ("jafar", "jaafar", "jafer", "djafar"),
     ("abu", "abou", "abo"),
     ("al", "el", "ul"),  # the Arabic article, as romanised
+    ("bin", "ibn", "ben"),  # "son of", as romanised (Arabic bin / ibn, Maghrebi and Hebrew ben)
+    ("bint", "binti"),  # "daughter of" (Arabic, Malay)
     ("said", "saeed", "saeid", "saied", "sayeed"),
     ("qasim", "kassem", "qassem", "kasim", "qassim", "kasem"),
     ("salih", "saleh"),
