@@ -299,3 +299,30 @@ def test_an_organisation_is_found_without_the_acronym_its_listing_adds() -> None
     assert all(name.set_aside == "" for name in NameIndex(listed).names if name.entry_position == 2)
     partial = top(fresh, "Acme Rocket")
     assert partial is None or partial.score < 0.9
+
+
+def test_words_saying_which_office_or_part_of_a_listed_company_weigh_little() -> None:
+    listed = [entry("c1", ORG, "BANCO NACIONAL DE CUBA"), entry("c2", ORG, "NOVA")]
+    fresh = build_default_matcher(NameIndex(listed + FILLER), {"ofac_sdn": "v1"})
+    assert isinstance(fresh, FuzzyMatcher)
+    plain = top(fresh, "Banco Nacional de Cuba")
+    assert plain is not None and plain.score == 1.0
+    for query, appended in (("Banco Nacional de Cuba (Singapore)", "singapore"),
+                            ("Banco Nacional de Cuba Plant No. 2", "plant no 2"),
+                            ("Banco Nacional de Cuba Representative Office", "representative office")):  # fmt: skip
+        found = top(fresh, query)
+        assert found is not None and found.entry.entry_id == "c1" and found.score >= 0.85, (query, found)
+        assert f"words after the listed name weighed 0.3 (which office, unit or place): {appended}" in found.explanation.text
+    # Only after the whole listed name, and only such words: another company's name is not a unit.
+    for query, below in (("Singapore Banco Nacional de Cuba", 0.9), ("Banco Nacional de Cuba Zhang Wei", 0.9)):
+        found = top(fresh, query)
+        assert found is None or found.score < below, (query, found)
+    logistics = top(fresh, "Nova Logistics")  # a line of business is not a unit word: weighed in full
+    assert logistics is None or "words after the listed name" not in logistics.explanation.text
+
+
+def test_qualifier_words() -> None:
+    from service.normalize.qualifiers import is_qualifier
+
+    assert all(is_qualifier(t) for t in ("office", "branch", "plant", "no", "2", "2nd", "singapore", "germany"))
+    assert not any(is_qualifier(t) for t in ("trading", "logistics", "zhang", "republic", "of", "nova"))

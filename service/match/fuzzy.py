@@ -44,6 +44,7 @@ from service.normalize.legal_forms import (
     strip_legal_forms,
 )
 from service.normalize.names import name_tokens
+from service.normalize.qualifiers import is_qualifier
 from service.normalize.variants import canonical, variants_of
 
 MIN_TOKEN_SIMILARITY = 0.7
@@ -54,6 +55,9 @@ GLUE_SIMILARITY = 0.85
 # Unmatched listed tokens of a person weigh this much (middle names are often left out).
 PERSON_UNMATCHED_LISTED = 0.5
 ORG_UNMATCHED_LISTED = 0.8
+# Words appended after a whole listed organisation name ("<listed> Representative Office
+# Tashkent", "<listed> (Singapore)", "<listed> Plant No. 2") weigh this much of their own.
+APPENDED_FACTOR = 0.3
 INITIAL_SIMILARITY = 0.75
 LISTED_INITIAL_SIMILARITY = 0.5
 # Query tokens whose rated vocabulary is kept (each entry a few dozen tokens at most).
@@ -130,6 +134,8 @@ class _Scored:
     chosen: tuple[_Pair, ...]
     used_q: frozenset[int]
     used_l: frozenset[int]
+    # Query words after the whole listed name weighed APPENDED_FACTOR (office, unit, place, number).
+    appended: tuple[str, ...] = ()
 
 
 def _candidate_pairs(
@@ -244,7 +250,9 @@ class _TokenPostings:
 class FuzzyMatcher:
     # /2: names are also matched as read without evasion tricks (service.normalize.evasion);
     # bin / ibn / ben and bint / binti are one transliteration group (service.normalize.variants);
-    # an organisation's listed name is also indexed without its trailing parenthetical (acronym).
+    # an organisation's listed name is also indexed without its trailing parenthetical (acronym);
+    # office, unit, country and number words appended to a whole listed organisation name weigh
+    # APPENDED_FACTOR (service.normalize.qualifiers).
     algorithm = "fuzzy-idf/2"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
@@ -419,6 +427,7 @@ class FuzzyMatcher:
             unmatched_factor = 1.0
         numerator = 0.0
         denominator = 0.0
+        appended: tuple[str, ...] = ()
         for pair in chosen:
             numerator += pair.rank
             denominator += pair.weight
@@ -429,12 +438,23 @@ class FuzzyMatcher:
             # a conflict, weighed without the common-name discount.
             denominator += sum(index.conflict_weight(query[i]) for i in unmatched_q)
             denominator += sum(index.conflict_weight(listed[j]) for j in unmatched_l)
+        elif (
+            unmatched_q
+            and not unmatched_l
+            and not (record.is_person or query_is_person)
+            and min(unmatched_q) > max(used_q)
+            and all(is_qualifier(query[i]) for i in unmatched_q)
+        ):
+            # The whole listed name, then words of the querier's own: which office, place or
+            # part of the company. They say the party may be a unit of the listed one.
+            denominator += APPENDED_FACTOR * sum(weights_q[i] for i in unmatched_q)
+            appended = tuple(query[i] for i in unmatched_q)
         else:
             denominator += sum(weights_q[i] for i in unmatched_q)
             denominator += unmatched_factor * sum(weights_l[j] for j in unmatched_l)
         score = numerator / denominator if denominator else 0.0
 
-        return _Scored(score, tuple(chosen), frozenset(used_q), frozenset(used_l))
+        return _Scored(score, tuple(chosen), frozenset(used_q), frozenset(used_l), appended)
 
     @staticmethod
     def _alignment(
@@ -567,6 +587,8 @@ class FuzzyMatcher:
                     f"{' (weak alias)' if not strong else ''} of {entry.list_id} entry {entry.entry_id}: "
                     + ", ".join(f"{p.query_token}~{p.listed_token} {p.similarity:.2f} {p.method}" for p in alignment if p.similarity > 0)
                     + (f"; ignored legal forms {' '.join(record.legal_forms + query_legal)}" if record.legal_forms or query_legal else "")
+                    + (f"; words after the listed name weighed {APPENDED_FACTOR:.1f} (which office, unit or place): "
+                       f"{' '.join(scored.appended)}" if scored.appended else "")
                     + f"; name score {name_score:.2f}"
                     + "".join(f"; {a.detail} ({a.delta:+.2f})" for a in found)
                     + f"; final score {score:.2f}."
