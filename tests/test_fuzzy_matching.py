@@ -235,6 +235,14 @@ def test_evasion_tricks_are_read_through_and_the_explanation_says_how(
     assert f": {reading})" in found.explanation.text
 
 
+def test_look_alike_letters_of_another_script_are_folded_before_matching(matcher: FuzzyMatcher) -> None:
+    # Cyrillic о О and Greek Μ typed into a Latin name: normalisation folds them (anyascii).
+    found = top(matcher, "Nic\u043elas \u039cADUR\u041e M\u041eR\u041eS")
+    assert found is not None and found.entry.entry_id == "1" and found.score == 1.0
+    other = top(matcher, "Nic\u043elas \u039cARTINEZ")  # folded, still nobody listed
+    assert other is None or other.score < 0.8
+
+
 @pytest.mark.parametrize(
     "query",
     [
