@@ -15,6 +15,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import grpc
 import pytest
@@ -28,6 +29,9 @@ from service.decide.policy import load_policy
 from service.settings import Settings
 from service.store.connection import EmbeddedRedis
 from service.store.snapshots import SnapshotStore
+
+if TYPE_CHECKING:
+    from tests.redis_support import PrivateRedis
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -48,6 +52,19 @@ def embedded_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedde
     server = EmbeddedRedis(tmp_path_factory.mktemp("embedded-redis"))
     yield server
     server.stop_for_good()  # the suite's own: nothing may keep it running after the run
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """A redis-server of the test's own, to pause, kill and restart (never the shared one)."""
+    from tests.redis_support import PrivateRedis  # imported here: its helpers import this module
+
+    try:
+        server = PrivateRedis(tmp_path / "redis")
+    except FileNotFoundError:
+        pytest.skip("redis-server is not installed: this test pauses or kills a Redis of its own")
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

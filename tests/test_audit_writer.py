@@ -4,11 +4,9 @@ or restarts without what the exporters had not yet written."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 import redis.asyncio as aioredis
 
 from service.audit.record import AuditRecord
@@ -54,16 +52,6 @@ async def test_records_go_to_the_files_when_redis_keeps_failing(tmp_path: Path) 
     await dead.aclose()
     assert writer.spilled == 3
     assert [r.screening_id for r in read_exported(tmp_path / "audit")] == ["s-0", "s-1", "s-2"]
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    try:
-        server = PrivateRedis(tmp_path / "redis")
-    except FileNotFoundError:
-        pytest.skip("redis-server is not installed: this test kills a Redis of its own")
-    yield server
-    server.stop()
 
 
 async def send(writer: AuditWriter, records: list[AuditRecord]) -> None:

@@ -60,6 +60,13 @@ def matcher() -> FuzzyMatcher:
     return build_default_matcher(NameIndex(LIST + FILLER), {"ofac_sdn": "v1"})  # type: ignore[return-value]
 
 
+def matcher_over(entries: list[Entry]) -> FuzzyMatcher:
+    """A matcher of the test's own (its caches start empty)."""
+    built = build_default_matcher(NameIndex(entries), {"ofac_sdn": "v1"})
+    assert isinstance(built, FuzzyMatcher)
+    return built
+
+
 def top(matcher: FuzzyMatcher, name: str, kind: EntityType = EntityType.UNKNOWN) -> MatchResult | None:
     query = PartyQuery(names=(QueryName(name, QueryNameSource.NAME),), entity_type=kind)
     found = matcher.find(query, frozenset(), 0.0, 5)
@@ -190,8 +197,7 @@ def test_company_sent_as_a_person_still_sets_its_legal_form_aside(matcher: Fuzzy
 
 
 def test_a_repeated_question_gets_the_same_answer_from_the_cache_and_a_different_one_its_own() -> None:
-    fresh = build_default_matcher(NameIndex(LIST + FILLER), {"ofac_sdn": "v1"})
-    assert isinstance(fresh, FuzzyMatcher)
+    fresh = matcher_over(LIST + FILLER)
     setchin = (QueryName("Igor Setchin", QueryNameSource.NAME),)
     first = fresh.find(PartyQuery(names=setchin, party_reference="order-1"), frozenset(), 0.0, 5)
     first.clear()  # what a caller does with its answer does not reach the next one
@@ -209,8 +215,7 @@ def test_the_answer_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     from service.match import fuzzy
 
     monkeypatch.setattr(fuzzy, "RESULT_CACHE_SIZE", 3)
-    fresh = build_default_matcher(NameIndex(LIST + FILLER), {"ofac_sdn": "v1"})
-    assert isinstance(fresh, FuzzyMatcher)
+    fresh = matcher_over(LIST + FILLER)
     for name in ("Igor Setchin", "Anna Petrova", "Rosneft", "Gazprom", "Bank Melli"):
         fresh.find(PartyQuery(names=(QueryName(name, QueryNameSource.NAME),)), frozenset(), 0.0, 5)
     assert len(fresh._results) == 3
@@ -271,8 +276,7 @@ def test_son_of_and_daughter_of_are_one_particle_however_romanised() -> None:
         entry("b2", PERSON, "BINT SALIM, Aisha"),
         entry("b3", ORG, "JABBER IBN HAYAN"),
     ]
-    fresh = build_default_matcher(NameIndex(listed + FILLER), {"ofac_sdn": "v1"})
-    assert isinstance(fresh, FuzzyMatcher)
+    fresh = matcher_over(listed + FILLER)
     for query, entry_id in (
         ("IBN MARWAN, Bilal", "b1"),
         ("Bilal ben Marwan", "b1"),
@@ -293,8 +297,7 @@ def test_an_organisation_is_found_without_the_acronym_its_listing_adds() -> None
         entry("a2", ORG, "GLOBAL TECHNOLOGY IMPORT & EXPORT, S.A. (GTI)"),
         entry("p1", PERSON, "SMITH, John Albert (JACK)"),
     ]
-    fresh = build_default_matcher(NameIndex(listed + FILLER), {"ofac_sdn": "v1"})
-    assert isinstance(fresh, FuzzyMatcher)
+    fresh = matcher_over(listed + FILLER)
     written_out = top(fresh, "Acme Rocket Propulsion Academy")
     assert written_out is not None and written_out.entry.entry_id == "a1" and written_out.score >= 0.99
     assert "read without (ARPA)" in written_out.explanation.text
@@ -311,8 +314,7 @@ def test_an_organisation_is_found_without_the_acronym_its_listing_adds() -> None
 
 def test_words_saying_which_office_or_part_of_a_listed_company_weigh_little() -> None:
     listed = [entry("c1", ORG, "BANCO NACIONAL DE CUBA"), entry("c2", ORG, "NOVA")]
-    fresh = build_default_matcher(NameIndex(listed + FILLER), {"ofac_sdn": "v1"})
-    assert isinstance(fresh, FuzzyMatcher)
+    fresh = matcher_over(listed + FILLER)
     plain = top(fresh, "Banco Nacional de Cuba")
     assert plain is not None and plain.score == 1.0
     for query, appended in (("Banco Nacional de Cuba (Singapore)", "singapore"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
@@ -32,16 +32,6 @@ from tests.redis_support import PrivateRedis
 
 MADURO = pb.ScreenRequest(party=pb.Party(name="Nicolas MADURO MOROS", party_reference="BP-7"))
 UNLISTED = pb.ScreenRequest(party=pb.Party(name="Johanna Pemberton-Whitcombe", party_reference="BP-8"))
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    try:
-        server = PrivateRedis(tmp_path / "redis")
-    except FileNotFoundError:
-        pytest.skip("redis-server is not installed: these tests pause and kill a Redis of their own")
-    yield server
-    server.stop()
 
 
 @pytest.fixture

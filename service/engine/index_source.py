@@ -29,6 +29,7 @@ from service.engine.index_build import BuildRequest
 from service.index.bundle import BundleRestore, IndexBundle, ListPart, StoredIndexError, build_bundle, index_key
 from service.model import Entry
 from service.store.index_blobs import IndexBlobStore
+from service.store.snapshots import SnapshotStore
 
 log = structlog.get_logger(__name__)
 
@@ -108,6 +109,15 @@ async def run_steps(steps: Iterator[None]) -> float:
         took = time.perf_counter() - started
         longest = max(longest, took)
         await asyncio.sleep(took * rest)
+
+
+def stored_entries(store: SnapshotStore, lists: Sequence[ListPart]) -> Callable[[], Awaitable[list[bytes]]]:
+    """What obtain() and ensure_stored() fetch for a build: the lists' entries as stored, in order."""
+
+    async def fetch() -> list[bytes]:
+        return [await store.entries_blob(part.list_id, part.version) for part in lists]
+
+    return fetch
 
 
 class IndexSource:

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from service.catalog import Catalog
-from service.engine.index_source import BUILD_IN_THREAD_BELOW, IndexSource
+from service.engine.index_source import BUILD_IN_THREAD_BELOW, IndexSource, stored_entries
 from service.index.bundle import ListPart
 from service.store.index_blobs import IndexBlobStore
 from service.store.snapshots import SnapshotStore
@@ -39,9 +39,6 @@ async def warm_index(store: SnapshotStore, catalog: Catalog) -> Warmed:
         return Warmed("no lists", 0, 0.0)
     if entries < BUILD_IN_THREAD_BELOW:
         return Warmed("small", entries, 0.0)
-
-    async def entry_blobs() -> list[bytes]:
-        return [await store.entries_blob(part.list_id, part.version) for part in parts]
-
-    outcome = await IndexSource(IndexBlobStore(store.client, store.prefix)).ensure_stored(parts, entry_blobs)
+    source = IndexSource(IndexBlobStore(store.client, store.prefix))
+    outcome = await source.ensure_stored(parts, stored_entries(store, parts))
     return Warmed(outcome, entries, time.perf_counter() - started)

@@ -26,7 +26,14 @@ from service.catalog import Catalog
 from service.catalog.tags import Tagger, load_tagger
 from service.decide.policy import Policy
 from service.decide.regions import load_regions
-from service.engine.index_source import BUILD_IN_THREAD_BELOW, IndexSource, collector_paused, run_steps, step_share
+from service.engine.index_source import (
+    BUILD_IN_THREAD_BELOW,
+    IndexSource,
+    collector_paused,
+    run_steps,
+    step_share,
+    stored_entries,
+)
 from service.engine.retire import retire
 from service.engine.state import LoadedList, MatcherFactory, ScreeningState, build_default_matcher
 from service.index.bundle import ListPart
@@ -143,11 +150,8 @@ class ListLoader:
         parts = [ListPart(list_id, loaded.meta.version, len(loaded.entries)) for list_id, loaded in lists.items()]
         entries = [entry for loaded in lists.values() for entry in loaded.entries]
 
-        async def entry_blobs() -> list[bytes]:
-            return [await self._store.entries_blob(part.list_id, part.version) for part in parts]
-
         with collector_paused() as pause:
-            obtained = await self._index_source.obtain(parts, entries, entry_blobs)
+            obtained = await self._index_source.obtain(parts, entries, stored_entries(self._store, parts))
             by_key: dict[EntryKey, Entry] = {}
             longest = max(obtained.longest_step_s, await run_steps(_keyed_steps(entries, by_key)))
             regions = load_regions()

@@ -70,7 +70,6 @@ async def refresh_in_child(
 
 
 def main() -> int:
-    from service.catalog import load_catalog  # noqa: F401 - the catalogue module sets list ids on load
     from service.engine.index_warm import warm_index
     from service.logs import configure_logging
     from service.refresh.runner import refresh_lists
@@ -79,7 +78,7 @@ def main() -> int:
 
     request = msgspec.json.decode(sys.stdin.buffer.read(), type=_Request)
     for list_id, spec in request.catalog.lists.items():
-        spec.id = list_id
+        spec.id = list_id  # as load_catalog does
     os.nice(NICENESS)
     configure_logging(request.log_format, request.log_level)
 
