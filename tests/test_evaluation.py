@@ -253,6 +253,10 @@ def test_eval_subcommand_is_wired() -> None:
     assert args.func is eval_module.main and args.generate and args.data == "somewhere" and args.per_category == 5
     args = build_parser().parse_args(["eval", "--data", "elsewhere", "--json", "figures.json", "--matcher", "exact"])
     assert not args.generate and args.data == "elsewhere" and args.json_path == "figures.json"
+    assert args.sets == "generated,heldout,realworld" and args.peer == "auto"  # every set, the peer when installed
+    args = build_parser().parse_args(["eval", "--sets", "heldout", "--peer", "none"])
+    assert eval_module._chosen_sets(args.sets) == ("heldout",) and args.peer == "none"
+    assert eval_module._chosen_sets("heldout,bogus") is None  # refused by main with the names it takes
 
 
 def test_a_name_holding_a_listed_name_whole_is_not_a_negative(mirror_lists: dict[str, LoadedList]) -> None:

@@ -145,7 +145,7 @@ def test_explanation_shows_alignment_methods_weights_and_ignored_legal_forms(mat
     glued = next(p for p in explanation.alignment if p.method.startswith("glued"))
     assert (glued.query_token, glued.listed_token) == ("hik vision", "hikvision")
     assert abs(sum(p.weight for p in explanation.alignment) - 1.0) < 0.01  # query weights sum to 1
-    assert explanation.algorithm == "fuzzy-idf/2" and explanation.final_score == found.score
+    assert explanation.algorithm == "fuzzy-idf/3" and explanation.final_score == found.score
     assert "ignored legal forms" in explanation.text
 
     typo = top(matcher, "Nicolas Maduxo Moros")
@@ -322,13 +322,16 @@ def test_words_saying_which_office_or_part_of_a_listed_company_weigh_little() ->
                             ("Banco Nacional de Cuba Representative Office", "representative office")):  # fmt: skip
         found = top(fresh, query)
         assert found is not None and found.entry.entry_id == "c1" and found.score >= 0.85, (query, found)
-        assert f"words after the listed name weighed 0.3 (which office, unit or place): {appended}" in found.explanation.text
+        assert f"words after the listed name weighed 0.3 (which office, unit, place or business): {appended}" in found.explanation.text
     # Only after the whole listed name, and only such words: another company's name is not a unit.
     for query, below in (("Singapore Banco Nacional de Cuba", 0.9), ("Banco Nacional de Cuba Zhang Wei", 0.9)):
         found = top(fresh, query)
         assert found is None or found.score < below, (query, found)
-    logistics = top(fresh, "Nova Logistics")  # a line of business is not a unit word: weighed in full
-    assert logistics is None or "words after the listed name" not in logistics.explanation.text
+    # A line of business (since fuzzy-idf/3) is read as which business of the listed company is
+    # meant, but it is as often another company of that brand: surfaced for review, never confirmed.
+    logistics = top(fresh, "Nova Logistics")
+    assert logistics is not None and logistics.entry.entry_id == "c2" and 0.80 <= logistics.score <= 0.85
+    assert "(a line of business: score at most 0.85, for review)" in logistics.explanation.text
 
 
 def test_qualifier_words() -> None:

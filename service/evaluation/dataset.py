@@ -156,6 +156,8 @@ class ListedNames:
 
     def __init__(self, lists: Mapping[str, Sequence[Entry]]) -> None:
         self.keys: set[str] = set()
+        # The same, without legal forms: "METRO" is listed as written for a "Metro AG".
+        self.core_keys: set[str] = set()
         # Order-free key of a strong name without its legal form -> entries carrying it.
         self._holders: dict[str, list[tuple[str, str]]] = {}
         all_entries = [entry for entries in lists.values() for entry in entries]
@@ -165,6 +167,7 @@ class ListedNames:
                 if not key:
                     continue
                 self.keys.add(key)
+                self.core_keys.add(_bare_key(name.value))
                 if name.strength is AliasStrength.STRONG:
                     holders = self._holders.setdefault(_core_key(name.value), [])
                     if (entry.list_id, entry.entry_id) not in holders:
@@ -216,6 +219,10 @@ class ListedNames:
             for name in names
         )
 
+    def is_listed_as_written(self, name: str) -> bool:
+        """A listed name up to case, punctuation, word order and legal form ("Metro AG" when "METRO" is listed)."""
+        return name_key(name) in self.keys or _bare_key(name) in self.core_keys
+
     def _contains_listed(self, name: str) -> bool:
         tokens = frozenset(canonical(t) for t in name_tokens(name))
         return any(listed <= tokens for token in tokens for listed in self._contained.get(token, ()))
@@ -236,6 +243,11 @@ class ListedNames:
 
 def _loose_key(name: str) -> str:
     return " ".join(sorted(dict.fromkeys(canonical(t) for t in name_tokens(name))))
+
+
+def _bare_key(name: str) -> str:
+    """Order-free key without the legal form, even when one token is left ("METRO" of "Metro AG")."""
+    return order_free_key(name_tokens(core_name(name))) or name_key(name)
 
 
 def _core_key(name: str) -> str:

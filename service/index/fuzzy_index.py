@@ -22,6 +22,7 @@ import numpy as np
 from service.index.name_index import NameIndex
 from service.model import EntityType
 from service.normalize.legal_forms import COMMON_NAME_PARTS, GENERIC_WORDS, strip_legal_forms
+from service.normalize.romanisation import romanisation_key
 from service.normalize.variants import canonical
 
 # Edits allowed per token length: short tokens must match exactly (or phonetically).
@@ -102,7 +103,7 @@ class FuzzyIndex:
     # Fields a stored build carries, in the order they are restored.
     STORED_FIELDS = (
         "records", "postings", "flat_postings", "weights", "raw_weights", "max_weight",
-        "record_weight_array", "by_phonetic", "deletions",
+        "record_weight_array", "by_phonetic", "by_romanisation", "deletions",
     )  # fmt: skip
 
     def __init__(self, names: NameIndex) -> None:
@@ -150,17 +151,26 @@ class FuzzyIndex:
         self.record_weight_array = np.array([sum(record.weights) or 1.0 for record in self.records], dtype=np.float32)
 
         by_phonetic: dict[str, list[str]] = defaultdict(list)
+        by_romanisation: dict[str, list[str]] = defaultdict(list)
         deletions: dict[str, list[str]] = defaultdict(list)
         for token in sorted(real_tokens):
             key = phonetic_key(token)
             if key:
                 by_phonetic[key].append(token)
+            spelling = romanisation_key(token)
+            if spelling:
+                by_romanisation[spelling].append(token)
             for variant in deletion_variants(token, edit_budget(len(token))):
                 deletions[variant].append(token)
         # Several tokens joined by a space (tokens never hold one), not lists: ~400,000 strings
         # are invisible to the cycle collector, ~400,000 lists would make every full collection
         # (and so a request that triggers one) take a tenth of a second longer.
         self.by_phonetic: dict[str, str] = {key: " ".join(tokens) for key, tokens in by_phonetic.items()}
+        # Not keys that only their own token has ("gafur" -> "gafur"): similar_tokens finds
+        # such a token by looking the key up as a token, and the vocabulary is mostly those.
+        self.by_romanisation: dict[str, str] = {
+            key: " ".join(tokens) for key, tokens in by_romanisation.items() if len(tokens) > 1 or key != tokens[0]
+        }
         # Sharded by the variant's length: restoring a stored index grows one dict of ~400,000
         # keys by resizing it, and each resize of one that size stops the process for ~20 ms.
         self.deletions: dict[int, dict[str, str]] = {}
@@ -215,6 +225,12 @@ class FuzzyIndex:
         key = phonetic_key(token)
         if key and (same_sound := self.by_phonetic.get(key)):
             found.update(same_sound.split(" "))
+        spelling = romanisation_key(token)
+        if spelling:
+            if same_spelling := self.by_romanisation.get(spelling):
+                found.update(same_spelling.split(" "))
+            if spelling in self.postings:
+                found.add(spelling)
         # Even with no edits of its own to spend (short tokens), the token itself is
         # looked up among the deletions: "bong" with one letter lost is "ong".
         shards = self.deletions

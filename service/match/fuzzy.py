@@ -33,6 +33,7 @@ from service.model import EntityType, PartyQuery
 from service.model.entry import AliasStrength
 from service.normalize.evasion import evasion_readings
 from service.normalize.legal_forms import (
+    COMMON_NAME_PARTS,
     GENERIC_WORDS,
     GLUED_SEQUENCE_PARTS,
     HONORIFICS,
@@ -44,7 +45,8 @@ from service.normalize.legal_forms import (
     strip_legal_forms,
 )
 from service.normalize.names import name_tokens
-from service.normalize.qualifiers import is_qualifier
+from service.normalize.qualifiers import names_a_business, qualifies_listed_name
+from service.normalize.romanisation import romanisation_key
 from service.normalize.variants import canonical, variants_of
 
 MIN_TOKEN_SIMILARITY = 0.7
@@ -52,13 +54,26 @@ SCORING_TWO_EDITS_FROM = 7
 # Metaphone alone unites too much ("sasaki"/"sasco"); the spellings must also be close.
 PHONETIC_MIN_JARO_WINKLER = 0.85
 GLUE_SIMILARITY = 0.85
+# Two spellings of one name part by different romanisation systems (service.normalize.romanisation).
+ROMANISATION_SIMILARITY = 0.9
+PHONETIC_SIMILARITY = 0.82
 # Unmatched listed tokens of a person weigh this much (middle names are often left out).
 PERSON_UNMATCHED_LISTED = 0.5
 ORG_UNMATCHED_LISTED = 0.8
 # Words appended after a whole listed organisation name ("<listed> Representative Office
-# Tashkent", "<listed> (Singapore)", "<listed> Plant No. 2") weigh this much of their own.
+# Tashkent", "<listed> (Singapore)", "<listed> Plant No. 2") weigh this much of the heaviest of them.
 APPENDED_FACTOR = 0.3
 INITIAL_SIMILARITY = 0.75
+# A typo between two one-word company names counts from this many letters on ("Casio" / "CASIC" does not).
+ONE_WORD_TYPO_MIN_LETTERS = 6
+# A person's name part held by at most this many listed names, of at least this many letters,
+# surfaces that person when queried alone ("Fishenko"), scored PARTIAL_NAME_SCORE x its similarity:
+# above the review threshold when spelled as listed, never at the match threshold.
+RARE_PART_MAX_POSTINGS = 6
+RARE_PART_MIN_LETTERS = 5
+PARTIAL_NAME_SCORE = 0.85
+# A name part in at least this many listed names is common ("mohammad", "hossein", "sergey").
+COMMON_PART_POSTINGS = 60
 LISTED_INITIAL_SIMILARITY = 0.5
 # Query tokens whose rated vocabulary is kept (each entry a few dozen tokens at most).
 RATED_CACHE_SIZE = 50_000
@@ -83,6 +98,8 @@ def token_similarity(query: str, listed: str) -> tuple[float, str]:
     best, method = 0.0, ""
     if canonical(query) == canonical(listed):
         best, method = 0.95, "transliteration"
+    elif (spelling := romanisation_key(query)) and spelling == romanisation_key(listed):
+        best, method = ROMANISATION_SIMILARITY, "romanisation"
     # Scoring allows two edits from seven letters on ("akkesei" ~ "aleksei"); the
     # candidate index is stricter (see fuzzy_index), other tokens bring such names in.
     longest = max(len(query), len(listed))
@@ -94,10 +111,10 @@ def token_similarity(query: str, listed: str) -> tuple[float, str]:
             typo = 1.0 - distance / max(len(query), len(listed))
             if typo > best:
                 best, method = typo, "typo"
-    if best < 0.88 and min(len(query), len(listed)) >= 4:  # short tokens: too many sound alike
+    if best < PHONETIC_SIMILARITY and min(len(query), len(listed)) >= 4:  # short tokens: too many sound alike
         key = phonetic_key(query)
         if key and key == phonetic_key(listed) and JaroWinkler.similarity(query, listed) >= PHONETIC_MIN_JARO_WINKLER:
-            best, method = 0.88, "phonetic"
+            best, method = PHONETIC_SIMILARITY, "phonetic"
     return best, method
 
 
@@ -136,6 +153,8 @@ class _Scored:
     used_l: frozenset[int]
     # Query words after the whole listed name weighed APPENDED_FACTOR (office, unit, place, number).
     appended: tuple[str, ...] = ()
+    # One rare name part of a listed person, alone (scored PARTIAL_NAME_SCORE x its similarity).
+    partial: bool = False
 
 
 def _candidate_pairs(
@@ -253,7 +272,10 @@ class FuzzyMatcher:
     # an organisation's listed name is also indexed without its trailing parenthetical (acronym);
     # office, unit, country and number words appended to a whole listed organisation name weigh
     # APPENDED_FACTOR (service.normalize.qualifiers).
-    algorithm = "fuzzy-idf/2"
+    # /3: romanisations of one name part align (service.normalize.romanisation); Hangul is read a
+    # syllable at a time as the lists spell Korean names (service.normalize.hangul); legal forms
+    # spelled out in some thirty languages are set aside like their abbreviations.
+    algorithm = "fuzzy-idf/3"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
         self._index = index
@@ -402,12 +424,28 @@ class FuzzyMatcher:
                 used_l.update(pair.listed_positions)
         # A person is not identified by one name part: "PAVLOV, Sergei" is not
         # "PAVLOV, Andrey", nor "Xiao Ming" "ZHANG, Xiaoming".
+        partial = False
         if record.is_person and len(listed) >= 2 and len(used_l) < 2:
-            return None
+            # Unless the query is that one name part alone and the part is rare: an officer
+            # wants a distinctive surname ("Fishenko") surfaced for review, never confirmed
+            # by it (scored below the match threshold whatever else the listing holds).
+            if not (len(query) == 1 and chosen and self._rare_alone(query[0], chosen[0], listed)):
+                return None
+            partial = True
         # Nor is a person by one of their names matching a one-word listing ("Hamza
         # Farouk" is not the weak alias "FAROUK").
         if (record.is_person or query_is_person) and len(query) >= 2 and len(used_q) < 2:
             return None
+        # A one-word company name against a one-word listing: a sound-alike or a short word
+        # one letter off is another brand far more often than a typo ("Cemex" / "CIMEX",
+        # "Cisco" / "ZISCO", "Casio" / "CASIC"); only the spelling, or a typo in a longer
+        # word, is evidence here.
+        if len(query) == 1 and len(listed) == 1 and not (record.is_person or query_is_person) and chosen:
+            only = chosen[0]
+            if only.method in ("phonetic", "romanisation") or (
+                only.method == "typo" and max(len(query[0]), len(listed[0])) < ONE_WORD_TYPO_MIN_LETTERS
+            ):
+                return None
         distinctive = any(
             listed[j] not in GENERIC_WORDS and p.method != "initial" for p in chosen for j in p.listed_positions
         )
@@ -443,18 +481,51 @@ class FuzzyMatcher:
             and not unmatched_l
             and not (record.is_person or query_is_person)
             and min(unmatched_q) > max(used_q)
-            and all(is_qualifier(query[i]) for i in unmatched_q)
+            and qualifies_listed_name([query[i] for i in unmatched_q])
         ):
-            # The whole listed name, then words of the querier's own: which office, place or
-            # part of the company. They say the party may be a unit of the listed one.
-            denominator += APPENDED_FACTOR * sum(weights_q[i] for i in unmatched_q)
+            # The whole listed name, then words of the querier's own: which office, place,
+            # part or business of the company. They say the party may be a unit of the listed
+            # one, and together weigh as one light word ("Representative Office in Minsk").
+            denominator += APPENDED_FACTOR * max(weights_q[i] for i in unmatched_q)
             appended = tuple(query[i] for i in unmatched_q)
         else:
             denominator += sum(weights_q[i] for i in unmatched_q)
             denominator += unmatched_factor * sum(weights_l[j] for j in unmatched_l)
+        if (
+            unmatched_l
+            and all_query_matched
+            and record.is_person
+            and len(used_q) >= 2
+            and all(index.posting_count(listed[j]) >= COMMON_PART_POSTINGS for j in used_l)
+        ):
+            # Only the listed person's very common name parts were given ("Mohammad Hossein" of
+            # "KHOSRAVI, Mohammad Hossein"): the parts left out are what tells people apart, so
+            # they count in full, not half.
+            denominator += (1.0 - unmatched_factor) * sum(weights_l[j] for j in unmatched_l)
         score = numerator / denominator if denominator else 0.0
+        if partial:
+            # Whatever else the listed name holds: the part alone says "look", never "it is".
+            score = PARTIAL_NAME_SCORE * chosen[0].similarity
+        elif appended and names_a_business(appended):
+            # "<listed> Electronics" is as often another company of the same brand as a unit of
+            # the listed one: surfaced for review, not confirmed.
+            score = min(score, PARTIAL_NAME_SCORE)
 
-        return _Scored(score, tuple(chosen), frozenset(used_q), frozenset(used_l), appended)
+        return _Scored(score, tuple(chosen), frozenset(used_q), frozenset(used_l), appended, partial)
+
+    def _rare_alone(self, token: str, pair: _Pair, listed: tuple[str, ...]) -> bool:
+        """The query's only token is, near enough, one rare long part of the listed name."""
+        listed_token = listed[pair.listed_positions[0]]
+        return (
+            len(pair.listed_positions) == 1
+            and pair.similarity >= 0.9
+            and len(listed_token) >= RARE_PART_MIN_LETTERS
+            and self._index.posting_count(listed_token) <= RARE_PART_MAX_POSTINGS
+            and listed_token not in GENERIC_WORDS
+            # The lists hold few Husseins, the world many: rare on the lists is not rare.
+            and listed_token not in COMMON_NAME_PARTS
+            and canonical(listed_token) not in COMMON_NAME_PARTS
+        )
 
     @staticmethod
     def _alignment(
@@ -587,8 +658,12 @@ class FuzzyMatcher:
                     f"{' (weak alias)' if not strong else ''} of {entry.list_id} entry {entry.entry_id}: "
                     + ", ".join(f"{p.query_token}~{p.listed_token} {p.similarity:.2f} {p.method}" for p in alignment if p.similarity > 0)
                     + (f"; ignored legal forms {' '.join(record.legal_forms + query_legal)}" if record.legal_forms or query_legal else "")
-                    + (f"; words after the listed name weighed {APPENDED_FACTOR:.1f} (which office, unit or place): "
+                    + (f"; words after the listed name weighed {APPENDED_FACTOR:.1f} (which office, unit, place or business): "
                        f"{' '.join(scored.appended)}" if scored.appended else "")
+                    + (f" (a line of business: score at most {PARTIAL_NAME_SCORE:.2f}, for review)"
+                       if scored.appended and names_a_business(scored.appended) else "")
+                    + (f"; one rare part of the listed person's name, alone: surfaced for review, scored "
+                       f"{PARTIAL_NAME_SCORE:.2f} x its similarity" if scored.partial else "")
                     + f"; name score {name_score:.2f}"
                     + "".join(f"; {a.detail} ({a.delta:+.2f})" for a in found)
                     + f"; final score {score:.2f}."

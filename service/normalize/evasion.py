@@ -1,10 +1,12 @@
 """Other readings of a name typed to slip past a matcher: each one is matched as well.
 
-Normalising a name (service.normalize.names) drops invisible characters and folds
-look-alike letters, so "MA\u2060DURO" is "maduro". Three tricks survive it:
+Normalising a name (service.normalize.names) drops invisible characters and reads
+other scripts by sound, so "MA\u2060DURO" is "maduro". Four tricks survive it:
 
 - invisible characters *between* words ("Nicolas\u202eMADURO", a bidi control, or a
   zero-width space) glue the words into one token: read them as spaces too;
+- Latin words typed with some look-alike Cyrillic or Greek letters ("LLС BAIKАL", a
+  Cyrillic Es and A) read as the Latin letters they look like, not as they sound;
 - words run together in camel case ("NicolasMaduroMoros") are one token: split them
   where a lower-case letter meets a capital;
 - digits for letters ("N1c0las MADUR0") are read as the letters they stand for, in
@@ -24,7 +26,29 @@ from functools import lru_cache
 # Digits and symbols typed for the letters they look like.
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s"})
 _LEET_CHARS = frozenset("0134578@$")
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+# Words run together: a capital after a lower-case letter ("NicolasMaduro"), and the last capital
+# of a run of them before a lower-case letter ("ECOMInternational", "HKCoLtd").
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# Cyrillic and Greek letters drawn like Latin ones (Unicode's confusables.txt, the letters that are
+# the same glyph in common fonts). anyascii reads them by sound (С "S", Н "N", Р "R", Ѕ "Dz"), which
+# is right for a Cyrillic word but not for a Latin word typed with some of them ("LLС").
+_LOOK_ALIKES = str.maketrans({
+    "А": "A", "В": "B", "С": "C", "Е": "E", "Н": "H", "І": "I", "Ј": "J", "К": "K", "М": "M", "О": "O",
+    "Р": "P", "Ѕ": "S", "Т": "T", "Х": "X", "У": "Y", "Ү": "Y", "а": "a", "с": "c", "е": "e", "һ": "h",
+    "і": "i", "ј": "j", "о": "o", "р": "p", "ѕ": "s", "х": "x", "у": "y", "ԁ": "d", "ԛ": "q", "ԝ": "w",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
+    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ο": "o", "ν": "v", "ι": "i", "κ": "k", "ρ": "p", "τ": "t",
+})  # fmt: skip
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _read_look_alikes(value: str) -> str:
+    """Look-alike Cyrillic and Greek letters read as Latin, in words that also hold Latin letters."""
+    words = value.split(" ")
+    for i, word in enumerate(words):
+        if _LATIN_LETTER.search(word) and word.translate(_LOOK_ALIKES) != word:
+            words[i] = word.translate(_LOOK_ALIKES)
+    return " ".join(words)
 
 
 def _read_digits_as_letters(value: str) -> str:
@@ -45,6 +69,12 @@ def evasion_readings(value: str) -> tuple[tuple[str, str], ...]:
         current = "".join(" " if unicodedata.category(ch) == "Cf" else ch for ch in current)
         hows.append("invisible characters read as spaces")
         readings.append((current, ", ".join(hows)))
+    if not current.isascii():
+        latin = _read_look_alikes(current)
+        if latin != current:
+            current = latin
+            hows.append("look-alike Cyrillic or Greek letters read as Latin")
+            readings.append((current, ", ".join(hows)))
     if _CAMEL.search(current) and sum(ch.isupper() for ch in current) >= 2:
         current = _CAMEL.sub(" ", current)
         hows.append("run-together words split at capitals")

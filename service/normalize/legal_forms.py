@@ -34,6 +34,38 @@ LEGAL_FORM_SEQUENCES: tuple[tuple[str, ...], ...] = tuple(
                 "tovarystvo z obmezhenoyu vidpovidalnistyu", "aktsionerne tovarystvo",
                 "ltd sti", "limited sirketi", "anonim sirketi",
                 "public company", "holding company",
+                # Spelled out, in the languages the lists and their parties use (issue 14, class 5),
+                # each the long form of an abbreviation above or in LEGAL_FORM_TOKENS.
+                "gesellschaft mit beschrankter haftung", "kommanditgesellschaft auf aktien",
+                "societe anonyme", "societe a responsabilite limitee", "societe par actions simplifiee",
+                "societe en nom collectif", "sociedad anonima", "sociedad limitada", "sociedad de responsabilidad limitada",
+                "sociedad anonima de capital variable", "sociedad de responsabilidad limitada de capital variable",
+                "sociedade anonima", "sociedade limitada", "sociedade por quotas",
+                "empresa individual de responsabilidade limitada", "societa per azioni",
+                "societa a responsabilita limitata", "societa in accomandita semplice",
+                "spolka z ograniczona odpowiedzialnoscia", "spolka akcyjna", "spolka komandytowa",
+                "besloten vennootschap", "naamloze vennootschap", "besloten vennootschap met beperkte aansprakelijkheid",
+                "spolecnost s rucenim omezenym", "akciova spolecnost", "korlatolt felelossegu tarsasag",
+                "zartkoruen mukodo reszvenytarsasag", "societate cu raspundere limitata", "societate pe actiuni",
+                "drustvo sa ogranicenom odgovornoscu", "druzhestvo s ogranichena otgovornost", "aktsionerno druzhestvo",
+                "perseroan terbatas", "sendirian berhad", "free zone establishment", "free zone company",
+                "free zone limited liability company", "limited liability company free zone",
+                "anonymi etaireia", "etaireia periorismenis efthynis",
+                "obshchestvo s ogranichennoi otvetstvennostyu", "obshchestvo s ogranichennoy otvetstvennostiu",
+                "obshchestvo s dopolnitelnoi otvetstvennostyu", "tovarystvo z obmezhenoiu vidpovidalnistiu",
+                "tovaristvo z obmezhenoyu vidpovidalnistyu", "pryvatne aktsionerne tovarystvo",
+                "publichne aktsionerne tovarystvo", "zakrytae aktsyyanernae tavarystva",
+                "tavarystva z abmezhavanai adkaznastsyu", "zhauapkershiligi shekteuli seriktestik",
+                "tovarishchestvo s ogranichennoi otvetstvennostyu", "aktsionernoe obshchestvo zakrytogo tipa",
+                "kabushiki kaisha", "godo kaisha", "yugen kaisha", "zhu shi hui she", "ju sik hoe sa", "jusik hoesa",
+                "chusik hoesa", "cong ty trach nhiem huu han", "cong ty co phan", "trach nhiem huu han",
+                "gu fen gong si", "jituan you xian gong si", "you xian gong si", "youxian gongsi", "gufen youxian gongsi",
+                "sanayi ve ticaret anonim sirketi", "sanayi ve ticaret limited sirketi", "ticaret anonim sirketi",
+                "ticaret limited sirketi", "sherkat sahami khas", "sherkate sahami khas", "sherkat sahami aam",
+                "sahami khas", "sahami aam", "sharikat dhat masuliya mahduda", "dhat masuliya mahduda",
+                "dht mswwlyh mhdwdh", "with limited liability", "limited liability", "private limited liability company",
+                "sole proprietorship", "general partnership", "de capital variable", "sociedad anonima bursatil",
+                "sociedad anonima promotora de inversion", "sab de cv", "s a b de c v", "sapi de cv",
             )
         ),
         key=len,
@@ -48,6 +80,9 @@ LEGAL_FORM_TOKENS: frozenset[str] = frozenset(
     jsc ojsc cjsc pjsc ao oao zao pao ooo tov pp chp ip fzco fze fzc fzllc llc-fz dmcc wll
     pte pty pvt bhd sdn tbk pt cv sc scs snc sp zoo sprl bvba ltda eireli me epp sti
     youxiangongsi gufenyouxiangongsi jituan
+    aktiengesellschaft kommanditgesellschaft limitada limitee ltee berhad eood dooel sherkat sharikat shirkat shrkh
+    aktiebolag aktieselskab anpartsselskab allmennaksjeselskap osakeyhtio tnhh
+    ca sae saa sac saic sal psc bsc qsc kscc saog saoc
     """.split()
 )
 
@@ -227,6 +262,9 @@ _GLUABLE_FORMS = frozenset({t for t in LEGAL_FORM_TOKENS if len(t) >= 2} | {"".j
 _LONGEST_FORM = max(len(form) for form in _GLUABLE_FORMS)
 
 
+MIN_NAME_LEFT_OF_GLUED_FORM = 4
+
+
 def split_glued_form(token: str, known: Callable[[str], bool]) -> tuple[str, ...]:
     """("kohas", "ag") for "kohasag" when "kohas" is a known name token; else (token,).
 
@@ -239,6 +277,7 @@ def split_glued_form(token: str, known: Callable[[str], bool]) -> tuple[str, ...
             (token[-size:], token[:-size], (token[:-size], token[-size:])),
             (token[:size], token[size:], (token[:size], token[size:])),
         ):
-            if form in _GLUABLE_FORMS and (known(rest) or (size >= 5 and len(rest) >= 4)):
+            # The name left must be a word of its own: "metro" is not "me" + "tro", nor "serco" "ser" + "co".
+            if form in _GLUABLE_FORMS and len(rest) >= MIN_NAME_LEFT_OF_GLUED_FORM and (known(rest) or size >= 5):
                 return parts
     return (token,)

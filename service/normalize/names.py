@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
+from service.normalize.hangul import HANGUL_WORD, romanise_word
+
 # Characters that join rather than separate: O'Neil -> oneil, U.S.A. -> usa.
 _JOINERS = re.compile(r"['’`´.]")
 _SEPARATORS = re.compile(r"[^\w]+|_")
@@ -24,11 +26,19 @@ def fold(text: str) -> str:
     """Lower case, no diacritics, compatibility forms unified (ﬁ -> fi, full-width -> ASCII)."""
     if text.isascii():  # most listed and queried names: skip Unicode work
         return text.lower()
+    # Hangul before decomposition (NFKD splits each syllable into its letters), composed
+    # first so that a name sent as separate letters is read the same.
+    text = HANGUL_WORD.sub(_romanised_hangul, unicodedata.normalize("NFC", text))
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_SPECIAL_LETTERS))
     latin = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     if latin.isascii():
         return latin
     return transliterate(latin).lower()
+
+
+def _romanised_hangul(word: re.Match[str]) -> str:
+    """A word in Hangul as the lists spell Korean names: "김정은" -> "kim jong un" (service.normalize.hangul)."""
+    return f" {romanise_word(word.group())} "
 
 
 def transliterate(text: str) -> str:

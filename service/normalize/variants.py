@@ -22,7 +22,9 @@ _GROUPS: tuple[tuple[str, ...], ...] = (
     ("mustafa", "mostafa", "moustafa", "mustapha"),
     ("jafar", "jaafar", "jafer", "djafar"),
     ("abu", "abou", "abo"),
-    ("al", "el", "ul"),  # the Arabic article, as romanised
+    # The Arabic article, as romanised, also assimilated to a "sun letter" that follows it
+    # (ash-Sheikh, an-Nasser, ad-Din, ar-Rahman, as-Sayed, at-Tayyib, az-Zawahiri).
+    ("al", "el", "ul", "ash", "as", "an", "ad", "ar", "at", "az", "ath", "adh"),
     ("bin", "ibn", "ben"),  # "son of", as romanised (Arabic bin / ibn, Maghrebi and Hebrew ben)
     ("bint", "binti"),  # "daughter of" (Arabic, Malay)
     ("said", "saeed", "saeid", "saied", "sayeed"),
