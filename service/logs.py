@@ -26,8 +26,13 @@ def configure_logging(log_format: str = "auto", level: str = "info") -> None:
     global _level
     _level = _LEVELS[level]
     use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
+    # Plain tracebacks, never rich's: with `rich` installed (another package may bring it) the
+    # console renderer would draw each exception with its locals, tens to hundreds of milliseconds
+    # on the event loop, and a Redis outage logs one per failed call.
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        structlog.processors.JSONRenderer()
+        if use_json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback)
     )
     structlog.configure(
         processors=[

@@ -39,6 +39,15 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 SERVER_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def service_logging() -> None:
+    """Logs as `screening serve` writes them on a console (structlog unconfigured would draw
+    tracebacks with rich whenever another package installed it, slowly, on the event loop)."""
+    from service.logs import configure_logging
+
+    configure_logging("console", "debug")
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The real list snapshots; tests needing them skip with a message when absent."""

@@ -46,6 +46,12 @@ LIST = [
     entry("11", ORG, "LLC BAIKAL CENTER", country="RU"),
     entry("12", ORG, "ECOM INTERNATIONAL (HK) CO., LTD.", country="HK"),
     entry("13", ORG, "CIMEX", country="CU"),
+    entry("14", PERSON, "CHOE, Chang Pong", country="KP"),
+    entry("15", PERSON, "CHO, Yon Chun", country="KP"),
+    entry("16", PERSON, "ZHANG, Jian", country="CN"),
+    entry("17", PERSON, "YAN, Xiaobing", country="CN"),
+    entry("18", ORG, "ALLIED TRADING CO.", country="AE"),
+    entry("19", ORG, "NOVA TECHNOLOGIES CO. LTD.", country="CN"),
 ]
 # Filler so that token weights (IDF) look like a real list.
 FILLER = [
@@ -53,7 +59,9 @@ FILLER = [
     for i, word in enumerate(["ALPHA", "BETA", "GAMMA", "DELTA", "OMEGA"] * 4)
 ] + [entry(f"p{i}", PERSON, name) for i, name in enumerate(["HUSSEIN, Ali", "HUSSEIN, Omar", "KIM Chol", "PAK Song"])]
 # Very common given names: held by many listed people, as on the real lists.
-COMMON = [entry(f"c{i}", PERSON, f"{surname}, Mohammad Hossein {i}") for i, surname in enumerate(["REZAEI", "AHMADI"] * 35)]
+COMMON = [
+    entry(f"c{i}", PERSON, f"{surname}, Mohammad Hossein {i}") for i, surname in enumerate(["REZAEI", "AHMADI"] * 35)
+]
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +113,23 @@ def test_a_different_name_with_the_same_consonants_is_no_hit(matcher: FuzzyMatch
     assert not (entry_id == "2" and score >= REVIEW), text
 
 
+# ---------------------------------------------------------------- class 3 / 6: pinyin syllables
+
+
+def test_one_pinyin_syllable_for_another_is_another_chinese_name(matcher: FuzzyMatcher) -> None:
+    from service.normalize.pinyin import different_syllables, split_syllables
+
+    assert split_syllables("xiaoming") == ("xiao", "ming") and split_syllables("hamid") == ()
+    assert different_syllables("zheng", "zhang") and not different_syllables("zheng", "zheng")
+    _, score, text = best(matcher, "Zheng Jian", PERSON)  # ZHANG, Jian is listed: 郑 is not 张
+    assert score < REVIEW, text
+
+
+def test_the_listed_chinese_name_with_a_real_typo_is_a_hit(matcher: FuzzyMatcher) -> None:
+    entry_id, score, text = best(matcher, "Yan Xiaobnig", PERSON)  # a transposition, not another syllable
+    assert entry_id == "17" and score >= REVIEW, text
+
+
 # ---------------------------------------------------------------- class 3: Hangul
 
 
@@ -128,6 +153,26 @@ def test_a_listed_korean_name_written_in_hangul_is_a_hit(matcher: FuzzyMatcher) 
     for hangul, expected in (("김정은", "3"), ("리병철", "4"), ("정경택", "5")):
         entry_id, score, text = best(matcher, hangul, PERSON)
         assert entry_id == expected and score >= REVIEW, (hangul, text)
+
+
+def test_hangul_is_also_read_in_mccune_reischauer_and_revised_romanisation(matcher: FuzzyMatcher) -> None:
+    # 조 is "Jo" to the DPRK and "Cho" in McCune-Reischauer, as this listing spells it.
+    entry_id, score, text = best(matcher, "조연춘", PERSON)
+    assert entry_id == "15" and score >= 0.90, text
+    assert "Hangul read in McCune-Reischauer" in text
+
+
+def test_a_korean_name_in_russian_cyrillic_is_read_back(matcher: FuzzyMatcher) -> None:
+    entry_id, score, text = best(matcher, "Цой Чхан Пон", PERSON)  # Kontsevich: Choe Chang Pong
+    assert entry_id == "14" and score >= REVIEW, text
+    assert "Korean name in Cyrillic" in text
+
+
+def test_a_russian_name_is_not_read_as_korean() -> None:
+    from service.normalize.korean_cyrillic import korean_cyrillic_readings
+
+    assert korean_cyrillic_readings("Иван Сергеевич Петров") == ()  # words longer than one syllable
+    assert korean_cyrillic_readings("Ким") == ()  # one word: not a full Korean name
 
 
 def test_another_korean_name_in_hangul_is_no_hit(matcher: FuzzyMatcher) -> None:
@@ -240,3 +285,16 @@ def test_a_one_word_brand_that_only_sounds_like_a_one_word_listing_is_no_hit(mat
 def test_the_one_word_listing_as_written_is_a_hit(matcher: FuzzyMatcher) -> None:
     entry_id, score, text = best(matcher, "Cimex S.A.", ORG)
     assert entry_id == "13" and score >= 0.90, text
+
+
+def test_a_company_sharing_only_its_brand_word_with_another_generic_word_is_no_hit(matcher: FuzzyMatcher) -> None:
+    # A bank is not a trading company: each side keeps a word the other lacks.
+    _, score, text = best(matcher, "Allied Bank Limited", ORG)
+    assert score < REVIEW, text
+
+
+def test_a_brand_alone_is_not_plainly_the_listed_company_with_more_words(matcher: FuzzyMatcher) -> None:
+    entry_id, score, text = best(matcher, "Nova Ltd.", ORG)
+    assert not (entry_id == "19" and score >= 0.90), text  # at most surfaced, never confirmed
+    entry_id, score, text = best(matcher, "Nova Technologies Limited", ORG)
+    assert entry_id == "19" and score >= 0.90, text

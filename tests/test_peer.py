@@ -38,7 +38,7 @@ def _case(case_id: str, name: str, kind: str, expected: tuple[tuple[str, str], .
 def test_peer_option_is_wired() -> None:
     args = build_parser().parse_args(["eval", "--peer", "nomenklatura", "--peer-sample", "50"])
     assert args.func is eval_module.main and args.peer == "nomenklatura" and args.peer_sample == 50
-    assert build_parser().parse_args(["eval"]).peer is None
+    assert build_parser().parse_args(["eval"]).peer == "auto"  # the peer side by side whenever it is installed
 
 
 def test_peer_flags_an_exact_listed_name_on_a_tiny_state() -> None:

@@ -158,6 +158,8 @@ class ListedNames:
         self.keys: set[str] = set()
         # The same, without legal forms: "METRO" is listed as written for a "Metro AG".
         self.core_keys: set[str] = set()
+        # The same through the transliteration groups: "Mohammad Hossein" for a listed "MUHAMMAD, Hussein".
+        self.loose_keys: set[str] = set()
         # Order-free key of a strong name without its legal form -> entries carrying it.
         self._holders: dict[str, list[tuple[str, str]]] = {}
         all_entries = [entry for entries in lists.values() for entry in entries]
@@ -168,6 +170,7 @@ class ListedNames:
                     continue
                 self.keys.add(key)
                 self.core_keys.add(_bare_key(name.value))
+                self.loose_keys.add(_loose_key(name.value))
                 if name.strength is AliasStrength.STRONG:
                     holders = self._holders.setdefault(_core_key(name.value), [])
                     if (entry.list_id, entry.entry_id) not in holders:
@@ -222,6 +225,10 @@ class ListedNames:
     def is_listed_as_written(self, name: str) -> bool:
         """A listed name up to case, punctuation, word order and legal form ("Metro AG" when "METRO" is listed)."""
         return name_key(name) in self.keys or _bare_key(name) in self.core_keys
+
+    def is_listed_spelled_otherwise(self, name: str) -> bool:
+        """A whole listed name in another usual spelling ("Mohamed Ali" when "'ALI, Muhammad" is listed)."""
+        return self.is_listed_as_written(name) or _loose_key(name) in self.loose_keys
 
     def _contains_listed(self, name: str) -> bool:
         tokens = frozenset(canonical(t) for t in name_tokens(name))

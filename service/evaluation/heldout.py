@@ -85,7 +85,7 @@ CATEGORIES: tuple[str, ...] = (*POSITIVE_CATEGORIES, *HARD_CATEGORIES)
 # punctuation) changed: the raw string must differ, not the lower-cased words.
 RAW_DIFFERENCE_ONLY = ("evasion_invisible", "evasion_homoglyph", "alias_variant")
 # hard_common_parts is made of parts of a listed person's name, which ListedNames.is_listed counts
-# as listed: it is dropped only when it is a full listed name.
+# as listed: it is dropped only when it is a full listed name (in any usual spelling).
 FULL_NAME_CHECK_ONLY = ("hard_common_parts",)
 
 # Share of each category's cases per list (what a list cannot fill goes to the others).
@@ -206,9 +206,12 @@ def _hard_attempt(category: str, maker: Maker, context: Context, stats: _Stats) 
         if not valid_query(change.query):
             return None
         if category in FULL_NAME_CHECK_ONLY:
-            listed = key(change.query) in context.holders
+            # A whole listed name, also in another usual spelling ("Mohamed Ali" is the listed
+            # "'ALI, Muhammad"): screening must flag that, so it is no negative.
+            listed = key(change.query) in context.holders or context.listed.is_listed_spelled_otherwise(change.query)
         else:
-            listed = context.listed.is_listed(change.query)
+            # Also a listed name up to its legal form ("Dove Pty Ltd" for a listed vessel "DOVE").
+            listed = context.listed.is_listed(change.query) or context.listed.is_listed_as_written(change.query)
         if listed:
             stats.count(stats.dropped_as_listed, category)
             return None

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from service.index.evidence import EntryEvidence, entry_evidence
 from service.model import EntityType, Entry
+from service.normalize.legal_forms import strip_legal_forms
 from service.normalize.names import name_tokens, order_free_key
 
 
@@ -27,16 +28,28 @@ _TRAILING_PARENTHETICAL = re.compile(r"^(?P<name>.*\S)\s*(?P<aside>\([^()]{1,40}
 _MAX_ASIDE_TOKENS = 4
 
 
+# Or one followed only by the legal form: "NAFTIRAN TRADING SERVICES CO. (NTS) LIMITED".
+_INNER_PARENTHETICAL = re.compile(r"^(?P<name>.*\S)\s*(?P<aside>\([^()]{1,40}\))(?P<rest>[^()]*)$")
+
+
 def _without_parenthetical(entry: Entry, value: str) -> tuple[tuple[str, ...], str] | None:
-    """The tokens of a non-person's listed name without its trailing parenthetical, and that
-    parenthetical; None when there is none (or nothing would be left)."""
+    """The tokens of a non-person's listed name without its trailing parenthetical (or one only a
+    legal form follows), and that parenthetical; None when there is none (or nothing would be left)."""
     if entry.entity_type is EntityType.INDIVIDUAL:
         return None
     found = _TRAILING_PARENTHETICAL.match(value)
-    if found is None or len(name_tokens(found["aside"])) > _MAX_ASIDE_TOKENS:
+    rest: tuple[str, ...] = ()
+    if found is None:
+        found = _INNER_PARENTHETICAL.match(value)
+        if found is None:
+            return None
+        rest = name_tokens(found["rest"])
+        if not rest or strip_legal_forms(("x", *rest))[0] != ("x",):  # more than a legal form follows
+            return None
+    if len(name_tokens(found["aside"])) > _MAX_ASIDE_TOKENS:
         return None
     tokens = name_tokens(found["name"])
-    return (tokens, found["aside"]) if tokens else None
+    return ((*tokens, *rest), found["aside"]) if tokens else None
 
 
 class NameIndex:

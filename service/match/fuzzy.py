@@ -32,8 +32,11 @@ from service.match.result import Explanation, MatchResult, TokenPair
 from service.model import EntityType, PartyQuery
 from service.model.entry import AliasStrength
 from service.normalize.evasion import evasion_readings
+from service.normalize.hangul import hangul_readings
+from service.normalize.korean_cyrillic import korean_cyrillic_readings
 from service.normalize.legal_forms import (
     COMMON_NAME_PARTS,
+    FUNCTION_WORDS,
     GENERIC_WORDS,
     GLUED_SEQUENCE_PARTS,
     HONORIFICS,
@@ -45,6 +48,7 @@ from service.normalize.legal_forms import (
     strip_legal_forms,
 )
 from service.normalize.names import name_tokens
+from service.normalize.pinyin import different_syllables
 from service.normalize.qualifiers import names_a_business, qualifies_listed_name
 from service.normalize.romanisation import romanisation_key
 from service.normalize.variants import canonical, variants_of
@@ -73,7 +77,7 @@ RARE_PART_MAX_POSTINGS = 6
 RARE_PART_MIN_LETTERS = 5
 PARTIAL_NAME_SCORE = 0.85
 # A name part in at least this many listed names is common ("mohammad", "hossein", "sergey").
-COMMON_PART_POSTINGS = 60
+COMMON_PART_POSTINGS = 30
 LISTED_INITIAL_SIMILARITY = 0.5
 # Query tokens whose rated vocabulary is kept (each entry a few dozen tokens at most).
 RATED_CACHE_SIZE = 50_000
@@ -115,6 +119,10 @@ def token_similarity(query: str, listed: str) -> tuple[float, str]:
         key = phonetic_key(query)
         if key and key == phonetic_key(listed) and JaroWinkler.similarity(query, listed) >= PHONETIC_MIN_JARO_WINKLER:
             best, method = PHONETIC_SIMILARITY, "phonetic"
+    if method in ("typo", "phonetic", "romanisation") and different_syllables(query, listed):
+        # Pinyin on both sides, one syllable for another: another Chinese name, not a misspelling
+        # ("Zheng" / "Zhang", "Xiaoming" / "Xiaobing"; service.normalize.pinyin).
+        return 0.0, ""
     return best, method
 
 
@@ -236,6 +244,21 @@ def _glued(
 
 
 _BY_RANK = attrgetter("rank")
+
+
+def _conflict_weight(index: FuzzyIndex, token: str, weight: float) -> float:
+    """A token's weight as evidence against a match: its full rarity, unless it only joins words."""
+    return weight if token in FUNCTION_WORDS else index.conflict_weight(token)
+
+
+def _exact_first(pair: _Pair) -> tuple[bool, float]:
+    """Alignment order: a token spelled as listed takes its partner before any near spelling.
+
+    By weight alone, "Mohammad Reza" would pair "mohammad" with the rarer surname
+    "MOHAMMADI" of "MOHAMMADI, Mohammad Reza" and leave the listed "Mohammad" over,
+    reading a surname into a query that gave none.
+    """
+    return (pair.similarity >= 1.0, pair.rank)
 _NO_IDS = np.zeros(0, dtype=np.int32)
 _NO_CREDIT = np.zeros(0, dtype=np.float32)
 
@@ -272,9 +295,17 @@ class FuzzyMatcher:
     # an organisation's listed name is also indexed without its trailing parenthetical (acronym);
     # office, unit, country and number words appended to a whole listed organisation name weigh
     # APPENDED_FACTOR (service.normalize.qualifiers).
-    # /3: romanisations of one name part align (service.normalize.romanisation); Hangul is read a
-    # syllable at a time as the lists spell Korean names (service.normalize.hangul); legal forms
-    # spelled out in some thirty languages are set aside like their abbreviations.
+    # /3: romanisations of one name part align (service.normalize.romanisation), metaphone alone
+    # counts 0.82; one pinyin syllable for another is another name (service.normalize.pinyin);
+    # Hangul is read a syllable at a time in the DPRK, McCune-Reischauer and Revised systems and
+    # Korean names in Cyrillic are read back (service.normalize.hangul, .korean_cyrillic); legal
+    # forms spelled out in some thirty languages are set aside; look-alike Cyrillic / Greek
+    # letters in Latin words and run-together acronyms are read through; the assimilated article
+    # (ash-, an-, ad- ...) is al-; office, unit, place and business words after a whole listed
+    # company name weigh as one light word; a rare surname alone surfaces for review, two very
+    # common parts alone count the omitted ones in full; a one-word company takes no sound-alike
+    # of a one-word listing; a token spelled as listed takes its partner first; a company's words on
+    # one side only count without the generic-word discount.
     algorithm = "fuzzy-idf/3"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
@@ -416,7 +447,7 @@ class FuzzyMatcher:
         used_q: set[int] = set()
         used_l: set[int] = set()
         pairs = _candidate_pairs(query, listed, record.is_person, weights_q, weights_l, expansions, glued_q, record.glued)
-        pairs.sort(key=_BY_RANK, reverse=True)
+        pairs.sort(key=_exact_first, reverse=True)
         for pair in pairs:
             if used_q.isdisjoint(pair.query_positions) and used_l.isdisjoint(pair.listed_positions):
                 chosen.append(pair)
@@ -471,11 +502,16 @@ class FuzzyMatcher:
             denominator += pair.weight
         unmatched_q = [i for i in range(len(query)) if i not in used_q]
         unmatched_l = [j for j in range(len(listed)) if j not in used_l]
-        if unmatched_q and unmatched_l and (record.is_person or query_is_person):
-            # Both names keep a part the other lacks ("THOMAS" vs "LUIS CURIEL-TREVINO"):
-            # a conflict, weighed without the common-name discount.
-            denominator += sum(index.conflict_weight(query[i]) for i in unmatched_q)
-            denominator += sum(index.conflict_weight(listed[j]) for j in unmatched_l)
+        if unmatched_q and unmatched_l:
+            # Both names keep a part the other lacks ("THOMAS" vs "LUIS CURIEL-TREVINO", "Allied
+            # Bank" vs "ALLIED TRADING CO."): a conflict, weighed without the common-name or
+            # generic-word discount (in a company name, a joining word, "of" for "de", is no conflict).
+            if record.is_person or query_is_person:
+                denominator += sum(index.conflict_weight(query[i]) for i in unmatched_q)
+                denominator += sum(index.conflict_weight(listed[j]) for j in unmatched_l)
+            else:
+                denominator += sum(_conflict_weight(index, query[i], weights_q[i]) for i in unmatched_q)
+                denominator += sum(_conflict_weight(index, listed[j], weights_l[j]) for j in unmatched_l)
         elif (
             unmatched_q
             and not unmatched_l
@@ -490,17 +526,24 @@ class FuzzyMatcher:
             appended = tuple(query[i] for i in unmatched_q)
         else:
             denominator += sum(weights_q[i] for i in unmatched_q)
-            denominator += unmatched_factor * sum(weights_l[j] for j in unmatched_l)
+            if record.is_person or query_is_person:
+                denominator += unmatched_factor * sum(weights_l[j] for j in unmatched_l)
+            else:
+                # A company's listed words the query lacks count at their full rarity, generic or
+                # not: "Nova Ltd." is not plainly "NOVA TECHNOLOGIES CO. LTD.", nor "Sunway" "SUNWAY
+                # TECH CO." (a shared generic word is weak evidence for; a missing one is not weak
+                # evidence against).
+                denominator += unmatched_factor * sum(_conflict_weight(index, listed[j], weights_l[j]) for j in unmatched_l)
         if (
             unmatched_l
             and all_query_matched
-            and record.is_person
-            and len(used_q) >= 2
+            and (record.is_person or (query_is_person and not record.type_known))
+            and len(query) == 2
             and all(index.posting_count(listed[j]) >= COMMON_PART_POSTINGS for j in used_l)
         ):
-            # Only the listed person's very common name parts were given ("Mohammad Hossein" of
-            # "KHOSRAVI, Mohammad Hossein"): the parts left out are what tells people apart, so
-            # they count in full, not half.
+            # Only two of the listed person's name parts, both very common, were given ("Mohammad
+            # Hossein" of "KHOSRAVI, Mohammad Hossein", "Oleg Mikhailovich"): the parts left out
+            # are what tells people apart, so they count in full, not half.
             denominator += (1.0 - unmatched_factor) * sum(weights_l[j] for j in unmatched_l)
         score = numerator / denominator if denominator else 0.0
         if partial:
@@ -606,6 +649,8 @@ class FuzzyMatcher:
         # normalisation (invisible separators, run-together words, digits for letters).
         readings = [(name, name.value, "") for name in query.names]
         readings += [(name, value, how) for name in query.names for value, how in evasion_readings(name.value)]
+        readings += [(name, value, how) for name in query.names for value, how in hangul_readings(name.value)]
+        readings += [(name, value, how) for name in query.names for value, how in korean_cyrillic_readings(name.value)]
         for query_name, value, reading in readings:
             all_tokens = name_tokens(value)
             if not all_tokens:

@@ -19,6 +19,7 @@ Romanisation only), hence this module.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _FIRST_SYLLABLE = 0xAC00
 _LAST_SYLLABLE = 0xD7A3
@@ -54,8 +55,26 @@ def syllable(ch: str) -> str:
     return _INITIALS[initial] + _MEDIALS[medial] + _FINALS[final]
 
 
-def romanise_word(word: str) -> str:
+# The two other systems the lists' Korean names are written in, as changes to the DPRK spelling
+# above: McCune-Reischauer writes ㅈ as "ch" ("CHO, Yon Chun", "MUN, Cho'ng-Ch'o'l"); the South's
+# Revised Romanisation voices ㄱ ㄷ ㅂ and writes ㅓ ㅡ ㅕ as eo eu yeo ("LEE, Dongjin").
+_MR_INITIALS = tuple("ch" if initial == "j" else initial for initial in _INITIALS)
+_RR_INITIALS = ("g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p", "h")
+_RR_MEDIALS = (
+    "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo",
+    "u", "wo", "we", "wi", "yu", "eu", "ui", "i",
+)  # fmt: skip
+SYSTEMS = {
+    "dprk": (_INITIALS, _MEDIALS),
+    "mr": (_MR_INITIALS, _MEDIALS),
+    "rr": (_RR_INITIALS, _RR_MEDIALS),
+}
+_SYSTEM_NAMES = {"mr": "McCune-Reischauer", "rr": "Revised Romanisation"}
+
+
+def romanise_word(word: str, system: str = "dprk") -> str:
     """A word of Hangul syllables, one romanised syllable per token, the first read as a family name."""
+    initials, medials = SYSTEMS[system]
     parts = []
     for position, ch in enumerate(word):
         if not is_hangul_syllable(ch):
@@ -63,5 +82,19 @@ def romanise_word(word: str) -> str:
         elif position == 0 and ch in _FAMILY_NAMES:
             parts.append(_FAMILY_NAMES[ch])
         else:
-            parts.append(syllable(ch))
+            initial, rest = divmod(ord(ch) - _FIRST_SYLLABLE, 588)
+            medial, final = divmod(rest, 28)
+            parts.append(initials[initial] + medials[medial] + _FINALS[final])
     return " ".join(parts)
+
+
+def hangul_readings(value: str) -> tuple[tuple[str, str], ...]:
+    """The name with its Hangul read in the other two systems, or () when it holds no Hangul."""
+    if not HANGUL_WORD.search(value):
+        return ()
+    composed = unicodedata.normalize("NFC", value)
+    return tuple(
+        (HANGUL_WORD.sub(lambda word, system=system: f" {romanise_word(word.group(), system)} ", composed),
+         f"Hangul read in {_SYSTEM_NAMES[system]}")
+        for system in ("mr", "rr")
+    )  # fmt: skip

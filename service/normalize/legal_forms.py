@@ -65,6 +65,8 @@ LEGAL_FORM_SEQUENCES: tuple[tuple[str, ...], ...] = tuple(
                 "sahami khas", "sahami aam", "sharikat dhat masuliya mahduda", "dhat masuliya mahduda",
                 "dht mswwlyh mhdwdh", "with limited liability", "limited liability", "private limited liability company",
                 "sole proprietorship", "general partnership", "de capital variable", "sociedad anonima bursatil",
+                "compania anonima", "ednolichno druzhestvo s ogranichena otgovornost",
+                "ednolichno aktsionerno druzhestvo", "proprietary limited", "pty limited",
                 "sociedad anonima promotora de inversion", "sab de cv", "s a b de c v", "sapi de cv",
             )
         ),
@@ -109,6 +111,9 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     mr mrs ms miss dr prof sir sheikh shaykh haji hajji
     """.split()
 )
+# Words that join the others ("Banco Nacional de Cuba", "Bank of ..."): never a conflict between
+# two names, whichever of them lacks one.
+FUNCTION_WORDS: frozenset[str] = frozenset("the and of de del la le al el for in und et y e du des da do di".split())
 # Titles written before a name, which are not parts of it.
 HONORIFICS: frozenset[str] = frozenset("mr mrs ms miss dr prof sir".split())
 

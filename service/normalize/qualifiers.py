@@ -64,6 +64,7 @@ BUSINESS_WORDS: frozenset[str] = frozenset(
     fertilisers laboratories laboratory labs research design defense defence shipyard shipbuilding tankers
     trading logistics shipping transport services engineering construction manufacturing products production
     technology technologies tech energy industries industrial investments investment development commercial
+    precision foodstuff foodstuffs optics optical contracting contractors trade
     """.split()
 )  # fmt: skip
 # Regions and parts of the world used as place qualifiers ("<listed> Asia Pacific", "... Middle East").
