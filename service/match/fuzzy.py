@@ -251,14 +251,11 @@ def _conflict_weight(index: FuzzyIndex, token: str, weight: float) -> float:
     return weight if token in FUNCTION_WORDS else index.conflict_weight(token)
 
 
-def _exact_first(pair: _Pair) -> tuple[bool, float]:
-    """Alignment order: a token spelled as listed takes its partner before any near spelling.
-
-    By weight alone, "Mohammad Reza" would pair "mohammad" with the rarer surname
-    "MOHAMMADI" of "MOHAMMADI, Mohammad Reza" and leave the listed "Mohammad" over,
-    reading a surname into a query that gave none.
-    """
-    return (pair.similarity >= 1.0, pair.rank)
+# _exact_first: in the alignment, a token spelled as listed takes its partner before any near
+# spelling. By weight alone, "Mohammad Reza" would pair "mohammad" with the rarer surname
+# "MOHAMMADI" of "MOHAMMADI, Mohammad Reza" and leave the listed "Mohammad" over, reading a
+# surname into a query that gave none. (Two passes over the rank-sorted pairs: cheaper than a
+# tuple sort key on the hot path.)
 _NO_IDS = np.zeros(0, dtype=np.int32)
 _NO_CREDIT = np.zeros(0, dtype=np.float32)
 
@@ -447,7 +444,9 @@ class FuzzyMatcher:
         used_q: set[int] = set()
         used_l: set[int] = set()
         pairs = _candidate_pairs(query, listed, record.is_person, weights_q, weights_l, expansions, glued_q, record.glued)
-        pairs.sort(key=_exact_first, reverse=True)
+        pairs.sort(key=_BY_RANK, reverse=True)
+        # A token spelled as listed takes its partner before any near spelling (see _exact_first).
+        pairs = [p for p in pairs if p.similarity >= 1.0] + [p for p in pairs if p.similarity < 1.0]
         for pair in pairs:
             if used_q.isdisjoint(pair.query_positions) and used_l.isdisjoint(pair.listed_positions):
                 chosen.append(pair)
