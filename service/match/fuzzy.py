@@ -538,7 +538,13 @@ class FuzzyMatcher:
             and all_query_matched
             and (record.is_person or (query_is_person and not record.type_known))
             and len(query) == 2
-            and all(index.posting_count(listed[j]) >= COMMON_PART_POSTINGS for j in used_l)
+            # Common in either spelling: the lists split a name's frequency over its spellings.
+            and all(
+                max(index.posting_count(listed[j]), *(index.posting_count(query[i]) for i in p.query_positions))
+                >= COMMON_PART_POSTINGS
+                for p in chosen
+                for j in p.listed_positions
+            )
         ):
             # Only two of the listed person's name parts, both very common, were given ("Mohammad
             # Hossein" of "KHOSRAVI, Mohammad Hossein", "Oleg Mikhailovich"): the parts left out
