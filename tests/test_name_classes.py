@@ -52,6 +52,7 @@ LIST = [
     entry("17", PERSON, "YAN, Xiaobing", country="CN"),
     entry("18", ORG, "ALLIED TRADING CO.", country="AE"),
     entry("19", ORG, "NOVA TECHNOLOGIES CO. LTD.", country="CN"),
+    entry("20", PERSON, "SMITH, Nikolay Vasilievich", country="RU"),
 ]
 # Filler so that token weights (IDF) look like a real list.
 FILLER = [
@@ -59,8 +60,15 @@ FILLER = [
     for i, word in enumerate(["ALPHA", "BETA", "GAMMA", "DELTA", "OMEGA"] * 4)
 ] + [entry(f"p{i}", PERSON, name) for i, name in enumerate(["HUSSEIN, Ali", "HUSSEIN, Omar", "KIM Chol", "PAK Song"])]
 # Very common given names: held by many listed people, as on the real lists.
+SURNAMES = [f"SURNAME{chr(65 + i // 4)}{chr(65 + i % 4)}" for i in range(16)]
 COMMON = [
     entry(f"c{i}", PERSON, f"{surname}, Mohammad Hossein {i}") for i, surname in enumerate(["REZAEI", "AHMADI"] * 35)
+] + [
+    entry(f"n{i}", PERSON, f"{surname}, Nikolay {patronymic}")
+    for i, (surname, patronymic) in enumerate(zip(SURNAMES * 2, ["Ivanovich", "Petrovich"] * 16, strict=True))
+] + [
+    entry(f"v{i}", PERSON, f"{surname}, {given} Vasilyevich")
+    for i, (surname, given) in enumerate(zip(SURNAMES * 2, ["Sergei", "Oleg"] * 16, strict=True))
 ]
 
 
@@ -298,3 +306,12 @@ def test_a_brand_alone_is_not_plainly_the_listed_company_with_more_words(matcher
     assert not (entry_id == "19" and score >= 0.90), text  # at most surfaced, never confirmed
     entry_id, score, text = best(matcher, "Nova Technologies Limited", ORG)
     assert entry_id == "19" and score >= 0.90, text
+
+
+def test_common_parts_count_as_common_in_either_spelling(matcher: FuzzyMatcher) -> None:
+    # "Vasilievich" is spelled so only once, "Vasilyevich" by 32 listed people; SMITH is a common surname.
+    query = PartyQuery(names=(QueryName("Nikolay Vasilyevich", QueryNameSource.NAME),), entity_type=PERSON)
+    pankov = [m for m in matcher.find(query, frozenset(), 0.0, 50) if m.entry.entry_id == "20"]
+    assert not pankov or pankov[0].score < REVIEW, pankov[0].explanation.text
+    entry_id, score, text = best(matcher, "Nikolay Vasilyevich Smith", PERSON)
+    assert entry_id == "20" and score >= REVIEW, text
