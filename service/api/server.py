@@ -54,6 +54,7 @@ from service.dispositions.cache import DispositionCache
 from service.dispositions.store import DispositionStore
 from service.engine.loader import ListLoader
 from service.logs import configure_logging
+from service.match.fuzzy import warm_reference_data
 from service.refresh.child import refresh_in_child
 from service.refresh.publisher import Outcome
 from service.refresh.runner import refresh_lists
@@ -271,6 +272,8 @@ async def start_server(
         raise
     store = SnapshotStore(connection.client, settings.key_prefix)
     loader = ListLoader(store, catalog, policy)
+    # The matcher's reference tables (cities, pinyin syllables) load once, here, off the event loop.
+    await asyncio.to_thread(warm_reference_data)
 
     server = grpc.aio.server(options=_server_options(settings), interceptors=[auth.interceptor])
     dispositions = DispositionStore(connection.client, settings.key_prefix)

@@ -20,7 +20,7 @@ from service.index.linking import EntryKey, Link, link_entries
 from service.index.name_index import NameIndex
 from service.match.base import Matcher
 from service.match.exact import ExactNameMatcher
-from service.match.fuzzy import FuzzyMatcher
+from service.match.fuzzy import FuzzyMatcher, warm_reference_data
 from service.model import Entry
 from service.store.snapshots import VersionMeta
 
@@ -43,6 +43,7 @@ def build_exact_matcher(index: NameIndex, versions: Mapping[str, str]) -> Matche
 
 def build_default_matcher(index: NameIndex, versions: Mapping[str, str]) -> Matcher:
     """The production matcher: typo-, transliteration-, order- and legal-form-tolerant."""
+    warm_reference_data()
     return FuzzyMatcher(FuzzyIndex(index), dict(versions))
 
 

@@ -175,14 +175,18 @@ def _query(entry: Entry, context: Context, change: Change, rng: random.Random) -
 Attempt = Callable[[Entry, random.Random], "Case | None"]
 
 
+def _made(maker: Maker, entry: Entry, context: Context, rng: random.Random) -> tuple[str, Change] | None:
+    """What the category's maker makes of the entry, when it makes a query the API would take."""
+    made = maker(entry, context, rng)
+    return made if made is not None and valid_query(made[1].query) else None
+
+
 def _positive_attempt(category: str, maker: Maker, context: Context, stats: _Stats) -> Attempt:
     def attempt(entry: Entry, rng: random.Random) -> Case | None:
-        made = maker(entry, context, rng)
+        made = _made(maker, entry, context, rng)
         if made is None:
             return None
         source, change = made
-        if not valid_query(change.query):
-            return None
         unchanged = change.query == source if category in RAW_DIFFERENCE_ONLY else plain(change.query) == plain(source)
         if unchanged:
             stats.count(stats.skipped_unchanged, category)
@@ -199,12 +203,10 @@ def _positive_attempt(category: str, maker: Maker, context: Context, stats: _Sta
 
 def _hard_attempt(category: str, maker: Maker, context: Context, stats: _Stats) -> Attempt:
     def attempt(entry: Entry, rng: random.Random) -> Case | None:
-        made = maker(entry, context, rng)
+        made = _made(maker, entry, context, rng)
         if made is None:
             return None
         source, change = made
-        if not valid_query(change.query):
-            return None
         if category in FULL_NAME_CHECK_ONLY:
             # A whole listed name, also in another usual spelling ("Mohamed Ali" is the listed
             # "'ALI, Muhammad"): screening must flag that, so it is no negative.

@@ -22,14 +22,11 @@ class IndexedName:
     set_aside: str = ""
 
 
-# A trailing parenthetical of a few words: mostly the organisation's acronym,
-# "ACME ROCKET PROPULSION ACADEMY (ARPA)", which a party rarely writes out.
-_TRAILING_PARENTHETICAL = re.compile(r"^(?P<name>.*\S)\s*(?P<aside>\([^()]{1,40}\))\s*$")
+# The last parenthetical of a few words, at the end or followed only by the legal form: mostly
+# the organisation's acronym, which a party rarely writes out ("ACME ROCKET PROPULSION ACADEMY
+# (ARPA)", "NAFTIRAN TRADING SERVICES CO. (NTS) LIMITED").
+_PARENTHETICAL = re.compile(r"^(?P<name>.*\S)\s*(?P<aside>\([^()]{1,40}\))(?P<rest>[^()]*)$")
 _MAX_ASIDE_TOKENS = 4
-
-
-# Or one followed only by the legal form: "NAFTIRAN TRADING SERVICES CO. (NTS) LIMITED".
-_INNER_PARENTHETICAL = re.compile(r"^(?P<name>.*\S)\s*(?P<aside>\([^()]{1,40}\))(?P<rest>[^()]*)$")
 
 
 def _without_parenthetical(entry: Entry, value: str) -> tuple[tuple[str, ...], str] | None:
@@ -37,15 +34,12 @@ def _without_parenthetical(entry: Entry, value: str) -> tuple[tuple[str, ...], s
     legal form follows), and that parenthetical; None when there is none (or nothing would be left)."""
     if entry.entity_type is EntityType.INDIVIDUAL:
         return None
-    found = _TRAILING_PARENTHETICAL.match(value)
-    rest: tuple[str, ...] = ()
+    found = _PARENTHETICAL.match(value)
     if found is None:
-        found = _INNER_PARENTHETICAL.match(value)
-        if found is None:
-            return None
-        rest = name_tokens(found["rest"])
-        if not rest or strip_legal_forms(("x", *rest))[0] != ("x",):  # more than a legal form follows
-            return None
+        return None
+    rest = name_tokens(found["rest"])
+    if rest and strip_legal_forms(("x", *rest))[0] != ("x",):  # more than a legal form follows
+        return None
     if len(name_tokens(found["aside"])) > _MAX_ASIDE_TOKENS:
         return None
     tokens = name_tokens(found["name"])

@@ -48,8 +48,8 @@ from service.normalize.legal_forms import (
     strip_legal_forms,
 )
 from service.normalize.names import name_tokens
-from service.normalize.pinyin import different_syllables
-from service.normalize.qualifiers import names_a_business, qualifies_listed_name
+from service.normalize.pinyin import different_syllables, syllables
+from service.normalize.qualifiers import is_place, names_a_business, qualifies_listed_name
 from service.normalize.romanisation import romanisation_key
 from service.normalize.variants import canonical, variants_of
 
@@ -163,6 +163,8 @@ class _Scored:
     appended: tuple[str, ...] = ()
     # One rare name part of a listed person, alone (scored PARTIAL_NAME_SCORE x its similarity).
     partial: bool = False
+    # The appended words name a line of business (score capped at PARTIAL_NAME_SCORE).
+    business: bool = False
 
 
 def _candidate_pairs(
@@ -246,16 +248,19 @@ def _glued(
 _BY_RANK = attrgetter("rank")
 
 
+def warm_reference_data() -> None:
+    """Load the tables the matcher reads lazily: the large cities of GeoNames (~0.4 s) and the
+    pinyin syllables. Called where a matcher is built and before a server serves (in a thread),
+    so that no request, and no event-loop turn, pays for it."""
+    is_place("")
+    syllables()
+
+
 def _conflict_weight(index: FuzzyIndex, token: str, weight: float) -> float:
     """A token's weight as evidence against a match: its full rarity, unless it only joins words."""
     return weight if token in FUNCTION_WORDS else index.conflict_weight(token)
 
 
-# _exact_first: in the alignment, a token spelled as listed takes its partner before any near
-# spelling. By weight alone, "Mohammad Reza" would pair "mohammad" with the rarer surname
-# "MOHAMMADI" of "MOHAMMADI, Mohammad Reza" and leave the listed "Mohammad" over, reading a
-# surname into a query that gave none. (Two passes over the rank-sorted pairs: cheaper than a
-# tuple sort key on the hot path.)
 _NO_IDS = np.zeros(0, dtype=np.int32)
 _NO_CREDIT = np.zeros(0, dtype=np.float32)
 
@@ -445,7 +450,10 @@ class FuzzyMatcher:
         used_l: set[int] = set()
         pairs = _candidate_pairs(query, listed, record.is_person, weights_q, weights_l, expansions, glued_q, record.glued)
         pairs.sort(key=_BY_RANK, reverse=True)
-        # A token spelled as listed takes its partner before any near spelling (see _exact_first).
+        # A token spelled as listed takes its partner before any near spelling: by weight alone,
+        # "Mohammad Reza" would pair "mohammad" with the rarer surname of "MOHAMMADI, Mohammad
+        # Reza" and leave the listed "Mohammad" over, reading a surname into a query that gave
+        # none. (Two passes over the rank-sorted pairs: cheaper than a tuple sort key.)
         pairs = [p for p in pairs if p.similarity >= 1.0] + [p for p in pairs if p.similarity < 1.0]
         for pair in pairs:
             if used_q.isdisjoint(pair.query_positions) and used_l.isdisjoint(pair.listed_positions):
@@ -532,7 +540,8 @@ class FuzzyMatcher:
                 # not: "Nova Ltd." is not plainly "NOVA TECHNOLOGIES CO. LTD.", nor "Sunway" "SUNWAY
                 # TECH CO." (a shared generic word is weak evidence for; a missing one is not weak
                 # evidence against).
-                denominator += unmatched_factor * sum(_conflict_weight(index, listed[j], weights_l[j]) for j in unmatched_l)
+                missing = sum(_conflict_weight(index, listed[j], weights_l[j]) for j in unmatched_l)
+                denominator += unmatched_factor * missing
         if (
             unmatched_l
             and all_query_matched
@@ -554,12 +563,13 @@ class FuzzyMatcher:
         if partial:
             # Whatever else the listed name holds: the part alone says "look", never "it is".
             score = PARTIAL_NAME_SCORE * chosen[0].similarity
-        elif appended and names_a_business(appended):
+        business = bool(appended) and names_a_business(appended)
+        if business:
             # "<listed> Electronics" is as often another company of the same brand as a unit of
             # the listed one: surfaced for review, not confirmed.
             score = min(score, PARTIAL_NAME_SCORE)
 
-        return _Scored(score, tuple(chosen), frozenset(used_q), frozenset(used_l), appended, partial)
+        return _Scored(score, tuple(chosen), frozenset(used_q), frozenset(used_l), appended, partial, business)
 
     def _rare_alone(self, token: str, pair: _Pair, listed: tuple[str, ...]) -> bool:
         """The query's only token is, near enough, one rare long part of the listed name."""
@@ -711,7 +721,7 @@ class FuzzyMatcher:
                     + (f"; words after the listed name weighed {APPENDED_FACTOR:.1f} (which office, unit, place or business): "
                        f"{' '.join(scored.appended)}" if scored.appended else "")
                     + (f" (a line of business: score at most {PARTIAL_NAME_SCORE:.2f}, for review)"
-                       if scored.appended and names_a_business(scored.appended) else "")
+                       if scored.business else "")
                     + (f"; one rare part of the listed person's name, alone: surfaced for review, scored "
                        f"{PARTIAL_NAME_SCORE:.2f} x its similarity" if scored.partial else "")
                     + f"; name score {name_score:.2f}"

@@ -47,14 +47,6 @@ def is_hangul_syllable(ch: str) -> bool:
     return _FIRST_SYLLABLE <= ord(ch) <= _LAST_SYLLABLE
 
 
-def syllable(ch: str) -> str:
-    """One Hangul syllable in the lists' spelling ("정" -> "jong", "철" -> "chol")."""
-    code = ord(ch) - _FIRST_SYLLABLE
-    initial, rest = divmod(code, 588)
-    medial, final = divmod(rest, 28)
-    return _INITIALS[initial] + _MEDIALS[medial] + _FINALS[final]
-
-
 # The two other systems the lists' Korean names are written in, as changes to the DPRK spelling
 # above: McCune-Reischauer writes ㅈ as "ch" ("CHO, Yon Chun", "MUN, Cho'ng-Ch'o'l"); the South's
 # Revised Romanisation voices ㄱ ㄷ ㅂ and writes ㅓ ㅡ ㅕ as eo eu yeo ("LEE, Dongjin").
@@ -72,9 +64,16 @@ SYSTEMS = {
 _SYSTEM_NAMES = {"mr": "McCune-Reischauer", "rr": "Revised Romanisation"}
 
 
+def syllable(ch: str, system: str = "dprk") -> str:
+    """One Hangul syllable in a system's spelling ("정" -> "jong", "철" -> "chol" in the DPRK's)."""
+    initials, medials = SYSTEMS[system]
+    initial, rest = divmod(ord(ch) - _FIRST_SYLLABLE, 588)
+    medial, final = divmod(rest, 28)
+    return initials[initial] + medials[medial] + _FINALS[final]
+
+
 def romanise_word(word: str, system: str = "dprk") -> str:
     """A word of Hangul syllables, one romanised syllable per token, the first read as a family name."""
-    initials, medials = SYSTEMS[system]
     parts = []
     for position, ch in enumerate(word):
         if not is_hangul_syllable(ch):
@@ -82,9 +81,7 @@ def romanise_word(word: str, system: str = "dprk") -> str:
         elif position == 0 and ch in _FAMILY_NAMES:
             parts.append(_FAMILY_NAMES[ch])
         else:
-            initial, rest = divmod(ord(ch) - _FIRST_SYLLABLE, 588)
-            medial, final = divmod(rest, 28)
-            parts.append(initials[initial] + medials[medial] + _FINALS[final])
+            parts.append(syllable(ch, system))
     return " ".join(parts)
 
 

@@ -19,7 +19,7 @@ disagree on and keeps what they agree on:
   Hussein, Karim is not Koram;
 - a final -eh or -ah is -a; doubled letters are single.
 
-The key is only used for tokens long enough that it still holds four letters:
+The key is only used for tokens long enough that it still holds five letters:
 short Chinese and Korean syllables (Chen / Chin, Lin / Len) are different names
 that one vowel apart would unite.
 """
