@@ -315,3 +315,136 @@ def test_common_parts_count_as_common_in_either_spelling(matcher: FuzzyMatcher) 
     assert not pankov or pankov[0].score < REVIEW, pankov[0].explanation.text
     entry_id, score, text = best(matcher, "Nikolay Vasilyevich Smith", PERSON)
     assert entry_id == "20" and score >= REVIEW, text
+
+
+# ---------------------------------------------------------------- matcher fuzzy-idf/4
+# A second small index, so that these entries do not move the token weights the tests above rely on.
+
+UNTYPED = EntityType.UNKNOWN
+LIST_4 = [
+    entry("s1", PERSON, "SALIH, Ahmad"),
+    entry("s2", PERSON, "KHOSRAVI, Ali Reza"),
+    entry("b1", UNTYPED, "Berge Aris Balanian"),
+    entry("l1", ORG, "LOOP SA"),
+    entry("a1", PERSON, "TARIQ, Ahmed Yusuf"),
+    entry("a2", PERSON, "ABBAS, Muhammad"),
+    entry("k1", PERSON, "YU, Kwang Ho"),
+    entry("k2", PERSON, "KIM, Myong Gi"),
+]
+FILLER_4 = (
+    # "Salim" is a name the lists hold (three listed people here), like "Salih".
+    [entry(f"sa{i}", PERSON, f"SALIM, {given}") for i, given in enumerate(["Omar", "Karim", "Yusuf"])]
+    # Many listed companies named "... Middle East": the Dice estimate ranks them above "LOOP SA".
+    + [entry(f"me{i}", ORG, f"{chr(65 + i // 26)}{chr(65 + i % 26)}TRON MIDDLE EAST") for i in range(40)]
+    + [entry(f"ali{i}", PERSON, f"SURNAME{chr(65 + i % 26)}{i}, Ali Reza") for i in range(40)]
+    # A list as large as the real ones, against which forty "Middle East" names are rare enough to weigh.
+    + [entry(f"x{i}", ORG, f"FILLER {i:05d} HOLDING") for i in range(4000)]
+)
+
+
+@pytest.fixture(scope="module")
+def matcher_4() -> FuzzyMatcher:
+    built = build_default_matcher(NameIndex(LIST_4 + FILLER_4), {"ofac_sdn": "v1"})
+    assert isinstance(built, FuzzyMatcher)
+    return built
+
+
+def score_of(
+    matcher: FuzzyMatcher, name: str, entry_id: str, kind: EntityType = EntityType.UNKNOWN
+) -> tuple[float, str]:
+    """(score, explanation) of one entry for a query, (0, "") when it is not found at all."""
+    query = PartyQuery(names=(QueryName(name, QueryNameSource.NAME),), entity_type=kind)
+    for found in matcher.find(query, frozenset(), 0.0, 100):
+        if found.entry.entry_id == entry_id:
+            return found.score, found.explanation.text
+    return 0.0, ""
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "distinct"),
+    [("salim", "salih", True), ("amir", "amin", True), ("victor", "viktor", False), ("abdallah", "abdullah", False),
+     ("ala", "alla", False), ("yon", "yong", False), ("salihh", "salih", False), ("qxzv", "salih", False)],
+)  # fmt: skip
+def test_wikidata_name_items_tell_two_names_from_two_spellings(one: str, other: str, distinct: bool) -> None:
+    from service.normalize.name_symbols import distinct_names
+
+    assert distinct_names(one, other) is distinct
+
+
+def test_a_typo_that_is_another_known_name_is_no_hit_in_a_two_part_name(matcher_4: FuzzyMatcher) -> None:
+    score, text = score_of(matcher_4, "Ahmad Salim", "s1", PERSON)
+    assert score < REVIEW, text  # Salim and Salih are two names, not a misspelling
+    score, text = score_of(matcher_4, "Ahmad Salhi", "s1", PERSON)
+    assert score >= REVIEW, text  # a misspelling that is no name of its own still is one
+
+
+def test_two_common_parts_alone_are_capped_and_the_explanation_says_so(matcher_4: FuzzyMatcher) -> None:
+    score, text = score_of(matcher_4, "Ali Reza", "s2", PERSON)
+    assert 0 < score <= 0.75, text
+    assert "only two very common parts of the listed person's name" in text
+    score, text = score_of(matcher_4, "Ali Reza Khosravi", "s2", PERSON)
+    assert score >= 0.90, text
+
+
+def test_an_untyped_listing_that_reads_as_a_person_surfaces_for_its_rare_surname(matcher_4: FuzzyMatcher) -> None:
+    score, text = score_of(matcher_4, "Balanian", "b1")
+    assert REVIEW <= score < 0.90, text
+    assert "one rare part of the listed person's name, alone" in text
+    score, text = score_of(matcher_4, "Balanian", "b1", ORG)  # a company's one-word name is no surname
+    assert score < REVIEW, text
+
+
+def test_a_listed_name_the_query_holds_whole_is_scored_among_many_similar_ones(matcher_4: FuzzyMatcher) -> None:
+    score, text = score_of(matcher_4, "Loop SA Middle East", "l1", ORG)
+    assert score >= REVIEW, text
+    assert "words after the listed name weighed 0.3" in text
+
+
+def test_a_name_in_arabic_script_is_read_as_the_listed_spellings_it_fits(matcher_4: FuzzyMatcher) -> None:
+    score, text = score_of(matcher_4, "طارق أحمد يوسف", "a1", PERSON)
+    assert score >= 0.90, text
+    assert "read as 'tariq ahmad yusuf'" in text and "Arabic script" in text  # ahmad: as listed as ahmed, first
+
+
+def test_arabic_script_with_the_same_consonants_but_other_long_vowels_is_no_hit(matcher_4: FuzzyMatcher) -> None:
+    # محمود (Mahmoud) writes a long u that محمد (Muhammad) lacks: the same consonants, another name.
+    score, text = score_of(matcher_4, "محمود عباس", "a2", PERSON)
+    assert score < REVIEW, text
+
+
+def test_consonant_keys_agree_across_scripts() -> None:
+    from service.normalize.arabic import arabic_consonant_keys, arabic_pattern, latin_consonant_key
+
+    assert latin_consonant_key("tariq") in arabic_consonant_keys("طارق")
+    assert latin_consonant_key("abdulla") in arabic_consonant_keys("عبدالله")
+    assert latin_consonant_key("hamzah") in arabic_consonant_keys("حمزة")
+    assert arabic_pattern("محمود").fullmatch("mahmoud") and not arabic_pattern("محمود").fullmatch("muhammad")
+    assert not arabic_pattern("طارق").fullmatch("turki")  # a medial alif is a long a
+
+
+def test_hangul_family_names_are_also_read_the_southern_way(matcher_4: FuzzyMatcher) -> None:
+    from service.normalize.hangul import hangul_readings
+
+    assert romanise_word("유광호") == "ryu kwang ho"  # the DPRK's spelling, as most listings write it
+    assert "yu kwang ho" in [" ".join(reading.split()) for reading, _ in hangul_readings("유광호")]
+    score, text = score_of(matcher_4, "유광호", "k1", PERSON)
+    assert score >= 0.90, text
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [("ki", "gi", True), ("chol", "cheol", True), ("pak", "bak", True), ("son", "sun", False), ("kim", "lim", False),
+     ("ali", "ari", False)],
+)  # fmt: skip
+def test_one_hangul_syllable_in_two_systems_is_one_name_part(one: str, other: str, same: bool) -> None:
+    from service.normalize.hangul import same_korean_syllable
+
+    assert same_korean_syllable(one, other) is same
+
+
+def test_a_korean_name_spelled_in_two_systems_at_once_is_a_hit(matcher_4: FuzzyMatcher) -> None:
+    # 김명기 in McCune-Reischauer is "Kim Myong Ki", in Revised Romanisation "Gim Myeong Gi"; the
+    # listing mixes them. Each syllable aligns with its spelling in the other system.
+    score, text = score_of(matcher_4, "김명기", "k2", PERSON)
+    assert score >= REVIEW, text
+    assert "ki~gi 0.90 romanisation" in text

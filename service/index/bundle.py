@@ -101,6 +101,7 @@ _FIELDS: dict[tuple[str, str], Any] = {
     ("fuzzy", "record_weight_array"): np.float32,
     ("fuzzy", "by_phonetic"): dict[str, str],
     ("fuzzy", "by_romanisation"): dict[str, str],
+    ("fuzzy", "by_consonants"): dict[str, str],
     ("fuzzy", "deletions"): dict[int, dict[str, str]],
     ("links", "links"): list[tuple[str, str, tuple[Link, ...]]],
 }

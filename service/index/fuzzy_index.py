@@ -21,6 +21,7 @@ import numpy as np
 
 from service.index.name_index import NameIndex
 from service.model import EntityType
+from service.normalize.arabic import latin_consonant_key
 from service.normalize.legal_forms import COMMON_NAME_PARTS, GENERIC_WORDS, strip_legal_forms
 from service.normalize.romanisation import romanisation_key
 from service.normalize.variants import canonical
@@ -103,7 +104,7 @@ class FuzzyIndex:
     # Fields a stored build carries, in the order they are restored.
     STORED_FIELDS = (
         "records", "postings", "flat_postings", "weights", "raw_weights", "max_weight",
-        "record_weight_array", "by_phonetic", "by_romanisation", "deletions",
+        "record_weight_array", "by_phonetic", "by_romanisation", "by_consonants", "deletions",
     )  # fmt: skip
 
     def __init__(self, names: NameIndex) -> None:
@@ -152,8 +153,12 @@ class FuzzyIndex:
 
         by_phonetic: dict[str, list[str]] = defaultdict(list)
         by_romanisation: dict[str, list[str]] = defaultdict(list)
+        by_consonants: dict[str, list[str]] = defaultdict(list)
         deletions: dict[str, list[str]] = defaultdict(list)
         for token in sorted(real_tokens):
+            consonants = latin_consonant_key(token)
+            if consonants:
+                by_consonants[consonants].append(token)
             key = phonetic_key(token)
             if key:
                 by_phonetic[key].append(token)
@@ -170,6 +175,12 @@ class FuzzyIndex:
         # such a token by looking the key up as a token, and the vocabulary is mostly those.
         self.by_romanisation: dict[str, str] = {
             key: " ".join(tokens) for key, tokens in by_romanisation.items() if len(tokens) > 1 or key != tokens[0]
+        }
+        # Latin spellings by consonant key, most listed first: how a word in Arabic script finds
+        # its spellings (service.normalize.arabic).
+        self.by_consonants: dict[str, str] = {
+            key: " ".join(sorted(tokens, key=lambda token: (-len(postings[token]), token)))
+            for key, tokens in by_consonants.items()
         }
         # Sharded by the variant's length: restoring a stored index grows one dict of ~400,000
         # keys by resizing it, and each resize of one that size stops the process for ~20 ms.

@@ -17,6 +17,7 @@ Scores are in [0, 1]; thresholds live in lists/policy.toml.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,8 +32,15 @@ from service.match.evidence import adjustments
 from service.match.result import Explanation, MatchResult, TokenPair
 from service.model import EntityType, PartyQuery
 from service.model.entry import AliasStrength
+from service.normalize.arabic import (
+    ARABIC_WORD,
+    arabic_consonant_keys,
+    arabic_pattern,
+    has_arabic_script,
+    split_article,
+)
 from service.normalize.evasion import evasion_readings
-from service.normalize.hangul import hangul_readings
+from service.normalize.hangul import hangul_readings, korean_spellings, korean_syllables, same_korean_syllable
 from service.normalize.korean_cyrillic import korean_cyrillic_readings
 from service.normalize.legal_forms import (
     COMMON_NAME_PARTS,
@@ -47,9 +55,16 @@ from service.normalize.legal_forms import (
     split_glued_form,
     strip_legal_forms,
 )
+from service.normalize.name_symbols import distinct_names
 from service.normalize.names import name_tokens
 from service.normalize.pinyin import different_syllables, syllables
-from service.normalize.qualifiers import is_place, names_a_business, qualifies_listed_name
+from service.normalize.qualifiers import (
+    BUSINESS_WORDS,
+    UNIT_WORDS,
+    is_place,
+    names_a_business,
+    qualifies_listed_name,
+)
 from service.normalize.romanisation import romanisation_key
 from service.normalize.variants import canonical, variants_of
 
@@ -78,6 +93,14 @@ RARE_PART_MIN_LETTERS = 5
 PARTIAL_NAME_SCORE = 0.85
 # A name part in at least this many listed names is common ("mohammad", "hossein", "sergey").
 COMMON_PART_POSTINGS = 30
+# Two very common name parts of a longer listed person's name, and nothing else ("Ali Saleh" of
+# "SALEH, Ali Mohammad", "Victor Petrovich" of "IVANOV, Victor Petrovich"), score at most this:
+# below the review threshold on the name alone, at it with an agreeing country and birth year.
+COMMON_PARTS_SCORE = 0.70
+# A two-part person's name part spelled at least this often on the lists, a typo away from a listed
+# part, is taken for another name when Wikidata's name items say so ("Salim" / "Salih", "Amir" /
+# "Amin"; service.normalize.name_symbols), not for a misspelling.
+NAME_OF_ITS_OWN_POSTINGS = 3
 LISTED_INITIAL_SIMILARITY = 0.5
 # Query tokens whose rated vocabulary is kept (each entry a few dozen tokens at most).
 RATED_CACHE_SIZE = 50_000
@@ -88,6 +111,10 @@ RESULT_CACHE_SIZE = 20_000
 # Postings longer than this are not used to find candidates (they are still scored).
 MAX_POSTINGS = 4000
 CANDIDATES_SCORED = 24
+# Listed names the query holds whole (at least this share of their weight found), scored besides
+# the Dice-ranked candidates, at most this many, heaviest first.
+WHOLE_NAME_SHARE = 0.9
+WHOLE_NAME_CANDIDATES = 6
 # Candidates sharing less than this share of the best candidate's query weight are not scored.
 CANDIDATE_SHARE_CUTOFF = 0.45
 # A candidate whose estimated score is below this share of the requested minimum is not scored.
@@ -119,6 +146,9 @@ def token_similarity(query: str, listed: str) -> tuple[float, str]:
         key = phonetic_key(query)
         if key and key == phonetic_key(listed) and JaroWinkler.similarity(query, listed) >= PHONETIC_MIN_JARO_WINKLER:
             best, method = PHONETIC_SIMILARITY, "phonetic"
+    if best < ROMANISATION_SIMILARITY and same_korean_syllable(query, listed):
+        # One Hangul syllable as two romanisation systems spell it ("ki" / "gi", "chol" / "cheol").
+        best, method = ROMANISATION_SIMILARITY, "romanisation"
     if method in ("typo", "phonetic", "romanisation") and different_syllables(query, listed):
         # Pinyin on both sides, one syllable for another: another Chinese name, not a misspelling
         # ("Zheng" / "Zhang", "Xiaoming" / "Xiaobing"; service.normalize.pinyin).
@@ -165,6 +195,8 @@ class _Scored:
     partial: bool = False
     # The appended words name a line of business (score capped at PARTIAL_NAME_SCORE).
     business: bool = False
+    # Only two very common parts of a longer listed person's name (score capped at COMMON_PARTS_SCORE).
+    common_parts_only: bool = False
 
 
 def _candidate_pairs(
@@ -248,12 +280,23 @@ def _glued(
 _BY_RANK = attrgetter("rank")
 
 
+def _reads_as_personal_name(record: IndexedTokens) -> bool:
+    """An untyped listed name of words only, none of them a company's (no legal form, no generic
+    or business word): "Berge Aris Balanian", not "Sunway Tech" or "Rosoboronexport Plant"."""
+    return not record.legal_forms and all(
+        token.isalpha() and token not in GENERIC_WORDS and token not in BUSINESS_WORDS and token not in UNIT_WORDS
+        for token in record.tokens
+    )
+
+
 def warm_reference_data() -> None:
-    """Load the tables the matcher reads lazily: the large cities of GeoNames (~0.4 s) and the
-    pinyin syllables. Called where a matcher is built and before a server serves (in a thread),
-    so that no request, and no event-loop turn, pays for it."""
+    """Load the tables the matcher reads lazily: the large cities of GeoNames (~0.4 s), the
+    pinyin and Korean syllables and the name items. Called where a matcher is built and before a
+    server serves (in a thread), so that no request, and no event-loop turn, pays for it."""
     is_place("")
     syllables()
+    distinct_names("", "")
+    korean_syllables()
 
 
 def _conflict_weight(index: FuzzyIndex, token: str, weight: float) -> float:
@@ -308,7 +351,13 @@ class FuzzyMatcher:
     # common parts alone count the omitted ones in full; a one-word company takes no sound-alike
     # of a one-word listing; a token spelled as listed takes its partner first; a company's words on
     # one side only count without the generic-word discount.
-    algorithm = "fuzzy-idf/3"
+    # /4: two very common parts of a longer listed person's name, and nothing else, score at most
+    # COMMON_PARTS_SCORE; in a two-part person's name a typo joining two names of their own
+    # (Wikidata's name items, service.normalize.name_symbols: "Salim" / "Salih") is no pair; listed
+    # names the query holds whole are scored besides the Dice-ranked candidates; a rare name part
+    # alone surfaces an untyped listing that reads as a person's name; a name in Arabic script is
+    # also read as the listed spellings it fits (service.normalize.arabic).
+    algorithm = "fuzzy-idf/4"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
         self._index = index
@@ -318,6 +367,7 @@ class FuzzyMatcher:
         self._rated_cache: dict[str, tuple[dict[str, tuple[float, str]], _TokenPostings]] = {}
         self._cached_postings = 0
         self._repair_cache: dict[str, tuple[str, ...]] = {}
+        self._arabic_cache: dict[str, tuple[tuple[str, str], ...]] = {}
         # Answers of recent queries (party_reference aside), oldest first; see find().
         self._results: dict[tuple[object, ...], tuple[MatchResult, ...]] = {}
 
@@ -369,7 +419,17 @@ class FuzzyMatcher:
         top = top[np.argsort(-estimates[top], kind="stable")]
         # Far below the best, or too far below the score asked for, to be worth scoring.
         floor = max(float(estimates[top[0]]) * CANDIDATE_SHARE_CUTOFF, min_score * ESTIMATE_FLOOR_OF_MIN_SCORE)
-        return [int(touched[k]) for k in top if estimates[k] >= floor], expansions
+        chosen = [int(touched[k]) for k in top if estimates[k] >= floor]
+        if len(tokens) > 1:
+            # Listed names the query holds whole, heaviest first: "Loop SA Middle East" holds the
+            # listed "LOOP SA" and words of its own, and the Dice estimate ranks the many listed
+            # "... Middle East" names above it.
+            whole = np.flatnonzero(touched_shares >= WHOLE_NAME_SHARE * index.record_weight_array[touched])
+            if len(whole):
+                heaviest = whole[np.argsort(-touched_shares[whole], kind="stable")[:WHOLE_NAME_CANDIDATES]]
+                seen = set(chosen)
+                chosen += [int(touched[k]) for k in heaviest if int(touched[k]) not in seen]
+        return chosen, expansions
 
     def _rated_vocabulary(self, token: str) -> tuple[dict[str, tuple[float, str]], _TokenPostings]:
         """Vocabulary tokens this query token may align with -> (similarity, method), and their postings.
@@ -383,6 +443,7 @@ class FuzzyMatcher:
         index = self._index
         found = index.similar_tokens(token)
         found.update(v for v in variants_of(token) if v in index.postings)
+        found.update(v for v in korean_spellings(token) if v in index.postings)
         # Only vocabulary tokens that could align with this one (similarity at the
         # alignment floor) can lift a candidate; the rest merely sound alike.
         rated = {t: (1.0, "exact") if t == token else token_similarity(token, t) for t in found}
@@ -439,6 +500,7 @@ class FuzzyMatcher:
         query_is_person: bool = False,
         expansions: Expansions | None = None,
         glued_q: tuple[tuple[int, str], ...] | None = None,
+        query_is_other: bool = False,
     ) -> _Scored | None:
         """The name score against one record, or None when the names cannot be the same party."""
         index = self._index
@@ -449,6 +511,10 @@ class FuzzyMatcher:
         used_q: set[int] = set()
         used_l: set[int] = set()
         pairs = _candidate_pairs(query, listed, record.is_person, weights_q, weights_l, expansions, glued_q, record.glued)
+        if (record.is_person or query_is_person) and len(query) == 2:
+            # In a two-part name each part is half the identity: "Ahmad Salim" is not "SALIH,
+            # Ahmad", although a typo joins them. (In a longer name the other parts decide.)
+            pairs = [p for p in pairs if not self._two_names(query, listed, p)]
         pairs.sort(key=_BY_RANK, reverse=True)
         # A token spelled as listed takes its partner before any near spelling: by weight alone,
         # "Mohammad Reza" would pair "mohammad" with the rarer surname of "MOHAMMADI, Mohammad
@@ -469,6 +535,18 @@ class FuzzyMatcher:
             # by it (scored below the match threshold whatever else the listing holds).
             if not (len(query) == 1 and chosen and self._rare_alone(query[0], chosen[0], listed)):
                 return None
+            partial = True
+        elif (
+            len(query) == 1
+            and not record.type_known
+            and len(listed) >= 2
+            and len(used_l) == 1
+            and (query_is_person or (not query_is_other and _reads_as_personal_name(record)))
+            and self._rare_alone(query[0], chosen[0], listed)
+        ):
+            # The same for an untyped listing (most BIS, State and DPL rows) when the party is a
+            # person, or of unknown type and the listed name reads as one: "Balanian" of "Berge
+            # Aris Balanian" (a company's one-word name is no surname).
             partial = True
         # Nor is a person by one of their names matching a one-word listing ("Hamza
         # Farouk" is not the weak alias "FAROUK").
@@ -542,24 +620,24 @@ class FuzzyMatcher:
                 # evidence against).
                 missing = sum(_conflict_weight(index, listed[j], weights_l[j]) for j in unmatched_l)
                 denominator += unmatched_factor * missing
-        if (
-            unmatched_l
+        common_parts_only = (
+            bool(unmatched_l)
             and all_query_matched
             and (record.is_person or (query_is_person and not record.type_known))
             and len(query) == 2
-            # Common in either spelling: the lists split a name's frequency over its spellings.
-            and all(
-                max(index.posting_count(listed[j]), *(index.posting_count(query[i]) for i in p.query_positions))
-                >= COMMON_PART_POSTINGS
-                for p in chosen
-                for j in p.listed_positions
-            )
-        ):
+            and all(self._common_part(listed[j], query, p) for p in chosen for j in p.listed_positions)
+        )
+        if common_parts_only:
             # Only two of the listed person's name parts, both very common, were given ("Mohammad
             # Hossein" of "KHOSRAVI, Mohammad Hossein", "Oleg Mikhailovich"): the parts left out
             # are what tells people apart, so they count in full, not half.
             denominator += (1.0 - unmatched_factor) * sum(weights_l[j] for j in unmatched_l)
         score = numerator / denominator if denominator else 0.0
+        if common_parts_only:
+            # A common name part is light, so leaving out the listed surname costs little by
+            # weight: the lists hold many "Ali Saleh"s and the world far more. Two such parts
+            # are a name many people share, not evidence of this one.
+            score = min(score, COMMON_PARTS_SCORE)
         if partial:
             # Whatever else the listed name holds: the part alone says "look", never "it is".
             score = PARTIAL_NAME_SCORE * chosen[0].similarity
@@ -569,7 +647,30 @@ class FuzzyMatcher:
             # the listed one: surfaced for review, not confirmed.
             score = min(score, PARTIAL_NAME_SCORE)
 
-        return _Scored(score, tuple(chosen), frozenset(used_q), frozenset(used_l), appended, partial, business)
+        return _Scored(
+            score, tuple(chosen), frozenset(used_q), frozenset(used_l), appended, partial, business, common_parts_only
+        )
+
+    def _two_names(self, query: tuple[str, ...], listed: tuple[str, ...], pair: _Pair) -> bool:
+        """A typo joining two name parts that are each a name of their own ("Salim" / "Salih")."""
+        if pair.method not in ("typo", "phonetic") or len(pair.query_positions) != 1 or len(pair.listed_positions) != 1:
+            return False
+        written = query[pair.query_positions[0]]
+        # The query's spelling must be a name the lists hold: a typo rarely lands on one.
+        return self._index.posting_count(written) >= NAME_OF_ITS_OWN_POSTINGS and distinct_names(
+            written, listed[pair.listed_positions[0]]
+        )
+
+    def _common_part(self, listed_token: str, query: tuple[str, ...], pair: _Pair) -> bool:
+        """A name part very common on the lists (in either spelling: they split a name's
+        frequency over its spellings) or in the world."""
+        spellings = (listed_token, *(query[i] for i in pair.query_positions))
+        return any(
+            self._index.posting_count(t) >= COMMON_PART_POSTINGS
+            or t in COMMON_NAME_PARTS
+            or canonical(t) in COMMON_NAME_PARTS
+            for t in spellings
+        )
 
     def _rare_alone(self, token: str, pair: _Pair, listed: tuple[str, ...]) -> bool:
         """The query's only token is, near enough, one rare long part of the listed name."""
@@ -607,6 +708,35 @@ class FuzzyMatcher:
         alignment += [TokenPair("", listed[j], 0.0, "unmatched_listed", 0.0) for j in range(len(listed)) if j not in used_l]
         alignment += [TokenPair("", form, 0.0, "legal_form_ignored", 0.0) for form in record.legal_forms]
         return alignment
+
+    def _arabic_readings(self, value: str) -> tuple[tuple[str, str], ...]:
+        """The name with each word in Arabic script read as its most listed Latin spelling that
+        fits it ("طارق أحمد" -> "tariq ahmad"), or () when it holds none (service.normalize.arabic)."""
+        if not has_arabic_script(value):
+            return ()
+        cached = self._arabic_cache.get(value)
+        if cached is not None:
+            return cached
+        by_consonants = self._index.by_consonants
+        replaced = 0
+
+        def spelling(match: re.Match[str]) -> str:
+            nonlocal replaced
+            article, word = split_article(match.group())
+            pattern = arabic_pattern(word)
+            for key in arabic_consonant_keys(word):
+                for token in by_consonants.get(key, "").split():
+                    if pattern.fullmatch(token):
+                        replaced += 1
+                        return f" {article} {token} "
+            return match.group()
+
+        read = " ".join(ARABIC_WORD.sub(spelling, value).split())
+        found = ((read, "Arabic script read as the listed spellings it fits"),) if replaced else ()
+        if len(self._arabic_cache) >= RESULT_CACHE_SIZE:
+            self._arabic_cache.clear()
+        self._arabic_cache[value] = found
+        return found
 
     def _repair_legal_forms(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
         """Undo a typist's damage to legal forms before they are set aside.
@@ -666,6 +796,7 @@ class FuzzyMatcher:
         readings += [(name, value, how) for name in query.names for value, how in evasion_readings(name.value)]
         readings += [(name, value, how) for name in query.names for value, how in hangul_readings(name.value)]
         readings += [(name, value, how) for name in query.names for value, how in korean_cyrillic_readings(name.value)]
+        readings += [(name, value, how) for name in query.names for value, how in self._arabic_readings(name.value)]
         for query_name, value, reading in readings:
             all_tokens = name_tokens(value)
             if not all_tokens:
@@ -688,13 +819,14 @@ class FuzzyMatcher:
             weights_q = [index.weight(t) for t in tokens]
             glued_q = glued_neighbours(tokens)  # once per query, not per candidate
             query_is_person = query.entity_type is EntityType.INDIVIDUAL
+            query_is_other = query.entity_type not in (EntityType.INDIVIDUAL, EntityType.UNKNOWN)
             for record_id in candidates:
                 record = index.records[record_id]
                 indexed = names.names[record.name_id]
                 entry = names.entries[indexed.entry_position]
                 if list_ids and entry.list_id not in list_ids:
                     continue
-                scored = self._score(tokens, weights_q, record_id, query_is_person, expansions, glued_q)
+                scored = self._score(tokens, weights_q, record_id, query_is_person, expansions, glued_q, query_is_other)
                 if scored is None or scored.score <= 0:
                     continue
                 name_score = scored.score
@@ -724,6 +856,8 @@ class FuzzyMatcher:
                        if scored.business else "")
                     + (f"; one rare part of the listed person's name, alone: surfaced for review, scored "
                        f"{PARTIAL_NAME_SCORE:.2f} x its similarity" if scored.partial else "")
+                    + (f"; only two very common parts of the listed person's name: score at most "
+                       f"{COMMON_PARTS_SCORE:.2f}" if scored.common_parts_only else "")
                     + f"; name score {name_score:.2f}"
                     + "".join(f"; {a.detail} ({a.delta:+.2f})" for a in found)
                     + f"; final score {score:.2f}."

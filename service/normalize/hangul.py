@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _FIRST_SYLLABLE = 0xAC00
 _LAST_SYLLABLE = 0xD7A3
@@ -38,6 +39,11 @@ _FINALS = (
 # write them as the North does (이/리 Ri, 림/임 Rim, 류/유 Ryu, 로/노 Ro) and the
 # transliteration groups hold the southern spellings.
 _FAMILY_NAMES = {"이": "ri", "리": "ri", "임": "rim", "림": "rim", "류": "ryu", "유": "ryu", "노": "ro", "로": "ro"}
+# The same family names as the South writes them, for the McCune-Reischauer and Revised readings
+# ("유광호" is "YU, Kwang Ho" on a list that spells it the southern way).
+_SOUTHERN_FAMILY_NAMES = {
+    "이": "lee", "리": "lee", "임": "im", "림": "im", "류": "ryu", "유": "yu", "노": "no", "로": "no",
+}  # fmt: skip
 
 
 HANGUL_WORD = re.compile("[\uac00-\ud7a3]+")
@@ -74,12 +80,13 @@ def syllable(ch: str, system: str = "dprk") -> str:
 
 def romanise_word(word: str, system: str = "dprk") -> str:
     """A word of Hangul syllables, one romanised syllable per token, the first read as a family name."""
+    family_names = _FAMILY_NAMES if system == "dprk" else _SOUTHERN_FAMILY_NAMES
     parts = []
     for position, ch in enumerate(word):
         if not is_hangul_syllable(ch):
             parts.append(ch)
-        elif position == 0 and ch in _FAMILY_NAMES:
-            parts.append(_FAMILY_NAMES[ch])
+        elif position == 0 and ch in family_names:
+            parts.append(family_names[ch])
         else:
             parts.append(syllable(ch, system))
     return " ".join(parts)
@@ -95,3 +102,41 @@ def hangul_readings(value: str) -> tuple[tuple[str, str], ...]:
          f"Hangul read in {_SYSTEM_NAMES[system]}")
         for system in ("mr", "rr")
     )  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _syllables_by_spelling() -> dict[str, frozenset[int]]:
+    spelled: dict[str, set[int]] = {}
+    for code in range(_FIRST_SYLLABLE, _LAST_SYLLABLE + 1):
+        for system in SYSTEMS:
+            spelled.setdefault(syllable(chr(code), system), set()).add(code)
+    return {spelling: frozenset(codes) for spelling, codes in spelled.items()}
+
+
+def same_korean_syllable(one: str, other: str) -> bool:
+    """Two spellings of one Hangul syllable in different systems ("ki" / "gi" for 기, "chol" /
+    "cheol" for 철, "pak" / "bak" for 박)."""
+    if one == other:
+        return False
+    by_spelling = _syllables_by_spelling()
+    mine, theirs = by_spelling.get(one), by_spelling.get(other)
+    return bool(mine and theirs and not mine.isdisjoint(theirs))
+
+
+def korean_spellings(token: str) -> frozenset[str]:
+    """The other spellings of the Hangul syllables a token may spell, in the three systems."""
+    codes = _syllables_by_spelling().get(token)
+    if not codes:
+        return frozenset()
+    return frozenset(syllable(chr(code), system) for code in codes for system in SYSTEMS) - {token}
+
+
+@lru_cache(maxsize=1)
+def korean_syllables() -> frozenset[str]:
+    """Every Hangul syllable as the DPRK, McCune-Reischauer and Revised Romanisation spell it,
+    and the family names as the lists write them: a token among them may be a Korean name part,
+    whose spellings differ by a letter between systems ("yon" / "yong", "chol" / "chul")."""
+    spelled = {
+        syllable(chr(code), system) for code in range(_FIRST_SYLLABLE, _LAST_SYLLABLE + 1) for system in SYSTEMS
+    }
+    return frozenset(spelled | set(_FAMILY_NAMES.values()))
