@@ -330,6 +330,8 @@ LIST_4 = [
     entry("a2", PERSON, "ABBAS, Muhammad"),
     entry("k1", PERSON, "YU, Kwang Ho"),
     entry("k2", PERSON, "KIM, Myong Gi"),
+    entry("g1", ORG, "HEIDAR KARAR DRUG TRAFFICKING ORGANIZATION"),
+    entry("g2", ORG, "DAWOOD IBRAHIM ORGANIZATION"),
 ]
 FILLER_4 = (
     # "Salim" is a name the lists hold (three listed people here), like "Salih".
@@ -448,3 +450,13 @@ def test_a_korean_name_spelled_in_two_systems_at_once_is_a_hit(matcher_4: FuzzyM
     score, text = score_of(matcher_4, "김명기", "k2", PERSON)
     assert score >= REVIEW, text
     assert "ki~gi 0.90 romanisation" in text
+
+
+def test_an_uncommon_family_and_a_word_for_its_network_surface_the_listed_organisation(matcher_4: FuzzyMatcher) -> None:
+    score, text = score_of(matcher_4, "Karar Network", "g1")
+    assert REVIEW <= score < 0.90, text
+    assert "an uncommon family name and a word for its organisation" in text
+    score, text = score_of(matcher_4, "Ibrahim Group", "g2")  # one of the world's most common names
+    assert score < REVIEW, text
+    score, text = score_of(matcher_4, "Karar", "g1", ORG)  # the family name alone is no organisation
+    assert score < REVIEW, text

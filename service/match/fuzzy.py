@@ -91,6 +91,10 @@ ONE_WORD_TYPO_MIN_LETTERS = 6
 RARE_PART_MAX_POSTINGS = 6
 RARE_PART_MIN_LETTERS = 5
 PARTIAL_NAME_SCORE = 0.85
+# Words that name a criminal organisation after its family ("Barakat Network", "Karar Group").
+NETWORK_WORDS = frozenset(
+    "network organization organisation group family clan cartel syndicate gang ring dto tco".split()
+)
 # A name part in at least this many listed names is common ("mohammad", "hossein", "sergey").
 COMMON_PART_POSTINGS = 30
 # Two very common name parts of a longer listed person's name, and nothing else ("Ali Saleh" of
@@ -197,6 +201,8 @@ class _Scored:
     business: bool = False
     # Only two very common parts of a longer listed person's name (score capped at COMMON_PARTS_SCORE).
     common_parts_only: bool = False
+    # A family's organisation by "<family> <network word>" (scored PARTIAL_NAME_SCORE x similarity).
+    network: bool = False
 
 
 def _candidate_pairs(
@@ -356,7 +362,9 @@ class FuzzyMatcher:
     # (Wikidata's name items, service.normalize.name_symbols: "Salim" / "Salih") is no pair; listed
     # names the query holds whole are scored besides the Dice-ranked candidates; a rare name part
     # alone surfaces an untyped listing that reads as a person's name; a name in Arabic script is
-    # also read as the listed spellings it fits (service.normalize.arabic).
+    # also read as the listed spellings it fits (service.normalize.arabic); Hangul family names are
+    # also read the southern way and a Hangul syllable spelled by two systems aligns; "<uncommon
+    # family> <network word>" surfaces the listed organisation named after that family, for review.
     algorithm = "fuzzy-idf/4"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
@@ -641,6 +649,13 @@ class FuzzyMatcher:
         if partial:
             # Whatever else the listed name holds: the part alone says "look", never "it is".
             score = PARTIAL_NAME_SCORE * chosen[0].similarity
+        network = False
+        if not partial and not (record.is_person or query_is_person) and score < PARTIAL_NAME_SCORE:
+            family_similarity = self._family_network(query, listed, chosen)
+            if family_similarity:
+                # "<family> Network" of a listed "<given> <family> Drug Trafficking Organization":
+                # the family's organisation by its usual name, surfaced for review, never confirmed.
+                score, network = PARTIAL_NAME_SCORE * family_similarity, True
         business = bool(appended) and names_a_business(appended)
         if business:
             # "<listed> Electronics" is as often another company of the same brand as a unit of
@@ -648,7 +663,8 @@ class FuzzyMatcher:
             score = min(score, PARTIAL_NAME_SCORE)
 
         return _Scored(
-            score, tuple(chosen), frozenset(used_q), frozenset(used_l), appended, partial, business, common_parts_only
+            score, tuple(chosen), frozenset(used_q), frozenset(used_l), appended, partial, business, common_parts_only,
+            network,
         )
 
     def _two_names(self, query: tuple[str, ...], listed: tuple[str, ...], pair: _Pair) -> bool:
@@ -671,6 +687,32 @@ class FuzzyMatcher:
             or canonical(t) in COMMON_NAME_PARTS
             for t in spellings
         )
+
+    def _family_network(self, query: tuple[str, ...], listed: tuple[str, ...], chosen: Sequence[_Pair]) -> float:
+        """The similarity of a query "<family> <network word>" to a listed organisation named after
+        a person and a network word, whose family name is uncommon; 0.0 when it is not that."""
+        family = [i for i, token in enumerate(query) if token not in NETWORK_WORDS]
+        if not 1 <= len(family) <= 2 or len(family) == len(query) or NETWORK_WORDS.isdisjoint(listed):
+            return 0.0
+        similarities = []
+        for i in family:
+            pair = next((p for p in chosen if i in p.query_positions), None)
+            if pair is None or pair.similarity < 0.9:
+                return 0.0
+            for j in pair.listed_positions:
+                token = listed[j]
+                if (
+                    token in NETWORK_WORDS
+                    or len(token) < 4
+                    or self._index.posting_count(token) >= COMMON_PART_POSTINGS
+                    or token in COMMON_NAME_PARTS
+                    or token in GENERIC_WORDS
+                ):
+                    return 0.0
+            similarities.append(pair.similarity)
+        # The family name must follow a given name in the listing: "<given> <family> ...".
+        first = min(j for p in chosen for j in p.listed_positions if set(p.query_positions) & set(family))
+        return min(similarities) if first >= 1 else 0.0
 
     def _rare_alone(self, token: str, pair: _Pair, listed: tuple[str, ...]) -> bool:
         """The query's only token is, near enough, one rare long part of the listed name."""
@@ -858,6 +900,8 @@ class FuzzyMatcher:
                        f"{PARTIAL_NAME_SCORE:.2f} x its similarity" if scored.partial else "")
                     + (f"; only two very common parts of the listed person's name: score at most "
                        f"{COMMON_PARTS_SCORE:.2f}" if scored.common_parts_only else "")
+                    + (f"; an uncommon family name and a word for its organisation: surfaced for review, scored "
+                       f"{PARTIAL_NAME_SCORE:.2f} x its similarity" if scored.network else "")
                     + f"; name score {name_score:.2f}"
                     + "".join(f"; {a.detail} ({a.delta:+.2f})" for a in found)
                     + f"; final score {score:.2f}."
