@@ -332,6 +332,7 @@ LIST_4 = [
     entry("k2", PERSON, "KIM, Myong Gi"),
     entry("g1", ORG, "HEIDAR KARAR DRUG TRAFFICKING ORGANIZATION"),
     entry("g2", ORG, "DAWOOD IBRAHIM ORGANIZATION"),
+    entry("h1", PERSON, "GONZALEZ CARDENAS, Jorge Guillermo"),
 ]
 FILLER_4 = (
     # "Salim" is a name the lists hold (three listed people here), like "Salih".
@@ -339,6 +340,9 @@ FILLER_4 = (
     # Many listed companies named "... Middle East": the Dice estimate ranks them above "LOOP SA".
     + [entry(f"me{i}", ORG, f"{chr(65 + i // 26)}{chr(65 + i % 26)}TRON MIDDLE EAST") for i in range(40)]
     + [entry(f"ali{i}", PERSON, f"SURNAME{chr(65 + i % 26)}{i}, Ali Reza") for i in range(40)]
+    # Surnames many listed people carry: a conflict between two of them is a light one by rarity.
+    + [entry(f"hs{i}", PERSON, f"{surname} SURNAME{chr(65 + i % 26)}{i}, Luis") for i, surname in
+       enumerate(["GONZALEZ", "REYES"] * 40)]
     # A list as large as the real ones, against which forty "Middle East" names are rare enough to weigh.
     + [entry(f"x{i}", ORG, f"FILLER {i:05d} HOLDING") for i in range(4000)]
 )
@@ -460,3 +464,11 @@ def test_an_uncommon_family_and_a_word_for_its_network_surface_the_listed_organi
     assert score < REVIEW, text
     score, text = score_of(matcher_4, "Karar", "g1", ORG)  # the family name alone is no organisation
     assert score < REVIEW, text
+
+
+def test_a_listed_part_replaced_by_another_is_evidence_against(matcher_4: FuzzyMatcher) -> None:
+    # Another first surname in the place of the listed one: a conflict, not a shorter name.
+    score, text = score_of(matcher_4, "REYES CARDENAS, Jorge Guillermo", "h1", PERSON)
+    assert score < REVIEW, text
+    score, text = score_of(matcher_4, "CARDENAS, Jorge Guillermo", "h1", PERSON)  # left out, not replaced
+    assert score >= REVIEW, text

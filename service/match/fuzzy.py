@@ -78,6 +78,8 @@ ROMANISATION_SIMILARITY = 0.9
 PHONETIC_SIMILARITY = 0.82
 # Unmatched listed tokens of a person weigh this much (middle names are often left out).
 PERSON_UNMATCHED_LISTED = 0.5
+# Name parts on both sides that the other lacks (a conflict) weigh this many times their rarity.
+CONFLICT_FACTOR = 1.5
 ORG_UNMATCHED_LISTED = 0.8
 # Words appended after a whole listed organisation name ("<listed> Representative Office
 # Tashkent", "<listed> (Singapore)", "<listed> Plant No. 2") weigh this much of the heaviest of them.
@@ -364,7 +366,8 @@ class FuzzyMatcher:
     # alone surfaces an untyped listing that reads as a person's name; a name in Arabic script is
     # also read as the listed spellings it fits (service.normalize.arabic); Hangul family names are
     # also read the southern way and a Hangul syllable spelled by two systems aligns; "<uncommon
-    # family> <network word>" surfaces the listed organisation named after that family, for review.
+    # family> <network word>" surfaces the listed organisation named after that family, for review;
+    # a conflict (a part on each side the other lacks) weighs CONFLICT_FACTOR times its rarity.
     algorithm = "fuzzy-idf/4"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
@@ -599,12 +602,16 @@ class FuzzyMatcher:
             # Both names keep a part the other lacks ("THOMAS" vs "LUIS CURIEL-TREVINO", "Allied
             # Bank" vs "ALLIED TRADING CO."): a conflict, weighed without the common-name or
             # generic-word discount (in a company name, a joining word, "of" for "de", is no conflict).
+            # Since fuzzy-idf/4 at CONFLICT_FACTOR times: a part the listing lacks in its place is
+            # evidence of another party, not only absent evidence ("REYES CARDENAS, Jorge Guillermo"
+            # vs "GONZALEZ CARDENAS, Jorge Guillermo").
             if record.is_person or query_is_person:
-                denominator += sum(index.conflict_weight(query[i]) for i in unmatched_q)
-                denominator += sum(index.conflict_weight(listed[j]) for j in unmatched_l)
+                conflict = sum(index.conflict_weight(query[i]) for i in unmatched_q)
+                conflict += sum(index.conflict_weight(listed[j]) for j in unmatched_l)
             else:
-                denominator += sum(_conflict_weight(index, query[i], weights_q[i]) for i in unmatched_q)
-                denominator += sum(_conflict_weight(index, listed[j], weights_l[j]) for j in unmatched_l)
+                conflict = sum(_conflict_weight(index, query[i], weights_q[i]) for i in unmatched_q)
+                conflict += sum(_conflict_weight(index, listed[j], weights_l[j]) for j in unmatched_l)
+            denominator += CONFLICT_FACTOR * conflict
         elif (
             unmatched_q
             and not unmatched_l
