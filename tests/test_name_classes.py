@@ -323,7 +323,7 @@ def test_common_parts_count_as_common_in_either_spelling(matcher: FuzzyMatcher) 
 UNTYPED = EntityType.UNKNOWN
 LIST_4 = [
     entry("s1", PERSON, "SALIH, Ahmad"),
-    entry("s2", PERSON, "KHOSRAVI, Ali Reza"),
+    entry("s2", PERSON, "KHAN, Ali Hasan"),
     entry("b1", UNTYPED, "Berge Aris Balanian"),
     entry("l1", ORG, "LOOP SA"),
     entry("a1", PERSON, "TARIQ, Ahmed Yusuf"),
@@ -339,7 +339,6 @@ FILLER_4 = (
     [entry(f"sa{i}", PERSON, f"SALIM, {given}") for i, given in enumerate(["Omar", "Karim", "Yusuf"])]
     # Many listed companies named "... Middle East": the Dice estimate ranks them above "LOOP SA".
     + [entry(f"me{i}", ORG, f"{chr(65 + i // 26)}{chr(65 + i % 26)}TRON MIDDLE EAST") for i in range(40)]
-    + [entry(f"ali{i}", PERSON, f"SURNAME{chr(65 + i % 26)}{i}, Ali Reza") for i in range(40)]
     # Surnames many listed people carry: a conflict between two of them is a light one by rarity.
     + [entry(f"hs{i}", PERSON, f"{surname} SURNAME{chr(65 + i % 26)}{i}, Luis") for i, surname in
        enumerate(["GONZALEZ", "REYES"] * 40)]
@@ -385,10 +384,12 @@ def test_a_typo_that_is_another_known_name_is_no_hit_in_a_two_part_name(matcher_
 
 
 def test_two_common_parts_alone_are_capped_and_the_explanation_says_so(matcher_4: FuzzyMatcher) -> None:
-    score, text = score_of(matcher_4, "Ali Reza", "s2", PERSON)
-    assert 0 < score <= 0.75, text
+    # Ali, Hasan and Khan are among the world's most common name parts (service.normalize.legal_forms):
+    # by weight, the surname left out costs little.
+    score, text = score_of(matcher_4, "Ali Hasan", "s2", PERSON)
+    assert 0 < score <= 0.70, text
     assert "only two very common parts of the listed person's name" in text
-    score, text = score_of(matcher_4, "Ali Reza Khosravi", "s2", PERSON)
+    score, text = score_of(matcher_4, "Ali Hasan Khan", "s2", PERSON)
     assert score >= 0.90, text
 
 
