@@ -333,6 +333,7 @@ LIST_4 = [
     entry("g1", ORG, "HEIDAR KARAR DRUG TRAFFICKING ORGANIZATION"),
     entry("g2", ORG, "DAWOOD IBRAHIM ORGANIZATION"),
     entry("h1", PERSON, "GONZALEZ CARDENAS, Jorge Guillermo"),
+    entry("u1", UNTYPED, "SUN WING LTD."),
 ]
 FILLER_4 = (
     # "Salim" is a name the lists hold (three listed people here), like "Salih".
@@ -473,3 +474,13 @@ def test_a_listed_part_replaced_by_another_is_evidence_against(matcher_4: FuzzyM
     assert score < REVIEW, text
     score, text = score_of(matcher_4, "CARDENAS, Jorge Guillermo", "h1", PERSON)  # left out, not replaced
     assert score >= REVIEW, text
+
+
+def test_a_person_against_an_untyped_listing_with_a_legal_form_has_the_type_conflict(matcher_4: FuzzyMatcher) -> None:
+    query = PartyQuery(names=(QueryName("Sun Wing", QueryNameSource.NAME),), entity_type=PERSON)
+    found = next(m for m in matcher_4.find(query, frozenset(), 0.0, 10) if m.entry.entry_id == "u1")
+    assert [(a.factor, a.delta) for a in found.explanation.adjustments] == [("party_type", -0.15)]
+    assert "listed name carries the legal form ltd" in found.explanation.text
+    query = PartyQuery(names=(QueryName("Sun Wing", QueryNameSource.NAME),), entity_type=UNTYPED)
+    found = next(m for m in matcher_4.find(query, frozenset(), 0.0, 10) if m.entry.entry_id == "u1")
+    assert found.explanation.adjustments == () and found.score >= 0.90

@@ -28,8 +28,8 @@ import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from service.index.fuzzy_index import FuzzyIndex, IndexedTokens, edit_budget, glued_neighbours, phonetic_key
-from service.match.evidence import adjustments
-from service.match.result import Explanation, MatchResult, TokenPair
+from service.match.evidence import TYPE_CONFLICT_PERSON, adjustments
+from service.match.result import Adjustment, Explanation, MatchResult, TokenPair
 from service.model import EntityType, PartyQuery
 from service.model.entry import AliasStrength
 from service.normalize.arabic import (
@@ -367,7 +367,8 @@ class FuzzyMatcher:
     # also read as the listed spellings it fits (service.normalize.arabic); Hangul family names are
     # also read the southern way and a Hangul syllable spelled by two systems aligns; "<uncommon
     # family> <network word>" surfaces the listed organisation named after that family, for review;
-    # a conflict (a part on each side the other lacks) weighs CONFLICT_FACTOR times its rarity.
+    # a conflict (a part on each side the other lacks) weighs CONFLICT_FACTOR times its rarity; a
+    # person against an untyped listing that carries a legal form has the party-type conflict.
     algorithm = "fuzzy-idf/4"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
@@ -880,6 +881,16 @@ class FuzzyMatcher:
                     continue
                 name_score = scored.score
                 found = adjustments(query, entry, names.evidence[indexed.entry_position])
+                if query_is_person and entry.entity_type is EntityType.UNKNOWN and record.legal_forms:
+                    # An untyped listing (BIS, State) whose name carries a company's legal form is a
+                    # company: the same conflict as with a typed one.
+                    found.append(
+                        Adjustment(
+                            "party_type",
+                            TYPE_CONFLICT_PERSON,
+                            f"party is individual, listed name carries the legal form {' '.join(record.legal_forms)}",
+                        )
+                    )
                 score = round(min(1.0, max(0.0, name_score + sum(a.delta for a in found))), 4)
                 if score < min_score:
                     continue
