@@ -334,6 +334,8 @@ LIST_4 = [
     entry("g2", ORG, "DAWOOD IBRAHIM ORGANIZATION"),
     entry("h1", PERSON, "GONZALEZ CARDENAS, Jorge Guillermo"),
     entry("u1", UNTYPED, "SUN WING LTD."),
+    entry("s3", PERSON, "HAMDAN, Salim"),
+    entry("s4", PERSON, "KHOURY, Salma"),
 ]
 FILLER_4 = (
     # "Salim" is a name the lists hold (three listed people here), like "Salih".
@@ -382,6 +384,8 @@ def test_a_typo_that_is_another_known_name_is_no_hit_in_a_two_part_name(matcher_
     assert score < REVIEW, text  # Salim and Salih are two names, not a misspelling
     score, text = score_of(matcher_4, "Ahmad Salhi", "s1", PERSON)
     assert score >= REVIEW, text  # a misspelling that is no name of its own still is one
+    score, text = score_of(matcher_4, "Salma Hamdan", "s3", PERSON)  # sound alike, two names
+    assert score < REVIEW, text
 
 
 def test_two_common_parts_alone_are_capped_and_the_explanation_says_so(matcher_4: FuzzyMatcher) -> None:

@@ -676,14 +676,15 @@ class FuzzyMatcher:
         )
 
     def _two_names(self, query: tuple[str, ...], listed: tuple[str, ...], pair: _Pair) -> bool:
-        """A typo joining two name parts that are each a name of their own ("Salim" / "Salih")."""
+        """A typo or sound-alike joining two name parts that are each a name of their own ("Salim" /
+        "Salih", "Salma" / "Salim")."""
         if pair.method not in ("typo", "phonetic") or len(pair.query_positions) != 1 or len(pair.listed_positions) != 1:
             return False
         written = query[pair.query_positions[0]]
-        # The query's spelling must be a name the lists hold: a typo rarely lands on one.
-        return self._index.posting_count(written) >= NAME_OF_ITS_OWN_POSTINGS and distinct_names(
-            written, listed[pair.listed_positions[0]]
-        )
+        # The query's spelling must be a name the lists hold, and for a typo one they hold a few
+        # times: a random slip of the keyboard seldom lands on such a name, though it may on a rare one.
+        needed = NAME_OF_ITS_OWN_POSTINGS if pair.method == "typo" else 1
+        return self._index.posting_count(written) >= needed and distinct_names(written, listed[pair.listed_positions[0]])
 
     def _common_part(self, listed_token: str, query: tuple[str, ...], pair: _Pair) -> bool:
         """A name part very common on the lists (in either spelling: they split a name's
