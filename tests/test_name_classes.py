@@ -336,6 +336,7 @@ LIST_4 = [
     entry("u1", UNTYPED, "SUN WING LTD."),
     entry("s3", PERSON, "HAMDAN, Salim"),
     entry("s4", PERSON, "KHOURY, Salma"),
+    entry("sb", PERSON, "SU, Bin"),
 ]
 FILLER_4 = (
     # "Salim" is a name the lists hold (three listed people here), like "Salih".
@@ -488,3 +489,11 @@ def test_a_person_against_an_untyped_listing_with_a_legal_form_has_the_type_conf
     query = PartyQuery(names=(QueryName("Sun Wing", QueryNameSource.NAME),), entity_type=UNTYPED)
     found = next(m for m in matcher_4.find(query, frozenset(), 0.0, 10) if m.entry.entry_id == "u1")
     assert found.explanation.adjustments == () and found.score >= 0.90
+
+
+def test_a_common_surname_added_to_a_whole_listed_name_still_counts_against(matcher_4: FuzzyMatcher) -> None:
+    # Jang is among the world's most common surnames: weak evidence for a match, not against one.
+    score, text = score_of(matcher_4, "Jang Su Bin", "sb", PERSON)
+    assert score < REVIEW, text
+    score, text = score_of(matcher_4, "Su Bin", "sb", PERSON)
+    assert score >= 0.90, text

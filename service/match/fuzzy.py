@@ -368,7 +368,8 @@ class FuzzyMatcher:
     # also read the southern way and a Hangul syllable spelled by two systems aligns; "<uncommon
     # family> <network word>" surfaces the listed organisation named after that family, for review;
     # a conflict (a part on each side the other lacks) weighs CONFLICT_FACTOR times its rarity; a
-    # person against an untyped listing that carries a legal form has the party-type conflict.
+    # person against an untyped listing that carries a legal form has the party-type conflict; a
+    # part a person query adds to the whole listed name counts at its full rarity.
     algorithm = "fuzzy-idf/4"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
@@ -626,7 +627,13 @@ class FuzzyMatcher:
             denominator += APPENDED_FACTOR * max(weights_q[i] for i in unmatched_q)
             appended = tuple(query[i] for i in unmatched_q)
         else:
-            denominator += sum(weights_q[i] for i in unmatched_q)
+            if (record.is_person or query_is_person) and not unmatched_l:
+                # A part the query adds to a person's whole listed name counts at its full rarity:
+                # a common surname is weak evidence for a match, but "Jang Su Bin" is not plainly the
+                # listed "SU, Bin" because Jang is common (since fuzzy-idf/4).
+                denominator += sum(index.conflict_weight(query[i]) for i in unmatched_q)
+            else:
+                denominator += sum(weights_q[i] for i in unmatched_q)
             if record.is_person or query_is_person:
                 denominator += unmatched_factor * sum(weights_l[j] for j in unmatched_l)
             else:
