@@ -337,6 +337,7 @@ LIST_4 = [
     entry("s3", PERSON, "HAMDAN, Salim"),
     entry("s4", PERSON, "KHOURY, Salma"),
     entry("sb", PERSON, "SU, Bin"),
+    entry("ma", UNTYPED, "Miguel Alonso Apodaca"),
 ]
 FILLER_4 = (
     # "Salim" is a name the lists hold (three listed people here), like "Salih".
@@ -497,3 +498,12 @@ def test_a_common_surname_added_to_a_whole_listed_name_still_counts_against(matc
     assert score < REVIEW, text
     score, text = score_of(matcher_4, "Su Bin", "sb", PERSON)
     assert score >= 0.90, text
+
+
+def test_an_untyped_listing_that_reads_as_a_person_forgives_a_dropped_middle_name(matcher_4: FuzzyMatcher) -> None:
+    # Neither side says it is a person; the listed name reads as one, so the middle name left out
+    # counts half, as for a typed person, not as a company's missing word.
+    score, text = score_of(matcher_4, "Miguel Apodaca", "ma")
+    assert score >= REVIEW, text
+    score, text = score_of(matcher_4, "Miguel Apodaca", "ma", ORG)
+    assert score < REVIEW, text

@@ -586,9 +586,12 @@ class FuzzyMatcher:
         # part, but only when every query token found its partner: a query that puts
         # its own token where the listed one was is a different name, not a shorter one.
         all_query_matched = len(used_q) == len(query)
+        # An untyped listing (most BIS and State rows) is taken to be what the party is, and when
+        # the party's type is not given either, what its name reads as ("Miguel Alonso Apodaca").
+        person_like = record.is_person or (
+            not record.type_known and (query_is_person or (not query_is_other and _reads_as_personal_name(record)))
+        )
         if all_query_matched:
-            # An untyped listing (most BIS and State rows) is taken to be what the party is.
-            person_like = record.is_person or (query_is_person and not record.type_known)
             unmatched_factor = PERSON_UNMATCHED_LISTED if person_like else ORG_UNMATCHED_LISTED
         else:
             unmatched_factor = 1.0
@@ -634,7 +637,7 @@ class FuzzyMatcher:
                 denominator += sum(index.conflict_weight(query[i]) for i in unmatched_q)
             else:
                 denominator += sum(weights_q[i] for i in unmatched_q)
-            if record.is_person or query_is_person:
+            if record.is_person or query_is_person or person_like:
                 denominator += unmatched_factor * sum(weights_l[j] for j in unmatched_l)
             else:
                 # A company's listed words the query lacks count at their full rarity, generic or
@@ -646,7 +649,7 @@ class FuzzyMatcher:
         common_parts_only = (
             bool(unmatched_l)
             and all_query_matched
-            and (record.is_person or (query_is_person and not record.type_known))
+            and person_like
             and len(query) == 2
             and all(self._common_part(listed[j], query, p) for p in chosen for j in p.listed_positions)
         )
