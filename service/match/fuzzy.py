@@ -381,6 +381,8 @@ class FuzzyMatcher:
         self._cached_postings = 0
         self._repair_cache: dict[str, tuple[str, ...]] = {}
         self._arabic_cache: dict[str, tuple[tuple[str, str], ...]] = {}
+        # Record id -> whether the untyped listed name reads as a person's (computed when first asked).
+        self._personal: dict[int, bool] = {}
         # Answers of recent queries (party_reference aside), oldest first; see find().
         self._results: dict[tuple[object, ...], tuple[MatchResult, ...]] = {}
 
@@ -554,7 +556,7 @@ class FuzzyMatcher:
             and not record.type_known
             and len(listed) >= 2
             and len(used_l) == 1
-            and (query_is_person or (not query_is_other and _reads_as_personal_name(record)))
+            and (query_is_person or (not query_is_other and self._reads_as_personal_name(record_id)))
             and self._rare_alone(query[0], chosen[0], listed)
         ):
             # The same for an untyped listing (most BIS, State and DPL rows) when the party is a
@@ -589,7 +591,7 @@ class FuzzyMatcher:
         # An untyped listing (most BIS and State rows) is taken to be what the party is, and when
         # the party's type is not given either, what its name reads as ("Miguel Alonso Apodaca").
         person_like = record.is_person or (
-            not record.type_known and (query_is_person or (not query_is_other and _reads_as_personal_name(record)))
+            not record.type_known and (query_is_person or (not query_is_other and self._reads_as_personal_name(record_id)))
         )
         if all_query_matched:
             unmatched_factor = PERSON_UNMATCHED_LISTED if person_like else ORG_UNMATCHED_LISTED
@@ -684,6 +686,12 @@ class FuzzyMatcher:
             score, tuple(chosen), frozenset(used_q), frozenset(used_l), appended, partial, business, common_parts_only,
             network,
         )
+
+    def _reads_as_personal_name(self, record_id: int) -> bool:
+        personal = self._personal.get(record_id)
+        if personal is None:
+            personal = self._personal[record_id] = _reads_as_personal_name(self._index.records[record_id])
+        return personal
 
     def _two_names(self, query: tuple[str, ...], listed: tuple[str, ...], pair: _Pair) -> bool:
         """A typo or sound-alike joining two name parts that are each a name of their own ("Salim" /
