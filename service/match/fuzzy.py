@@ -615,10 +615,13 @@ class FuzzyMatcher:
             if record.is_person or query_is_person:
                 conflict = sum(index.conflict_weight(query[i]) for i in unmatched_q)
                 conflict += sum(index.conflict_weight(listed[j]) for j in unmatched_l)
+                denominator += CONFLICT_FACTOR * conflict
             else:
-                conflict = sum(_conflict_weight(index, query[i], weights_q[i]) for i in unmatched_q)
-                conflict += sum(_conflict_weight(index, listed[j], weights_l[j]) for j in unmatched_l)
-            denominator += CONFLICT_FACTOR * conflict
+                # A joining word ("of" for "de") only weighs as itself, and not CONFLICT_FACTOR times.
+                for token, weight in [(query[i], weights_q[i]) for i in unmatched_q] + [
+                    (listed[j], weights_l[j]) for j in unmatched_l
+                ]:
+                    denominator += weight if token in FUNCTION_WORDS else CONFLICT_FACTOR * index.conflict_weight(token)
         elif (
             unmatched_q
             and not unmatched_l
