@@ -233,6 +233,7 @@ def test_the_answer_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         ("NicolasMaduroMoros", "1", "run-together words split at capitals"),
         ("R0SN3FT 0IL C0MPANY", "8", "digits read as letters"),
         ("Sb3rb4nkRossii", "10", "run-together words split at capitals, digits read as letters"),
+        ("PE1ENG JSC", "12", "digits read as letters, 1 as l"),  # a 1 for an l, not an i
     ],
 )
 def test_evasion_tricks_are_read_through_and_the_explanation_says_how(

@@ -369,7 +369,8 @@ class FuzzyMatcher:
     # family> <network word>" surfaces the listed organisation named after that family, for review;
     # a conflict (a part on each side the other lacks) weighs CONFLICT_FACTOR times its rarity; a
     # person against an untyped listing that carries a legal form has the party-type conflict; a
-    # part a person query adds to the whole listed name counts at its full rarity.
+    # part a person query adds to the whole listed name counts at its full rarity; a 1 among
+    # letters is also read as an l (service.normalize.evasion).
     algorithm = "fuzzy-idf/4"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:

@@ -26,6 +26,7 @@ from functools import lru_cache
 # Digits and symbols typed for the letters they look like.
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s"})
 _LEET_CHARS = frozenset("0134578@$")
+_LEET_L = {**_LEET, ord("1"): "l"}
 # Words run together: a capital after a lower-case letter ("NicolasMaduro"), and the last capital
 # of a run of them before a lower-case letter ("ECOMInternational", "HKCoLtd").
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -51,11 +52,11 @@ def _read_look_alikes(value: str) -> str:
     return " ".join(words)
 
 
-def _read_digits_as_letters(value: str) -> str:
+def _read_digits_as_letters(value: str, table: dict[int, str] = _LEET) -> str:
     words = value.split(" ")
     for i, word in enumerate(words):
         if any(ch in _LEET_CHARS for ch in word) and any(ch.isalpha() for ch in word):
-            words[i] = word.translate(_LEET)
+            words[i] = word.translate(table)
     return " ".join(words)
 
 
@@ -81,6 +82,9 @@ def evasion_readings(value: str) -> tuple[tuple[str, str], ...]:
         readings.append((current, ", ".join(hows)))
     leet = _read_digits_as_letters(current)
     if leet != current:
-        hows.append("digits read as letters")
-        readings.append((leet, ", ".join(hows)))
+        readings.append((leet, ", ".join([*hows, "digits read as letters"])))
+        if "1" in current:
+            # A 1 stands for an l as often as for an i ("ZA1OG", "Co. 1td."): read both ways.
+            as_l = _read_digits_as_letters(current, _LEET_L)
+            readings.append((as_l, ", ".join([*hows, "digits read as letters, 1 as l"])))
     return tuple(readings)
