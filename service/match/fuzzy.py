@@ -370,7 +370,8 @@ class FuzzyMatcher:
     # a conflict (a part on each side the other lacks) weighs CONFLICT_FACTOR times its rarity; a
     # person against an untyped listing that carries a legal form has the party-type conflict; a
     # part a person query adds to the whole listed name counts at its full rarity; a 1 among
-    # letters is also read as an l (service.normalize.evasion).
+    # letters is also read as an l (service.normalize.evasion); a country's one-word name in 25
+    # languages is a place word (service.normalize.qualifiers).
     algorithm = "fuzzy-idf/4"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:

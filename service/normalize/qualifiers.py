@@ -36,9 +36,34 @@ UNIT_WORDS: frozenset[str] = frozenset(
 )  # fmt: skip
 
 
+# Languages whose one-word country names ("Deutschland", "Allemagne", "Italia", "Rossiya") a querier
+# may append after a company's name, from pycountry's ISO 3166 translations (Debian iso-codes).
+_COUNTRY_NAME_LANGUAGES = (
+    "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "sk", "hu", "ro", "hr", "sr", "sl", "tr", "sv", "da", "nb",
+    "fi", "id", "ms", "vi", "ru", "uk", "bg",
+)  # fmt: skip
+
+
+def _translated_country_names() -> set[str]:
+    """The one-word names of every country in _COUNTRY_NAME_LANGUAGES, in normalised token form."""
+    import gettext
+
+    names: set[str] = set()
+    for language in _COUNTRY_NAME_LANGUAGES:
+        try:
+            translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            tokens = name_tokens(translation.gettext(country.name))
+            if len(tokens) == 1 and len(tokens[0]) >= 4:
+                names.add(tokens[0])
+    return names
+
+
 @cache
 def _country_tokens() -> frozenset[str]:
-    tokens: set[str] = set()
+    tokens: set[str] = _translated_country_names()
     for country in pycountry.countries:
         for attribute in ("name", "common_name", "official_name"):
             value = getattr(country, attribute, None)
