@@ -338,6 +338,7 @@ LIST_4 = [
     entry("s4", PERSON, "KHOURY, Salma"),
     entry("sb", PERSON, "SU, Bin"),
     entry("ma", UNTYPED, "Miguel Alonso Apodaca"),
+    entry("km", PERSON, "KIM, Sang Man"),
 ]
 FILLER_4 = (
     # "Salim" is a name the lists hold (three listed people here), like "Salih".
@@ -507,3 +508,15 @@ def test_an_untyped_listing_that_reads_as_a_person_forgives_a_dropped_middle_nam
     assert score >= REVIEW, text
     score, text = score_of(matcher_4, "Miguel Apodaca", "ma", ORG)
     assert score < REVIEW, text
+
+
+def test_a_final_n_in_korean_cyrillic_is_read_both_as_n_and_as_ng(matcher_4: FuzzyMatcher) -> None:
+    from service.normalize.korean_cyrillic import korean_cyrillic_readings
+
+    # Kontsevich writes ㅇ (Sang) and ㄴ (Man) alike, with н: every combination is a reading.
+    readings = [reading for reading, _ in korean_cyrillic_readings("Ким Сан Ман")]
+    assert readings[0] == "kim sang mang" and "kim sang man" in readings and len(set(readings)) == len(readings)
+    assert [r for r, _ in korean_cyrillic_readings("Ли Дон Чжин")][0] == "ri tong chin"  # чж is one consonant
+    score, text = score_of(matcher_4, "Ким Сан Ман", "km", PERSON)
+    assert score >= 0.90, text
+    assert "Korean name in Cyrillic read back" in text

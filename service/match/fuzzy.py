@@ -371,7 +371,8 @@ class FuzzyMatcher:
     # person against an untyped listing that carries a legal form has the party-type conflict; a
     # part a person query adds to the whole listed name counts at its full rarity; a 1 among
     # letters is also read as an l (service.normalize.evasion); a country's one-word name in 25
-    # languages is a place word (service.normalize.qualifiers).
+    # languages is a place word (service.normalize.qualifiers); a Korean name in Cyrillic is read
+    # with a final н both as n and as ng, and чж as one consonant (service.normalize.korean_cyrillic).
     algorithm = "fuzzy-idf/4"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:

@@ -4,10 +4,11 @@ Russian writes Korean names by the Kontsevich system (and press habit): "Ким 
 for KIM Yong Su, "Цой Чхан Пон" for CHOE Chang Pong, "Рян Тхэ Чхоль" for RYANG Tae
 Chol. Read by sound as Russian (anyascii), they give "Kim En Su", "Tsoi Chkhan Pon",
 "Ryan Tkhe Chkhol": too far from the listed spelling for any typo rule. This reads
-each syllable back through the system: aspirated чх / кх / тх / пх as one consonant,
-ё ы э as yo u ae, final ль as l, a final н after о / ё as ng (Kontsevich writes ㅇ and
-ㄴ alike), initials unvoiced as the DPRK writes them; the affricate ч is read both as
-"ch" (McCune-Reischauer: CHO, CHANG) and as "j" (DPRK: JO, JANG), one reading each.
+each syllable back through the system: aspirated чх / кх / тх / пх and чж as one consonant,
+ё ы э as yo u ae, final ль as l, a final н after a vowel both as ng and as n (Kontsevich
+writes ㅇ and ㄴ alike), initials unvoiced as the DPRK writes them; the affricate ч is read
+both as "ch" (McCune-Reischauer: CHO, CHANG) and as "j" (DPRK: JO, JANG). Each combination
+is one reading, the likelier first, at most MAX_READINGS.
 
 Only names that look like Korean names in Cyrillic are read so: two to four words,
 each a single syllable of at most five letters. A reading only adds candidates; the
@@ -21,7 +22,7 @@ from functools import lru_cache
 
 _CYRILLIC_WORD = re.compile(r"^[А-Яа-яЁё]{1,5}$")
 # Multi-letter spellings first (aspirates, the soft l), then single letters.
-_SEQUENCES = {"чх": "ch", "кх": "k", "тх": "t", "пх": "p", "ль": "l", "гв": "kw", "кв": "kw"}
+_SEQUENCES = {"чх": "ch", "чж": "ch", "кх": "k", "тх": "t", "пх": "p", "ль": "l", "гв": "kw", "кв": "kw"}
 _LETTERS = {
     "а": "a", "б": "p", "в": "w", "г": "k", "д": "t", "е": "ye", "ё": "yo", "ж": "j", "з": "j", "и": "i",
     "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
@@ -37,25 +38,38 @@ _PRESS = {"чен": "chong"}
 _SEQUENCE = re.compile("|".join(sorted(_SEQUENCES, key=len, reverse=True)) + "|.")
 
 
-def _syllable(word: str, affricate: str) -> str:
+# At most this many readings of one name (each is matched in full).
+MAX_READINGS = 8
+
+
+def _syllables(word: str) -> tuple[str, ...]:
+    """The word's Latin spellings: ч as "ch" (McCune-Reischauer) and as "j" (DPRK), and a final н
+    after a vowel as ng and as n (Kontsevich writes ㅇ and ㄴ alike: Сон is Song, Ман is Man)."""
     lower = word.lower()
     if lower in _WORDS:
-        return _WORDS[lower]
+        return (_WORDS[lower],)
     out = _PRESS.get(lower) or "".join(
         _SEQUENCES.get(part, _LETTERS.get(part, part)) for part in _SEQUENCE.findall(lower)
     )
-    if lower not in _PRESS and lower.endswith(("он", "ён", "ан", "ян")):
-        out += "g"  # Чон Jong, Ён Yong, Чан Jang, Рян Ryang: ㅇ, which Kontsevich writes as н
-    return out.replace("ch", affricate, 1) if out.startswith("ch") else out
+    spellings = [out]
+    if lower not in _PRESS and lower.endswith(("он", "ён", "ан", "ян", "ун", "ин", "ен", "ын", "эн")):
+        # Чон Jong, Ён Yong, Чан Jang, Рян Ryang (ㅇ); Ман Man, Сун Sun, Чин Jin (ㄴ): ng first for
+        # о, ё, а, я, the vowels where ㅇ is the more frequent final in names.
+        with_g = out + "g"
+        spellings = [with_g, out] if lower.endswith(("он", "ён", "ан", "ян")) else [out, with_g]
+    if out.startswith("ch"):
+        spellings += [spelling.replace("ch", "j", 1) for spelling in spellings]
+    return tuple(spellings)
 
 
 @lru_cache(maxsize=20_000)
 def korean_cyrillic_readings(value: str) -> tuple[tuple[str, str], ...]:
-    """The name read as a Korean name in Cyrillic (one reading per spelling of ч), or ()."""
+    """The name read as a Korean name in Cyrillic (each spelling of ч and of a final н), or ()."""
     words = value.replace(",", " ").split()
     if not 2 <= len(words) <= 4 or not all(_CYRILLIC_WORD.match(word) for word in words):
         return ()
-    return tuple(
-        (" ".join(_syllable(word, affricate) for word in words), f"Korean name in Cyrillic read with {label}")
-        for affricate, label in (("ch", "ch (McCune-Reischauer)"), ("j", "j (DPRK)"))
-    )
+    readings: list[str] = [""]
+    for word in words:
+        readings = [f"{reading} {spelling}".strip() for reading in readings for spelling in _syllables(word)]
+        readings = readings[:MAX_READINGS]
+    return tuple((reading, "Korean name in Cyrillic read back (Kontsevich)") for reading in dict.fromkeys(readings))
