@@ -339,6 +339,7 @@ LIST_4 = [
     entry("sb", PERSON, "SU, Bin"),
     entry("ma", UNTYPED, "Miguel Alonso Apodaca"),
     entry("km", PERSON, "KIM, Sang Man"),
+    entry("kh", PERSON, "KHAPSIROKOV, Murat Krym-Gerievich"),
 ]
 FILLER_4 = (
     # "Salim" is a name the lists hold (three listed people here), like "Salih".
@@ -520,3 +521,11 @@ def test_a_final_n_in_korean_cyrillic_is_read_both_as_n_and_as_ng(matcher_4: Fuz
     score, text = score_of(matcher_4, "Ким Сан Ман", "km", PERSON)
     assert score >= 0.90, text
     assert "Korean name in Cyrillic read back" in text
+
+
+def test_a_name_part_written_as_one_word_counts_once_when_left_out(matcher_4: FuzzyMatcher) -> None:
+    # "Krym-Gerievich" is one patronymic: leaving it out is one middle name dropped, not two.
+    record = next(r for r in matcher_4._index.records if r.tokens[0] == "khapsirokov")
+    assert record.joined == (3,)
+    score, text = score_of(matcher_4, "KHAPSIROKOV, Murat", "kh", PERSON)
+    assert score >= 0.85, text  # counted per token, the two halves would take it to 0.80

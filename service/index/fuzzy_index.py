@@ -23,6 +23,7 @@ from service.index.name_index import NameIndex
 from service.model import EntityType
 from service.normalize.arabic import latin_consonant_key
 from service.normalize.legal_forms import COMMON_NAME_PARTS, GENERIC_WORDS, strip_legal_forms
+from service.normalize.names import name_tokens
 from service.normalize.romanisation import romanisation_key
 from service.normalize.variants import canonical
 
@@ -84,6 +85,21 @@ class IndexedTokens:
     weights: tuple[float, ...] = ()
     # Adjacent tokens glued together (k, tokens[k] + tokens[k + 1]), for split-token matching.
     glued: tuple[tuple[int, str], ...] = ()
+    # Positions of tokens written in one word with the token before ("Krym-Gerievich",
+    # "Nasir-al-Din"): a person's name part that the query leaves out counts once, not per token.
+    joined: tuple[int, ...] = ()
+
+
+def _joined_positions(value: str, tokens: tuple[str, ...]) -> tuple[int, ...]:
+    """Positions of `tokens` (the name's tokens) written in one word with the token before, or ()
+    when the name's words do not give exactly these tokens (a reading the index made)."""
+    positions: list[int] = []
+    found: list[str] = []
+    for word in value.split():
+        parts = name_tokens(word)
+        positions.extend(range(len(found) + 1, len(found) + len(parts)))
+        found.extend(parts)
+    return tuple(positions) if tuple(found) == tokens else ()
 
 
 def glued_neighbours(tokens: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
@@ -117,7 +133,8 @@ class FuzzyIndex:
             tokens, legal = (indexed.tokens, ()) if is_person else strip_legal_forms(indexed.tokens)
             record_id = len(records)
             type_known = entry.entity_type is not EntityType.UNKNOWN
-            records.append(IndexedTokens(name_id, tokens, legal, is_person, type_known))
+            joined = () if legal else _joined_positions(entry.names[indexed.name_position].value, tokens)
+            records.append(IndexedTokens(name_id, tokens, legal, is_person, type_known, joined=joined))
             for token in set(tokens):
                 postings[token].add(record_id)
             # Adjacent tokens glued, so a query "Hikvision" finds a listed "Hik Vision".
@@ -145,7 +162,7 @@ class FuzzyIndex:
 
         self.records: list[IndexedTokens] = [
             IndexedTokens(r.name_id, r.tokens, r.legal_forms, r.is_person, r.type_known,
-                          tuple(self.weight(t) for t in r.tokens), glued_neighbours(r.tokens))  # fmt: skip
+                          tuple(self.weight(t) for t in r.tokens), glued_neighbours(r.tokens), r.joined)  # fmt: skip
             for r in records
         ]
         # Total weight of each record's tokens, to rank candidates by an estimated score.

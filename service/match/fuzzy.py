@@ -372,7 +372,8 @@ class FuzzyMatcher:
     # part a person query adds to the whole listed name counts at its full rarity; a 1 among
     # letters is also read as an l (service.normalize.evasion); a country's one-word name in 25
     # languages is a place word (service.normalize.qualifiers); a Korean name in Cyrillic is read
-    # with a final н both as n and as ng, and чж as one consonant (service.normalize.korean_cyrillic).
+    # with a final н both as n and as ng, and чж as one consonant (service.normalize.korean_cyrillic);
+    # a person's listed name part written as one word ("Krym-Gerievich") counts once when left out.
     algorithm = "fuzzy-idf/4"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
@@ -646,7 +647,11 @@ class FuzzyMatcher:
             else:
                 denominator += sum(weights_q[i] for i in unmatched_q)
             if record.is_person or query_is_person or person_like:
-                denominator += unmatched_factor * sum(weights_l[j] for j in unmatched_l)
+                # A name part written as one word ("Krym-Gerievich") counts once, by its first token.
+                joined = record.joined
+                denominator += unmatched_factor * sum(
+                    weights_l[j] for j in unmatched_l if not (j in joined and j - 1 in unmatched_l)
+                )
             else:
                 # A company's listed words the query lacks count at their full rarity, generic or
                 # not: "Nova Ltd." is not plainly "NOVA TECHNOLOGIES CO. LTD.", nor "Sunway" "SUNWAY
