@@ -242,7 +242,7 @@ def test_the_same_common_parts_with_the_listed_surname_are_a_hit(matcher: FuzzyM
 @pytest.mark.parametrize(
     "query",
     ["PJSC ALROSA Representative Office in Minsk", "Alrosa (Shenzhen)", "ALROSA Asia Pacific",
-     "Alrosa Special Design Bureau No. 4", "Alrosa Deutschland", "ALROSA (Suisse)"],
+     "Alrosa Special Design Bureau No. 4", "Alrosa Deutschland", "ALROSA (Suisse)", "Alrosa Jebel Ali"],
 )  # fmt: skip
 def test_an_office_unit_or_place_after_the_whole_listed_name_is_a_hit(matcher: FuzzyMatcher, query: str) -> None:
     entry_id, score, text = best(matcher, query, ORG)
