@@ -340,6 +340,8 @@ LIST_4 = [
     entry("ma", UNTYPED, "Miguel Alonso Apodaca"),
     entry("km", PERSON, "KIM, Sang Man"),
     entry("kh", PERSON, "KHAPSIROKOV, Murat Krym-Gerievich"),
+    entry("hn", PERSON, "Hakim Noor"),
+    entry("zl", PERSON, "ZHOU, Shu"),
 ]
 FILLER_4 = (
     # "Salim" is a name the lists hold (three listed people here), like "Salih".
@@ -529,3 +531,22 @@ def test_a_name_part_written_as_one_word_counts_once_when_left_out(matcher_4: Fu
     assert record.joined == (3,)
     score, text = score_of(matcher_4, "KHAPSIROKOV, Murat", "kh", PERSON)
     assert score >= 0.85, text  # counted per token, the two halves would take it to 0.80
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [("noor", "nur", True), ("nour", "nur", True), ("deen", "din", True), ("reem", "rim", True), ("yoo", "yoo", False),
+     ("chen", "chin", False), ("nur", "nir", False), ("noora", "nura", False)],
+)  # fmt: skip
+def test_a_long_vowel_written_doubled_or_single_is_one_short_name(one: str, other: str, same: bool) -> None:
+    from service.normalize.romanisation import same_long_vowel
+
+    assert same_long_vowel(one, other) is same  # five letters and more: the romanisation key's job
+
+
+def test_a_short_name_with_its_long_vowel_written_single_is_a_hit(matcher_4: FuzzyMatcher) -> None:
+    score, text = score_of(matcher_4, "Hakim Nur", "hn", PERSON)
+    assert score >= 0.90, text
+    assert "nur~noor 0.90 romanisation" in text
+    score, text = score_of(matcher_4, "Zhou Shou", "zl", PERSON)  # shou / shu: two pinyin syllables, two names
+    assert score < REVIEW, text

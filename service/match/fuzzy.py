@@ -65,7 +65,7 @@ from service.normalize.qualifiers import (
     names_a_business,
     qualifies_listed_name,
 )
-from service.normalize.romanisation import romanisation_key
+from service.normalize.romanisation import long_vowel_spellings, romanisation_key, same_long_vowel
 from service.normalize.variants import canonical, variants_of
 
 MIN_TOKEN_SIMILARITY = 0.7
@@ -137,6 +137,8 @@ def token_similarity(query: str, listed: str) -> tuple[float, str]:
         best, method = 0.95, "transliteration"
     elif (spelling := romanisation_key(query)) and spelling == romanisation_key(listed):
         best, method = ROMANISATION_SIMILARITY, "romanisation"
+    elif same_long_vowel(query, listed):
+        best, method = ROMANISATION_SIMILARITY, "romanisation"  # "nur" / "noor", too short for a key
     # Scoring allows two edits from seven letters on ("akkesei" ~ "aleksei"); the
     # candidate index is stricter (see fuzzy_index), other tokens bring such names in.
     longest = max(len(query), len(listed))
@@ -373,7 +375,8 @@ class FuzzyMatcher:
     # letters is also read as an l (service.normalize.evasion); a country's one-word name in 25
     # languages is a place word (service.normalize.qualifiers); a Korean name in Cyrillic is read
     # with a final н both as n and as ng, and чж as one consonant (service.normalize.korean_cyrillic);
-    # a person's listed name part written as one word ("Krym-Gerievich") counts once when left out.
+    # a person's listed name part written as one word ("Krym-Gerievich") counts once when left out;
+    # a short name's long vowel written doubled or single aligns ("Noor" / "Nur").
     algorithm = "fuzzy-idf/4"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
@@ -463,6 +466,7 @@ class FuzzyMatcher:
         found = index.similar_tokens(token)
         found.update(v for v in variants_of(token) if v in index.postings)
         found.update(v for v in korean_spellings(token) if v in index.postings)
+        found.update(v for v in long_vowel_spellings(token) if v in index.postings)
         # Only vocabulary tokens that could align with this one (similarity at the
         # alignment floor) can lift a candidate; the rest merely sound alike.
         rated = {t: (1.0, "exact") if t == token else token_similarity(token, t) for t in found}

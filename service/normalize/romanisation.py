@@ -54,3 +54,40 @@ def romanisation_key(token: str) -> str:
     folded = _PATTERN.sub(lambda m: _SEQUENCES[m.group(0)], token).translate(_LETTERS)
     key = _DOUBLED.sub(r"\1", folded)
     return key if len(key) >= MIN_KEY_LENGTH else ""
+
+
+# A long vowel written doubled or single ("Noor" / "Nur", "Deen" / "Din", "Reem" / "Rim", "Yoo" /
+# "Yu"): short tokens have no key (above), but this one difference is a spelling, not a new name.
+_LONG_VOWELS = (("oo", "u"), ("ou", "u"), ("ee", "i"), ("aa", "a"))
+_SHORT_MAX = 4
+
+
+def _single_vowels(token: str) -> str:
+    for long, short in _LONG_VOWELS:
+        token = token.replace(long, short)
+    return token
+
+
+def same_long_vowel(one: str, other: str) -> bool:
+    """Two short tokens (at most four letters) that differ only in a long vowel written doubled or
+    single ("noor" / "nur", "deen" / "din")."""
+    return (
+        one != other
+        and 3 <= min(len(one), len(other))
+        and max(len(one), len(other)) <= _SHORT_MAX
+        and _single_vowels(one) == _single_vowels(other)
+    )
+
+
+@lru_cache(maxsize=50_000)
+def long_vowel_spellings(token: str) -> tuple[str, ...]:
+    """The other spellings of a short token's long vowels ("nur" -> "noor", "nour"; "noor" -> "nur")."""
+    if not 3 <= len(token) <= _SHORT_MAX or not token.isalpha():
+        return ()
+    single = _single_vowels(token)
+    spellings = {single}
+    for position, letter in enumerate(single):
+        for long, short in _LONG_VOWELS:
+            if letter == short:
+                spellings.add(single[:position] + long + single[position + 1 :])
+    return tuple(sorted(s for s in spellings if s != token and len(s) <= _SHORT_MAX and same_long_vowel(s, token)))
