@@ -302,8 +302,11 @@ Candidate = tuple[Entry, str]
 Maker = Callable[[Entry, str, random.Random], Case | None]
 
 
-def _quotas(target: int, list_ids: Sequence[str]) -> dict[str, int]:
-    weights = {list_id: LIST_WEIGHTS.get(list_id, OTHER_LIST_WEIGHT) for list_id in list_ids}
+def list_quotas(
+    target: int, list_ids: Sequence[str], list_weights: Mapping[str, float], other_weight: float
+) -> dict[str, int]:
+    """Each list's share of `target` cases by its weight (`other_weight` for a list not named)."""
+    weights = {list_id: list_weights.get(list_id, other_weight) for list_id in list_ids}
     total = sum(weights.values()) or 1.0
     # Rounded, not truncated: a small run (tests) still takes one name from each small list.
     return {list_id: round(target * weight / total) for list_id, weight in weights.items()}
@@ -329,7 +332,7 @@ def _sample(category: str, seed: int, candidates: Mapping[str, list[Candidate]],
         return True
 
     leftovers: list[Candidate] = []
-    for list_id, quota in _quotas(target, list(candidates)).items():
+    for list_id, quota in list_quotas(target, list(candidates), LIST_WEIGHTS, OTHER_LIST_WEIGHT).items():
         shuffled = list(candidates[list_id])
         random.Random(f"{seed}/{category}/{list_id}").shuffle(shuffled)
         taken = 0

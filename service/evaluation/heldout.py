@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from service.evaluation import heldout_hard as hard
 from service.evaluation import heldout_names as names
 from service.evaluation import heldout_orgs as orgs
-from service.evaluation.dataset import HARD_NEGATIVE, NEGATIVE, POSITIVE, Case, Dataset, Query
+from service.evaluation.dataset import HARD_NEGATIVE, NEGATIVE, POSITIVE, Case, Dataset, Query, list_quotas
 from service.evaluation.heldout_common import Change, Context, countries_of, key, plain, valid_query
 from service.model import Entry
 
@@ -226,12 +226,6 @@ def _hard_attempt(category: str, maker: Maker, context: Context, stats: _Stats) 
 # ---------------------------------------------------------------- sampling over lists
 
 
-def _quotas(target: int, list_ids: Sequence[str]) -> dict[str, int]:
-    weights = {list_id: LIST_WEIGHTS.get(list_id, OTHER_LIST_WEIGHT) for list_id in list_ids}
-    total = sum(weights.values()) or 1.0
-    return {list_id: round(target * weight / total) for list_id, weight in weights.items()}
-
-
 def _sample(
     category: str, seed: int, entries: Mapping[str, Sequence[Entry]], target: int, attempt: Attempt
 ) -> list[Case]:
@@ -249,7 +243,7 @@ def _sample(
         return True
 
     leftovers: list[Entry] = []
-    for list_id, quota in _quotas(target, list(entries)).items():
+    for list_id, quota in list_quotas(target, list(entries), LIST_WEIGHTS, OTHER_LIST_WEIGHT).items():
         shuffled = list(entries[list_id])
         random.Random(f"{seed}/{category}/{list_id}").shuffle(shuffled)
         taken = 0

@@ -19,9 +19,12 @@ BIRTH_YEAR_CONFLICTS = -0.10
 IDENTIFIER_AGREES = 0.10
 
 
-def adjustments(query: PartyQuery, entry: Entry, evidence: EntryEvidence) -> list[Adjustment]:
+def adjustments(
+    query: PartyQuery, entry: Entry, evidence: EntryEvidence, listed_legal_forms: tuple[str, ...] = ()
+) -> list[Adjustment]:
+    """`listed_legal_forms`: the legal forms of the listed name that matched (set aside from it)."""
     found: list[Adjustment] = []
-    # An entry of unknown type (most BIS and State rows) is no evidence either way.
+    # An entry of unknown type (most BIS and State rows) is no evidence either way...
     types_known = EntityType.UNKNOWN not in (query.entity_type, entry.entity_type)
     if types_known and query.entity_type is not entry.entity_type:
         person_vs_other = EntityType.INDIVIDUAL in (query.entity_type, entry.entity_type)
@@ -30,6 +33,16 @@ def adjustments(query: PartyQuery, entry: Entry, evidence: EntryEvidence) -> lis
                 "party_type",
                 TYPE_CONFLICT_PERSON if person_vs_other else TYPE_CONFLICT_OTHER,
                 f"party is {query.entity_type.value}, listed entry is {entry.entity_type.value}",
+            )
+        )
+    elif query.entity_type is EntityType.INDIVIDUAL and entry.entity_type is EntityType.UNKNOWN and listed_legal_forms:
+        # ... unless its name carries a company's legal form: then it is a company, the same
+        # conflict as with a typed one.
+        found.append(
+            Adjustment(
+                "party_type",
+                TYPE_CONFLICT_PERSON,
+                f"party is individual, listed name carries the legal form {' '.join(listed_legal_forms)}",
             )
         )
     query_countries = set(query.countries) | set(query.nationalities)

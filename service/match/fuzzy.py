@@ -28,8 +28,8 @@ import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from service.index.fuzzy_index import FuzzyIndex, IndexedTokens, edit_budget, glued_neighbours, phonetic_key
-from service.match.evidence import TYPE_CONFLICT_PERSON, adjustments
-from service.match.result import Adjustment, Explanation, MatchResult, TokenPair
+from service.match.evidence import adjustments
+from service.match.result import Explanation, MatchResult, TokenPair
 from service.model import EntityType, PartyQuery
 from service.model.entry import AliasStrength
 from service.normalize.arabic import (
@@ -55,7 +55,7 @@ from service.normalize.legal_forms import (
     split_glued_form,
     strip_legal_forms,
 )
-from service.normalize.name_symbols import distinct_names
+from service.normalize.name_symbols import distinct_names, name_items
 from service.normalize.names import name_tokens
 from service.normalize.pinyin import different_syllables, syllables
 from service.normalize.qualifiers import (
@@ -305,13 +305,14 @@ def warm_reference_data() -> None:
     server serves (in a thread), so that no request, and no event-loop turn, pays for it."""
     is_place("")
     syllables()
-    distinct_names("", "")
+    name_items()
     korean_syllables()
 
 
-def _conflict_weight(index: FuzzyIndex, token: str, weight: float) -> float:
-    """A token's weight as evidence against a match: its full rarity, unless it only joins words."""
-    return weight if token in FUNCTION_WORDS else index.conflict_weight(token)
+def _conflict_weight(index: FuzzyIndex, token: str, weight: float, factor: float = 1.0) -> float:
+    """A token's weight as evidence against a match: `factor` times its full rarity, unless it
+    only joins words ("of" for "de"), when it weighs as itself."""
+    return weight if token in FUNCTION_WORDS else factor * index.conflict_weight(token)
 
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
@@ -564,7 +565,7 @@ class FuzzyMatcher:
             and not record.type_known
             and len(listed) >= 2
             and len(used_l) == 1
-            and (query_is_person or (not query_is_other and self._reads_as_personal_name(record_id)))
+            and (query_is_person or (not query_is_other and self._untyped_reads_as_person(record_id)))
             and self._rare_alone(query[0], chosen[0], listed)
         ):
             # The same for an untyped listing (most BIS, State and DPL rows) when the party is a
@@ -599,7 +600,7 @@ class FuzzyMatcher:
         # An untyped listing (most BIS and State rows) is taken to be what the party is, and when
         # the party's type is not given either, what its name reads as ("Miguel Alonso Apodaca").
         person_like = record.is_person or (
-            not record.type_known and (query_is_person or (not query_is_other and self._reads_as_personal_name(record_id)))
+            not record.type_known and (query_is_person or (not query_is_other and self._untyped_reads_as_person(record_id)))
         )
         if all_query_matched:
             unmatched_factor = PERSON_UNMATCHED_LISTED if person_like else ORG_UNMATCHED_LISTED
@@ -620,16 +621,11 @@ class FuzzyMatcher:
             # Since fuzzy-idf/4 at CONFLICT_FACTOR times: a part the listing lacks in its place is
             # evidence of another party, not only absent evidence ("REYES CARDENAS, Jorge Guillermo"
             # vs "GONZALEZ CARDENAS, Jorge Guillermo").
+            sides = [(query[i], weights_q[i]) for i in unmatched_q] + [(listed[j], weights_l[j]) for j in unmatched_l]
             if record.is_person or query_is_person:
-                conflict = sum(index.conflict_weight(query[i]) for i in unmatched_q)
-                conflict += sum(index.conflict_weight(listed[j]) for j in unmatched_l)
-                denominator += CONFLICT_FACTOR * conflict
+                denominator += CONFLICT_FACTOR * sum(index.conflict_weight(token) for token, _ in sides)
             else:
-                # A joining word ("of" for "de") only weighs as itself, and not CONFLICT_FACTOR times.
-                for token, weight in [(query[i], weights_q[i]) for i in unmatched_q] + [
-                    (listed[j], weights_l[j]) for j in unmatched_l
-                ]:
-                    denominator += weight if token in FUNCTION_WORDS else CONFLICT_FACTOR * index.conflict_weight(token)
+                denominator += sum(_conflict_weight(index, token, weight, CONFLICT_FACTOR) for token, weight in sides)
         elif (
             unmatched_q
             and not unmatched_l
@@ -650,7 +646,7 @@ class FuzzyMatcher:
                 denominator += sum(index.conflict_weight(query[i]) for i in unmatched_q)
             else:
                 denominator += sum(weights_q[i] for i in unmatched_q)
-            if record.is_person or query_is_person or person_like:
+            if query_is_person or person_like:
                 # A name part written as one word ("Krym-Gerievich") counts once, by its first token.
                 joined = record.joined
                 denominator += unmatched_factor * sum(
@@ -702,7 +698,7 @@ class FuzzyMatcher:
             network,
         )
 
-    def _reads_as_personal_name(self, record_id: int) -> bool:
+    def _untyped_reads_as_person(self, record_id: int) -> bool:
         personal = self._personal.get(record_id)
         if personal is None:
             personal = self._personal[record_id] = _reads_as_personal_name(self._index.records[record_id])
@@ -914,17 +910,7 @@ class FuzzyMatcher:
                 if scored is None or scored.score <= 0:
                     continue
                 name_score = scored.score
-                found = adjustments(query, entry, names.evidence[indexed.entry_position])
-                if query_is_person and entry.entity_type is EntityType.UNKNOWN and record.legal_forms:
-                    # An untyped listing (BIS, State) whose name carries a company's legal form is a
-                    # company: the same conflict as with a typed one.
-                    found.append(
-                        Adjustment(
-                            "party_type",
-                            TYPE_CONFLICT_PERSON,
-                            f"party is individual, listed name carries the legal form {' '.join(record.legal_forms)}",
-                        )
-                    )
+                found = adjustments(query, entry, names.evidence[indexed.entry_position], record.legal_forms)
                 score = round(min(1.0, max(0.0, name_score + sum(a.delta for a in found))), 4)
                 if score < min_score:
                     continue

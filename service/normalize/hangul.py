@@ -136,7 +136,4 @@ def korean_syllables() -> frozenset[str]:
     """Every Hangul syllable as the DPRK, McCune-Reischauer and Revised Romanisation spell it,
     and the family names as the lists write them: a token among them may be a Korean name part,
     whose spellings differ by a letter between systems ("yon" / "yong", "chol" / "chul")."""
-    spelled = {
-        syllable(chr(code), system) for code in range(_FIRST_SYLLABLE, _LAST_SYLLABLE + 1) for system in SYSTEMS
-    }
-    return frozenset(spelled | set(_FAMILY_NAMES.values()))
+    return frozenset(_syllables_by_spelling()) | frozenset(_FAMILY_NAMES.values())
