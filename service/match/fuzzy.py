@@ -600,7 +600,8 @@ class FuzzyMatcher:
         # An untyped listing (most BIS and State rows) is taken to be what the party is, and when
         # the party's type is not given either, what its name reads as ("Miguel Alonso Apodaca").
         person_like = record.is_person or (
-            not record.type_known and (query_is_person or (not query_is_other and self._untyped_reads_as_person(record_id)))
+            not record.type_known
+            and (query_is_person or (not query_is_other and self._untyped_reads_as_person(record_id)))
         )
         if all_query_matched:
             unmatched_factor = PERSON_UNMATCHED_LISTED if person_like else ORG_UNMATCHED_LISTED
