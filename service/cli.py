@@ -122,7 +122,44 @@ def build_request(args: argparse.Namespace) -> pb.ScreenRequest:
         party.date_of_birth = args.dob
     if args.reference:
         party.party_reference = args.reference
-    return pb.ScreenRequest(party=party, context=pb.TransactionContext(direction=DIRECTIONS[args.direction]))
+    context = pb.TransactionContext(
+        direction=DIRECTIONS[args.direction],
+        destination_country=args.destination or "",
+        origin_country=args.origin or "",
+        origin_region=args.origin_region or "",
+        origin_place=args.origin_place or "",
+    )
+    for text in args.item or []:
+        _add_item(context, text)
+    return pb.ScreenRequest(party=party, context=context)
+
+
+# --item "DESCRIPTION;hs=5208.12;origin=CN;region=CN-XJ;place=Kashgar;producer=NAME;producer_country=CN"
+_ITEM_KEYS = {"hs": "hs_code", "eccn": "eccn", "origin": "origin_country", "region": "origin_region", "place": "origin_place"}
+
+
+def _add_item(context: pb.TransactionContext, text: str) -> None:
+    description, *pairs = text.split(";")
+    item = context.items.add(description=description.strip())
+    producer: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or (key not in _ITEM_KEYS and key not in ("producer", "producer_country")):
+            raise SystemExit(
+                f"error: --item {text!r}: {pair.strip()!r} is not KEY=VALUE with KEY one of "
+                f"{', '.join([*_ITEM_KEYS, 'producer', 'producer_country'])}"
+            )
+        if key in _ITEM_KEYS:
+            setattr(item, _ITEM_KEYS[key], value)
+        else:
+            producer[key] = value
+    if producer:
+        if not producer.get("producer"):
+            raise SystemExit(f"error: --item {text!r}: producer_country needs producer=NAME")
+        item.producer.name = producer["producer"]
+        if producer.get("producer_country"):
+            item.producer.addresses.add(country=producer["producer_country"])
 
 
 async def _local_state(settings: Settings, list_ids: Sequence[str] | None = None):  # type: ignore[no-untyped-def]
@@ -538,6 +575,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--alt", action="append", help="an alternative name (repeatable)")
     check.add_argument("--reference", help="your own reference for the party")
     check.add_argument("--direction", choices=sorted(DIRECTIONS), default="other")
+    check.add_argument("--destination", help="ISO 3166-1 alpha-2 country an export goes to")
+    check.add_argument("--origin", help="ISO 3166-1 alpha-2 country the goods come from")
+    check.add_argument("--origin-region", help="ISO 3166-2 subdivision the goods come from, e.g. CN-XJ")
+    check.add_argument("--origin-place", help="place the goods come from, as written (any script)")
+    check.add_argument(
+        "--item", action="append",
+        help="an item (repeatable): 'DESCRIPTION;hs=CODE;eccn=ECCN;origin=CC;region=CC-XX;place=TEXT;"
+             "producer=NAME;producer_country=CC', every KEY=VALUE optional",
+    )  # fmt: skip
     check.set_defaults(func=cmd_check)
 
     batch = commands.add_parser(

@@ -29,7 +29,7 @@ def screen(table: RegionTable, on: date = TODAY, **fields: object) -> list[Regio
 
 
 def test_the_default_table_loads_with_every_embargo(table: RegionTable) -> None:
-    assert set(table.region_ids) == {"CU", "IR", "KP", "SY", "crimea", "dnr", "lnr"}
+    assert set(table.region_ids) == {"CU", "IR", "KP", "SY", "crimea", "dnr", "lnr", "xinjiang"}
     assert table.version.startswith("2026-")
 
 

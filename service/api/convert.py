@@ -266,6 +266,13 @@ def outcome_to_proto(outcome: ScreeningOutcome, request_id: str, party_reference
             for m in s.matches
         ],
         party_fingerprint=outcome.party_fingerprint,
+        producer_matches=[
+            pb.ProducerMatch(
+                path=s.path, item_index=s.item.item_index, producer_name=s.name, match=match_to_proto(m, *thresholds)
+            )
+            for s in outcome.producers
+            for m in s.matches
+        ],
     )
 
 

@@ -12,6 +12,7 @@ request cannot hold a server process for long.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Collection, Sequence
@@ -25,13 +26,14 @@ from service.model import (
     PartyQuery,
     QueryAddress,
     QueryIdentifier,
+    QueryItem,
     QueryName,
     QueryNameSource,
     QueryOwner,
     ScreenOptions,
     TransactionContext,
 )
-from service.normalize.countries import is_country_code
+from service.normalize.countries import is_country_code, is_subdivision_code
 from service.normalize.names import name_tokens
 
 MAX_NAME_CHARS = 1024
@@ -43,6 +45,10 @@ MAX_IDENTIFIERS = 20
 MAX_NATIONALITIES = 10
 MAX_OWNERS = 50
 MAX_ITEMS = 100
+MAX_INPUTS_PER_ITEM = 20
+# Producers (of items and inputs) screened per request: each is matched like a party, against
+# the lists the policy has producer rules for (service/engine/screener.py).
+MAX_PRODUCERS = 100
 MAX_REFERENCE_CHARS = 128
 MAX_MATCHES_LIMIT = 100
 DEFAULT_MAX_MATCHES = 10
@@ -327,33 +333,95 @@ def validate_party(party: pb.Party, field: str = "party") -> PartyQuery:
     )
 
 
+def _check_hs_code(field: str, value: str) -> str:
+    hs_code = value.replace(".", "").replace(" ", "").strip()
+    if not _HS_CODE.match(hs_code):
+        raise InvalidArgument(field, "must be 6 to 10 digits (dots and spaces allowed), e.g. '5208.12' or '8541.43.0010'")
+    return hs_code
+
+
+def _check_origin(field: str, country: str, region: str, place: str) -> tuple[str, str, str]:
+    """(origin country, ISO 3166-2 region, place) of `field` ("context", "context.items[2]"), checked together.
+
+    A region implies its country ("CN-XJ" -> "CN"); a region of another country than the one
+    stated is refused rather than guessed at.
+    """
+    country = _check_country(f"{field}.origin_country", country) if country else ""
+    code = region.strip().upper()
+    if code:
+        if not is_subdivision_code(code):
+            raise InvalidArgument(
+                f"{field}.origin_region", f"{region[:12]!r} is not an ISO 3166-2 subdivision code (e.g. 'CN-XJ')"
+            )
+        if country and code[:2] != country:
+            raise InvalidArgument(f"{field}.origin_region", f"{code} is not in origin_country {country}")
+        country = country or code[:2]
+    place = _check_text(f"{field}.origin_place", place, MAX_TEXT_CHARS).strip() if place else ""
+    return country, code, place
+
+
+class _ProducerBudget:
+    """Producers are screened like parties: their number and words are bounded per request."""
+
+    def __init__(self) -> None:
+        self.producers = 0
+        self.words = 0
+
+    def validate(self, producer: pb.Party, field: str) -> PartyQuery:
+        self.producers += 1
+        if self.producers > MAX_PRODUCERS:
+            raise InvalidArgument(field, f"is producer number {self.producers}; at most {MAX_PRODUCERS} are screened per request")
+        if producer.owners:
+            raise InvalidArgument(f"{field}.owners", "are not screened for a producer; screen the producer as a party instead")
+        query = validate_party(producer, field)
+        self.words += sum(name_words(f"{field}.name", name.value) for name in query.names)
+        if self.words > MAX_PARTY_WORDS:
+            message = _over_budget(self.words, "this producer brings the producers' names to", "send fewer aliases")
+            raise InvalidArgument(f"{field}.name", message)
+        return query
+
+
+def _validate_goods(goods: pb.Item | pb.ItemInput, field: str, item_index: int, budget: _ProducerBudget) -> QueryItem:
+    description = _check_text(f"{field}.description", goods.description, MAX_TEXT_CHARS).strip()
+    hs_code = _check_hs_code(f"{field}.hs_code", goods.hs_code) if goods.hs_code else ""
+    country, region, place = _check_origin(field, goods.origin_country, goods.origin_region, goods.origin_place)
+    producer = budget.validate(goods.producer, f"{field}.producer") if goods.HasField("producer") else None
+    eccn = ""
+    if isinstance(goods, pb.Item) and goods.eccn:
+        eccn = goods.eccn.strip().upper()
+        if not _ECCN.match(eccn):
+            raise InvalidArgument(f"{field}.eccn", "must be an ECCN such as '3A001' or 'EAR99'")
+    return QueryItem(field, item_index, description, eccn, hs_code, country, region, place, producer)
+
+
 def validate_context(context: pb.TransactionContext) -> TransactionContext:
     _check_enum("context.direction", context.direction, _DIRECTIONS, "Direction")
     _check_enum("context.role", context.role, _ROLES, "PartyRole")
     _check_count("context.items", context.items, MAX_ITEMS)
-    eccns, hs_codes = [], []
+    budget = _ProducerBudget()
+    items = []
     for i, item in enumerate(context.items):
-        _check_text(f"context.items[{i}].description", item.description, MAX_TEXT_CHARS)
-        if item.eccn:
-            eccn = item.eccn.strip().upper()
-            if not _ECCN.match(eccn):
-                raise InvalidArgument(f"context.items[{i}].eccn", "must be an ECCN such as '3A001' or 'EAR99'")
-            eccns.append(eccn)
-        if item.hs_code:
-            hs_code = item.hs_code.replace(".", "").strip()
-            if not _HS_CODE.match(hs_code):
-                raise InvalidArgument(f"context.items[{i}].hs_code", "must be 6 to 10 digits (dots allowed)")
-            hs_codes.append(hs_code)
+        field = f"context.items[{i}]"
+        _check_count(f"{field}.inputs", item.inputs, MAX_INPUTS_PER_ITEM)
+        goods = _validate_goods(item, field, i, budget)
+        if item.inputs:
+            inputs = tuple(_validate_goods(one, f"{field}.inputs[{j}]", i, budget) for j, one in enumerate(item.inputs))
+            goods = dataclasses.replace(goods, inputs=inputs)
+        items.append(goods)
+    country, region, place = _check_origin("context", context.origin_country, context.origin_region, context.origin_place)
     return TransactionContext(
         direction=_DIRECTIONS[context.direction],
         role=_ROLES[context.role],
         destination_country=_check_country("context.destination_country", context.destination_country)
         if context.destination_country
         else "",
-        origin_country=_check_country("context.origin_country", context.origin_country) if context.origin_country else "",
+        origin_country=country,
         transaction_reference=_check_text("context.transaction_reference", context.transaction_reference, MAX_REFERENCE_CHARS),
-        item_eccns=tuple(eccns),
-        item_hs_codes=tuple(hs_codes),
+        item_eccns=tuple(item.eccn for item in items if item.eccn),
+        item_hs_codes=tuple(item.hs_code for item in items if item.hs_code),
+        origin_region=region,
+        origin_place=place,
+        items=tuple(items),
     )
 
 

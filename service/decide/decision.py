@@ -14,19 +14,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from service.decide.policy import Action, OwnershipRule, Policy, Rule
+from service.decide.policy import SUBJECT_PRODUCER, Action, OwnershipRule, Policy, Rule
 from service.index.linking import EntryKey, Link
 from service.match.result import MatchResult
-from service.model import QueryOwner, TransactionContext
+from service.model import Direction, PartyQuery, QueryItem, QueryOwner, TransactionContext
 from service.model.entry import AliasStrength
 
 if TYPE_CHECKING:
     from service.decide.regions import RegionHit
+    from service.decide.sectors import SectorTable
 
 SUBJECT_PARTY = "party"
 SUBJECT_ADDRESS = "address"
 SUBJECT_OWNERS = "owners"
 SUBJECT_TRANSACTION = "transaction"
+SUBJECT_ITEM = "item"
+_SUBJECT_OF_HIT = {"address": SUBJECT_ADDRESS, "transaction": SUBJECT_TRANSACTION, "item": SUBJECT_ITEM}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,23 @@ class OwnerScreening:
     matches: tuple[MatchResult, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ProducerScreening:
+    """The producer of one item (or input) and what screening it found."""
+
+    item: QueryItem
+    producer: PartyQuery
+    matches: tuple[MatchResult, ...]
+
+    @property
+    def path(self) -> str:
+        return f"{self.item.path}.producer"
+
+    @property
+    def name(self) -> str:
+        return self.producer.names[0].value
+
+
 def _subject(match: MatchResult) -> str:
     entry = match.entry
     programs = ", ".join(entry.programs) or "no program stated"
@@ -90,7 +110,7 @@ def _list_reasons(match: MatchResult, policy: Policy, context: TransactionContex
     entry = match.entry
     subject = _subject(match)
     direction = context.direction.value
-    rules = policy.rules_for(match.list_id, context.direction, entry.programs, entry.tags, day)
+    rules = policy.rules_for(match.list_id, context.direction, entry.programs, entry.tags, day, destination=_destination(context))
     if match.score < policy.match_threshold:
         near = policy.spec.near_match
         action = Action.parse(near.action)
@@ -155,15 +175,108 @@ def _confirmed_action(match: MatchResult, rules: Sequence[Rule], policy: Policy,
     return action, f"on this entry would {action.name.lower()} for direction '{direction}' (rule {strictest.id})"
 
 
+def _destination(context: TransactionContext) -> str:
+    """The export destination rules may be narrowed to ("" unless the transaction is an export)."""
+    return context.destination_country if context.direction is Direction.EXPORT else ""
+
+
 def _region_reasons(hits: Sequence[RegionHit], policy: Policy, context: TransactionContext, day: date) -> list[Reason]:
     reasons = []
+    direction = context.direction
+    destination = _destination(context)
+    to = f" to {destination}" if destination else ""
     for hit in hits:
-        for rule in policy.region_rules_for(hit.region_id, context.direction, day):
+        for rule in policy.region_rules_for(hit.region_id, direction, day, hit.found_in, destination):
             reasons.append(
                 Reason(
                     policy.actions[rule.id], rule.code, "", "", rule.id, rule.legal_basis, rule.next_step,
-                    f"{hit.name} ({hit.evidence}); rule {rule.id}: {rule.action} for direction '{context.direction.value}'.",
-                    citation=rule.citation, subject=SUBJECT_TRANSACTION if hit.in_transaction else SUBJECT_ADDRESS,
+                    f"{hit.name} ({hit.evidence}); rule {rule.id}: {rule.action} for direction '{direction.value}'"
+                    f"{to if rule.destinations else ''}.",
+                    citation=rule.citation, subject=_SUBJECT_OF_HIT[hit.found_in],
+                )
+            )  # fmt: skip
+    return reasons
+
+
+def _producer_reasons(
+    producers: Sequence[ProducerScreening], policy: Policy, context: TransactionContext, day: date
+) -> list[Reason]:
+    """Reasons from the items' producers' matches, on the rules that apply to producers."""
+    reasons: list[Reason] = []
+    direction = context.direction
+    destination = _destination(context)
+    to = f" to {destination}" if destination else ""
+    for screening in producers:
+        for match in screening.matches:
+            entry = match.entry
+            rules = policy.rules_for(
+                match.list_id, direction, entry.programs, entry.tags, day, SUBJECT_PRODUCER, destination
+            )
+            if not rules:
+                continue  # the listing says nothing about goods this producer made, here
+            subject = f"{screening.item.label}: producer {_subject(match)}"
+            strictest = max(rules, key=lambda rule: policy.actions[rule.id])
+            weak = match.listed_name.strength is AliasStrength.WEAK
+            if match.score < policy.match_threshold or weak:
+                near = policy.spec.near_match if not weak else policy.spec.weak_alias
+                action = min(Action.parse(near.action), policy.actions[strictest.id])
+                why = "below the match threshold" if not weak else "on a weak alias only"
+                reasons.append(
+                    Reason(
+                        action, near.code, match.list_id, entry.entry_id, strictest.id, strictest.legal_basis,
+                        near.next_step,
+                        f"{subject}, {why}: possible match; rule {strictest.id} would {strictest.action} for "
+                        f"direction '{direction.value}'{to if strictest.destinations else ''}.",
+                        citation=strictest.citation, subject=SUBJECT_ITEM,
+                    )
+                )  # fmt: skip
+                continue
+            for rule in rules:
+                quoted = _quoted(rule, match, policy)
+                reasons.append(
+                    Reason(
+                        policy.actions[rule.id], rule.code, match.list_id, entry.entry_id, rule.id, rule.legal_basis,
+                        rule.next_step,
+                        f"{subject}; rule {rule.id}: {rule.action} for direction '{direction.value}'"
+                        f"{to if rule.destinations else ''}" + (f" ({quoted})" if quoted else "") + ".",
+                        citation=rule.citation, subject=SUBJECT_ITEM,
+                    )
+                )  # fmt: skip
+    return reasons
+
+
+def _sector_reasons(
+    context: TransactionContext, sectors: SectorTable | None, hits: Sequence[RegionHit], policy: Policy, day: date
+) -> list[Reason]:
+    """Goods of a listed sector from a country a sector rule names, not already placed in its region."""
+    rules = policy.sector_rules_for(context.direction, day) if sectors is not None else []
+    if not rules:
+        return []
+    assert sectors is not None
+    placed: dict[str, set[str]] = {}
+    for hit in hits:
+        if hit.found_in == "item":
+            placed.setdefault(hit.path, set()).add(hit.region_id)
+        else:  # the party's address or the transaction's origin places every item
+            placed.setdefault("", set()).add(hit.region_id)
+    reasons = []
+    for goods in context.goods():
+        if not goods.hs_code or (sector := sectors.sector_of(goods.hs_code)) is None or sector.named_on > day:
+            continue
+        country = goods.origin_country or context.origin_country
+        regions = placed.get(goods.path, set()) | placed.get("", set())
+        for rule in rules:
+            if (rule.sectors and sector.id not in rule.sectors) or country not in rule.origin_countries:
+                continue
+            if regions & set(rule.unless_regions):
+                continue
+            reasons.append(
+                Reason(
+                    policy.actions[rule.id], rule.code, "", "", rule.id, rule.legal_basis, rule.next_step,
+                    f"{goods.label}: HS {goods.hs_code} is in the high-priority sector '{sector.name}' (HS {sector.prefix}, "
+                    f"named in {sector.source}), origin {country}; rule {rule.id}: {rule.action} for direction "
+                    f"'{context.direction.value}'.",
+                    citation=rule.citation, subject=SUBJECT_ITEM,
                 )
             )  # fmt: skip
     return reasons
@@ -255,6 +368,8 @@ def decide(
     regions: Sequence[RegionHit] = (),
     owners: Sequence[OwnerScreening] = (),
     links: Mapping[EntryKey, tuple[Link, ...]] | None = None,
+    producers: Sequence[ProducerScreening] = (),
+    sectors: SectorTable | None = None,
 ) -> Decision:
     day = day or datetime.now(UTC).date()
     groups = party_groups(matches, links or {})
@@ -263,6 +378,8 @@ def decide(
         reasons += _list_reasons(match, policy, context, day, groups[(match.list_id, match.entry.entry_id)])
     reasons += _region_reasons(regions, policy, context, day)
     reasons += _ownership_reasons(owners, policy, context, day)
+    reasons += _producer_reasons(producers, policy, context, day)
+    reasons += _sector_reasons(context, sectors, regions, policy, day)
     # Grouped by party (a party's listings together, its strictest reason first),
     # the strictest group first; reasons about addresses and owners stand alone.
     strictest: dict[str, Action] = {}

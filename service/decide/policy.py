@@ -24,6 +24,14 @@ import msgspec
 
 from service.config_files import LISTS_DIR, ConfigFileError, read_toml
 from service.model import Direction
+from service.normalize.countries import is_country_code
+
+# Whom a list rule is about (Rule.applies_to).
+SUBJECT_PARTY = "party"
+SUBJECT_PRODUCER = "producer"
+SUBJECTS = (SUBJECT_PARTY, SUBJECT_PRODUCER)
+# Where a region rule's region may be found (RegionRule.found_in; service.decide.regions.FOUND_IN).
+FOUND_IN = ("address", "transaction", "item")
 
 # Entry fields a rule may quote in its reason ("licence required: For all items subject to the EAR").
 QUOTABLE_FIELDS = frozenset({"license_requirement", "license_policy", "federal_register_notice", "start_date", "programs"})
@@ -73,6 +81,11 @@ class Rule(msgspec.Struct, forbid_unknown_fields=True, rename={"list_id": "list"
     # entry's remarks are quoted too (e.g. the SSI directive an entry is subject to).
     quote: list[str] = []
     quote_remarks: str = ""
+    # Whom the rule is about: the screened party, the producers of the items (and of their
+    # inputs), or both. Producers are screened only against lists some rule applies them to.
+    applies_to: list[str] = msgspec.field(default_factory=lambda: ["party"])
+    # Only for exports to these countries (ISO alpha-2); none: any destination.
+    destinations: list[str] = []
 
 
 class RegionRule(msgspec.Struct, forbid_unknown_fields=True):
@@ -85,6 +98,30 @@ class RegionRule(msgspec.Struct, forbid_unknown_fields=True):
     next_step: str
     citation: str = ""
     effective: list[Window] = []
+    # Where the region must be found: "address" (the party's), "transaction" (its destination
+    # or origin), "item" (an item's or input's origin or producer); none: anywhere.
+    found_in: list[str] = []
+    # Only for exports to these countries (ISO alpha-2); none: any destination.
+    destinations: list[str] = []
+
+
+class SectorRule(msgspec.Struct, forbid_unknown_fields=True):
+    """Goods of a sector (lists/sectors.toml) from one of `origin_countries`."""
+
+    id: str
+    # Sector ids of lists/sectors.toml; none: every sector there.
+    sectors: list[str]
+    directions: list[str]
+    origin_countries: list[str]
+    action: str
+    code: str
+    legal_basis: str
+    next_step: str
+    citation: str = ""
+    effective: list[Window] = []
+    # Goods already placed in one of these regions are left to the region's rules (a HOLD
+    # says more than this rule's REVIEW).
+    unless_regions: list[str] = []
 
 
 class OwnershipRule(msgspec.Struct, forbid_unknown_fields=True):
@@ -130,6 +167,7 @@ class PolicyFile(msgspec.Struct, forbid_unknown_fields=True):
     rules: list[Rule]
     region_rules: list[RegionRule] = []
     ownership_rules: list[OwnershipRule] = []
+    sector_rules: list[SectorRule] = []
     four_eyes: FourEyesSpec = msgspec.field(default_factory=FourEyesSpec)
 
 
@@ -172,11 +210,16 @@ class Policy:
                     self.remark_patterns[rule.id] = re.compile(rule.quote_remarks)
                 except re.error as exc:
                     raise ConfigFileError(f"{where}.quote_remarks: not a valid regular expression: {exc}") from None
+            self._check_values(where, "applies_to", rule.applies_to, SUBJECTS, required=True)
+            self._check_countries(where, "destinations", rule.destinations)
             for direction in self._directions(where, rule.directions):
                 same = self._by_list_direction.setdefault((rule.list_id, direction), [])
                 for other in same:
-                    if (other.programs_any, other.tags_any) == (rule.programs_any, rule.tags_any) and _overlap(
-                        other.effective, rule.effective
+                    if (
+                        (other.programs_any, other.tags_any) == (rule.programs_any, rule.tags_any)
+                        and not set(other.applies_to).isdisjoint(rule.applies_to)
+                        and _destinations_overlap(other.destinations, rule.destinations)
+                        and _overlap(other.effective, rule.effective)
                     ):
                         raise ConfigFileError(
                             f"{where}: list {rule.list_id!r} direction {direction.value!r} with the same programs and "
@@ -189,6 +232,17 @@ class Policy:
             self.actions[region_rule.id] = self._action(where, region_rule.action)
             self._directions(where, region_rule.directions)
             self._check_windows(where, region_rule.effective)
+            self._check_values(where, "found_in", region_rule.found_in, FOUND_IN)
+            self._check_countries(where, "destinations", region_rule.destinations)
+        for position, sector_rule in enumerate(spec.sector_rules):
+            where = f"{path}: sector_rules[{position}] ({sector_rule.id})"
+            self._check_id(where, sector_rule.id, seen_ids)
+            self.actions[sector_rule.id] = self._action(where, sector_rule.action)
+            self._directions(where, sector_rule.directions)
+            self._check_windows(where, sector_rule.effective)
+            self._check_countries(where, "origin_countries", sector_rule.origin_countries)
+            if not sector_rule.origin_countries:
+                raise ConfigFileError(f"{where}.origin_countries: list at least one country code")
         for position, ownership in enumerate(spec.ownership_rules):
             where = f"{path}: ownership_rules[{position}] ({ownership.id})"
             self._check_id(where, ownership.id, seen_ids)
@@ -204,6 +258,20 @@ class Policy:
         if not 0 < spec.review_threshold <= spec.match_threshold <= 1:
             raise ConfigFileError(f"{path}: need 0 < review_threshold <= match_threshold <= 1")
         self.four_eyes = self._four_eyes(f"{path}: four_eyes", spec.four_eyes)
+
+    @staticmethod
+    def _check_values(where: str, name: str, values: list[str], allowed: tuple[str, ...], required: bool = False) -> None:
+        if required and not values:
+            raise ConfigFileError(f"{where}.{name}: list at least one of {', '.join(allowed)}")
+        for position, value in enumerate(values):
+            if value not in allowed:
+                raise ConfigFileError(f"{where}.{name}[{position}]: {value!r} is not one of {', '.join(allowed)}")
+
+    @staticmethod
+    def _check_countries(where: str, name: str, codes: list[str]) -> None:
+        for position, code in enumerate(codes):
+            if not is_country_code(code):
+                raise ConfigFileError(f"{where}.{name}[{position}]: {code!r} is not an ISO 3166-1 alpha-2 code (upper case)")
 
     @staticmethod
     def _check_id(where: str, rule_id: str, seen: set[str]) -> None:
@@ -256,29 +324,59 @@ class Policy:
             if window.starts and window.until and window.until < window.starts:
                 raise ConfigFileError(f"{where}.effective[{position}]: 'until' {window.until} is before 'from' {window.starts}")
 
-    def rules_for(self, list_id: str, direction: Direction, programs: tuple[str, ...], tags: tuple[str, ...], day: date) -> list[Rule]:
-        """Every rule in force on `day` for this list and direction whose program / tag filter the entry meets."""
+    def rules_for(
+        self,
+        list_id: str,
+        direction: Direction,
+        programs: tuple[str, ...],
+        tags: tuple[str, ...],
+        day: date,
+        subject: str = SUBJECT_PARTY,
+        destination: str = "",
+    ) -> list[Rule]:
+        """Every rule in force on `day` for this list, direction, subject (the party or a producer)
+        and export destination whose program / tag filter the entry meets."""
         return [
             rule
             for rule in self._by_list_direction.get((list_id, direction), ())
-            if in_force(rule.effective, day)
+            if subject in rule.applies_to
+            and (not rule.destinations or destination in rule.destinations)
+            and in_force(rule.effective, day)
             and (not rule.programs_any or not set(rule.programs_any).isdisjoint(programs))
             and (not rule.tags_any or not set(rule.tags_any).isdisjoint(tags))
         ]
 
+    @property
+    def producer_lists(self) -> frozenset[str]:
+        """Lists some rule applies to producers: the lists items' producers are screened against."""
+        return frozenset(rule.list_id for rule in self.spec.rules if SUBJECT_PRODUCER in rule.applies_to)
+
     def covers(self, list_id: str, direction: Direction) -> bool:
         """Whether any rule speaks about this list and direction (else the unmapped fallback applies)."""
-        return (list_id, direction) in self._by_list_direction
+        return any(SUBJECT_PARTY in rule.applies_to for rule in self._by_list_direction.get((list_id, direction), ()))
 
-    def region_rules_for(self, region_id: str, direction: Direction, day: date) -> list[RegionRule]:
+    def region_rules_for(
+        self, region_id: str, direction: Direction, day: date, found_in: str = "address", destination: str = ""
+    ) -> list[RegionRule]:
         return [
             rule
             for rule in self.spec.region_rules
-            if region_id in rule.regions and direction.value in rule.directions and in_force(rule.effective, day)
+            if region_id in rule.regions
+            and direction.value in rule.directions
+            and (not rule.found_in or found_in in rule.found_in)
+            and (not rule.destinations or destination in rule.destinations)
+            and in_force(rule.effective, day)
         ]
+
+    def sector_rules_for(self, direction: Direction, day: date) -> list[SectorRule]:
+        return [rule for rule in self.spec.sector_rules if direction.value in rule.directions and in_force(rule.effective, day)]
 
     def ownership_rules_for(self, direction: Direction, day: date) -> list[OwnershipRule]:
         return [rule for rule in self.spec.ownership_rules if direction.value in rule.directions and in_force(rule.effective, day)]
+
+
+def _destinations_overlap(first: list[str], second: list[str]) -> bool:
+    return not first or not second or not set(first).isdisjoint(second)
 
 
 def _overlap(first: list[Window], second: list[Window]) -> bool:

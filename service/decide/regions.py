@@ -1,9 +1,12 @@
-"""Embargoed countries and regions (lists/regions.toml), recognised in a party's addresses.
+"""Embargoed and forced-labour countries and regions (lists/regions.toml), recognised in a
+party's addresses and in where goods come from.
 
-The table is validated and compiled once at load time: one regular expression per
-entry over its folded place names, and integer postal code ranges keyed by digit
-count. Per call, each address field is folded once and each entry costs at most
-one regex search per field, so the cost does not grow with the number of names.
+The table is validated and compiled once at load time: per entry, one regular expression
+over its folded place names (Latin letters, and other scripts through their
+transliteration), one over the spellings kept in their own script (Chinese characters,
+Uyghur), and integer postal code ranges keyed by digit count. Per call, each address field
+is folded once and each entry costs at most two regex searches per field, so the cost does
+not grow with the number of names.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +25,7 @@ import pycountry
 
 from service.config_files import LISTS_DIR, ConfigFileError, read_toml
 from service.model import QueryAddress
+from service.normalize.countries import is_subdivision_code
 from service.normalize.names import fold
 
 # Apostrophes join: "Sevastopol'" (the transliterated soft sign) is "sevastopol",
@@ -30,6 +35,11 @@ _APOSTROPHES = re.compile(r"['’`´ʼ]")
 _NON_WORD = re.compile(r"[\W_]+")
 _REGION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _POSTAL_RANGE = re.compile(r"^(\d+)-(\d+)$")
+# Arabic-script letters a keyboard may write for one another (Arabic, Persian and Uyghur
+# layouts: ي ی ى, ك ک), unified on both sides; tatweel and zero-width joiners dropped.
+_ARABIC_VARIANTS = str.maketrans({"\u064a": "\u0649", "\u06cc": "\u0649", "\u06a9": "\u0643",
+                                  "\u0640": None, "\u200c": None, "\u200d": None})  # fmt: skip
+_SPACES = re.compile(r"\s+")
 
 
 class PostalRangeSpec(msgspec.Struct, forbid_unknown_fields=True):
@@ -46,6 +56,15 @@ class CountrySpec(msgspec.Struct, forbid_unknown_fields=True):
     names: list[str] = []
 
 
+class PlaceSpec(msgspec.Struct, forbid_unknown_fields=True):
+    """A place of a region (a prefecture, a city) with its spellings and where they come from."""
+
+    name: str
+    kind: str
+    source: str
+    spellings: list[str]
+
+
 class RegionSpec(msgspec.Struct, forbid_unknown_fields=True):
     id: str
     name: str
@@ -53,9 +72,14 @@ class RegionSpec(msgspec.Struct, forbid_unknown_fields=True):
     effective_from: date
     countries: list[str]
     effective_until: date | None = None
+    # ISO 3166-2 codes of the region ("CN-XJ"): an origin_region with one of them is in it.
+    subdivision_codes: list[str] = []
     names: list[str] = []
     province_names: list[str] = []
     not_names: list[str] = []
+    places: list[PlaceSpec] = []
+    # Words that, right after a name, make it a street named after the place ("Urumqi Road").
+    street_after: list[str] = []
     postal_codes: list[PostalRangeSpec] = []
 
 
@@ -66,26 +90,59 @@ class RegionsFile(msgspec.Struct, forbid_unknown_fields=True):
     postal_codes_when_country_empty: bool = True
 
 
+FOUND_IN_ADDRESS = "address"
+FOUND_IN_TRANSACTION = "transaction"
+FOUND_IN_ITEM = "item"
+FOUND_IN = (FOUND_IN_ADDRESS, FOUND_IN_TRANSACTION, FOUND_IN_ITEM)
+
+
 @dataclass(frozen=True, slots=True)
 class RegionHit:
-    region_id: str  # "IR", "crimea", ...
+    region_id: str  # "IR", "crimea", "xinjiang" ...
     name: str  # "Iran", "Crimea region of Ukraine"
     kind: str  # "country" or "region"
     evidence: str  # "address 1: country IR", "address 1: 'Sevastopol' in city", ...
     legal_basis: str
-    # Found in the transaction's destination / origin country rather than the party's addresses.
-    in_transaction: bool = False
+    # Where it was found: the party's addresses, the transaction's destination / origin, or an
+    # item (its origin, its producer's address, an input's).
+    found_in: str = FOUND_IN_ADDRESS
+    # For an item: its field path ("context.items[1].inputs[0]").
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where goods come from, as the caller said it: any of a country, an ISO 3166-2 region,
+    a place as written, and the producer's addresses."""
+
+    # How evidence names it: "transaction origin", "item 2 'cotton yarn'".
+    label: str
+    # FOUND_IN_TRANSACTION or FOUND_IN_ITEM.
+    found_in: str
+    path: str = ""
+    country: str = ""
+    region: str = ""
+    place: str = ""
+    producer_addresses: tuple[QueryAddress, ...] = ()
+    # Whether the country itself counts (an embargoed origin country); when not, it only says
+    # under which country the place is (an export's origin is where the exporter ships from).
+    country_counts: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class _Names:
-    """Compiled whole-word alternation; `spellings` maps a matched text back to the table's spelling."""
+    """Compiled alternations: `pattern` over folded words (whole words), `native` over text in
+    its own script (Chinese characters anywhere, Arabic script as whole words); `spellings` maps
+    a matched text back to how evidence shows it."""
 
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str] | None
+    native: re.Pattern[str] | None
     spellings: dict[str, str]
 
-    def find(self, words: str) -> str | None:
-        match = self.pattern.search(words)
+    def find(self, words: str, native: str = "") -> str | None:
+        match = self.pattern.search(words) if self.pattern is not None else None
+        if match is None and native and self.native is not None:
+            match = self.native.search(native)
         return self.spellings[match.group(0)] if match else None
 
 
@@ -108,6 +165,8 @@ class _Entry:
     code: str
     # Address countries under which names and postal codes count (an empty country always may).
     scope: frozenset[str]
+    # ISO 3166-2 codes of a region.
+    subdivisions: frozenset[str]
     names: _Names | None
     province_names: _Names | None
     not_names: re.Pattern[str] | None
@@ -122,28 +181,38 @@ class _Entry:
 class _Field:
     label: str  # "city", "state_or_province", "line 2"
     words: str
+    # The text in its own script (native_text), "" when it is all ASCII.
+    native: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class _Address:
     """One address prepared once per call: folded fields and the postal code as digits."""
 
-    number: int
+    where: str  # "address 1", "origin", "producer address 2"
     country: str
     postal_digits: str
     postal_value: int
     fields: tuple[_Field, ...]
 
     @classmethod
-    def of(cls, number: int, address: QueryAddress) -> _Address:
-        digits = "".join(address.postal_code.split())
-        valid = digits.isascii() and digits.isdigit()
+    def of(cls, where: str, address: QueryAddress) -> _Address:
         labelled = [("city", address.city), ("state_or_province", address.state_or_province)]
         labelled += [(f"line {position}", line) for position, line in enumerate(address.lines, start=1)]
-        fields = tuple(_Field(label, words) for label, text in labelled if (words := address_words(text)))
+        return cls.prepared(where, address.country, address.postal_code, labelled)
+
+    @classmethod
+    def prepared(cls, where: str, country: str, postal_code: str, labelled: list[tuple[str, str]]) -> _Address:
+        digits = "".join(postal_code.split())
+        valid = digits.isascii() and digits.isdigit()
+        fields = tuple(
+            _Field(label, words, "" if text.isascii() else native_text(text))
+            for label, text in labelled
+            if (words := address_words(text))
+        )
         return cls(
-            number=number,
-            country=address.country.strip().upper(),
+            where=where,
+            country=country.strip().upper(),
             postal_digits=digits if valid else "",
             postal_value=int(digits) if valid else -1,
             fields=fields,
@@ -155,6 +224,24 @@ def address_words(text: str) -> str:
     if not text:
         return ""
     return " ".join(_NON_WORD.sub(" ", _APOSTROPHES.sub("", fold(text))).split())
+
+
+def native_text(text: str) -> str:
+    """Text kept in its own script, compared as such: compatibility forms unified (NFKC), lower
+    case, Arabic-script letter variants unified, single spaces."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).casefold().translate(_ARABIC_VARIANTS)).strip()
+
+
+def _script(text: str) -> str:
+    """"cjk" for a spelling with Chinese characters, "arabic" for Arabic script, else "latin"
+    (matched through its folded words, as other scripts the transliteration reads well are)."""
+    for ch in text:
+        code = ord(ch)
+        if 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x2FA1F:
+            return "cjk"
+        if 0x0600 <= code <= 0x06FF or 0x0750 <= code <= 0x077F or 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF:
+            return "arabic"
+    return "latin"
 
 
 class RegionTable:
@@ -203,7 +290,7 @@ class RegionTable:
         active = self._in_force(on)
         if not active:
             return []
-        prepared = [_Address.of(number, address) for number, address in enumerate(addresses, start=1)]
+        prepared = [_Address.of(f"address {number}", address) for number, address in enumerate(addresses, start=1)]
         transaction = [_role_and_code(item) for item in extra_countries]
         if not any(address.fields or address.postal_digits for address in prepared):
             # Country codes are all there is (most batch rows): only a country entry can match.
@@ -217,27 +304,58 @@ class RegionTable:
                 evidence = _transaction_evidence(entry, transaction)
                 in_transaction = evidence is not None
             if evidence:
-                found.append(RegionHit(entry.region_id, entry.name, entry.kind, evidence, entry.legal_basis, in_transaction))
+                where = FOUND_IN_TRANSACTION if in_transaction else FOUND_IN_ADDRESS
+                found.append(RegionHit(entry.region_id, entry.name, entry.kind, evidence, entry.legal_basis, where))
+        return found
+
+    def origin_hits(self, origins: Sequence[Origin], on: date) -> list[RegionHit]:
+        """Entries in force on `on` that an origin of the goods points to: its country (country
+        entries), its ISO 3166-2 region, the place as written or the producer's addresses."""
+        active = self._in_force(on)
+        found: list[RegionHit] = []
+        for origin in origins:
+            prepared = []
+            if origin.place:
+                prepared.append(_Address.prepared("", origin.country, "", [("origin place", origin.place)]))
+            prepared += [
+                _Address.of(f"producer address {number}", address)
+                for number, address in enumerate(origin.producer_addresses, start=1)
+            ]
+            for entry in active:
+                if entry.code and entry.code == origin.country and origin.country_counts:
+                    evidence: str | None = f"origin country {origin.country}"
+                elif origin.region and origin.region in entry.subdivisions:
+                    evidence = f"origin region {origin.region}"
+                else:
+                    evidence = self._address_evidence(entry, prepared)
+                if evidence:
+                    hit = RegionHit(
+                        entry.region_id, entry.name, entry.kind, f"{origin.label}: {evidence}" if origin.label else evidence,
+                        entry.legal_basis,
+                        origin.found_in, origin.path,
+                    )  # fmt: skip
+                    found.append(hit)
         return found
 
     def _address_evidence(self, entry: _Entry, addresses: list[_Address]) -> str | None:
         for address in addresses:
-            where = f"address {address.number}"
+            where = address.where
+            said = f"{where}: " if where else ""
             if entry.code and address.country == entry.code:
-                return f"{where}: country {address.country}"
+                return f"{said}country {address.country}"
             if address.country and address.country not in entry.scope:
                 continue  # "Saki, NG" is not Crimea; "95000, DE" is not a Crimean postcode
             if address.postal_digits and (address.country or self._postal_when_country_empty):
                 for postal in entry.postal.get(len(address.postal_digits), ()):
                     if postal.first <= address.postal_value <= postal.last:
-                        return f"{where}: postal code {address.postal_digits} ({postal.label})"
+                        return f"{said}postal code {address.postal_digits} ({postal.label})"
             for field in address.fields:
                 words = entry.not_names.sub(" ", field.words) if entry.not_names else field.words
-                spelling = entry.names.find(words) if entry.names else None
+                spelling = entry.names.find(words, field.native) if entry.names else None
                 if spelling is None and entry.province_names and field.label == "state_or_province":
                     spelling = entry.province_names.find(words)
                 if spelling is not None:
-                    return f"{where}: {spelling!r} in {field.label}"
+                    return f"{said}{spelling} in {field.label}"
         return None
 
 
@@ -269,6 +387,7 @@ def _compile_country(spec: CountrySpec, where: str) -> _Entry:
         # A country's names count only when the address has no country: with a
         # country, the code decides ("Havana, US" is Havana, Florida).
         scope=frozenset(),
+        subdivisions=frozenset(),
         names=_compile_names(spec.names, f"{where}.names"),
         province_names=None,
         not_names=None,
@@ -285,7 +404,21 @@ def _compile_region(spec: RegionSpec, where: str) -> _Entry:
         raise ConfigFileError(f"{where}.countries: list at least one country code the region appears under")
     for position, code in enumerate(spec.countries):
         _check_country_code(code, f"{where}.countries[{position}]")
+    for position, code in enumerate(spec.subdivision_codes):
+        if not is_subdivision_code(code):
+            raise ConfigFileError(f"{where}.subdivision_codes[{position}]: {code!r} is not an ISO 3166-2 code (e.g. 'CN-XJ')")
+        if code[:2] not in spec.countries:
+            raise ConfigFileError(f"{where}.subdivision_codes[{position}]: {code!r} is not in the region's countries")
     not_names = _compile_names(spec.not_names, f"{where}.not_names")
+    places: list[tuple[str, str]] = []
+    for position, place in enumerate(spec.places):
+        at = f"{where}.places[{position}]"
+        for name in ("name", "kind", "source"):
+            if not getattr(place, name).strip():
+                raise ConfigFileError(f"{at}.{name}: must not be empty (every place says what it is and where it comes from)")
+        if not place.spellings:
+            raise ConfigFileError(f"{at}.spellings: list at least one spelling")
+        places += [(spelling, f"{place.name}, {place.kind}; {place.source}") for spelling in place.spellings]
     return _Entry(
         region_id=spec.id,
         name=spec.name,
@@ -295,7 +428,10 @@ def _compile_region(spec: RegionSpec, where: str) -> _Entry:
         effective_until=spec.effective_until,
         code="",
         scope=frozenset(spec.countries),
-        names=_compile_names(spec.names, f"{where}.names"),
+        subdivisions=frozenset(spec.subdivision_codes),
+        names=_compile_names(
+            [*spec.names, *(spelling for spelling, _ in places)], f"{where}.names", dict(places), spec.street_after
+        ),
         province_names=_compile_names(spec.province_names, f"{where}.province_names"),
         not_names=not_names.pattern if not_names else None,
         postal=_compile_postal(spec.postal_codes, f"{where}.postal_codes"),
@@ -316,18 +452,45 @@ def _check_country_code(code: str, where: str) -> None:
         raise ConfigFileError(f"{where}: {code!r} is not an ISO 3166-1 alpha-2 code (upper case)")
 
 
-def _compile_names(phrases: list[str], where: str) -> _Names | None:
+def _compile_names(
+    phrases: list[str], where: str, notes: dict[str, str] | None = None, street_after: list[str] | None = None
+) -> _Names | None:
+    """The names' patterns; `notes` says what place a spelling names (for the evidence), and
+    `street_after` the words after which a name is a street's, not the place's."""
+    notes = notes or {}
     spellings: dict[str, str] = {}
+    by_script: dict[str, list[str]] = {"latin": [], "cjk": [], "arabic": []}
     for position, phrase in enumerate(phrases):
-        words = address_words(phrase)
-        if not words:
+        script = _script(phrase)
+        key = address_words(phrase) if script == "latin" else native_text(phrase)
+        if not key:
             raise ConfigFileError(f"{where}[{position}]: {phrase!r} has no letters or digits")
-        spellings.setdefault(words, phrase)
+        if key not in spellings:
+            note = notes.get(phrase)
+            spellings[key] = f"{phrase!r} ({note})" if note else repr(phrase)
+            by_script[script].append(key)
     if not spellings:
         return None
+    latin_after = [address_words(word) for word in street_after or () if _script(word) == "latin"]
+    cjk_after = [native_text(word) for word in street_after or () if _script(word) == "cjk"]
+    not_street = rf"(?!\s+(?:{_alternation(latin_after)})\b)" if latin_after else ""
+    not_cjk_street = rf"(?!(?:{_alternation(cjk_after)}))" if cjk_after else ""
+    patterns = []
+    if by_script["cjk"]:
+        # Chinese writes addresses without spaces: a name counts anywhere in the text.
+        patterns.append(rf"(?:{_alternation(by_script['cjk'])}){not_cjk_street}")
+    if by_script["arabic"]:
+        patterns.append(rf"(?<!\w)(?:{_alternation(by_script['arabic'])})(?!\w)")
+    return _Names(
+        re.compile(rf"\b(?:{_alternation(by_script['latin'])})\b{not_street}") if by_script["latin"] else None,
+        re.compile("|".join(patterns)) if patterns else None,
+        spellings,
+    )
+
+
+def _alternation(texts: list[str]) -> str:
     # Longest first, so "respublika krym" is reported rather than "krym" when both start at one place.
-    alternatives = "|".join(re.escape(words) for words in sorted(spellings, key=len, reverse=True))
-    return _Names(re.compile(rf"\b(?:{alternatives})\b"), spellings)
+    return "|".join(re.escape(text) for text in sorted(texts, key=len, reverse=True))
 
 
 def _compile_postal(specs: list[PostalRangeSpec], where: str) -> dict[int, tuple[_PostalRange, ...]]:

@@ -27,10 +27,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from service.decide.decision import Decision, OwnerScreening, decide
+from service.decide.decision import Decision, OwnerScreening, ProducerScreening, decide
 from service.decide.four_eyes import approval_required, clears
 from service.decide.policy import Action
-from service.decide.regions import RegionHit
+from service.decide.regions import FOUND_IN_ITEM, FOUND_IN_TRANSACTION, Origin, RegionHit
 from service.dispositions.store import Disposition, DispositionKind, DispositionStatus, applies, needs_approval
 from service.engine.state import LoadedList, ScreeningState
 from service.index.linking import EntryKey, Link
@@ -66,6 +66,8 @@ class Found:
     started: float  # perf_counter at the start, for the latency
     # The party's fingerprint: what dispositions, logs and audit records key on.
     fingerprint: str
+    # The items' producers and their matches (those with none included).
+    producers: tuple[ProducerScreening, ...] = ()
 
     @property
     def keys(self) -> list[EntryKey]:
@@ -93,6 +95,7 @@ class ScreeningOutcome:
     # Matches a false-positive disposition suppresses, with that disposition.
     suppressed: tuple[tuple[MatchResult, Disposition], ...] = ()
     owners: tuple[OwnerScreening, ...] = ()
+    producers: tuple[ProducerScreening, ...] = ()
     # (list, entry) -> a note on a disposition that confirms the match or does not clear it (and why).
     disposition_notes: dict[tuple[str, str], str] = field(default_factory=dict)
     # The dispositions that were applied (suppressions and confirmations), for the audit trail.
@@ -124,17 +127,59 @@ def find_all(state: ScreeningState | None, query: PartyQuery, context: Transacti
         for owner in query.owners
     )
     day = datetime.now(UTC).date()
-    # The transaction's own countries: where an export goes, where an import comes from.
-    transaction_countries = [
-        (role, country)
-        for role, country in (
-            ("destination", context.destination_country if context.direction is not Direction.IMPORT else ""),
-            ("origin", context.origin_country if context.direction is not Direction.EXPORT else ""),
-        )
-        if country
-    ]
-    regions = tuple(state.regions.hits(query.addresses, day, transaction_countries)) if state.regions else ()
-    return Found(query, tuple(matches), owners, regions, day, started, party_fingerprint(query))
+    # The transaction's destination country (where an export goes) counts as a country; its
+    # origin (and the items') is checked with the places of origin below.
+    destination = context.destination_country if context.direction is not Direction.IMPORT else ""
+    regions: tuple[RegionHit, ...] = ()
+    if state.regions:
+        regions = tuple(state.regions.hits(query.addresses, day, [("destination", destination)] if destination else []))
+        origins = _origins(context)
+        if origins:
+            regions += tuple(state.regions.origin_hits(origins, day))
+    producers = _screen_producers(state, context, options) if context.items else ()
+    return Found(query, tuple(matches), owners, regions, day, started, party_fingerprint(query), producers)
+
+
+def _origins(context: TransactionContext) -> list[Origin]:
+    """Where the goods come from: the transaction's origin and each item's and input's."""
+    origins = []
+    if context.origin_country or context.origin_region or context.origin_place:
+        # An export's origin country is where the exporter ships from: it places an origin
+        # region or place, but is not itself an embargoed origin (as before items had origins).
+        origins.append(
+            Origin(
+                "", FOUND_IN_TRANSACTION, "", context.origin_country, context.origin_region,
+                context.origin_place, country_counts=context.direction is not Direction.EXPORT,
+            )
+        )  # fmt: skip
+    for goods in context.goods():
+        addresses = goods.producer.addresses if goods.producer is not None else ()
+        if goods.origin_country or goods.origin_region or goods.origin_place or addresses:
+            origins.append(
+                Origin(
+                    goods.label, FOUND_IN_ITEM, goods.path, goods.origin_country, goods.origin_region, goods.origin_place,
+                    addresses,
+                )
+            )  # fmt: skip
+    return origins
+
+
+def _screen_producers(state: ScreeningState, context: TransactionContext, options: ScreenOptions) -> tuple[ProducerScreening, ...]:
+    """Each item's and input's producer, matched against the lists the policy has producer rules for."""
+    matcher = state.producer_matcher
+    if matcher is None:
+        return ()
+    threshold = state.policy.review_threshold
+    found: dict[PartyQuery, tuple[MatchResult, ...]] = {}  # one producer of many items is matched once
+    screenings = []
+    for goods in context.goods():
+        if goods.producer is None:
+            continue
+        matches = found.get(goods.producer)
+        if matches is None:
+            matches = found[goods.producer] = tuple(matcher.find(goods.producer, options.list_ids, threshold, OWNER_MATCH_LIMIT))
+        screenings.append(ProducerScreening(goods, goods.producer, matches))
+    return tuple(screenings)
 
 
 # Screening ids: random (version 4) UUIDs from a generator seeded once per process from
@@ -185,7 +230,10 @@ def conclude(
         if disposition.kind is DispositionKind.CONFIRMED_MATCH and applies(disposition, entry_hash):
             applied.append(disposition)
         kept.append(match)
-    decision = decide(kept, policy, context, day=found.day, regions=found.regions, owners=found.owners, links=state.links)
+    decision = decide(
+        kept, policy, context, day=found.day, regions=found.regions, owners=found.owners, links=state.links,
+        producers=found.producers, sectors=state.sectors,
+    )  # fmt: skip
     now = datetime.now(UTC)
     used, warnings = _lists_used(state, options.list_ids, now)
     screening_id = new_screening_id()
@@ -207,6 +255,7 @@ def conclude(
         summary=summary_text(found.query, context, decision, kept, suppressed, used, policy.version, screening_id, now),
         suppressed=tuple(suppressed),
         owners=found.owners,
+        producers=found.producers,
         disposition_notes=notes,
         dispositions_applied=tuple(applied),
     )

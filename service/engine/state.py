@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from service.decide.policy import Policy
+from service.config_files import ConfigFileError
 from service.decide.regions import RegionTable, load_regions
+from service.decide.sectors import SectorTable, load_sectors
 from service.index.bundle import IndexBundle
 from service.index.fuzzy_index import FuzzyIndex
 from service.index.linking import EntryKey, Link, link_entries
@@ -47,6 +49,23 @@ def build_default_matcher(index: NameIndex, versions: Mapping[str, str]) -> Matc
     return FuzzyMatcher(FuzzyIndex(index), dict(versions))
 
 
+def _sectors_for(policy: Policy) -> SectorTable:
+    """The sector table, checked against the sector ids the policy's rules name."""
+    table = load_sectors()
+    for rule in policy.spec.sector_rules:
+        unknown = [sector for sector in rule.sectors if sector not in table.ids]
+        if unknown:
+            raise ConfigFileError(
+                f"{policy.path}: sector_rules ({rule.id}).sectors: {', '.join(map(repr, unknown))} not in {table.path}"
+            )
+    return table
+
+
+def _producer_matcher(matcher: Matcher, lists: Mapping[str, LoadedList], policy: Policy) -> Matcher | None:
+    list_ids = frozenset(policy.producer_lists & lists.keys())
+    return matcher.subset(list_ids) if list_ids else None
+
+
 @dataclass(frozen=True)
 class ScreeningState:
     lists: Mapping[str, LoadedList]
@@ -59,6 +78,11 @@ class ScreeningState:
     confirmed_at: Mapping[str, datetime] = field(default_factory=dict)
     # How embargoed countries and regions are recognised in addresses (lists/regions.toml).
     regions: RegionTable | None = None
+    # The matcher for items' producers: only the loaded lists the policy has producer rules for
+    # (None when there are none), so ten producers cost less than one more party.
+    producer_matcher: Matcher | None = None
+    # Sectors of goods by HS code (lists/sectors.toml), for the policy's sector rules.
+    sectors: SectorTable | None = None
 
     @cached_property
     def _entries_by_key(self) -> dict[EntryKey, Entry]:
@@ -87,12 +111,15 @@ class ScreeningState:
         entries = [entry for loaded in lists.values() for entry in loaded.entries]
         versions = {list_id: loaded.meta.version for list_id, loaded in lists.items()}
         index = NameIndex(entries)
+        matcher = matcher_factory(index, versions)
         return cls(
             lists=dict(lists),
-            matcher=matcher_factory(index, versions),
+            matcher=matcher,
             policy=policy,
             links=link_entries(index.entries, index.evidence),
             regions=regions if regions is not None else load_regions(),
+            producer_matcher=_producer_matcher(matcher, lists, policy),
+            sectors=_sectors_for(policy),
         )
 
     @classmethod
@@ -106,12 +133,15 @@ class ScreeningState:
     ) -> ScreeningState:
         """The state over an index built (or restored) for exactly these lists, with the production matcher."""
         versions = {list_id: loaded.meta.version for list_id, loaded in lists.items()}
+        matcher = FuzzyMatcher(bundle.fuzzy, versions)
         state = cls(
             lists=dict(lists),
-            matcher=FuzzyMatcher(bundle.fuzzy, versions),
+            matcher=matcher,
             policy=policy,
             links=bundle.links,
             regions=regions if regions is not None else load_regions(),
+            producer_matcher=_producer_matcher(matcher, lists, policy),
+            sectors=_sectors_for(policy),
         )
         if entries_by_key is not None:
             # Filled in ahead (a step at a time) so the first request after a swap does not build it.

@@ -24,3 +24,7 @@ class Matcher(Protocol):
         An empty `list_ids` means every list in the index.
         """
         ...
+
+    def subset(self, list_ids: frozenset[str]) -> Matcher:
+        """A matcher over these lists only that scores a name as this one does (built once per state)."""
+        ...

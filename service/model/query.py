@@ -76,6 +76,35 @@ class PartyQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class QueryItem:
+    """An item of the order, or an input of one (validated): what it is, where and by whom it was made."""
+
+    # Field path, for reasons and errors: "context.items[2]", "context.items[2].inputs[0]".
+    path: str
+    # Position of the item (of the input's item) in context.items.
+    item_index: int
+    description: str = ""
+    eccn: str = ""
+    # Digits only.
+    hs_code: str = ""
+    # ISO 3166-1 alpha-2, an ISO 3166-2 code ("CN-XJ") and a place as written; each may be "".
+    origin_country: str = ""
+    origin_region: str = ""
+    origin_place: str = ""
+    producer: PartyQuery | None = None
+    inputs: tuple[QueryItem, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """How a reason names it: "item 3 'cotton yarn'", "input 1 of item 3 'raw cotton'"."""
+        described = f" '{self.description}'" if self.description else ""
+        if ".inputs[" in self.path:
+            position = int(self.path.rsplit("[", 1)[1].rstrip("]"))
+            return f"input {position + 1} of item {self.item_index + 1}{described}"
+        return f"item {self.item_index + 1}{described}"
+
+
+@dataclass(frozen=True, slots=True)
 class TransactionContext:
     direction: Direction = Direction.OTHER
     role: str = "unspecified"
@@ -84,6 +113,14 @@ class TransactionContext:
     transaction_reference: str = ""
     item_eccns: tuple[str, ...] = field(default=())
     item_hs_codes: tuple[str, ...] = field(default=())
+    # ISO 3166-2 code and place as written, finer than origin_country.
+    origin_region: str = ""
+    origin_place: str = ""
+    items: tuple[QueryItem, ...] = ()
+
+    def goods(self) -> tuple[QueryItem, ...]:
+        """Every item and every input of one, items first in order, each followed by its inputs."""
+        return tuple(goods for item in self.items for goods in (item, *item.inputs))
 
 
 @dataclass(frozen=True, slots=True)

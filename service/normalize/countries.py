@@ -133,3 +133,13 @@ def is_country_code(code: str) -> bool:
     if code == "XK":
         return True
     return len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None
+
+
+@lru_cache(maxsize=1)
+def _subdivision_codes() -> frozenset[str]:
+    return frozenset(subdivision.code for subdivision in pycountry.subdivisions)
+
+
+def is_subdivision_code(code: str) -> bool:
+    """True for an ISO 3166-2 subdivision code as pycountry knows it ("CN-XJ", "UA-43"), upper case."""
+    return code in _subdivision_codes()

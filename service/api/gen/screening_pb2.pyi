@@ -216,30 +216,60 @@ class Identifier(_message.Message):
     def __init__(self, type: _Optional[str] = ..., value: _Optional[str] = ..., issuing_country: _Optional[str] = ...) -> None: ...
 
 class TransactionContext(_message.Message):
-    __slots__ = ("direction", "role", "destination_country", "origin_country", "items", "transaction_reference")
+    __slots__ = ("direction", "role", "destination_country", "origin_country", "items", "transaction_reference", "origin_region", "origin_place")
     DIRECTION_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_COUNTRY_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_COUNTRY_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_REGION_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_PLACE_FIELD_NUMBER: _ClassVar[int]
     direction: Direction
     role: PartyRole
     destination_country: str
     origin_country: str
     items: _containers.RepeatedCompositeFieldContainer[Item]
     transaction_reference: str
-    def __init__(self, direction: _Optional[_Union[Direction, str]] = ..., role: _Optional[_Union[PartyRole, str]] = ..., destination_country: _Optional[str] = ..., origin_country: _Optional[str] = ..., items: _Optional[_Iterable[_Union[Item, _Mapping]]] = ..., transaction_reference: _Optional[str] = ...) -> None: ...
+    origin_region: str
+    origin_place: str
+    def __init__(self, direction: _Optional[_Union[Direction, str]] = ..., role: _Optional[_Union[PartyRole, str]] = ..., destination_country: _Optional[str] = ..., origin_country: _Optional[str] = ..., items: _Optional[_Iterable[_Union[Item, _Mapping]]] = ..., transaction_reference: _Optional[str] = ..., origin_region: _Optional[str] = ..., origin_place: _Optional[str] = ...) -> None: ...
 
 class Item(_message.Message):
-    __slots__ = ("description", "eccn", "hs_code")
+    __slots__ = ("description", "eccn", "hs_code", "origin_country", "origin_region", "origin_place", "producer", "inputs")
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     ECCN_FIELD_NUMBER: _ClassVar[int]
     HS_CODE_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_REGION_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_PLACE_FIELD_NUMBER: _ClassVar[int]
+    PRODUCER_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
     description: str
     eccn: str
     hs_code: str
-    def __init__(self, description: _Optional[str] = ..., eccn: _Optional[str] = ..., hs_code: _Optional[str] = ...) -> None: ...
+    origin_country: str
+    origin_region: str
+    origin_place: str
+    producer: Party
+    inputs: _containers.RepeatedCompositeFieldContainer[ItemInput]
+    def __init__(self, description: _Optional[str] = ..., eccn: _Optional[str] = ..., hs_code: _Optional[str] = ..., origin_country: _Optional[str] = ..., origin_region: _Optional[str] = ..., origin_place: _Optional[str] = ..., producer: _Optional[_Union[Party, _Mapping]] = ..., inputs: _Optional[_Iterable[_Union[ItemInput, _Mapping]]] = ...) -> None: ...
+
+class ItemInput(_message.Message):
+    __slots__ = ("description", "hs_code", "origin_country", "origin_region", "origin_place", "producer")
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    HS_CODE_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_REGION_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_PLACE_FIELD_NUMBER: _ClassVar[int]
+    PRODUCER_FIELD_NUMBER: _ClassVar[int]
+    description: str
+    hs_code: str
+    origin_country: str
+    origin_region: str
+    origin_place: str
+    producer: Party
+    def __init__(self, description: _Optional[str] = ..., hs_code: _Optional[str] = ..., origin_country: _Optional[str] = ..., origin_region: _Optional[str] = ..., origin_place: _Optional[str] = ..., producer: _Optional[_Union[Party, _Mapping]] = ...) -> None: ...
 
 class ScreenOptions(_message.Message):
     __slots__ = ("list_ids", "max_matches")
@@ -262,7 +292,7 @@ class ScreenBatchResponse(_message.Message):
     def __init__(self, responses: _Optional[_Iterable[_Union[ScreenResponse, _Mapping]]] = ...) -> None: ...
 
 class ScreenResponse(_message.Message):
-    __slots__ = ("screening_id", "request_id", "party_reference", "decision", "reasons", "matches", "list_versions", "policy_version", "matcher_version", "screened_at", "server_latency", "error", "warnings", "summary", "suppressed", "owner_matches", "party_fingerprint")
+    __slots__ = ("screening_id", "request_id", "party_reference", "decision", "reasons", "matches", "list_versions", "policy_version", "matcher_version", "screened_at", "server_latency", "error", "warnings", "summary", "suppressed", "owner_matches", "party_fingerprint", "producer_matches")
     SCREENING_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     PARTY_REFERENCE_FIELD_NUMBER: _ClassVar[int]
@@ -280,6 +310,7 @@ class ScreenResponse(_message.Message):
     SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
     OWNER_MATCHES_FIELD_NUMBER: _ClassVar[int]
     PARTY_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    PRODUCER_MATCHES_FIELD_NUMBER: _ClassVar[int]
     screening_id: str
     request_id: str
     party_reference: str
@@ -297,7 +328,20 @@ class ScreenResponse(_message.Message):
     suppressed: _containers.RepeatedCompositeFieldContainer[SuppressedMatch]
     owner_matches: _containers.RepeatedCompositeFieldContainer[OwnerMatch]
     party_fingerprint: str
-    def __init__(self, screening_id: _Optional[str] = ..., request_id: _Optional[str] = ..., party_reference: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., matches: _Optional[_Iterable[_Union[Match, _Mapping]]] = ..., list_versions: _Optional[_Iterable[_Union[ListVersion, _Mapping]]] = ..., policy_version: _Optional[str] = ..., matcher_version: _Optional[str] = ..., screened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., server_latency: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., error: _Optional[_Union[ItemError, _Mapping]] = ..., warnings: _Optional[_Iterable[str]] = ..., summary: _Optional[str] = ..., suppressed: _Optional[_Iterable[_Union[SuppressedMatch, _Mapping]]] = ..., owner_matches: _Optional[_Iterable[_Union[OwnerMatch, _Mapping]]] = ..., party_fingerprint: _Optional[str] = ...) -> None: ...
+    producer_matches: _containers.RepeatedCompositeFieldContainer[ProducerMatch]
+    def __init__(self, screening_id: _Optional[str] = ..., request_id: _Optional[str] = ..., party_reference: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., matches: _Optional[_Iterable[_Union[Match, _Mapping]]] = ..., list_versions: _Optional[_Iterable[_Union[ListVersion, _Mapping]]] = ..., policy_version: _Optional[str] = ..., matcher_version: _Optional[str] = ..., screened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., server_latency: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., error: _Optional[_Union[ItemError, _Mapping]] = ..., warnings: _Optional[_Iterable[str]] = ..., summary: _Optional[str] = ..., suppressed: _Optional[_Iterable[_Union[SuppressedMatch, _Mapping]]] = ..., owner_matches: _Optional[_Iterable[_Union[OwnerMatch, _Mapping]]] = ..., party_fingerprint: _Optional[str] = ..., producer_matches: _Optional[_Iterable[_Union[ProducerMatch, _Mapping]]] = ...) -> None: ...
+
+class ProducerMatch(_message.Message):
+    __slots__ = ("path", "item_index", "producer_name", "match")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    ITEM_INDEX_FIELD_NUMBER: _ClassVar[int]
+    PRODUCER_NAME_FIELD_NUMBER: _ClassVar[int]
+    MATCH_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    item_index: int
+    producer_name: str
+    match: Match
+    def __init__(self, path: _Optional[str] = ..., item_index: _Optional[int] = ..., producer_name: _Optional[str] = ..., match: _Optional[_Union[Match, _Mapping]] = ...) -> None: ...
 
 class SuppressedMatch(_message.Message):
     __slots__ = ("match", "disposition")

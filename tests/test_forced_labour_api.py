@@ -1,0 +1,131 @@
+"""Forced-labour import screening through the public API: a real server on a loopback port, a
+real client, lists published from fixture files (the SDN fixture and a UFLPA Entity List CSV)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+import pytest
+
+from service.api.gen import screening_pb2 as pb
+from service.api.gen import screening_pb2_grpc as pb_grpc
+from service.api.server import start_server
+from service.catalog import Catalog, load_catalog
+from service.decide.policy import load_policy
+from service.settings import Settings
+from tests.conftest import FIXTURES, settings_with, wait_ready
+
+UFLPA_SECTION = """
+[lists.dhs_uflpa]
+name = "UFLPA Entity List"
+publisher = "U.S. Department of Homeland Security"
+legal_authority = "Pub. L. 117-78"
+information_url = "https://www.dhs.gov/uflpa-entity-list"
+refresh_every = "12h"
+max_age = "30d"
+min_entries = 2
+[[lists.dhs_uflpa.formats]]
+format = "uflpa_csv"
+required = ["uflpa.csv"]
+[lists.dhs_uflpa.formats.files]
+"uflpa.csv" = ""
+"""
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Catalog:
+    path = tmp_path / "sources.toml"
+    path.write_text((FIXTURES / "sources.toml").read_text(encoding="utf-8") + UFLPA_SECTION, encoding="utf-8")
+    return load_catalog(path)
+
+
+@pytest.fixture
+async def stub(settings: Settings, catalog: Catalog, tmp_path: Path) -> AsyncIterator[pb_grpc.ScreeningServiceStub]:
+    lists_dir = tmp_path / "lists"
+    shutil.copytree(FIXTURES / "ofac_sdn", lists_dir)
+    shutil.copy(FIXTURES / "dhs_uflpa" / "uflpa.csv", lists_dir / "uflpa.csv")
+    running = await start_server(settings_with(settings, lists_dir=lists_dir), catalog, load_policy())
+    try:
+        await wait_ready(running)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            yield pb_grpc.ScreeningServiceStub(channel)
+    finally:
+        await running.stop(0.5)
+
+
+def request(party: pb.Party, direction: int, **context: object) -> pb.ScreenRequest:
+    return pb.ScreenRequest(party=party, context=pb.TransactionContext(direction=direction, **context))  # type: ignore[arg-type]
+
+
+KASHGAR = pb.Party(name="Kashgar Cotton Textile Co", addresses=[pb.Address(city="Kashgar", country="CN")])
+KASHGAR_IN_CHARACTERS = pb.Party(
+    name="喀什棉纺织有限公司", addresses=[pb.Address(lines=["新疆喀什市解放北路18号"], country="CN")]
+)
+
+
+async def test_a_party_in_xinjiang_is_held_on_import_and_not_on_export(stub: pb_grpc.ScreeningServiceStub) -> None:
+    for party in (KASHGAR, KASHGAR_IN_CHARACTERS):
+        held = await stub.Screen(request(party, pb.DIRECTION_IMPORT))
+        assert held.decision == pb.DECISION_HOLD
+        [reason] = held.reasons
+        assert (reason.code, reason.subject) == ("UFLPA_XINJIANG_ORIGIN", "address")
+        assert "Pub. L. 117-78, section 3" in reason.citation and "clear and convincing evidence" in reason.next_step
+        assert "UFLPA_XINJIANG_ORIGIN" not in held.summary  # the summary speaks in words, not codes
+        assert "Xinjiang Uyghur Autonomous Region" in held.summary
+        exported = await stub.Screen(request(party, pb.DIRECTION_EXPORT, destination_country="DE"))
+        assert exported.decision == pb.DECISION_CLEAR and not exported.reasons
+
+
+async def test_a_listed_producer_of_an_input_holds_the_import_and_is_reported(
+    stub: pb_grpc.ScreeningServiceStub,
+) -> None:
+    silicon = pb.ItemInput(
+        description="polysilicon",
+        hs_code="2804.61",
+        producer=pb.Party(name="Hoshine Silicon Industry (Shanshan) Co Ltd"),
+    )
+    modules = pb.Item(description="solar modules", hs_code="8541.43", origin_country="MY", inputs=[silicon])
+    response = await stub.Screen(request(pb.Party(name="Penang Solar Sdn Bhd"), pb.DIRECTION_IMPORT, items=[modules]))
+    assert response.decision == pb.DECISION_HOLD
+    assert not response.matches
+    [reason] = response.reasons
+    assert (reason.code, reason.subject, reason.list_id) == ("UFLPA_PRESUMPTION", "item", "dhs_uflpa")
+    assert reason.text.startswith(
+        "input 1 of item 1 'polysilicon': producer 'Hoshine Silicon Industry (Shanshan) Co Ltd'"
+    )
+    [producer] = response.producer_matches
+    assert (producer.path, producer.item_index, producer.match.list_id) == (
+        "context.items[0].inputs[0].producer",
+        0,
+        "dhs_uflpa",
+    )
+
+
+async def test_a_sector_import_from_china_is_reviewed_and_from_xinjiang_held(
+    stub: pb_grpc.ScreeningServiceStub,
+) -> None:
+    buyer = pb.Party(name="Atlantic Apparel Inc")
+    from_china = pb.Item(description="cotton shirts", hs_code="6205.20", origin_country="CN")
+    reviewed = await stub.Screen(request(buyer, pb.DIRECTION_IMPORT, items=[from_china]))
+    assert (reviewed.decision, [r.code for r in reviewed.reasons]) == (
+        pb.DECISION_REVIEW,
+        ["UFLPA_HIGH_PRIORITY_SECTOR"],
+    )
+    from_xinjiang = pb.Item(description="cotton shirts", hs_code="6205.20", origin_country="CN", origin_place="Aksu")
+    held = await stub.Screen(request(buyer, pb.DIRECTION_IMPORT, items=[from_xinjiang]))
+    assert (held.decision, [r.code for r in held.reasons]) == (pb.DECISION_HOLD, ["UFLPA_XINJIANG_ORIGIN"])
+
+
+async def test_bad_item_input_is_invalid_argument_naming_the_field(stub: pb_grpc.ScreeningServiceStub) -> None:
+    for items, field in (
+        ([pb.Item(), pb.Item(origin_region="CN-99")], "context.items[1].origin_region"),
+        ([pb.Item(inputs=[pb.ItemInput(hs_code="1234")])], "context.items[0].inputs[0].hs_code"),
+        ([pb.Item(origin_country="XX")], "context.items[0].origin_country"),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.Screen(request(pb.Party(name="Acme"), pb.DIRECTION_IMPORT, items=items))
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert (caught.value.details() or "").startswith(field), caught.value.details()
