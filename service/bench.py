@@ -168,6 +168,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parts.add_argument("--rescreen", action="store_true", help="register --parties parties and delta re-screen them after a real SDN update")
     parts.add_argument("--batch", action="store_true", help="`screening batch` of the --lists-dir SDN set against `screening serve --workers W`, 1 stream vs S")
     parts.add_argument("--auth", action="store_true", help="Screen latency with an API key and a JWT against a server with auth off")
+    parts.add_argument("--items", action="store_true", help="Screen: 10 items and their producers vs one party")
     parts.add_argument(
         "--load", action="store_true",
         help="open-loop load and faults (rate sweep, list swaps, Redis stopped / killed, idle streams) against "
@@ -228,13 +229,15 @@ def main(args: argparse.Namespace) -> int:
 
     if args.load:
         return _load(args)
-    run_all = not (args.core or args.lists or args.swap or args.audit or args.rescreen or args.batch or args.auth)
+    parts_asked = (args.core, args.lists, args.swap, args.audit, args.rescreen, args.batch, args.auth, args.items)
+    run_all = not any(parts_asked)
     lists_dir = Path(args.lists_dir) if args.lists_dir else DEFAULT_SET
     mirror = Path(args.mirror) if args.mirror else bench_swap.DEFAULT_MIRROR
     swap_from = Path(args.swap_from) if args.swap_from else bench_swap.DEFAULT_SWAP_FROM
     swap_to = Path(args.swap_to) if args.swap_to else bench_swap.DEFAULT_SWAP_TO
     needed = [(run_all or args.core, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
               (run_all or args.lists, mirror, "--mirror with an offline mirror of the lists"),
+              (run_all or args.items, mirror, "--mirror with an offline mirror of the lists"),
               (run_all or args.audit, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
               (run_all or args.batch, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
               (run_all or args.auth, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
@@ -297,6 +300,11 @@ def main(args: argparse.Namespace) -> int:
                 print(f"error: auth benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
                 return 1
             bench_auth.print_auth(figures)
+            sys.stdout.flush()
+        if run_all or args.items:
+            from service import bench_items
+
+            bench_items.print_items(bench_items.bench_items(mirror, args.iterations), args.iterations)
             sys.stdout.flush()
         if run_all or args.lists:
             rows = asyncio.run(bench_swap.bench_lists(settings, f"{prefix}lists:", mirror))

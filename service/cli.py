@@ -135,7 +135,9 @@ def build_request(args: argparse.Namespace) -> pb.ScreenRequest:
 
 
 # --item "DESCRIPTION;hs=5208.12;origin=CN;region=CN-XJ;place=Kashgar;producer=NAME;producer_country=CN"
-_ITEM_KEYS = {"hs": "hs_code", "eccn": "eccn", "origin": "origin_country", "region": "origin_region", "place": "origin_place"}
+_ITEM_KEYS = {
+    "hs": "hs_code", "eccn": "eccn", "origin": "origin_country", "region": "origin_region", "place": "origin_place"
+}  # fmt: skip
 
 
 def _add_item(context: pb.TransactionContext, text: str) -> None:

@@ -184,7 +184,9 @@ def test_an_origin_is_found_by_iso_code_by_place_and_by_the_producers_address(re
     assert hits == {
         "context.items[0]": "item 1: origin region CN-XJ",
         "context.items[1]": "item 2: '阿克苏' (Aksu, prefecture; GeoNames 1529660) in origin place",
-        "context.items[2]": "item 3: producer address 1: 'Turpan' (Turpan, prefecture-level city; GeoNames 1529114) in city",
+        "context.items[2]": (
+            "item 3: producer address 1: 'Turpan' (Turpan, prefecture-level city; GeoNames 1529114) in city"
+        ),
     }
 
 

@@ -3,20 +3,27 @@ real client, lists published from fixture files (the SDN fixture and a UFLPA Ent
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
 import pytest
+import redis.asyncio as aioredis
 
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.server import start_server
 from service.catalog import Catalog, load_catalog
 from service.decide.policy import load_policy
+from service.refresh.runner import refresh_lists
+from service.registry.store import PartyRegistry
+from service.rescreen.jobs import Jobs
 from service.settings import Settings
+from service.store.snapshots import SnapshotStore
 from tests.conftest import FIXTURES, settings_with, wait_ready
+from tests.test_rescreen import wait_for_states
 
 UFLPA_SECTION = """
 [lists.dhs_uflpa]
@@ -35,10 +42,29 @@ required = ["uflpa.csv"]
 """
 
 
+WRO_SECTION = """
+[lists.cbp_wro]
+name = "CBP Withhold Release Orders and Findings"
+publisher = "CBP"
+legal_authority = "19 U.S.C. 1307"
+information_url = "https://www.cbp.gov/"
+refresh_every = "24h"
+max_age = "14d"
+min_entries = 3
+[[lists.cbp_wro.formats]]
+format = "cbp_wro_csv"
+required = ["wro-findings.csv"]
+[lists.cbp_wro.formats.files]
+"wro-findings.csv" = ""
+"""
+
+
 @pytest.fixture
 def catalog(tmp_path: Path) -> Catalog:
     path = tmp_path / "sources.toml"
-    path.write_text((FIXTURES / "sources.toml").read_text(encoding="utf-8") + UFLPA_SECTION, encoding="utf-8")
+    path.write_text(
+        (FIXTURES / "sources.toml").read_text(encoding="utf-8") + UFLPA_SECTION + WRO_SECTION, encoding="utf-8"
+    )
     return load_catalog(path)
 
 
@@ -47,6 +73,7 @@ async def stub(settings: Settings, catalog: Catalog, tmp_path: Path) -> AsyncIte
     lists_dir = tmp_path / "lists"
     shutil.copytree(FIXTURES / "ofac_sdn", lists_dir)
     shutil.copy(FIXTURES / "dhs_uflpa" / "uflpa.csv", lists_dir / "uflpa.csv")
+    shutil.copy(FIXTURES / "cbp_wro" / "wro-findings.csv", lists_dir / "wro-findings.csv")
     running = await start_server(settings_with(settings, lists_dir=lists_dir), catalog, load_policy())
     try:
         await wait_ready(running)
@@ -119,6 +146,107 @@ async def test_a_sector_import_from_china_is_reviewed_and_from_xinjiang_held(
     assert (held.decision, [r.code for r in held.reasons]) == (pb.DECISION_HOLD, ["UFLPA_XINJIANG_ORIGIN"])
 
 
+GLOVES = pb.Party(name="Shenzhen Brightglove Latex Products Co Ltd")
+
+
+@pytest.mark.parametrize(
+    ("party", "direction", "context", "decision", "code"),
+    [
+        # CBP orders: a WRO on its merchandise holds, a finding blocks, other goods are reviewed,
+        # an inactive order is shown and decides nothing, an export is not restricted by it.
+        (
+            GLOVES,
+            pb.DIRECTION_IMPORT,
+            {"items": [pb.Item(description="nitrile gloves")]},
+            pb.DECISION_HOLD,
+            "CBP_WITHHOLD_RELEASE_ORDER",
+        ),
+        (
+            pb.Party(name="Sentosa Palm Oil Berhad"),
+            pb.DIRECTION_IMPORT,
+            {"items": [pb.Item(hs_code="1511.10")]},
+            pb.DECISION_BLOCK,
+            "CBP_FORCED_LABOR_FINDING",
+        ),
+        (
+            GLOVES,
+            pb.DIRECTION_IMPORT,
+            {"items": [pb.Item(description="latex balloons")]},
+            pb.DECISION_REVIEW,
+            "CBP_ORDER_PRODUCER",
+        ),
+        (
+            pb.Party(name="Kashgar Sunrise Apparel Co Ltd"),
+            pb.DIRECTION_EXPORT,
+            {},
+            pb.DECISION_CLEAR,
+            "CBP_ORDER_NO_EFFECT",
+        ),
+        (
+            pb.Party(name="Toronto Medical Supply"),
+            pb.DIRECTION_IMPORT,
+            {"items": [pb.Item(description="gloves", producer=GLOVES)]},
+            pb.DECISION_HOLD,
+            "CBP_WITHHOLD_RELEASE_ORDER",
+        ),
+        # Exports to Canada and Mexico: goods of a producer under an order, or of a UFLPA entity, or from Xinjiang.
+        (
+            pb.Party(name="Toronto Medical Supply"),
+            pb.DIRECTION_EXPORT,
+            {"destination_country": "CA", "items": [pb.Item(description="gloves", producer=GLOVES)]},
+            pb.DECISION_REVIEW,
+            "FORCED_LABOUR_IMPORT_BAN_AT_DESTINATION",
+        ),
+        (
+            pb.Party(name="Monterrey Solar SA de CV"),
+            pb.DIRECTION_EXPORT,
+            {
+                "destination_country": "MX",
+                "items": [pb.Item(producer=pb.Party(name="Hoshine Silicon Industry (Shanshan) Co Ltd"))],
+            },
+            pb.DECISION_REVIEW,
+            "FORCED_LABOUR_IMPORT_BAN_AT_DESTINATION",
+        ),
+        (
+            pb.Party(name="Maple Foods Inc"),
+            pb.DIRECTION_EXPORT,
+            {"destination_country": "CA", "items": [pb.Item(description="tomato paste", origin_region="CN-XJ")]},
+            pb.DECISION_REVIEW,
+            "FORCED_LABOUR_IMPORT_BAN_AT_DESTINATION",
+        ),
+        (
+            pb.Party(name="Maple Foods Inc"),
+            pb.DIRECTION_EXPORT,
+            {"destination_country": "DE", "items": [pb.Item(description="tomato paste", origin_region="CN-XJ")]},
+            pb.DECISION_CLEAR,
+            "",
+        ),
+    ],
+    ids=[
+        "wro",
+        "finding",
+        "other-goods",
+        "export",
+        "producer",
+        "export-ca-wro",
+        "export-mx-uflpa",
+        "export-ca-xinjiang",
+        "export-de",
+    ],
+)
+async def test_each_forced_labour_rule_through_the_api(
+    stub: pb_grpc.ScreeningServiceStub,
+    party: pb.Party,
+    direction: int,
+    context: dict[str, object],
+    decision: int,
+    code: str,
+) -> None:
+    response = await stub.Screen(request(party, direction, **context))
+    assert response.decision == decision, response.summary
+    assert [r.code for r in response.reasons] == ([code] if code else [])
+
+
 async def test_bad_item_input_is_invalid_argument_naming_the_field(stub: pb_grpc.ScreeningServiceStub) -> None:
     for items, field in (
         ([pb.Item(), pb.Item(origin_region="CN-99")], "context.items[1].origin_region"),
@@ -129,3 +257,53 @@ async def test_bad_item_input_is_invalid_argument_naming_the_field(stub: pb_grpc
             await stub.Screen(request(pb.Party(name="Acme"), pb.DIRECTION_IMPORT, items=items))
         assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert (caught.value.details() or "").startswith(field), caught.value.details()
+
+
+async def test_a_new_wro_alerts_the_registered_importers_whose_supplier_it_names(
+    settings: Settings, store: SnapshotStore, redis_client: aioredis.Redis, key_prefix: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text((FIXTURES / "sources.toml").read_text(encoding="utf-8") + WRO_SECTION, encoding="utf-8")
+    catalog = load_catalog(path)
+    lists_dir = tmp_path / "lists"
+    shutil.copytree(FIXTURES / "ofac_sdn", lists_dir)
+    shutil.copy(FIXTURES / "cbp_wro" / "wro-findings.csv", lists_dir / "wro-findings.csv")
+    running = await start_server(settings_with(settings, lists_dir=lists_dir), catalog, load_policy())
+    try:
+        await wait_ready(running)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.ScreeningServiceStub(channel)
+            suppliers = [
+                pb.Party(
+                    name="Qingdao Evergreen Seafood Processing Co., Ltd.",
+                    party_reference="SUP-1",
+                    addresses=[pb.Address(country="CN")],
+                ),
+                pb.Party(name="Bergen Fjord Salmon AS", party_reference="SUP-2", addresses=[pb.Address(country="NO")]),
+            ]
+            registered = await stub.RegisterParties(
+                pb.RegisterPartiesRequest(parties=suppliers, direction=pb.DIRECTION_IMPORT)
+            )
+            assert (registered.stored, list(registered.errors)) == (2, [])
+            await wait_for_states(
+                PartyRegistry(redis_client, key_prefix), Jobs(redis_client, key_prefix), ["SUP-1", "SUP-2"]
+            )
+            watch = stub.WatchAlerts(pb.WatchAlertsRequest(after_id="0"))
+            [published] = await refresh_lists(store, catalog, ["cbp_wro"], source_dir=FIXTURES / "cbp_wro" / "update")
+            assert published.outcome.value == "published", published.message
+            alert = await asyncio.wait_for(watch.read(), 60)
+            watch.cancel()
+    finally:
+        await running.stop(0.5)
+    assert (alert.party_reference, alert.previous_decision, alert.decision) == (
+        "SUP-1",
+        pb.DECISION_CLEAR,
+        pb.DECISION_REVIEW,
+    )
+    [entry] = alert.entries
+    assert (entry.list_id, entry.change, entry.listed_name) == (
+        "cbp_wro",
+        "new",
+        "Qingdao Evergreen Seafood Processing Co., Ltd.",
+    )
+    assert alert.job_id == f"delta:cbp_wro:{published.version}"

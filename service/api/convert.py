@@ -155,6 +155,9 @@ def match_to_proto(
             list_version=match.list_version,
             citizenships=entry.citizenships,
             tags=entry.tags,
+            status=entry.status,
+            merchandise=entry.merchandise,
+            hs_codes=entry.hs_codes,
             identifiers=[
                 f"{i.type} {i.value}" + (f" ({i.country or i.country_name})" if i.country or i.country_name else "")
                 for i in entry.identifiers

@@ -336,7 +336,7 @@ def validate_party(party: pb.Party, field: str = "party") -> PartyQuery:
 def _check_hs_code(field: str, value: str) -> str:
     hs_code = value.replace(".", "").replace(" ", "").strip()
     if not _HS_CODE.match(hs_code):
-        raise InvalidArgument(field, "must be 6 to 10 digits (dots and spaces allowed), e.g. '5208.12' or '8541.43.0010'")
+        raise InvalidArgument(field, "must be 6 to 10 digits (dots and spaces allowed), e.g. '5208.12', '8541.43.0010'")
     return hs_code
 
 
@@ -370,9 +370,11 @@ class _ProducerBudget:
     def validate(self, producer: pb.Party, field: str) -> PartyQuery:
         self.producers += 1
         if self.producers > MAX_PRODUCERS:
-            raise InvalidArgument(field, f"is producer number {self.producers}; at most {MAX_PRODUCERS} are screened per request")
+            limit = f"at most {MAX_PRODUCERS} are screened per request"
+            raise InvalidArgument(field, f"is producer number {self.producers}; {limit}")
         if producer.owners:
-            raise InvalidArgument(f"{field}.owners", "are not screened for a producer; screen the producer as a party instead")
+            message = "are not screened for a producer; screen the producer as a party instead"
+            raise InvalidArgument(f"{field}.owners", message)
         query = validate_party(producer, field)
         self.words += sum(name_words(f"{field}.name", name.value) for name in query.names)
         if self.words > MAX_PARTY_WORDS:
@@ -408,7 +410,8 @@ def validate_context(context: pb.TransactionContext) -> TransactionContext:
             inputs = tuple(_validate_goods(one, f"{field}.inputs[{j}]", i, budget) for j, one in enumerate(item.inputs))
             goods = dataclasses.replace(goods, inputs=inputs)
         items.append(goods)
-    country, region, place = _check_origin("context", context.origin_country, context.origin_region, context.origin_place)
+    origin = (context.origin_country, context.origin_region, context.origin_place)
+    country, region, place = _check_origin("context", *origin)
     return TransactionContext(
         direction=_DIRECTIONS[context.direction],
         role=_ROLES[context.role],
@@ -458,9 +461,13 @@ def validate_request(
     if not request.HasField("party"):
         raise InvalidArgument("party", "is required")
     options = _DEFAULT_OPTIONS if not request.HasField("options") or not request.options.ByteSize() else None
+    context = request.context
     return (
         validate_party(request.party),
-        _validated_context(request.context.SerializeToString(deterministic=True)),
+        # An order's items differ from order to order: only an item-less context is worth caching.
+        validate_context(context)
+        if context.items
+        else _validated_context(context.SerializeToString(deterministic=True)),
         options or validate_options(request.options, known_lists),
     )
 

@@ -27,6 +27,9 @@ class FormatSpec(msgspec.Struct, forbid_unknown_fields=True):
     optional: list[str] = []
     # Parser options, e.g. {"sources": ["Entity List (EL) - Bureau of Industry and Security"]}.
     options: dict[str, list[str]] = {}
+    # File name -> a pattern: the file's URL is a web page, and the file is the page's link whose
+    # address or text matches the pattern (a publisher that dates its file names).
+    links: dict[str, str] = {}
 
     @property
     def file_names(self) -> list[str]:

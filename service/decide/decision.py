@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+from service.decide.merchandise import merchandise_match
 from service.decide.policy import SUBJECT_PRODUCER, Action, OwnershipRule, Policy, Rule
 from service.index.linking import EntryKey, Link
 from service.match.result import MatchResult
 from service.model import Direction, PartyQuery, QueryItem, QueryOwner, TransactionContext
-from service.model.entry import AliasStrength
+from service.model.entry import AliasStrength, Entry
 
 if TYPE_CHECKING:
     from service.decide.regions import RegionHit
@@ -110,7 +111,11 @@ def _list_reasons(match: MatchResult, policy: Policy, context: TransactionContex
     entry = match.entry
     subject = _subject(match)
     direction = context.direction.value
-    rules = policy.rules_for(match.list_id, context.direction, entry.programs, entry.tags, day, destination=_destination(context))
+    rules = policy.rules_for(
+        match.list_id, context.direction, entry.programs, entry.tags, day, destination=_destination(context),
+        status=entry.status,
+    )  # fmt: skip
+    rules, goods_found = _by_goods(rules, entry, context.goods())
     if match.score < policy.match_threshold:
         near = policy.spec.near_match
         action = Action.parse(near.action)
@@ -155,11 +160,27 @@ def _list_reasons(match: MatchResult, policy: Policy, context: TransactionContex
                 policy.actions[rule.id], rule.code, match.list_id, entry.entry_id, rule.id, rule.legal_basis,
                 rule.next_step,
                 f"{subject}; rule {rule.id}: {rule.action} for direction '{direction}'"
-                + (f" ({quoted})" if quoted else "") + ".",
+                + (f" ({quoted})" if quoted else "") + _order_state(rule, entry, goods_found) + ".",
                 citation=rule.citation, group=group,
             )
         )  # fmt: skip
     return reasons
+
+
+def _by_goods(rules: list[Rule], entry: Entry, goods: Sequence[QueryItem]) -> tuple[list[Rule], str]:
+    """The rules whose merchandise filter the goods meet, and how the merchandise was found ("" if no rule asks)."""
+    if not any(rule.merchandise for rule in rules):
+        return rules, ""
+    matched, how = merchandise_match(entry, goods)
+    return [rule for rule in rules if not rule.merchandise or (rule.merchandise == "matched") == matched], how
+
+
+def _order_state(rule: Rule, entry: Entry, goods_found: str) -> str:
+    """What a status or merchandise filter found, for the reason's text: "; status active; merchandise ..."."""
+    parts = [f"status {entry.status}"] if rule.status_any else []
+    if rule.merchandise and goods_found:
+        parts.append(goods_found)
+    return "".join(f"; {part}" for part in parts)
 
 
 def _confirmed_action(match: MatchResult, rules: Sequence[Rule], policy: Policy, direction: str) -> tuple[Action, str]:
@@ -210,8 +231,9 @@ def _producer_reasons(
         for match in screening.matches:
             entry = match.entry
             rules = policy.rules_for(
-                match.list_id, direction, entry.programs, entry.tags, day, SUBJECT_PRODUCER, destination
+                match.list_id, direction, entry.programs, entry.tags, day, SUBJECT_PRODUCER, destination, entry.status
             )
+            rules, goods_found = _by_goods(rules, entry, (screening.item,))
             if not rules:
                 continue  # the listing says nothing about goods this producer made, here
             subject = f"{screening.item.label}: producer {_subject(match)}"
@@ -238,7 +260,8 @@ def _producer_reasons(
                         policy.actions[rule.id], rule.code, match.list_id, entry.entry_id, rule.id, rule.legal_basis,
                         rule.next_step,
                         f"{subject}; rule {rule.id}: {rule.action} for direction '{direction.value}'"
-                        f"{to if rule.destinations else ''}" + (f" ({quoted})" if quoted else "") + ".",
+                        f"{to if rule.destinations else ''}" + (f" ({quoted})" if quoted else "")
+                        + _order_state(rule, entry, goods_found) + ".",
                         citation=rule.citation, subject=SUBJECT_ITEM,
                     )
                 )  # fmt: skip
@@ -273,9 +296,9 @@ def _sector_reasons(
             reasons.append(
                 Reason(
                     policy.actions[rule.id], rule.code, "", "", rule.id, rule.legal_basis, rule.next_step,
-                    f"{goods.label}: HS {goods.hs_code} is in the high-priority sector '{sector.name}' (HS {sector.prefix}, "
-                    f"named in {sector.source}), origin {country}; rule {rule.id}: {rule.action} for direction "
-                    f"'{context.direction.value}'.",
+                    f"{goods.label}: HS {goods.hs_code} is in the high-priority sector '{sector.name}' "
+                    f"(HS {sector.prefix}, named in {sector.source}), origin {country}; rule {rule.id}: {rule.action} "
+                    f"for direction '{context.direction.value}'.",
                     citation=rule.citation, subject=SUBJECT_ITEM,
                 )
             )  # fmt: skip

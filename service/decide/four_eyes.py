@@ -32,7 +32,7 @@ def approval_required(policy: Policy, list_id: str, entry: Entry, day: date) -> 
     four_eyes = policy.four_eyes
     strictest: tuple[Action, str] | None = None  # (action, reason text)
     for direction in Direction:
-        rules = policy.rules_for(list_id, direction, entry.programs, entry.tags, day)
+        rules = policy.rules_for(list_id, direction, entry.programs, entry.tags, day, status=entry.status)
         if rules:
             found = [(policy.actions[rule.id], f"{list_id} rule {rule.id}") for rule in rules]
         else:

@@ -30,6 +30,8 @@ from service.normalize.countries import is_country_code
 SUBJECT_PARTY = "party"
 SUBJECT_PRODUCER = "producer"
 SUBJECTS = (SUBJECT_PARTY, SUBJECT_PRODUCER)
+# Rule.merchandise: no filter, the listing's merchandise among the goods, or not.
+MERCHANDISE = ("", "matched", "not_matched")
 # Where a region rule's region may be found (RegionRule.found_in; service.decide.regions.FOUND_IN).
 FOUND_IN = ("address", "transaction", "item")
 
@@ -86,6 +88,11 @@ class Rule(msgspec.Struct, forbid_unknown_fields=True, rename={"list_id": "list"
     applies_to: list[str] = msgspec.field(default_factory=lambda: ["party"])
     # Only for exports to these countries (ISO alpha-2); none: any destination.
     destinations: list[str] = []
+    # Only for entries in one of these states (a CBP order: "active", "inactive", "modified").
+    status_any: list[str] = []
+    # Only when the listing's merchandise is among the transaction's goods ("matched") or is
+    # not, or not known to be ("not_matched"): a CBP order covers the goods it names.
+    merchandise: str = ""
 
 
 class RegionRule(msgspec.Struct, forbid_unknown_fields=True):
@@ -211,12 +218,16 @@ class Policy:
                 except re.error as exc:
                     raise ConfigFileError(f"{where}.quote_remarks: not a valid regular expression: {exc}") from None
             self._check_values(where, "applies_to", rule.applies_to, SUBJECTS, required=True)
+            if rule.merchandise not in MERCHANDISE:
+                allowed = ", ".join(MERCHANDISE[1:])
+                raise ConfigFileError(f"{where}.merchandise: {rule.merchandise!r} is not one of {allowed}")
             self._check_countries(where, "destinations", rule.destinations)
             for direction in self._directions(where, rule.directions):
                 same = self._by_list_direction.setdefault((rule.list_id, direction), [])
                 for other in same:
                     if (
-                        (other.programs_any, other.tags_any) == (rule.programs_any, rule.tags_any)
+                        (other.programs_any, other.tags_any, other.status_any, other.merchandise)
+                        == (rule.programs_any, rule.tags_any, rule.status_any, rule.merchandise)
                         and not set(other.applies_to).isdisjoint(rule.applies_to)
                         and _destinations_overlap(other.destinations, rule.destinations)
                         and _overlap(other.effective, rule.effective)
@@ -260,7 +271,9 @@ class Policy:
         self.four_eyes = self._four_eyes(f"{path}: four_eyes", spec.four_eyes)
 
     @staticmethod
-    def _check_values(where: str, name: str, values: list[str], allowed: tuple[str, ...], required: bool = False) -> None:
+    def _check_values(
+        where: str, name: str, values: list[str], allowed: tuple[str, ...], required: bool = False
+    ) -> None:
         if required and not values:
             raise ConfigFileError(f"{where}.{name}: list at least one of {', '.join(allowed)}")
         for position, value in enumerate(values):
@@ -271,7 +284,8 @@ class Policy:
     def _check_countries(where: str, name: str, codes: list[str]) -> None:
         for position, code in enumerate(codes):
             if not is_country_code(code):
-                raise ConfigFileError(f"{where}.{name}[{position}]: {code!r} is not an ISO 3166-1 alpha-2 code (upper case)")
+                message = f"{code!r} is not an ISO 3166-1 alpha-2 code (upper case)"
+                raise ConfigFileError(f"{where}.{name}[{position}]: {message}")
 
     @staticmethod
     def _check_id(where: str, rule_id: str, seen: set[str]) -> None:
@@ -333,14 +347,17 @@ class Policy:
         day: date,
         subject: str = SUBJECT_PARTY,
         destination: str = "",
+        status: str = "",
     ) -> list[Rule]:
         """Every rule in force on `day` for this list, direction, subject (the party or a producer)
-        and export destination whose program / tag filter the entry meets."""
+        and export destination whose program / tag / status filter the entry meets (the
+        merchandise filter is the decision's: it needs the goods, service/decide/merchandise.py)."""
         return [
             rule
             for rule in self._by_list_direction.get((list_id, direction), ())
             if subject in rule.applies_to
             and (not rule.destinations or destination in rule.destinations)
+            and (not rule.status_any or status in rule.status_any)
             and in_force(rule.effective, day)
             and (not rule.programs_any or not set(rule.programs_any).isdisjoint(programs))
             and (not rule.tags_any or not set(rule.tags_any).isdisjoint(tags))
@@ -369,7 +386,8 @@ class Policy:
         ]
 
     def sector_rules_for(self, direction: Direction, day: date) -> list[SectorRule]:
-        return [rule for rule in self.spec.sector_rules if direction.value in rule.directions and in_force(rule.effective, day)]
+        rules = self.spec.sector_rules
+        return [rule for rule in rules if direction.value in rule.directions and in_force(rule.effective, day)]
 
     def ownership_rules_for(self, direction: Direction, day: date) -> list[OwnershipRule]:
         return [rule for rule in self.spec.ownership_rules if direction.value in rule.directions and in_force(rule.effective, day)]

@@ -321,7 +321,12 @@ class RegionTable:
                 _Address.of(f"producer address {number}", address)
                 for number, address in enumerate(origin.producer_addresses, start=1)
             ]
-            for entry in active:
+            candidates = active
+            if not origin.region and not any(address.fields or address.postal_digits for address in prepared):
+                # Country codes are all there is (most items): only a country entry can match.
+                codes = {address.country for address in prepared} | {origin.country}
+                candidates = tuple(entry for entry in active if entry.code and entry.code in codes)
+            for entry in candidates:
                 if entry.code and entry.code == origin.country and origin.country_counts:
                     evidence: str | None = f"origin country {origin.country}"
                 elif origin.region and origin.region in entry.subdivisions:
@@ -330,8 +335,8 @@ class RegionTable:
                     evidence = self._address_evidence(entry, prepared)
                 if evidence:
                     hit = RegionHit(
-                        entry.region_id, entry.name, entry.kind, f"{origin.label}: {evidence}" if origin.label else evidence,
-                        entry.legal_basis,
+                        entry.region_id, entry.name, entry.kind,
+                        f"{origin.label}: {evidence}" if origin.label else evidence, entry.legal_basis,
                         origin.found_in, origin.path,
                     )  # fmt: skip
                     found.append(hit)
@@ -406,7 +411,8 @@ def _compile_region(spec: RegionSpec, where: str) -> _Entry:
         _check_country_code(code, f"{where}.countries[{position}]")
     for position, code in enumerate(spec.subdivision_codes):
         if not is_subdivision_code(code):
-            raise ConfigFileError(f"{where}.subdivision_codes[{position}]: {code!r} is not an ISO 3166-2 code (e.g. 'CN-XJ')")
+            message = f"{code!r} is not an ISO 3166-2 code (e.g. 'CN-XJ')"
+            raise ConfigFileError(f"{where}.subdivision_codes[{position}]: {message}")
         if code[:2] not in spec.countries:
             raise ConfigFileError(f"{where}.subdivision_codes[{position}]: {code!r} is not in the region's countries")
     not_names = _compile_names(spec.not_names, f"{where}.not_names")
@@ -415,7 +421,8 @@ def _compile_region(spec: RegionSpec, where: str) -> _Entry:
         at = f"{where}.places[{position}]"
         for name in ("name", "kind", "source"):
             if not getattr(place, name).strip():
-                raise ConfigFileError(f"{at}.{name}: must not be empty (every place says what it is and where it comes from)")
+                why = "every place says what it is and where it comes from"
+                raise ConfigFileError(f"{at}.{name}: must not be empty ({why})")
         if not place.spellings:
             raise ConfigFileError(f"{at}.spellings: list at least one spelling")
         places += [(spelling, f"{place.name}, {place.kind}; {place.source}") for spelling in place.spellings]

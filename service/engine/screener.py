@@ -157,14 +157,16 @@ def _origins(context: TransactionContext) -> list[Origin]:
         if goods.origin_country or goods.origin_region or goods.origin_place or addresses:
             origins.append(
                 Origin(
-                    goods.label, FOUND_IN_ITEM, goods.path, goods.origin_country, goods.origin_region, goods.origin_place,
-                    addresses,
+                    goods.label, FOUND_IN_ITEM, goods.path, goods.origin_country, goods.origin_region,
+                    goods.origin_place, addresses,
                 )
             )  # fmt: skip
     return origins
 
 
-def _screen_producers(state: ScreeningState, context: TransactionContext, options: ScreenOptions) -> tuple[ProducerScreening, ...]:
+def _screen_producers(
+    state: ScreeningState, context: TransactionContext, options: ScreenOptions
+) -> tuple[ProducerScreening, ...]:
     """Each item's and input's producer, matched against the lists the policy has producer rules for."""
     matcher = state.producer_matcher
     if matcher is None:
@@ -177,7 +179,8 @@ def _screen_producers(state: ScreeningState, context: TransactionContext, option
             continue
         matches = found.get(goods.producer)
         if matches is None:
-            matches = found[goods.producer] = tuple(matcher.find(goods.producer, options.list_ids, threshold, OWNER_MATCH_LIMIT))
+            matches = tuple(matcher.find(goods.producer, options.list_ids, threshold, OWNER_MATCH_LIMIT))
+            found[goods.producer] = matches
         screenings.append(ProducerScreening(goods, goods.producer, matches))
     return tuple(screenings)
 

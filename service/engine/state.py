@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from service.decide.policy import Policy
 from service.config_files import ConfigFileError
+from service.decide.policy import Policy
 from service.decide.regions import RegionTable, load_regions
 from service.decide.sectors import SectorTable, load_sectors
 from service.index.bundle import IndexBundle

@@ -241,10 +241,16 @@ class FuzzyIndex:
         start, end = self.postings.get(token, _NO_SPAN)
         return end - start
 
+    @property
+    def is_subset(self) -> bool:
+        """Whether this index holds some lists' names and scores them as a larger one does."""
+        return self._reference is not None
+
     def subset(self, list_ids: frozenset[str]) -> FuzzyIndex:
         """An index of these lists' names only, scoring as this one does: a producer is screened
         against the few lists that have producer rules in a fraction of a full screening's time."""
-        return FuzzyIndex(NameIndex([entry for entry in self.names.entries if entry.list_id in list_ids]), reference=self)
+        entries = [entry for entry in self.names.entries if entry.list_id in list_ids]
+        return FuzzyIndex(NameIndex(entries), reference=self)
 
     def weight(self, token: str) -> float:
         """IDF weight; a token no list contains is as distinctive as the rarest."""

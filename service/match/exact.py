@@ -21,7 +21,8 @@ class ExactNameMatcher:
         self._list_versions = list_versions
 
     def subset(self, list_ids: frozenset[str]) -> ExactNameMatcher:
-        return ExactNameMatcher(NameIndex([e for e in self._index.entries if e.list_id in list_ids]), self._list_versions)
+        entries = [entry for entry in self._index.entries if entry.list_id in list_ids]
+        return ExactNameMatcher(NameIndex(entries), self._list_versions)
 
     def find(self, query: PartyQuery, list_ids: frozenset[str], min_score: float, limit: int) -> list[MatchResult]:
         best: dict[tuple[str, str], MatchResult] = {}

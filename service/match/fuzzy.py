@@ -117,6 +117,8 @@ RESULT_CACHE_SIZE = 20_000
 # Postings longer than this are not used to find candidates (they are still scored).
 MAX_POSTINGS = 4000
 CANDIDATES_SCORED = 24
+# Up to this many listed names, candidates are ranked without numpy (see _small_candidates).
+SMALL_INDEX_RECORDS = 2048
 # Listed names the query holds whole (at least this share of their weight found), scored besides
 # the Dice-ranked candidates, at most this many, heaviest first.
 WHOLE_NAME_SHARE = 0.9
@@ -393,6 +395,10 @@ class FuzzyMatcher:
         self._personal: dict[int, bool] = {}
         # Answers of recent queries (party_reference aside), oldest first; see find().
         self._results: dict[tuple[object, ...], tuple[MatchResult, ...]] = {}
+        # A small subset index (the producers' lists) ranks candidates in plain Python
+        # (_small_candidates); the full index, however small in a test, always takes the numpy path.
+        self._small = index.is_subset and len(index.records) <= SMALL_INDEX_RECORDS
+        self._record_weights: list[float] = index.record_weight_array.tolist() if self._small else []
 
     # ---------------------------------------------------------------- candidates
 
@@ -412,6 +418,8 @@ class FuzzyMatcher:
         if not usable:
             return [], expansions
         common_only = all(postings.total > MAX_POSTINGS for _, postings in usable)
+        if self._small:
+            return self._small_candidates(tokens, usable, common_only, min_score), expansions
         # Dense scratch array over all records, reset after use; only the records some
         # query token touched are ranked, so the cost follows the postings, not the lists.
         shares, _ = self._scratch()
@@ -453,6 +461,33 @@ class FuzzyMatcher:
                 seen = set(chosen)
                 chosen += [int(touched[k]) for k in heaviest if int(touched[k]) not in seen]
         return chosen, expansions
+
+    def _small_candidates(
+        self, tokens: tuple[str, ...], usable: list[tuple[str, _TokenPostings]], common_only: bool, min_score: float
+    ) -> list[int]:
+        """_candidates' ranking in plain Python, for an index of a few hundred names (the producers'
+        lists): there a dozen numpy calls cost more than the few records they rank."""
+        index = self._index
+        shares: dict[int, float] = {}
+        for token, postings in usable:
+            ids, credit = postings.merged(self, common_only)
+            weight = index.weight(token)
+            for record_id, similarity in zip(ids.tolist(), credit.tolist(), strict=True):
+                shares[record_id] = shares.get(record_id, 0.0) + weight * similarity
+        if not shares:
+            return []
+        record_weights = self._record_weights
+        query_weight = sum(index.weight(token) for token in tokens) or 1.0
+        estimates = {record: 2 * share / (query_weight + record_weights[record]) for record, share in shares.items()}
+        top = sorted(estimates, key=lambda record_id: (-estimates[record_id], record_id))[:CANDIDATES_SCORED]
+        floor = max(estimates[top[0]] * CANDIDATE_SHARE_CUTOFF, min_score * ESTIMATE_FLOOR_OF_MIN_SCORE)
+        chosen = [record_id for record_id in top if estimates[record_id] >= floor]
+        if len(tokens) > 1:
+            whole = [record for record, share in shares.items() if share >= WHOLE_NAME_SHARE * record_weights[record]]
+            seen = set(chosen)
+            heaviest = sorted(whole, key=lambda record_id: (-shares[record_id], record_id))[:WHOLE_NAME_CANDIDATES]
+            chosen += [record_id for record_id in heaviest if record_id not in seen]
+        return chosen
 
     def _rated_vocabulary(self, token: str) -> tuple[dict[str, tuple[float, str]], _TokenPostings]:
         """Vocabulary tokens this query token may align with -> (similarity, method), and their postings.

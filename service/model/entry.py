@@ -103,6 +103,12 @@ class Entry(msgspec.Struct, frozen=True, omit_defaults=True):
     source_url: str = ""
     # Crossover flags derived from lists/tags.toml ("human_rights", "forced_labor").
     tags: tuple[str, ...] = ()
+    # An order's state where the publisher states one: CBP withhold-release orders and
+    # findings are "active", "inactive" or "modified".
+    status: str = ""
+    # The goods a listing is about (a WRO's merchandise) and their HS codes, digits only.
+    merchandise: str = ""
+    hs_codes: tuple[str, ...] = ()
 
     @property
     def primary_name(self) -> str:

@@ -132,6 +132,7 @@ for _form in sorted(LEGAL_FORM_TOKENS | {"liability", "partnership"}):
             _FUZZY_FORMS.setdefault(_variant, _form)
 
 
+@lru_cache(maxsize=100_000)  # per token / name: every screening asks again for the same words
 def is_legal_form_word(token: str) -> bool:
     """A legal-form word, allowing one typo in words of six letters or more."""
     if token in LEGAL_FORM_TOKENS:
@@ -169,6 +170,7 @@ def _sequence_word(token: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=100_000)  # per token / name: every screening asks again for the same words
 def strip_legal_forms(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(remaining tokens, removed legal-form tokens). Never removes every token."""
     kept: list[str] = []
@@ -231,6 +233,7 @@ COMMON_NAME_PARTS: frozenset[str] = frozenset(
 )
 
 
+@lru_cache(maxsize=100_000)  # per token / name: every screening asks again for the same words
 def rejoin_split_forms(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """Rejoin a legal-form word a typist split ("com pany", "lim ited"); "m limited" stays apart."""
     out: list[str] = []

@@ -61,6 +61,10 @@ def screening_fingerprint(entry: Entry) -> str:
         entry.license_policy,
         entry.tags,
     )
+    if entry.status or entry.merchandise or entry.hs_codes:
+        # Only when set, so that the hashes of every other entry (and the dispositions that
+        # hold them) stay what they were before these fields existed.
+        relevant += (entry.status, entry.merchandise, entry.hs_codes)
     return hashlib.blake2b(_ENCODER.encode(relevant), digest_size=12).hexdigest()
 
 

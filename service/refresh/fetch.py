@@ -19,6 +19,7 @@ import msgspec
 import structlog
 
 from service.catalog import FormatSpec, ListSpec
+from service.refresh.links import NoLink, discover_link
 from service.sources.parsed import SourceFile, content_version, describe_file
 
 log = structlog.get_logger(__name__)
@@ -169,6 +170,13 @@ def _urls(fmt: FormatSpec, base_url: str | None) -> dict[str, str]:
     return {name: fmt.files[name] for name in fmt.file_names}
 
 
+async def _follow_link(session: DownloadSession, page_url: str, pattern: str) -> str:
+    """The URL of the file the page links (always fetched afresh: the link is what changes)."""
+    answer = await session.get(page_url)
+    assert answer is not None  # unconditional
+    return discover_link(answer[0], page_url, pattern)
+
+
 def _failure(url: str, exc: Exception) -> str:
     # httpx adds a second line pointing at MDN's page for the status code: noise in a list status.
     first_line = str(exc).splitlines()[0] if str(exc) else ""
@@ -196,12 +204,14 @@ async def _download_format(
         if not url:
             continue
         try:
+            if name in fmt.links and not base_url:
+                url = urls[name] = await _follow_link(session, url, fmt.links[name])
             answer = await session.get(url, validators.get(url))
             if answer is None:
                 unchanged.append(name)
                 continue
             files[name], fresh[url] = answer
-        except (httpx.TransportError, httpx.HTTPStatusError) as exc:
+        except (httpx.TransportError, httpx.HTTPStatusError, NoLink) as exc:
             if name == primary:
                 raise FetchError(_failure(url, exc)) from exc
             unavailable[name] = _failure(url, exc)

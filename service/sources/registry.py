@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 from service.sources.bis.dpl import parse_dpl
+from service.sources.cbp.wro import parse_wro_csv
 from service.sources.dhs.uflpa import parse_uflpa_csv, parse_uflpa_html
 from service.sources.errors import ListFileError
 from service.sources.ofac.legacy_csv import read_legacy_set
@@ -45,6 +46,7 @@ PARSERS: dict[str, Parser] = {
     "bis_dpl_txt": parse_dpl,
     "uflpa_html": parse_uflpa_html,
     "uflpa_csv": parse_uflpa_csv,
+    "cbp_wro_csv": parse_wro_csv,
 }
 
 

@@ -438,7 +438,7 @@ class LinkedListing(_message.Message):
     def __init__(self, list_id: _Optional[str] = ..., entry_id: _Optional[str] = ..., listed_name: _Optional[str] = ..., evidence: _Optional[str] = ...) -> None: ...
 
 class ListedEntry(_message.Message):
-    __slots__ = ("primary_name", "entity_type", "programs", "countries", "dates_of_birth", "nationalities", "aliases", "remarks", "federal_register_notice", "start_date", "license_requirement", "license_policy", "source_url", "list_version", "citizenships", "identifiers", "tags")
+    __slots__ = ("primary_name", "entity_type", "programs", "countries", "dates_of_birth", "nationalities", "aliases", "remarks", "federal_register_notice", "start_date", "license_requirement", "license_policy", "source_url", "list_version", "citizenships", "identifiers", "tags", "status", "merchandise", "hs_codes")
     PRIMARY_NAME_FIELD_NUMBER: _ClassVar[int]
     ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
     PROGRAMS_FIELD_NUMBER: _ClassVar[int]
@@ -456,6 +456,9 @@ class ListedEntry(_message.Message):
     CITIZENSHIPS_FIELD_NUMBER: _ClassVar[int]
     IDENTIFIERS_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    MERCHANDISE_FIELD_NUMBER: _ClassVar[int]
+    HS_CODES_FIELD_NUMBER: _ClassVar[int]
     primary_name: str
     entity_type: str
     programs: _containers.RepeatedScalarFieldContainer[str]
@@ -473,7 +476,10 @@ class ListedEntry(_message.Message):
     citizenships: _containers.RepeatedScalarFieldContainer[str]
     identifiers: _containers.RepeatedScalarFieldContainer[str]
     tags: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, primary_name: _Optional[str] = ..., entity_type: _Optional[str] = ..., programs: _Optional[_Iterable[str]] = ..., countries: _Optional[_Iterable[str]] = ..., dates_of_birth: _Optional[_Iterable[str]] = ..., nationalities: _Optional[_Iterable[str]] = ..., aliases: _Optional[_Iterable[str]] = ..., remarks: _Optional[str] = ..., federal_register_notice: _Optional[str] = ..., start_date: _Optional[str] = ..., license_requirement: _Optional[str] = ..., license_policy: _Optional[str] = ..., source_url: _Optional[str] = ..., list_version: _Optional[str] = ..., citizenships: _Optional[_Iterable[str]] = ..., identifiers: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ...) -> None: ...
+    status: str
+    merchandise: str
+    hs_codes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, primary_name: _Optional[str] = ..., entity_type: _Optional[str] = ..., programs: _Optional[_Iterable[str]] = ..., countries: _Optional[_Iterable[str]] = ..., dates_of_birth: _Optional[_Iterable[str]] = ..., nationalities: _Optional[_Iterable[str]] = ..., aliases: _Optional[_Iterable[str]] = ..., remarks: _Optional[str] = ..., federal_register_notice: _Optional[str] = ..., start_date: _Optional[str] = ..., license_requirement: _Optional[str] = ..., license_policy: _Optional[str] = ..., source_url: _Optional[str] = ..., list_version: _Optional[str] = ..., citizenships: _Optional[_Iterable[str]] = ..., identifiers: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ..., status: _Optional[str] = ..., merchandise: _Optional[str] = ..., hs_codes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class MatchExplanation(_message.Message):
     __slots__ = ("algorithm", "normalized_query", "normalized_listed", "alignment", "name_score", "adjustments", "final_score", "match_threshold", "review_threshold", "text")

@@ -1,0 +1,1 @@
+"""U.S. Customs and Border Protection."""
