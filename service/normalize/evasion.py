@@ -66,11 +66,12 @@ def evasion_readings(value: str) -> tuple[tuple[str, str], ...]:
     tricks before it too; () for an ordinary name."""
     readings: list[tuple[str, str]] = []
     current, hows = value, []
-    if any(unicodedata.category(ch) == "Cf" for ch in current):
+    ascii_only = current.isascii()  # most names: no format characters, no look-alike letters
+    if not ascii_only and any(unicodedata.category(ch) == "Cf" for ch in current):
         current = "".join(" " if unicodedata.category(ch) == "Cf" else ch for ch in current)
         hows.append("invisible characters read as spaces")
         readings.append((current, ", ".join(hows)))
-    if not current.isascii():
+    if not ascii_only and not current.isascii():
         latin = _read_look_alikes(current)
         if latin != current:
             current = latin
@@ -80,7 +81,7 @@ def evasion_readings(value: str) -> tuple[tuple[str, str], ...]:
         current = _CAMEL.sub(" ", current)
         hows.append("run-together words split at capitals")
         readings.append((current, ", ".join(hows)))
-    leet = _read_digits_as_letters(current)
+    leet = _read_digits_as_letters(current) if not _LEET_CHARS.isdisjoint(current) else current
     if leet != current:
         readings.append((leet, ", ".join([*hows, "digits read as letters"])))
         if "1" in current:
