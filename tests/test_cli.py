@@ -43,6 +43,23 @@ def test_check_local_with_embedded_redis_prints_json_decision(tmp_path: Path) ->
     assert json.loads(clear.stdout)["decision"] == "DECISION_CLEAR"
 
 
+def test_check_local_holds_a_party_in_xinjiang_on_an_import_only(tmp_path: Path) -> None:
+    """Issue 15's Done-when: Kashgar in Latin letters or Chinese characters, import vs export."""
+    env = cli_env(tmp_path)
+    base = ["check", "Kashgar Cotton Textile Co", "--country", "CN", "--local", "--json"]
+    for place in (["--city", "Kashgar"], ["--address", "新疆喀什市解放北路18号"]):
+        held = run_cli([*base, *place, "--direction", "import"], env)
+        assert held.returncode == 0, held.stderr
+        body = json.loads(held.stdout)
+        assert body["decision"] == "DECISION_HOLD"
+        [reason] = body["reasons"]
+        assert reason["code"] == "UFLPA_XINJIANG_ORIGIN" and "Pub. L. 117-78, section 3" in reason["citation"]
+        exported = run_cli([*base, *place, "--direction", "export", "--destination", "DE"], env)
+        assert json.loads(exported.stdout)["decision"] == "DECISION_CLEAR"
+    bad = run_cli([*base, "--direction", "import", "--item", "shirts;hs=6205"], env)
+    assert bad.returncode == 2 and "context.items[0].hs_code" in bad.stderr
+
+
 def test_check_local_bad_input_exits_2_naming_the_field(tmp_path: Path) -> None:
     result = run_cli(["check", "x", "--local", "--dob", "23/11/1962"], cli_env(tmp_path))
     assert result.returncode == 2
