@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Sequence
+from datetime import date, datetime
 
 from service.sources.errors import ListFileError
 
@@ -70,3 +72,13 @@ def decode_strict(name: str, data: bytes, publisher_encoding: str) -> str:
 def line_of(data: bytes, offset: int) -> int:
     """1-based line number of the byte at `offset`."""
     return data.count(b"\n", 0, offset) + 1
+
+
+def date_in_formats(text: str, formats: Sequence[str]) -> date | None:
+    """The date `text` writes in the first of `formats` (strptime patterns) that reads it; None if none does."""
+    for pattern in formats:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None

@@ -39,14 +39,14 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from service.model import Address, EntityType, Entry, Name, NameKind
 from service.normalize.countries import country_code
 from service.normalize.names import name_tokens
 from service.sources.errors import ListFileError
-from service.sources.text import decode_text
 from service.sources.parsed import ParseResult
+from service.sources.text import date_in_formats, decode_text
 
 DPL_FILE = "dpl.txt"
 
@@ -230,12 +230,7 @@ def _row(fields: list[str], columns: dict[str, int], line: int, today: date, not
 
 
 def _parse_date(value: str) -> date | None:
-    for pattern in _DATE_FORMATS:
-        try:
-            return datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    return None
+    return date_in_formats(value, _DATE_FORMATS)
 
 
 def _order_date(value: str, column: str, line: int) -> date | None:

@@ -28,14 +28,14 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from service.model import Address, EntityType, Entry, Name, NameKind
 from service.normalize.countries import country_code
 from service.normalize.names import name_tokens
 from service.sources.errors import ListFileError
 from service.sources.parsed import ParseResult
-from service.sources.text import decode_text
+from service.sources.text import date_in_formats, decode_text
 
 WRO_CSV = "wro-findings.csv"
 WRO_PAGE_URL = "https://www.cbp.gov/trade/programs-administration/forced-labor/withhold-release-orders-and-findings"
@@ -111,13 +111,7 @@ def _columns(file_name: str, fields: list[str], line: int) -> dict[str, int]:
 
 
 def parse_issue_date(text: str) -> date | None:
-    value = " ".join(text.split())
-    for pattern in _DATE_FORMATS:
-        try:
-            return datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    return None
+    return date_in_formats(" ".join(text.split()), _DATE_FORMATS)
 
 
 def status_of(text: str) -> str | None:

@@ -74,14 +74,14 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from html.parser import HTMLParser
 
 from service.model import EntityType, Entry, Name, NameKind
 from service.normalize.names import name_tokens
 from service.sources.errors import ListFileError
-from service.sources.text import decode_text
 from service.sources.parsed import ParseResult
+from service.sources.text import date_in_formats, decode_text
 
 UFLPA_HTML = "uflpa-entity-list.html"
 UFLPA_CSV = "uflpa.csv"
@@ -262,12 +262,7 @@ def section_label(text: str) -> str | None:
 def parse_date(value: str) -> date | None:
     text = " ".join(value.replace(".", " ").replace(",", ", ").split()).replace(" ,", ",")
     text = text.replace("Sept ", "Sep ")
-    for pattern in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
+    return date_in_formats(text, _DATE_FORMATS)
 
 
 def _decode(data: bytes) -> str:
