@@ -206,9 +206,7 @@ class Policy:
         seen_ids: set[str] = set()
         for position, rule in enumerate(spec.rules):
             where = f"{path}: rules[{position}] ({rule.id})"
-            self._check_id(where, rule.id, seen_ids)
-            self.actions[rule.id] = self._action(where, rule.action)
-            self._check_windows(where, rule.effective)
+            directions = self._check_rule(where, rule, seen_ids)
             for field in rule.quote:
                 if field not in QUOTABLE_FIELDS:
                     raise ConfigFileError(f"{where}.quote: unknown entry field {field!r}; use {', '.join(sorted(QUOTABLE_FIELDS))}")
@@ -222,7 +220,7 @@ class Policy:
                 allowed = ", ".join(MERCHANDISE[1:])
                 raise ConfigFileError(f"{where}.merchandise: {rule.merchandise!r} is not one of {allowed}")
             self._check_countries(where, "destinations", rule.destinations)
-            for direction in self._directions(where, rule.directions):
+            for direction in directions:
                 same = self._by_list_direction.setdefault((rule.list_id, direction), [])
                 for other in same:
                     if (
@@ -239,27 +237,18 @@ class Policy:
                 same.append(rule)
         for position, region_rule in enumerate(spec.region_rules):
             where = f"{path}: region_rules[{position}] ({region_rule.id})"
-            self._check_id(where, region_rule.id, seen_ids)
-            self.actions[region_rule.id] = self._action(where, region_rule.action)
-            self._directions(where, region_rule.directions)
-            self._check_windows(where, region_rule.effective)
+            self._check_rule(where, region_rule, seen_ids)
             self._check_values(where, "found_in", region_rule.found_in, FOUND_IN)
             self._check_countries(where, "destinations", region_rule.destinations)
         for position, sector_rule in enumerate(spec.sector_rules):
             where = f"{path}: sector_rules[{position}] ({sector_rule.id})"
-            self._check_id(where, sector_rule.id, seen_ids)
-            self.actions[sector_rule.id] = self._action(where, sector_rule.action)
-            self._directions(where, sector_rule.directions)
-            self._check_windows(where, sector_rule.effective)
+            self._check_rule(where, sector_rule, seen_ids)
             self._check_countries(where, "origin_countries", sector_rule.origin_countries)
             if not sector_rule.origin_countries:
                 raise ConfigFileError(f"{where}.origin_countries: list at least one country code")
         for position, ownership in enumerate(spec.ownership_rules):
             where = f"{path}: ownership_rules[{position}] ({ownership.id})"
-            self._check_id(where, ownership.id, seen_ids)
-            self.actions[ownership.id] = self._action(where, ownership.action)
-            self._directions(where, ownership.directions)
-            self._check_windows(where, ownership.effective)
+            self._check_rule(where, ownership, seen_ids)
             if not 0 < ownership.threshold_percent <= 100:
                 raise ConfigFileError(f"{where}.threshold_percent: must be in (0, 100], not {ownership.threshold_percent}")
         for name in ("near_match", "weak_alias", "unmapped_list", "owner_near_match"):
@@ -269,6 +258,16 @@ class Policy:
         if not 0 < spec.review_threshold <= spec.match_threshold <= 1:
             raise ConfigFileError(f"{path}: need 0 < review_threshold <= match_threshold <= 1")
         self.four_eyes = self._four_eyes(f"{path}: four_eyes", spec.four_eyes)
+
+    def _check_rule(
+        self, where: str, rule: Rule | RegionRule | SectorRule | OwnershipRule, seen: set[str]
+    ) -> list[Direction]:
+        """What every kind of rule must get right (a unique id, an action, its directions and
+        windows); records the rule's action and returns its directions."""
+        self._check_id(where, rule.id, seen)
+        self.actions[rule.id] = self._action(where, rule.action)
+        self._check_windows(where, rule.effective)
+        return self._directions(where, rule.directions)
 
     @staticmethod
     def _check_values(
