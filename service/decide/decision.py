@@ -15,7 +15,9 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from service.decide.merchandise import merchandise_match
-from service.decide.policy import SUBJECT_PRODUCER, Action, OwnershipRule, Policy, Rule
+from service.decide.policy import SUBJECT_PARTY as FOR_PARTY
+from service.decide.policy import SUBJECT_PRODUCER as FOR_PRODUCER
+from service.decide.policy import Action, OwnershipRule, Policy, Rule
 from service.index.linking import EntryKey, Link
 from service.match.result import MatchResult
 from service.model import Direction, PartyQuery, QueryItem, QueryOwner, TransactionContext
@@ -111,11 +113,7 @@ def _list_reasons(match: MatchResult, policy: Policy, context: TransactionContex
     entry = match.entry
     subject = _subject(match)
     direction = context.direction.value
-    rules = policy.rules_for(
-        match.list_id, context.direction, entry.programs, entry.tags, day, destination=_destination(context),
-        status=entry.status,
-    )  # fmt: skip
-    rules, goods_found = _by_goods(rules, entry, context.goods())
+    rules, goods_found = _fitting_rules(policy, match, context, day, FOR_PARTY, context.goods())
     if match.score < policy.match_threshold:
         near = policy.spec.near_match
         action = Action.parse(near.action)
@@ -152,6 +150,29 @@ def _list_reasons(match: MatchResult, policy: Policy, context: TransactionContex
                 citation=strictest.citation, group=group,
             )
         ]  # fmt: skip
+    return _rule_reasons(rules, match, policy, context, subject, goods_found, SUBJECT_PARTY, group)
+
+
+def _fitting_rules(
+    policy: Policy, match: MatchResult, context: TransactionContext, day: date, applies_to: str, goods: Sequence[QueryItem]
+) -> tuple[list[Rule], str]:
+    """The rules in force for this match's entry and whom it is about (the party or a producer),
+    in this transaction, and how the entry's merchandise was found among `goods` ("" if no rule asks)."""
+    entry = match.entry
+    rules = policy.rules_for(
+        match.list_id, context.direction, entry.programs, entry.tags, day, applies_to, _destination(context), entry.status
+    )
+    return _by_goods(rules, entry, goods)
+
+
+def _rule_reasons(
+    rules: Sequence[Rule], match: MatchResult, policy: Policy, context: TransactionContext, said: str, goods_found: str,
+    subject: str, group: str = "",
+) -> list[Reason]:
+    """One reason per rule that fires on a confirmed match; `said` is what matched what, in words."""
+    entry = match.entry
+    direction = context.direction.value
+    destination = _destination(context)
     reasons = []
     for rule in rules:
         quoted = _quoted(rule, match, policy)
@@ -159,9 +180,10 @@ def _list_reasons(match: MatchResult, policy: Policy, context: TransactionContex
             Reason(
                 policy.actions[rule.id], rule.code, match.list_id, entry.entry_id, rule.id, rule.legal_basis,
                 rule.next_step,
-                f"{subject}; rule {rule.id}: {rule.action} for direction '{direction}'"
+                f"{said}; rule {rule.id}: {rule.action} for direction '{direction}'"
+                + (f" to {destination}" if rule.destinations and destination else "")
                 + (f" ({quoted})" if quoted else "") + _order_state(rule, entry, goods_found) + ".",
-                citation=rule.citation, group=group,
+                citation=rule.citation, subject=subject, group=group,
             )
         )  # fmt: skip
     return reasons
@@ -230,10 +252,7 @@ def _producer_reasons(
     for screening in producers:
         for match in screening.matches:
             entry = match.entry
-            rules = policy.rules_for(
-                match.list_id, direction, entry.programs, entry.tags, day, SUBJECT_PRODUCER, destination, entry.status
-            )
-            rules, goods_found = _by_goods(rules, entry, (screening.item,))
+            rules, goods_found = _fitting_rules(policy, match, context, day, FOR_PRODUCER, (screening.item,))
             if not rules:
                 continue  # the listing says nothing about goods this producer made, here
             subject = f"{screening.item.label}: producer {_subject(match)}"
@@ -253,18 +272,7 @@ def _producer_reasons(
                     )
                 )  # fmt: skip
                 continue
-            for rule in rules:
-                quoted = _quoted(rule, match, policy)
-                reasons.append(
-                    Reason(
-                        policy.actions[rule.id], rule.code, match.list_id, entry.entry_id, rule.id, rule.legal_basis,
-                        rule.next_step,
-                        f"{subject}; rule {rule.id}: {rule.action} for direction '{direction.value}'"
-                        f"{to if rule.destinations else ''}" + (f" ({quoted})" if quoted else "")
-                        + _order_state(rule, entry, goods_found) + ".",
-                        citation=rule.citation, subject=SUBJECT_ITEM,
-                    )
-                )  # fmt: skip
+            reasons += _rule_reasons(rules, match, policy, context, subject, goods_found, SUBJECT_ITEM)
     return reasons
 
 
