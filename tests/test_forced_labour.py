@@ -479,5 +479,5 @@ def test_an_origin_region_implies_its_country_and_items_keep_their_paths() -> No
     assert (shirts.path, shirts.hs_code, raw.path) == ("context.items[0]", "6205202016", "context.items[0].inputs[0]")
     assert (raw.origin_country, raw.origin_region, raw.hs_code) == ("CN", "CN-XJ", "520100")
     assert raw.producer is not None and raw.producer.names[0].value == "Golden Sands"
-    assert [goods.label for goods in context.goods()] == ["item 1 'shirts'", "input 1 of item 1 'raw cotton'"]
+    assert [goods.label for goods in context.goods] == ["item 1 'shirts'", "input 1 of item 1 'raw cotton'"]
     assert context.item_hs_codes == ("6205202016",)

@@ -113,7 +113,7 @@ def _list_reasons(match: MatchResult, policy: Policy, context: TransactionContex
     entry = match.entry
     subject = _subject(match)
     direction = context.direction.value
-    rules, goods_found = _fitting_rules(policy, match, context, day, FOR_PARTY, context.goods())
+    rules, goods_found = _fitting_rules(policy, match, context, day, FOR_PARTY, context.goods)
     if match.score < policy.match_threshold:
         near = policy.spec.near_match
         action = Action.parse(near.action)
@@ -291,7 +291,7 @@ def _sector_reasons(
         else:  # the party's address or the transaction's origin places every item
             placed.setdefault("", set()).add(hit.region_id)
     reasons = []
-    for goods in context.goods():
+    for goods in context.goods:
         if not goods.hs_code or (sector := sectors.sector_of(goods.hs_code)) is None or sector.named_on > day:
             continue
         country = goods.origin_country or context.origin_country

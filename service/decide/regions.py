@@ -292,10 +292,7 @@ class RegionTable:
             return []
         prepared = [_Address.of(f"address {number}", address) for number, address in enumerate(addresses, start=1)]
         transaction = [_role_and_code(item) for item in extra_countries]
-        if not any(address.fields or address.postal_digits for address in prepared):
-            # Country codes are all there is (most batch rows): only a country entry can match.
-            codes = {address.country for address in prepared} | {code for _, code in transaction}
-            active = tuple(entry for entry in active if entry.code and entry.code in codes)
+        active = _reachable(active, prepared, {code for _, code in transaction})
         found: list[RegionHit] = []
         for entry in active:
             evidence = self._address_evidence(entry, prepared)
@@ -321,11 +318,7 @@ class RegionTable:
                 _Address.of(f"producer address {number}", address)
                 for number, address in enumerate(origin.producer_addresses, start=1)
             ]
-            candidates = active
-            if not origin.region and not any(address.fields or address.postal_digits for address in prepared):
-                # Country codes are all there is (most items): only a country entry can match.
-                codes = {address.country for address in prepared} | {origin.country}
-                candidates = tuple(entry for entry in active if entry.code and entry.code in codes)
+            candidates = active if origin.region else _reachable(active, prepared, {origin.country})
             for entry in candidates:
                 if entry.code and entry.code == origin.country and origin.country_counts:
                     evidence: str | None = f"origin country {origin.country}"
@@ -362,6 +355,15 @@ class RegionTable:
                 if spelling is not None:
                     return f"{said}{spelling} in {field.label}"
         return None
+
+
+def _reachable(active: tuple[_Entry, ...], addresses: list[_Address], codes: set[str]) -> tuple[_Entry, ...]:
+    """The entries these addresses and country codes can match: when country codes are all there
+    is (most batch rows, most items), only country entries with one of them."""
+    if any(address.fields or address.postal_digits for address in addresses):
+        return active
+    codes = codes | {address.country for address in addresses}
+    return tuple(entry for entry in active if entry.code and entry.code in codes)
 
 
 def _transaction_evidence(entry: _Entry, transaction: list[tuple[str, str]]) -> str | None:

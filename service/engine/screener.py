@@ -152,7 +152,7 @@ def _origins(context: TransactionContext) -> list[Origin]:
                 context.origin_place, country_counts=context.direction is not Direction.EXPORT,
             )
         )  # fmt: skip
-    for goods in context.goods():
+    for goods in context.goods:
         addresses = goods.producer.addresses if goods.producer is not None else ()
         if goods.origin_country or goods.origin_region or goods.origin_place or addresses:
             origins.append(
@@ -174,7 +174,7 @@ def _screen_producers(
     threshold = state.policy.review_threshold
     found: dict[PartyQuery, tuple[MatchResult, ...]] = {}  # one producer of many items is matched once
     screenings = []
-    for goods in context.goods():
+    for goods in context.goods:
         if goods.producer is None:
             continue
         matches = found.get(goods.producer)

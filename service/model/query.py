@@ -117,10 +117,12 @@ class TransactionContext:
     origin_region: str = ""
     origin_place: str = ""
     items: tuple[QueryItem, ...] = ()
+    # Every item and every input of one, each item followed by its inputs: what origin,
+    # producer, sector and merchandise checks walk (set once, from `items`).
+    goods: tuple[QueryItem, ...] = field(init=False, repr=False, compare=False)
 
-    def goods(self) -> tuple[QueryItem, ...]:
-        """Every item and every input of one, items first in order, each followed by its inputs."""
-        return tuple(goods for item in self.items for goods in (item, *item.inputs))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "goods", tuple(goods for item in self.items for goods in (item, *item.inputs)))
 
 
 @dataclass(frozen=True, slots=True)
