@@ -247,6 +247,11 @@ def _over_budget(words: int, subject: str, remedy: str) -> str:
 
 
 def validate_party(party: pb.Party, field: str = "party") -> PartyQuery:
+    return party_and_words(party, field)[0]
+
+
+def party_and_words(party: pb.Party, field: str = "party") -> tuple[PartyQuery, int]:
+    """The validated party, and the words its names and its owners' names bring to its screening."""
     # Repeated fields are read once each and checked only when present: a batch row is
     # mostly a name and a country, and every protobuf access and field path costs.
     name = _check_text(f"{field}.name", party.name, MAX_NAME_CHARS, required=True)
@@ -320,7 +325,7 @@ def validate_party(party: pb.Party, field: str = "party") -> PartyQuery:
         _check_count(f"{field}.nationalities", party_nationalities, MAX_NATIONALITIES)
         nationalities = [_check_country(f"{field}.nationalities[{i}]", n) for i, n in enumerate(party_nationalities)]
     reference = party.party_reference
-    return PartyQuery(
+    query = PartyQuery(
         names=tuple(names),
         entity_type=entity_type,
         countries=tuple(dict.fromkeys(countries)),
@@ -331,6 +336,7 @@ def validate_party(party: pb.Party, field: str = "party") -> PartyQuery:
         addresses=tuple(addresses),
         owners=tuple(owners),
     )
+    return query, words
 
 
 def _check_hs_code(field: str, value: str) -> str:
@@ -375,8 +381,8 @@ class _ProducerBudget:
         if producer.owners:
             message = "are not screened for a producer; screen the producer as a party instead"
             raise InvalidArgument(f"{field}.owners", message)
-        query = validate_party(producer, field)
-        self.words += sum(name_words(f"{field}.name", name.value) for name in query.names)
+        query, words = party_and_words(producer, field)
+        self.words += words
         if self.words > MAX_PARTY_WORDS:
             message = _over_budget(self.words, "this producer brings the producers' names to", "send fewer aliases")
             raise InvalidArgument(f"{field}.name", message)

@@ -154,19 +154,20 @@ class FuzzyIndex:
         # Real tokens get phonetic keys and deletion variants; glued pairs are found exactly.
         real_tokens = {token for record in records for token in record.tokens}
 
-        total = max(1, len(records))
-        self.max_weight = math.log(total + 1)
         self.weights: dict[str, float] = {}
         self.raw_weights: dict[str, float] = {}
-        for token, ids in postings.items():
-            weight = math.log((total + 1) / (len(ids) + 0.5))
-            self.weights[token] = max(weight * _prior(token), 0.05)
-            self.raw_weights[token] = max(weight, 0.05)
         if reference is not None:
             # A word's rarity is its rarity over every list: in a list of 150 names every word is rare.
             self.max_weight = reference.max_weight
             self.weights = {token: reference.weight(token) for token in postings}
             self.raw_weights = {token: reference.conflict_weight(token) for token in postings}
+        else:
+            total = max(1, len(records))
+            self.max_weight = math.log(total + 1)
+            for token, ids in postings.items():
+                weight = math.log((total + 1) / (len(ids) + 0.5))
+                self.weights[token] = max(weight * _prior(token), 0.05)
+                self.raw_weights[token] = max(weight, 0.05)
 
         self.records: list[IndexedTokens] = [
             IndexedTokens(r.name_id, r.tokens, r.legal_forms, r.is_person, r.type_known,
