@@ -15,6 +15,7 @@ production matcher) is screened through `service.engine.screener.screen`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -190,17 +191,25 @@ def test_an_origin_is_found_by_iso_code_by_place_and_by_the_producers_address(re
     }
 
 
+def assert_refused(load: Callable[[Path], object], path: Path, text: str, old: str, new: str, pattern: str) -> None:
+    """The shipped data file `text` with `old` made `new`, written to `path`, is refused naming the key."""
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(ConfigFileError, match=pattern):
+        load(path)
+
+
 def test_every_place_says_where_its_spellings_come_from(tmp_path: Path) -> None:
     text = (Path(load_regions().path)).read_text(encoding="utf-8")
-    broken = text.replace('source = "GeoNames 1529102"', 'source = ""', 1)
-    assert broken != text
     path = tmp_path / "regions.toml"
-    path.write_text(broken, encoding="utf-8")
-    with pytest.raises(ConfigFileError, match=r"places\[0\]\.source: must not be empty"):
-        load_regions(path)
-    path.write_text(text.replace('subdivision_codes = ["CN-XJ"]', 'subdivision_codes = ["CN-ZZ"]'), encoding="utf-8")
-    with pytest.raises(ConfigFileError, match=r"subdivision_codes\[0\]: 'CN-ZZ' is not an ISO 3166-2 code"):
-        load_regions(path)
+    assert_refused(
+        load_regions, path, text, 'source = "GeoNames 1529102"', 'source = ""',
+        r"places\[0\]\.source: must not be empty",
+    )  # fmt: skip
+    assert_refused(
+        load_regions, path, text, 'subdivision_codes = ["CN-XJ"]', 'subdivision_codes = ["CN-ZZ"]',
+        r"subdivision_codes\[0\]: 'CN-ZZ' is not an ISO 3166-2 code",
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------ Xinjiang origin: HOLD on import only
@@ -384,27 +393,23 @@ def test_sectors_are_found_by_longest_prefix_and_refuse_a_bad_file(tmp_path: Pat
     assert table.sector_of("854190") is None
     text = Path(table.path).read_text(encoding="utf-8")
     path = tmp_path / "sectors.toml"
-    path.write_text(text.replace('hs_prefixes = ["74"]', 'hs_prefixes = ["7a"]'), encoding="utf-8")
-    with pytest.raises(ConfigFileError, match=r"hs_prefixes\[0\]: '7a' is not 2 to 10 digits"):
-        load_sectors(path)
-    path.write_text(text.replace('hs_prefixes = ["74"]', 'hs_prefixes = ["52"]'), encoding="utf-8")
-    with pytest.raises(ConfigFileError, match=r"'52' is already in sector 'apparel_cotton'"):
-        load_sectors(path)
+    prefixes = 'hs_prefixes = ["74"]'
+    bad, taken = 'hs_prefixes = ["7a"]', 'hs_prefixes = ["52"]'
+    assert_refused(load_sectors, path, text, prefixes, bad, r"hs_prefixes\[0\]: '7a' is not 2 to 10 digits")
+    assert_refused(load_sectors, path, text, prefixes, taken, r"'52' is already in sector 'apparel_cotton'")
 
 
 def test_the_policy_refuses_an_unknown_subject_or_place_of_finding(tmp_path: Path) -> None:
     text = Path(load_policy().path).read_text(encoding="utf-8")
     path = tmp_path / "policy.toml"
-    path.write_text(
-        text.replace('applies_to = ["party", "producer"]', 'applies_to = ["party", "seller"]'), encoding="utf-8"
-    )
-    with pytest.raises(ConfigFileError, match=r"applies_to\[1\]: 'seller' is not one of party, producer"):
-        load_policy(path)
-    path.write_text(
-        text.replace('found_in = ["transaction", "item"]', 'found_in = ["transaction", "warehouse"]'), encoding="utf-8"
-    )
-    with pytest.raises(ConfigFileError, match=r"found_in\[1\]: 'warehouse' is not one of address, transaction, item"):
-        load_policy(path)
+    assert_refused(
+        load_policy, path, text, 'applies_to = ["party", "producer"]', 'applies_to = ["party", "seller"]',
+        r"applies_to\[1\]: 'seller' is not one of party, producer",
+    )  # fmt: skip
+    assert_refused(
+        load_policy, path, text, 'found_in = ["transaction", "item"]', 'found_in = ["transaction", "warehouse"]',
+        r"found_in\[1\]: 'warehouse' is not one of address, transaction, item",
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------ bad input
