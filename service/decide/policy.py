@@ -23,6 +23,7 @@ from pathlib import Path
 import msgspec
 
 from service.config_files import LISTS_DIR, ConfigFileError, read_toml
+from service.decide.regions import FOUND_IN  # where a region rule's region may be found
 from service.model import Direction
 from service.normalize.countries import is_country_code
 
@@ -32,8 +33,6 @@ SUBJECT_PRODUCER = "producer"
 SUBJECTS = (SUBJECT_PARTY, SUBJECT_PRODUCER)
 # Rule.merchandise: no filter, the listing's merchandise among the goods, or not.
 MERCHANDISE = ("", "matched", "not_matched")
-# Where a region rule's region may be found (RegionRule.found_in; service.decide.regions.FOUND_IN).
-FOUND_IN = ("address", "transaction", "item")
 
 # Entry fields a rule may quote in its reason ("licence required: For all items subject to the EAR").
 QUOTABLE_FIELDS = frozenset({"license_requirement", "license_policy", "federal_register_notice", "start_date", "programs"})
