@@ -59,7 +59,7 @@ async def test_listed_name_is_blocked_with_explanation_and_versions(
     assert [(v.list_id, v.version) for v in response.list_versions] == [("ofac_sdn", version)]
     assert match.entry.list_version == version
     assert response.policy_version.startswith("2026-12-06.2+")
-    assert response.matcher_version == "fuzzy-idf/4"
+    assert response.matcher_version == "fuzzy-idf/5"
     assert response.server_latency.ToNanoseconds() > 0
 
 

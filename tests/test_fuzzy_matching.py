@@ -145,7 +145,7 @@ def test_explanation_shows_alignment_methods_weights_and_ignored_legal_forms(mat
     glued = next(p for p in explanation.alignment if p.method.startswith("glued"))
     assert (glued.query_token, glued.listed_token) == ("hik vision", "hikvision")
     assert abs(sum(p.weight for p in explanation.alignment) - 1.0) < 0.01  # query weights sum to 1
-    assert explanation.algorithm == "fuzzy-idf/4" and explanation.final_score == found.score
+    assert explanation.algorithm == "fuzzy-idf/5" and explanation.final_score == found.score
     assert "ignored legal forms" in explanation.text
 
     typo = top(matcher, "Nicolas Maduxo Moros")
@@ -273,6 +273,11 @@ def test_a_name_without_tricks_has_no_other_reading() -> None:
     assert evasion_readings("MADURO MOROS, Nicolas") == ()
     assert evasion_readings("Plant No. 2") == ()
     assert evasion_readings("Siemens AG") == ()
+    # A legal form written in mixed case hides no run-together words: it is not searched again as
+    # "Gmb H" / "Sp A" (since fuzzy-idf/5), while a name run together beside it still is.
+    assert evasion_readings("Staedtler Mars GmbH & Co. KG") == ()
+    assert evasion_readings("Fiat Chrysler SpA") == ()
+    assert evasion_readings("NicolasMaduro GmbH") == (("Nicolas Maduro GmbH", "run-together words split at capitals"),)
 
 
 def test_son_of_and_daughter_of_are_one_particle_however_romanised() -> None:

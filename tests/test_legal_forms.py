@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from service.normalize.legal_forms import (
@@ -55,3 +59,36 @@ def test_glued_form_words_are_known_with_their_parts() -> None:
     assert GLUED_SEQUENCE_PARTS["coltd"] == ("co", "ltd")
     assert GLUED_SEQUENCE_PARTS["otkrytoeaktsionernoe"] == ("otkrytoe", "aktsionernoe")
     assert "sa" not in GLUED_SEQUENCE_PARTS  # too short to split safely
+
+
+# Listed names whose legal form has a typo near two sequence words ("aktsionernoy": "aktsionerno"
+# or "aktsionernoe"; "otvetstvennostiyu": "otvetstvennostiu" or "otvetstvennostyu").
+_AMBIGUOUS_TYPOS = (
+    ("publichnoe", "aktsionernoy", "obshchestvo", "rostelekom"),
+    ("slavkali", "inostrannoe", "obshchestvo", "s", "ogranichennoi", "otvetstvennostiyu"),
+)
+
+
+def test_a_typo_near_two_sequence_words_is_read_as_either() -> None:
+    assert strip_legal_forms(_AMBIGUOUS_TYPOS[0]) == (
+        ("rostelekom",),
+        ("publichnoe", "aktsionernoy", "obshchestvo"),
+    )
+    assert strip_legal_forms(_AMBIGUOUS_TYPOS[1])[0] == ("slavkali", "inostrannoe")
+
+
+def test_legal_forms_are_set_aside_alike_in_every_process() -> None:
+    """Each process (server worker, replay) hashes strings with its own seed: the first typo reading
+    found in a set used to differ between them, and with it the tokens indexed and the scores."""
+    code = (
+        "from service.normalize.legal_forms import strip_legal_forms; "
+        f"print([strip_legal_forms(tokens) for tokens in {_AMBIGUOUS_TYPOS!r}])"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        for seed in range(6)
+    }
+    assert outputs == {f"{[strip_legal_forms(tokens) for tokens in _AMBIGUOUS_TYPOS]!r}\n"}

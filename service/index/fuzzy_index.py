@@ -62,6 +62,7 @@ def phonetic_key(token: str) -> str:
     return jellyfish.metaphone(token) if len(token) >= 3 and token.isalpha() else ""
 
 
+@lru_cache(maxsize=200_000)  # a query's unknown tokens ask it on every weight() call
 def _prior(token: str) -> float:
     """What we know of a token beyond the lists: generic word, or a very common name part."""
     if token in GENERIC_WORDS:

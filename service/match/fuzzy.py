@@ -331,12 +331,13 @@ class _TokenPostings:
     # No reference back to the matcher: the matcher caches these, and a cycle would leave a
     # replaced matcher (and its whole index) to the cycle collector, which never sees it
     # once frozen (service.engine.index_source.collector_paused).
-    __slots__ = ("_found", "total", "_merged")
+    __slots__ = ("_found", "total", "_merged", "_pairs")
 
     def __init__(self, index: FuzzyIndex, found: dict[str, float]) -> None:
         self._found = found
         self.total = sum(index.posting_count(t) for t in found)
         self._merged: dict[bool, tuple[np.ndarray, np.ndarray]] = {}
+        self._pairs: dict[bool, list[tuple[int, float]]] = {}
 
     def merged(self, matcher: FuzzyMatcher, common_only: bool) -> tuple[np.ndarray, np.ndarray]:
         """(distinct record ids, credit); postings of over MAX_POSTINGS names only when every query token is that common."""
@@ -344,6 +345,14 @@ class _TokenPostings:
         if merged is None:
             merged = self._merged[common_only] = matcher.merge_postings(self._found, skip_oversized=not common_only)
         return merged
+
+    def pairs(self, matcher: FuzzyMatcher, common_only: bool) -> list[tuple[int, float]]:
+        """merged() as (record id, credit) pairs of Python numbers, for a small index's plain-Python ranking."""
+        pairs = self._pairs.get(common_only)
+        if pairs is None:
+            ids, credit = self.merged(matcher, common_only)
+            pairs = self._pairs[common_only] = list(zip(ids.tolist(), credit.tolist(), strict=True))
+        return pairs
 
 
 
@@ -380,7 +389,11 @@ class FuzzyMatcher:
     # with a final н both as n and as ng, and чж as one consonant (service.normalize.korean_cyrillic);
     # a person's listed name part written as one word ("Krym-Gerievich") counts once when left out;
     # a short name's long vowel written doubled or single aligns ("Noor" / "Nur").
-    algorithm = "fuzzy-idf/4"
+    # /5: a legal form written in mixed case ("GmbH", "SpA", "mbH") is not split at its capitals as
+    # if it hid run-together words (service.normalize.evasion); a legal-form word with a typo as near
+    # to two sequence words ("aktsionernoy") is read as either, where the first found depended on the
+    # process's hash seed (service.normalize.legal_forms).
+    algorithm = "fuzzy-idf/5"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
         self._index = index
@@ -470,18 +483,18 @@ class FuzzyMatcher:
         index = self._index
         shares: dict[int, float] = {}
         for token, postings in usable:
-            ids, credit = postings.merged(self, common_only)
             weight = index.weight(token)
-            for record_id, similarity in zip(ids.tolist(), credit.tolist(), strict=True):
+            for record_id, similarity in postings.pairs(self, common_only):
                 shares[record_id] = shares.get(record_id, 0.0) + weight * similarity
         if not shares:
             return []
         record_weights = self._record_weights
         query_weight = sum(index.weight(token) for token in tokens) or 1.0
-        estimates = {record: 2 * share / (query_weight + record_weights[record]) for record, share in shares.items()}
-        top = sorted(estimates, key=lambda record_id: (-estimates[record_id], record_id))[:CANDIDATES_SCORED]
-        floor = max(estimates[top[0]] * CANDIDATE_SHARE_CUTOFF, min_score * ESTIMATE_FLOOR_OF_MIN_SCORE)
-        chosen = [record_id for record_id in top if estimates[record_id] >= floor]
+        # (-estimate, record id): best first, ties by record id, as the numpy path ranks them.
+        top = sorted((-2 * share / (query_weight + record_weights[record]), record) for record, share in shares.items())
+        top = top[:CANDIDATES_SCORED]
+        floor = max(-top[0][0] * CANDIDATE_SHARE_CUTOFF, min_score * ESTIMATE_FLOOR_OF_MIN_SCORE)
+        chosen = [record_id for negated, record_id in top if -negated >= floor]
         if len(tokens) > 1:
             whole = [record for record, share in shares.items() if share >= WHOLE_NAME_SHARE * record_weights[record]]
             seen = set(chosen)
@@ -916,6 +929,10 @@ class FuzzyMatcher:
         readings += [(name, value, how) for name in query.names for value, how in hangul_readings(name.value)]
         readings += [(name, value, how) for name in query.names for value, how in korean_cyrillic_readings(name.value)]
         readings += [(name, value, how) for name in query.names for value, how in self._arabic_readings(name.value)]
+        # A reading that comes to the tokens of an earlier one finds the same candidates with the same
+        # scores, and an equal score never replaces a kept match: "GmbH" split at its capital is
+        # rejoined as the legal form and set aside again.
+        searched: set[tuple[str, ...]] = set()
         for query_name, value, reading in readings:
             all_tokens = name_tokens(value)
             if not all_tokens:
@@ -934,6 +951,9 @@ class FuzzyMatcher:
                 tokens = tuple(token for token in tokens if token not in HONORIFICS)
             else:
                 titles = ()
+            if tokens in searched:
+                continue
+            searched.add(tokens)
             candidates, expansions = self._candidates(tokens, min_score)
             weights_q = [index.weight(t) for t in tokens]
             glued_q = glued_neighbours(tokens)  # once per query, not per candidate

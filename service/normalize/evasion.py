@@ -23,6 +23,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from service.normalize.legal_forms import LEGAL_FORM_TOKENS
+from service.normalize.names import name_tokens
+
 # Digits and symbols typed for the letters they look like.
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s"})
 _LEET_CHARS = frozenset("0134578@$")
@@ -60,6 +63,18 @@ def _read_digits_as_letters(value: str, table: dict[int, str] = _LEET) -> str:
     return " ".join(words)
 
 
+def _split_run_together(value: str) -> str:
+    """`value` with words run together split at their capitals, except a legal form written in mixed
+    case: "GmbH" read as "Gmb H" is no hidden name but a second search for a word no list holds
+    (a sixth of German company names paid for it), and "SpA", "ApS", "mbH" likewise."""
+    return " ".join(word if _is_legal_form_as_written(word) else _CAMEL.sub(" ", word) for word in value.split(" "))
+
+
+def _is_legal_form_as_written(word: str) -> bool:
+    tokens = name_tokens(word)
+    return bool(tokens) and all(token in LEGAL_FORM_TOKENS for token in tokens)
+
+
 @lru_cache(maxsize=50_000)
 def evasion_readings(value: str) -> tuple[tuple[str, str], ...]:
     """(reading, how it was read) for each trick found in `value`, each reading undoing the
@@ -78,9 +93,11 @@ def evasion_readings(value: str) -> tuple[tuple[str, str], ...]:
             hows.append("look-alike Cyrillic or Greek letters read as Latin")
             readings.append((current, ", ".join(hows)))
     if _CAMEL.search(current) and sum(ch.isupper() for ch in current) >= 2:
-        current = _CAMEL.sub(" ", current)
-        hows.append("run-together words split at capitals")
-        readings.append((current, ", ".join(hows)))
+        split = _split_run_together(current)
+        if split != current:
+            current = split
+            hows.append("run-together words split at capitals")
+            readings.append((current, ", ".join(hows)))
     leet = _read_digits_as_letters(current) if not _LEET_CHARS.isdisjoint(current) else current
     if leet != current:
         readings.append((leet, ", ".join([*hows, "digits read as letters"])))

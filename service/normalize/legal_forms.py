@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import product
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -157,17 +158,38 @@ for _word in sorted(_SEQUENCE_WORDS):
 
 
 @lru_cache(maxsize=100_000)
-def _sequence_word(token: str) -> str | None:
-    """The sequence word this token is, allowing one typo from four letters on."""
+def _sequence_words(token: str) -> tuple[str, ...]:
+    """The sequence words this token may be (sorted; () for none), allowing one typo from four letters on.
+
+    Every one of them: a typo may sit as near to two words ("dong" to "cong" and "gong"), and taking
+    the first found made the reading depend on set order, which differs between processes (each
+    server worker and each replay could strip a different legal form and score differently).
+    """
     if token in _SEQUENCE_WORDS:
-        return token
+        return (token,)
     if len(token) < 4:
-        return None
-    for variant in _one_deletion(token):
-        for word in _FUZZY_SEQUENCE_WORDS.get(variant, ()):
-            if OSA.distance(token, word, score_cutoff=1) <= 1:
-                return word
-    return None
+        return ()
+    return tuple(
+        sorted(
+            {
+                word
+                for variant in _one_deletion(token)
+                for word in _FUZZY_SEQUENCE_WORDS.get(variant, ())
+                if OSA.distance(token, word, score_cutoff=1) <= 1
+            }
+        )
+    )
+
+
+def _sequence_at(readings: list[tuple[str, ...]], start: int, count: int) -> int:
+    """The length of the longest legal-form sequence the words from `start` on may be read as, or 0."""
+    for size in _SEQUENCE_LENGTHS:
+        if start + size > count:
+            continue
+        window = readings[start : start + size]
+        if all(window) and any(tuple(sorted(words)) in _SEQUENCES_BY_WORDS for words in product(*window)):
+            return size
+    return 0
 
 
 @lru_cache(maxsize=100_000)  # per token / name: every screening asks again for the same words
@@ -175,21 +197,21 @@ def strip_legal_forms(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[s
     """(remaining tokens, removed legal-form tokens). Never removes every token."""
     kept: list[str] = []
     removed: list[str] = []
-    readings = [_sequence_word(token) for token in tokens]
+    readings = [_sequence_words(token) for token in tokens]
+    count = len(tokens)
     i = 0
-    while i < len(tokens):
-        for size in _SEQUENCE_LENGTHS:
-            window = readings[i : i + size]
-            if len(window) == size and None not in window and tuple(sorted(window)) in _SEQUENCES_BY_WORDS:  # type: ignore[type-var]
-                removed.extend(tokens[i : i + size])
-                i += size
-                break
+    while i < count:
+        # Most tokens are no sequence word: no window starting there can be a sequence.
+        size = _sequence_at(readings, i, count) if readings[i] else 0
+        if size:
+            removed.extend(tokens[i : i + size])
+            i += size
+            continue
+        if is_legal_form_word(tokens[i]):
+            removed.append(tokens[i])
         else:
-            if is_legal_form_word(tokens[i]):
-                removed.append(tokens[i])
-            else:
-                kept.append(tokens[i])
-            i += 1
+            kept.append(tokens[i])
+        i += 1
     if not kept:  # "AO" alone, or a company called "Limited": keep what there is
         return tokens, ()
     return tuple(kept), tuple(removed)
