@@ -15,14 +15,19 @@ import redis.asyncio as aioredis
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.server import start_server
+from service.api.validation import validate_party
+from service.audit.replay import replay
+from service.audit.trail import AuditTrail
 from service.catalog import Catalog, load_catalog
 from service.decide.policy import load_policy
+from service.privacy import party_fingerprint
 from service.refresh.runner import refresh_lists
 from service.registry.store import PartyRegistry
 from service.rescreen.jobs import Jobs
 from service.settings import Settings
 from service.store.snapshots import SnapshotStore
 from tests.conftest import FIXTURES, settings_with, wait_ready
+from tests.test_dispositions_audit_api import audited
 from tests.test_rescreen import wait_for_states
 
 UFLPA_SECTION = """
@@ -307,3 +312,52 @@ async def test_a_new_wro_alerts_the_registered_importers_whose_supplier_it_names
         "Qingdao Evergreen Seafood Processing Co., Ltd.",
     )
     assert alert.job_id == f"delta:cbp_wro:{published.version}"
+
+
+@pytest.mark.parametrize("party_data", [False, True], ids=["fingerprints", "party-data"])
+async def test_the_audit_record_keeps_producers_as_it_keeps_the_party(
+    party_data: bool,
+    settings: Settings,
+    catalog: Catalog,
+    redis_client: aioredis.Redis,
+    key_prefix: str,
+    store: SnapshotStore,
+    tmp_path: Path,
+) -> None:
+    """A producer is a party: without AUDIT_PARTY_DATA the record holds its fingerprint and matches,
+    not its name or address; with it, the whole context, and the screening replays identically."""
+    lists_dir = tmp_path / "lists"
+    shutil.copytree(FIXTURES / "ofac_sdn", lists_dir)
+    shutil.copy(FIXTURES / "dhs_uflpa" / "uflpa.csv", lists_dir / "uflpa.csv")
+    shutil.copy(FIXTURES / "cbp_wro" / "wro-findings.csv", lists_dir / "wro-findings.csv")
+    audit_dir = tmp_path / "audit"
+    changed = settings_with(settings, lists_dir=lists_dir, audit_dir=audit_dir, audit_party_data=party_data)
+    producer = pb.Party(name="Hoshine Silicon Industry (Shanshan) Co Ltd", addresses=[pb.Address(city="Shanshan")])
+    silicon = pb.ItemInput(description="polysilicon", hs_code="2804.61", producer=producer)
+    modules = pb.Item(description="solar modules", hs_code="8541.43", origin_country="MY", inputs=[silicon])
+    running = await start_server(changed, catalog, load_policy())
+    try:
+        await wait_ready(running)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            response = await pb_grpc.ScreeningServiceStub(channel).Screen(
+                request(pb.Party(name="Penang Solar Sdn Bhd"), pb.DIRECTION_IMPORT, items=[modules])
+            )
+        assert response.decision == pb.DECISION_HOLD
+        record = await audited(AuditTrail(redis_client, key_prefix), response.screening_id)
+    finally:
+        await running.stop(0.5)
+    [kept] = record.context["producers"]
+    assert kept["item"] == "context.items[0].inputs[0].producer"
+    assert kept["fingerprint"] == party_fingerprint(validate_party(producer))
+    assert [(m["list_id"], m["score"] > 0) for m in kept["matches"]] == [("dhs_uflpa", True)]
+    [item] = record.context["context"]["items"]
+    assert item["inputs"][0]["description"] == "polysilicon"
+    if not party_data:
+        assert "Hoshine" not in str(record) and "Shanshan" not in str(record)
+        assert "producer" not in item["inputs"][0]
+        return
+    assert item["inputs"][0]["producer"]["name"] == producer.name
+    trail = AuditTrail(redis_client, key_prefix)
+    report = await replay(response.screening_id, trail, store, catalog, load_policy(), None)
+    assert report.identical, report.differences
+    assert report.response.decision == pb.DECISION_HOLD

@@ -13,6 +13,7 @@ from service.api.gen import screening_pb2 as pb
 from service.audit.record import AuditMatch, AuditReason, AuditRecord
 from service.dispositions.store import Disposition
 from service.engine.screener import ScreeningOutcome
+from service.privacy import party_fingerprint
 from service.refresh.diff import screening_fingerprint
 
 
@@ -26,6 +27,21 @@ def _as_dict(kind: type[Message], serialized: bytes) -> dict[str, Any]:
     message = kind()
     message.ParseFromString(serialized)
     return MessageToDict(message, preserving_proto_field_name=True)
+
+
+def _kept_context(context: pb.TransactionContext, include_party: bool) -> pb.TransactionContext:
+    """The context as the record keeps it: an item's producer is a party, kept only when the party is."""
+    if include_party or not any(
+        item.HasField("producer") or any(one.HasField("producer") for one in item.inputs) for item in context.items
+    ):
+        return context
+    kept = pb.TransactionContext()
+    kept.CopyFrom(context)
+    for item in kept.items:
+        item.ClearField("producer")
+        for one in item.inputs:
+            one.ClearField("producer")
+    return kept
 
 
 def audit_record(
@@ -53,11 +69,26 @@ def audit_record(
         for m, d in outcome.suppressed
     ]  # fmt: skip
     context: dict[str, Any] = {
-        "context": _as_dict(pb.TransactionContext, request.context.SerializeToString(deterministic=True)),
+        "context": _as_dict(
+            pb.TransactionContext, _kept_context(request.context, include_party).SerializeToString(deterministic=True)
+        ),
         "options": _as_dict(pb.ScreenOptions, request.options.SerializeToString(deterministic=True)),
         # The dispositions applied, in full, so that a replay can apply the same ones.
         "dispositions": [msgspec.to_builtins(d) for d in outcome.dispositions_applied],
     }
+    if outcome.producers:
+        # Which producer of which item was screened and what it matched; the producer itself by
+        # fingerprint, as the party is (in full in "context" only with AUDIT_PARTY_DATA).
+        context["producers"] = [
+            {
+                "item": screening.path,
+                "fingerprint": party_fingerprint(screening.producer),
+                "matches": [
+                    {"list_id": m.list_id, "entry_id": m.entry.entry_id, "score": m.score} for m in screening.matches
+                ],
+            }
+            for screening in outcome.producers
+        ]
     return AuditRecord(
         screening_id=outcome.screening_id,
         screened_at=outcome.screened_at,
