@@ -304,7 +304,12 @@ def main(args: argparse.Namespace) -> int:
         if run_all or args.items:
             from service import bench_items
 
-            bench_items.print_items(bench_items.bench_items(mirror, args.iterations), args.iterations)
+            try:
+                served = bench_items.bench_items_served(settings, f"{prefix}items:", mirror, args.iterations)
+            except (RuntimeError, TimeoutError, OSError) as exc:
+                print(f"error: items benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+                return 1
+            bench_items.print_items(bench_items.bench_items(mirror, args.iterations), served, args.iterations)
             sys.stdout.flush()
         if run_all or args.lists:
             rows = asyncio.run(bench_swap.bench_lists(settings, f"{prefix}lists:", mirror))
