@@ -926,9 +926,11 @@ class FuzzyMatcher:
         # normalisation (invisible separators, run-together words, digits for letters).
         readings = [(name, name.value, "") for name in query.names]
         readings += [(name, value, how) for name in query.names for value, how in evasion_readings(name.value)]
-        readings += [(name, value, how) for name in query.names for value, how in hangul_readings(name.value)]
-        readings += [(name, value, how) for name in query.names for value, how in korean_cyrillic_readings(name.value)]
-        readings += [(name, value, how) for name in query.names for value, how in self._arabic_readings(name.value)]
+        # Hangul, Cyrillic and Arabic script are never ASCII: most names have none of these readings.
+        scripts = [name for name in query.names if not name.value.isascii()]
+        readings += [(name, value, how) for name in scripts for value, how in hangul_readings(name.value)]
+        readings += [(name, value, how) for name in scripts for value, how in korean_cyrillic_readings(name.value)]
+        readings += [(name, value, how) for name in scripts for value, how in self._arabic_readings(name.value)]
         # A reading that comes to the tokens of an earlier one finds the same candidates with the same
         # scores, and an equal score never replaces a kept match: "GmbH" split at its capital is
         # rejoined as the legal form and set aside again.

@@ -133,12 +133,21 @@ for _form in sorted(LEGAL_FORM_TOKENS | {"liability", "partnership"}):
             _FUZZY_FORMS.setdefault(_variant, _form)
 
 
+# The first two letters of every entry of _FUZZY_FORMS: a token none of whose one-letter deletions
+# (nor itself) begins like one cannot be in it, and most words two names make when run together
+# (rejoin_split_forms asks of every neighbouring pair) end there without building the deletions.
+_FUZZY_PREFIXES: frozenset[str] = frozenset(variant[:2] for variant in _FUZZY_FORMS)
+
+
 @lru_cache(maxsize=100_000)  # per token / name: every screening asks again for the same words
 def is_legal_form_word(token: str) -> bool:
     """A legal-form word, allowing one typo in words of six letters or more."""
     if token in LEGAL_FORM_TOKENS:
         return True
     if len(token) < 6:
+        return False
+    # Deleting a letter from the third on keeps token[:2]; the second, token[0] + token[2]; the first, token[1:3].
+    if token[:2] not in _FUZZY_PREFIXES and token[0] + token[2] not in _FUZZY_PREFIXES and token[1:3] not in _FUZZY_PREFIXES:
         return False
     return any(variant in _FUZZY_FORMS for variant in _one_deletion(token))
 
