@@ -40,6 +40,7 @@ import re
 import secrets
 import tempfile
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -361,7 +362,8 @@ class ApiKeyTable:
         # sha256 -> latest use not yet flushed; bounded by the number of usable keys.
         self._last_used: dict[str, datetime] = {}
         # sha256 -> monotonic time until which it is known unknown; insertion order is expiry order.
-        self._misses: dict[str, float] = {}
+        # Oldest first; an OrderedDict drops its oldest in O(1), where a dict scans past its deleted keys.
+        self._misses: OrderedDict[str, float] = OrderedDict()
         self._keep_latest = client.register_script(_KEEP_LATEST)
 
     def __len__(self) -> int:

@@ -32,6 +32,7 @@ import json
 import math
 import os
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -78,7 +79,8 @@ class _KeySet:
     # Of the JWKS "keys" array: a refresh returning the same keys keeps the cache.
     fingerprint: str = ""
     # sha256(token) -> its principal; insertion-ordered, so the first entry is the oldest.
-    cache: dict[bytes, Principal] = field(default_factory=dict)
+    # Oldest first; an OrderedDict drops its oldest in O(1), where a dict scans past its deleted keys.
+    cache: OrderedDict[bytes, Principal] = field(default_factory=OrderedDict)
 
 
 class TokenVerifier:
@@ -285,9 +287,9 @@ class TokenVerifier:
         cache = keys.cache
         while len(cache) >= CACHE_SIZE:
             try:
-                del cache[next(iter(cache))]
-            except (KeyError, RuntimeError, StopIteration):
-                break  # another thread changed the cache meanwhile; the next insert evicts again
+                cache.popitem(last=False)
+            except KeyError:
+                break  # another thread emptied it meanwhile
         cache[digest] = principal
         return principal
 
