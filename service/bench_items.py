@@ -31,11 +31,9 @@ import asyncio
 import csv
 import dataclasses
 import gc
-import os
 import random
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -169,70 +167,63 @@ def bench_items(mirror: Path, iterations: int) -> dict[str, float]:
 
 def bench_items_served(settings: Settings, prefix: str, mirror: Path, iterations: int) -> dict[str, float]:
     """Through `screening serve` and a gRPC client, as an order system sees it (the issue's measure):
-    the mirror's lists refreshed by the server itself, audit records written, one party and ten
-    items interleaved call by call."""
+    the mirror's lists refreshed by the server itself, audit records written, the shapes in
+    shuffled order call by call."""
     import grpc
 
     from service.api.gen import screening_pb2_grpc as pb_grpc
-    from service.bench_batch import _free_port, _stop, _wait_serving
+    from service.bench_load import LoadOptions, _Server
     from service.catalog import load_catalog
     from service.refresh.fetch import read_directory
 
     catalog = load_catalog()
     expected = {list_id for list_id, spec in catalog.lists.items() if read_directory(spec, mirror) is not None}
-    uflpa = _uflpa_names(mirror)
+    requests = _Requests(_uflpa_names(mirror), seed=16)
     with tempfile.TemporaryDirectory(prefix="screening-bench-items-") as tmp:
-        directory = Path(tmp)
-        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL_FILE", "AUDIT_DIR", "SCREENING_AUTH")}
-        env.update({
-            "SCREENING_KEY_PREFIX": prefix, "REDIS_URL": str(settings.redis_url), "LOG_LEVEL": "warning",
-            "LOG_FORMAT": "json", "LISTS_DIR": str(mirror), "SCREENING_DATA_DIR": str(directory / "data"),
-            "AUDIT_DIR": str(directory / "audit"), "RESCREEN_WORKERS": "0", "SCREENING_DRAIN_SECONDS": "2",
-            "SCREENING_AUTH": "off",
-        })  # fmt: skip
-        port = _free_port()
-        log_path = directory / "serve.log"
-        with log_path.open("wb") as log_file:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
+        server = _Server(LoadOptions(workers=1), str(settings.redis_url), prefix, mirror, Path(tmp))
         try:
-            target = f"127.0.0.1:{port}"
-            asyncio.run(_wait_serving(target, process, log_path))
-            with grpc.insecure_channel(target) as channel:
+            asyncio.run(server.start(requests.make()))
+            assert server.process is not None
+            with grpc.insecure_channel(server.target) as channel:
                 stub = pb_grpc.ScreeningServiceStub(channel)
-                _wait_loaded(stub, expected, process)
-                requests = _Requests(uflpa, seed=16)
-                for _ in range(100):  # warm the server's code paths
-                    stub.Screen(requests.make(), timeout=10)
-                    stub.Screen(requests.make(ITEMS_PER_REQUEST), timeout=10)
-                samples: dict[str, list[float]] = {"one_party": [], "ten_items": [], "none_listed": []}
-                failed = 0
-                order = random.Random(17)
-                for _ in range(iterations):
-                    shapes = [
-                        ("one_party", requests.make()),
-                        ("ten_items", requests.make(ITEMS_PER_REQUEST)),
-                        ("none_listed", requests.make(ITEMS_PER_REQUEST, listed=False)),
-                    ]
-                    # No shape always follows another: the audit writer sends a call's record a few
-                    # milliseconds after it (write-behind), inside whichever call runs then.
-                    order.shuffle(shapes)
-                    for kind, request in shapes:
-                        started = time.perf_counter()
-                        try:
-                            stub.Screen(request, timeout=10)
-                        except grpc.RpcError:
-                            failed += 1
-                            continue
-                        samples[kind].append(time.perf_counter() - started)
+                _wait_loaded(stub, expected, server.process)
+                samples, failed = _time_shapes(stub, requests, iterations)
         finally:
-            _stop(process)
+            server.stop()
     figures = _figures(samples)
     figures["failed"] = float(failed)
     figures["lists"] = float(len(expected))
     return figures
+
+
+def _time_shapes(stub: Any, requests: _Requests, iterations: int) -> tuple[dict[str, list[float]], int]:
+    """Seconds per Screen call of each shape, and the calls that failed."""
+    import grpc
+
+    for _ in range(100):  # warm the server's code paths
+        stub.Screen(requests.make(), timeout=10)
+        stub.Screen(requests.make(ITEMS_PER_REQUEST), timeout=10)
+    samples: dict[str, list[float]] = {"one_party": [], "ten_items": [], "none_listed": []}
+    failed = 0
+    order = random.Random(17)
+    for _ in range(iterations):
+        shapes = [
+            ("one_party", requests.make()),
+            ("ten_items", requests.make(ITEMS_PER_REQUEST)),
+            ("none_listed", requests.make(ITEMS_PER_REQUEST, listed=False)),
+        ]
+        # No shape always follows another: the audit writer sends a call's record a few
+        # milliseconds after it (write-behind), inside whichever call runs then.
+        order.shuffle(shapes)
+        for kind, request in shapes:
+            started = time.perf_counter()
+            try:
+                stub.Screen(request, timeout=10)
+            except grpc.RpcError:
+                failed += 1
+                continue
+            samples[kind].append(time.perf_counter() - started)
+    return samples, failed
 
 
 def _uflpa_names(mirror: Path) -> list[str]:
