@@ -73,13 +73,18 @@ def catalog(tmp_path: Path) -> Catalog:
     return load_catalog(path)
 
 
-@pytest.fixture
-async def stub(settings: Settings, catalog: Catalog, tmp_path: Path) -> AsyncIterator[pb_grpc.ScreeningServiceStub]:
+def fixture_lists(tmp_path: Path) -> Path:
+    """The SDN fixture, a UFLPA Entity List CSV and a CBP WRO file in one offline list folder."""
     lists_dir = tmp_path / "lists"
     shutil.copytree(FIXTURES / "ofac_sdn", lists_dir)
     shutil.copy(FIXTURES / "dhs_uflpa" / "uflpa.csv", lists_dir / "uflpa.csv")
     shutil.copy(FIXTURES / "cbp_wro" / "wro-findings.csv", lists_dir / "wro-findings.csv")
-    running = await start_server(settings_with(settings, lists_dir=lists_dir), catalog, load_policy())
+    return lists_dir
+
+
+@pytest.fixture
+async def stub(settings: Settings, catalog: Catalog, tmp_path: Path) -> AsyncIterator[pb_grpc.ScreeningServiceStub]:
+    running = await start_server(settings_with(settings, lists_dir=fixture_lists(tmp_path)), catalog, load_policy())
     try:
         await wait_ready(running)
         async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
@@ -326,10 +331,7 @@ async def test_the_audit_record_keeps_producers_as_it_keeps_the_party(
 ) -> None:
     """A producer is a party: without AUDIT_PARTY_DATA the record holds its fingerprint and matches,
     not its name or address; with it, the whole context, and the screening replays identically."""
-    lists_dir = tmp_path / "lists"
-    shutil.copytree(FIXTURES / "ofac_sdn", lists_dir)
-    shutil.copy(FIXTURES / "dhs_uflpa" / "uflpa.csv", lists_dir / "uflpa.csv")
-    shutil.copy(FIXTURES / "cbp_wro" / "wro-findings.csv", lists_dir / "wro-findings.csv")
+    lists_dir = fixture_lists(tmp_path)
     audit_dir = tmp_path / "audit"
     changed = settings_with(settings, lists_dir=lists_dir, audit_dir=audit_dir, audit_party_data=party_data)
     producer = pb.Party(name="Hoshine Silicon Industry (Shanshan) Co Ltd", addresses=[pb.Address(city="Shanshan")])
