@@ -139,15 +139,23 @@ for _form in sorted(LEGAL_FORM_TOKENS | {"liability", "partnership"}):
 _FUZZY_PREFIXES: frozenset[str] = frozenset(variant[:2] for variant in _FUZZY_FORMS)
 
 
-@lru_cache(maxsize=100_000)  # per token / name: every screening asks again for the same words
-def is_legal_form_word(token: str) -> bool:
-    """A legal-form word, allowing one typo in words of six letters or more."""
+def _may_be_legal_form_word(token: str) -> bool:
+    """False where is_legal_form_word is surely False, without its cache: rejoin_split_forms asks it of
+    every two neighbouring words run together, strings seen once that would only push others out."""
     if token in LEGAL_FORM_TOKENS:
         return True
     if len(token) < 6:
         return False
     # Deleting a letter from the third on keeps token[:2]; the second, token[0] + token[2]; the first, token[1:3].
-    if token[:2] not in _FUZZY_PREFIXES and token[0] + token[2] not in _FUZZY_PREFIXES and token[1:3] not in _FUZZY_PREFIXES:
+    return token[:2] in _FUZZY_PREFIXES or token[0] + token[2] in _FUZZY_PREFIXES or token[1:3] in _FUZZY_PREFIXES
+
+
+@lru_cache(maxsize=100_000)  # per token / name: every screening asks again for the same words
+def is_legal_form_word(token: str) -> bool:
+    """A legal-form word, allowing one typo in words of six letters or more."""
+    if token in LEGAL_FORM_TOKENS:
+        return True
+    if not _may_be_legal_form_word(token):
         return False
     return any(variant in _FUZZY_FORMS for variant in _one_deletion(token))
 
@@ -268,20 +276,24 @@ COMMON_NAME_PARTS: frozenset[str] = frozenset(
 def rejoin_split_forms(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """Rejoin a legal-form word a typist split ("com pany", "lim ited"); "m limited" stays apart."""
     out: list[str] = []
+    count = len(tokens)
     i = 0
-    while i < len(tokens):
-        if (
-            i + 1 < len(tokens)
-            and len(tokens[i] + tokens[i + 1]) >= 5
-            and not is_legal_form_word(tokens[i])
-            and not is_legal_form_word(tokens[i + 1])
-            and is_legal_form_word(tokens[i] + tokens[i + 1])
-        ):
-            out.append(tokens[i] + tokens[i + 1])
-            i += 2
-        else:
-            out.append(tokens[i])
-            i += 1
+    while i < count:
+        token = tokens[i]
+        if i + 1 < count:
+            joined = token + tokens[i + 1]
+            if (
+                len(joined) >= 5
+                and _may_be_legal_form_word(joined)
+                and not is_legal_form_word(token)
+                and not is_legal_form_word(tokens[i + 1])
+                and is_legal_form_word(joined)
+            ):
+                out.append(joined)
+                i += 2
+                continue
+        out.append(token)
+        i += 1
     return tuple(out)
 
 
