@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from google.protobuf.json_format import MessageToDict
 
 from service.api.gen import screening_pb2 as pb
+from service.command_words import DIRECTIONS, EXIT_BAD_INPUT, EXIT_DENIED, EXIT_UNAVAILABLE, PARTY_TYPES
+from service.command_words import settings_from_args as _settings
 from service.config_files import ConfigFileError
 from service.settings import ClientSettings, Settings, SettingsError
 
@@ -24,38 +26,6 @@ if TYPE_CHECKING:
     from service.catalog import Catalog
     from service.engine.index_warm import Warmed
     from service.store.snapshots import SnapshotStore
-
-PARTY_TYPES = {
-    "unknown": pb.PARTY_TYPE_UNSPECIFIED,
-    "individual": pb.PARTY_TYPE_INDIVIDUAL,
-    "organization": pb.PARTY_TYPE_ORGANIZATION,
-    "vessel": pb.PARTY_TYPE_VESSEL,
-    "aircraft": pb.PARTY_TYPE_AIRCRAFT,
-}
-DIRECTIONS = {
-    "export": pb.DIRECTION_EXPORT,
-    "import": pb.DIRECTION_IMPORT,
-    "payment": pb.DIRECTION_PAYMENT,
-    "other": pb.DIRECTION_OTHER,
-}
-EXIT_BAD_INPUT = 2
-EXIT_UNAVAILABLE = 3
-# The server refused the caller: no or bad credentials (UNAUTHENTICATED), or not the role (PERMISSION_DENIED).
-EXIT_DENIED = 4
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings.from_env()
-    overrides = {}
-    if getattr(args, "lists_dir", None):
-        overrides["lists_dir"] = Path(args.lists_dir)
-    for name in ("port", "host", "workers"):
-        if getattr(args, name, None) is not None:
-            overrides[name] = getattr(args, name)
-    if getattr(args, "insecure", False):
-        overrides["insecure"] = True
-    return dataclasses.replace(settings, **overrides)
-
 
 def client_settings(args: argparse.Namespace) -> ClientSettings:
     """How to reach the server: the environment (SCREENING_TARGET, SCREENING_API_KEY[_FILE], SCREENING_TLS_*),
@@ -665,7 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
     key_commands.add_arguments(commands)
     tls_init.add_arguments(commands)
 
-    from service import bench as bench_module
+    from service.benchmarks import command as bench_module
 
     bench = commands.add_parser("bench", help="time parse+publish, loading, list swaps and Screen latency")
     bench_module.add_arguments(bench)

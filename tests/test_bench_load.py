@@ -1,4 +1,4 @@
-"""`screening bench --load` (service/bench_load.py): a short smoke run of the harness itself.
+"""`screening bench --load` (service/benchmarks/load.py): a short smoke run of the harness itself.
 
 Against the fixture lists (tests/fixtures, via the test catalogue), with a private
 redis-server and `screening serve --workers 2` started and stopped by the harness:
@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from service.bench_load import (
+from service.benchmarks.load import (
     SCENARIOS,
     LoadOptions,
     LoadSetupError,

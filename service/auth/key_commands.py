@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from service.auth.principal import ROLES
+from service.command_words import EXIT_BAD_INPUT
 
 if TYPE_CHECKING:
     from service.auth.keys import KeyInfo
 
 # The command-line spelling of the argument an ApiKeyError names.
 _OPTIONS = {"name": "--name", "roles": "--role", "grace": "--grace", "key_id": "--key-id"}
-EXIT_BAD_INPUT = 2
 
 
 def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -34,7 +34,7 @@ from types import TracebackType
 from typing import IO, Self
 
 from service.api.gen import screening_pb2 as pb
-from service.cli import DIRECTIONS, PARTY_TYPES
+from service.command_words import DIRECTIONS, PARTY_TYPES
 from service.sources.text import decode_text
 
 FORMATS = ("csv", "jsonl")

@@ -53,7 +53,7 @@ from service.batch.files import (
     result_row,
     written_references,
 )
-from service.cli import EXIT_BAD_INPUT, EXIT_DENIED, EXIT_UNAVAILABLE
+from service.command_words import EXIT_BAD_INPUT, EXIT_DENIED, EXIT_UNAVAILABLE
 from service.engine.loader import ListLoader
 from service.settings import ClientSettings
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from service.settings import Settings
+from service.command_words import settings_from_args
 
 IMPORT_BATCH = 5000
 PROGRESS_EVERY_S = 5.0  # without a terminal: a progress line this often
@@ -44,12 +44,6 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore
     worker.set_defaults(func=cmd_worker)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    from service.cli import _settings as cli_settings
-
-    return cli_settings(args)
-
-
 def cmd_parties(args: argparse.Namespace) -> int:
     return asyncio.run(_parties(args))
 
@@ -59,7 +53,7 @@ async def _parties(args: argparse.Namespace) -> int:
     from service.registry.store import PartyRegistry
     from service.store.connection import connect
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     connection = await connect(settings.redis_url, settings.data_dir)
     try:
         registry = PartyRegistry(connection.client, settings.key_prefix)
@@ -69,8 +63,8 @@ async def _parties(args: argparse.Namespace) -> int:
             return 0
         if args.parties_command == "show":
             return _show_party(await registry.lookup(args.reference.strip()), args.reference, args.json)
-        from service.batch.files import BadInput, PartyReader, count_rows, file_format
         from service.auth.principal import local_operator
+        from service.batch.files import BadInput, PartyReader, count_rows, file_format
         from service.batch.run import Progress
 
         operator = local_operator().name
@@ -160,7 +154,7 @@ async def _rescreen(args: argparse.Namespace) -> int:
     from service.rescreen.jobs import Jobs
     from service.store.connection import connect
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     connection = await connect(settings.redis_url, settings.data_dir)
     try:
         jobs = Jobs(connection.client, settings.key_prefix)
@@ -200,7 +194,7 @@ async def _jobs(args: argparse.Namespace) -> int:
     from service.rescreen.jobs import Jobs
     from service.store.connection import connect
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     connection = await connect(settings.redis_url, settings.data_dir)
     try:
         jobs = Jobs(connection.client, settings.key_prefix)
@@ -233,7 +227,7 @@ async def _worker(args: argparse.Namespace) -> int:
     from service.store.connection import connect
     from service.store.snapshots import SnapshotStore
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     connection = await connect(settings.redis_url, settings.data_dir)
     try:
         policy = load_policy()

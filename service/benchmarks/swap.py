@@ -12,7 +12,7 @@
 Timestamps from the publisher process and from this process are compared on
 time.monotonic() (CLOCK_MONOTONIC on Linux, one clock for all processes).
 
-Run as `python -m service.bench_swap publish ...` this module is the publisher child.
+Run as `python -m service.benchmarks.swap publish ...` this module is the publisher child.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from pathlib import Path
 import structlog
 
 from service.api.gen import screening_pb2 as pb
+from service.benchmarks import SHARED_DATA
 from service.settings import Settings
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEFAULT_MIRROR = SHARED_DATA / "mirror-2023-12"
 DEFAULT_SWAP_FROM = SHARED_DATA / "ofac-sdn-daily" / "2024-04-30"
 DEFAULT_SWAP_TO = SHARED_DATA / "ofac-sdn-daily" / "2024-05-01"
@@ -237,7 +237,7 @@ async def _start_publisher(redis_url: str, prefix: str, source: Path, nice: int 
         {"redis_url": redis_url, "prefix": prefix, "list_id": SWAP_LIST, "source": str(source), "nice": nice}
     )
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "service.bench_swap", "publish", spec,
+        sys.executable, "-m", "service.benchmarks.swap", "publish", spec,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
 
@@ -477,5 +477,5 @@ def _publisher_child(spec: dict[str, str]) -> int:
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "publish":
         sys.exit(_publisher_child(json.loads(sys.argv[2])))
-    print("usage: python -m service.bench_swap publish '{json}' (started by `screening bench --swap`)", file=sys.stderr)
+    print("usage: python -m service.benchmarks.swap publish '{json}' (started by `screening bench --swap`)", file=sys.stderr)
     sys.exit(2)

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from service.bench_swap import percentile
+from service.benchmarks.swap import percentile
 from service.settings import Settings
 
 BLOCK = 20  # calls per block before switching kind (short: the machine's noise comes in bursts)
@@ -36,7 +36,7 @@ AUDIENCE = "screening-bench"
 
 
 def _names(listed: list[tuple[str, str]], count: int) -> list[tuple[str, str]]:
-    from service.bench_batch import LISTED_SHARE, _made_up
+    from service.benchmarks.batch import LISTED_SHARE, _made_up
 
     rng = random.Random(11)
     names = []
@@ -123,8 +123,8 @@ def bench_auth(settings: Settings, prefix: str, lists_dir: Path, iterations: int
 
     from service.api.gen import screening_pb2 as pb
     from service.api.gen import screening_pb2_grpc as pb_grpc
-    from service.bench import _publish
-    from service.bench_batch import _free_port, _listed_parties, _stop, _wait_serving
+    from service.benchmarks.batch import _free_port, _listed_parties, _stop, _wait_serving
+    from service.benchmarks.command import _publish
 
     publish = asyncio.run(_publish(settings, lists_dir, prefix))
     listed = asyncio.run(_listed_parties(settings, prefix))

@@ -1,5 +1,5 @@
 """`screening bench`: parse+publish, load into a fresh process, in-process Screen latency;
-with service/bench_swap.py also per-list parse+publish (--lists) and a live list swap (--swap).
+with service/benchmarks/swap.py also per-list parse+publish (--lists) and a live list swap (--swap).
 
 Runs against REDIS_URL (or an embedded Redis) under a throw-away key prefix it
 deletes afterwards. Prints figures only; targets are judged by people, not by
@@ -21,9 +21,10 @@ import uuid
 from pathlib import Path
 
 from service.api.gen import screening_pb2 as pb
+from service.benchmarks import SHARED_DATA
 from service.settings import Settings
 
-DEFAULT_SET = Path(__file__).resolve().parents[2] / "shared" / "data" / "ofac-sdn-2023-12-28"
+DEFAULT_SET = SHARED_DATA / "ofac-sdn-2023-12-28"
 
 
 def _percentile(samples: list[float], share: float) -> float:
@@ -123,11 +124,12 @@ async def _latency(settings: Settings, prefix: str, iterations: int) -> dict[str
     samples: dict[str, list[float]] = {"listed": [], "unlisted": []}
     hits = 0
     for i in range(iterations):
-        request = requests[i % len(requests)]
+        # Listed and unlisted names alternate, so that both kinds are timed however few the calls.
+        kind = "listed" if i % 2 == 0 else "unlisted"
+        request = requests[(i // 2) % len(listed) + (0 if kind == "listed" else len(listed))]
         started = time.perf_counter()
         response = screen_request(request, loader.state, catalog.lists)
         elapsed = time.perf_counter() - started
-        kind = "listed" if i % len(requests) < len(listed) else "unlisted"
         samples[kind].append(elapsed)
         hits += kind == "listed" and response.decision != pb.DECISION_CLEAR
     figures: dict[str, float] = {}
@@ -174,7 +176,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="open-loop load and faults (rate sweep, list swaps, Redis stopped / killed, idle streams) against "
         "`serve --workers 2`; about 11 minutes, not part of the default run",
     )  # fmt: skip
-    from service import bench_load
+    from service.benchmarks import load as bench_load
 
     bench_load.add_load_arguments(parser)
     parser.add_argument("--parties", type=int, default=1_000_000, help="--rescreen: registered parties (default 1,000,000)")
@@ -212,7 +214,7 @@ def _print_core(lists_dir: Path, publish: dict[str, float], fresh: dict[str, flo
 
 def _load(args: argparse.Namespace) -> int:
     """`--load`: every scenario runs on a private redis-server of its own (it pauses and kills it)."""
-    from service import bench_load
+    from service.benchmarks import load as bench_load
 
     prefix = f"bench:{uuid.uuid4().hex[:8]}:load:"
     try:
@@ -225,7 +227,7 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
-    from service import bench_swap
+    from service.benchmarks import swap as bench_swap
 
     if args.load:
         return _load(args)
@@ -243,6 +245,9 @@ def main(args: argparse.Namespace) -> int:
               (run_all or args.auth, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
               (run_all or args.swap, swap_from / "sdn.csv", "--swap-from with an OFAC SDN legacy CSV set"),
               (run_all or args.swap, swap_to / "sdn.csv", "--swap-to with an OFAC SDN legacy CSV set")]  # fmt: skip
+    if args.iterations < 2:
+        print(f"error: --iterations must be at least 2 (one listed and one unlisted name), not {args.iterations}", file=sys.stderr)
+        return 2
     for wanted, path, hint in needed:
         if wanted and not path.exists():
             print(f"error: {path} not found; pass {hint}", file=sys.stderr)
@@ -265,21 +270,21 @@ def main(args: argparse.Namespace) -> int:
             _print_core(lists_dir, publish, fresh, latency)
             sys.stdout.flush()
         if (run_all or args.audit):
-            from service import bench_audit
+            from service.benchmarks import audit as bench_audit
 
             if not (run_all or args.core):
                 asyncio.run(_publish(settings, lists_dir, prefix))
             bench_audit.print_audit(asyncio.run(bench_audit.bench_audit(settings, prefix, args.iterations)))
             sys.stdout.flush()
         if run_all or args.rescreen:
-            from service import bench_rescreen
+            from service.benchmarks import rescreen as bench_rescreen
 
             bench_rescreen.print_rescreen(
                 asyncio.run(bench_rescreen.bench_rescreen(settings, f"{prefix}rescreen:", args.parties, args.rescreen_workers, 100))
             )
             sys.stdout.flush()
         if run_all or args.batch:
-            from service import bench_batch
+            from service.benchmarks import batch as bench_batch
 
             batch_streams = args.batch_streams or args.batch_workers
             try:
@@ -292,7 +297,7 @@ def main(args: argparse.Namespace) -> int:
             bench_batch.print_batch(figures)
             sys.stdout.flush()
         if run_all or args.auth:
-            from service import bench_auth
+            from service.benchmarks import auth as bench_auth
 
             try:
                 figures = bench_auth.bench_auth(settings, f"{prefix}auth:", lists_dir, args.iterations)
@@ -302,7 +307,7 @@ def main(args: argparse.Namespace) -> int:
             bench_auth.print_auth(figures)
             sys.stdout.flush()
         if run_all or args.items:
-            from service import bench_items
+            from service.benchmarks import items as bench_items
 
             try:
                 served = bench_items.bench_items_served(settings, f"{prefix}items:", mirror, args.iterations)

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from service.api.gen import screening_pb2 as pb
+from service.benchmarks import REPOSITORY
 from service.settings import Settings
 
 ITEMS_PER_REQUEST = 10
@@ -52,7 +53,7 @@ FORMS = ("Co., Ltd.", "Industries", "Manufacturing Co.", "Group", "GmbH", "Limit
 LISTED_PRODUCER_SHARE = 0.1
 # Refreshing every list of the mirror, parsing and indexing them, takes the server this long at most.
 LOAD_TIMEOUT_S = 300.0
-COMPANIES = Path(__file__).resolve().parent / "evaluation" / "data" / "real_companies.tsv"
+COMPANIES = REPOSITORY / "service" / "evaluation" / "data" / "real_companies.tsv"
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -172,7 +173,7 @@ def bench_items_served(settings: Settings, prefix: str, mirror: Path, iterations
     import grpc
 
     from service.api.gen import screening_pb2_grpc as pb_grpc
-    from service.bench_load import LoadOptions, _Server
+    from service.benchmarks.load import LoadOptions, _Server
     from service.catalog import load_catalog
     from service.refresh.fetch import read_directory
 

@@ -24,10 +24,10 @@ import time
 from pathlib import Path
 
 from service.api.gen import screening_pb2 as pb
+from service.benchmarks import SHARED_DATA
 from service.settings import Settings
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-OLD, NEW = SHARED / "ofac-sdn-daily" / "2024-04-30", SHARED / "ofac-sdn-daily" / "2024-05-01"
+OLD, NEW = SHARED_DATA / "ofac-sdn-daily" / "2024-04-30", SHARED_DATA / "ofac-sdn-daily" / "2024-05-01"
 BATCH = 5000
 FIRST_SCREENING = 20_000
 

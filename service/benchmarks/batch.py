@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from service.benchmarks import REPOSITORY
 from service.settings import Settings
 
 LISTED_SHARE = 0.10
@@ -249,7 +250,7 @@ def _same_decisions(a: Path, b: Path) -> bool:
 
 
 async def bench_batch(settings: Settings, prefix: str, lists_dir: Path, parties: int, workers: int, streams: int) -> dict[str, object]:
-    from service.bench import _publish
+    from service.benchmarks.command import _publish
 
     publish = await _publish(settings, lists_dir, prefix)
     listed = await _listed_parties(settings, prefix)
@@ -278,7 +279,7 @@ async def bench_batch(settings: Settings, prefix: str, lists_dir: Path, parties:
             started = time.monotonic()
             process = subprocess.Popen(
                 command, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
-                cwd=Path(__file__).resolve().parents[1],
+                cwd=REPOSITORY,
             )  # fmt: skip
             try:
                 await _wait_serving(target, process, log_path)

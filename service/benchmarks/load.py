@@ -14,7 +14,7 @@ Connection), not multiprocessing's spawn, which re-imports the caller's main mod
 Deadline 5 s per call.
 
 Names: a fixed-seed mix (default 5,000) of 10% names of the SDN set (primary names
-and aliases) and 90% made-up people and companies (service.bench_batch._made_up),
+and aliases) and 90% made-up people and companies (service.benchmarks.batch._made_up),
 type and country sometimes set; each is validated in process first, so that a bad
 name never shows up as a server error.
 
@@ -24,7 +24,7 @@ its index built and stored (warm_index, as `screening refresh` does), and a fres
 `screening serve --workers W` on a free loopback port (auth off,
 RESCREEN_WORKERS=0, LOG_LEVEL=warning, JSON logs, its own AUDIT_DIR). Its start-up
 time is measured until the health check says SERVING on a dozen fresh connections in
-a row (service.bench_batch._wait_serving) and until every worker has answered a
+a row (service.benchmarks.batch._wait_serving) and until every worker has answered a
 screening (a port held by one worker says SERVING while the others still start); its
 idle CPU is measured for 2 s. Server and Redis are stopped whatever happens (SIGTERM
 and a drain, then SIGKILL to the process group), and the warnings and errors the
@@ -35,7 +35,7 @@ baseline      `--load-rate` (500) calls/s for `--load-seconds` (60) without a fa
               server of its own: what redis-stop, redis-kill and idle-streams are
               compared with (the swap's baseline runs on the swap server, before it).
 swap          the server starts on ofac-sdn-daily/2024-04-30; every 10 s another process
-              (service.bench_swap's publisher child: refresh_lists, as a refresher on
+              (service.benchmarks.swap's publisher child: refresh_lists, as a refresher on
               another machine) publishes the next set (2024-05-01, 2024-05-02,
               2024-04-30, ...), for 120 s at 500 calls/s. The publishers run at nice 19
               (`--load-publisher-nice`): they stand for a refresher on another machine. All publishers are started
@@ -74,7 +74,7 @@ client CPU per call, the client's send lag, and the CPUs kept busy by anything e
 on the machine (/proc/stat minus server, clients and Redis): the machine is shared,
 and that column says how much a run was disturbed.
 
-Run on its own: `python -m service.bench_load [--load-... options]`.
+Run on its own: `python -m service.benchmarks.load [--load-... options]`.
 """
 
 from __future__ import annotations
@@ -100,9 +100,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from service.benchmarks import REPOSITORY, SHARED_DATA
 from service.settings import Settings
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEFAULT_LISTS_DIR = SHARED_DATA / "ofac-sdn-2023-12-28"
 DEFAULT_DAILY_DIR = SHARED_DATA / "ofac-sdn-daily"
 SCENARIOS = ("sweep", "swap", "redis-stop", "redis-kill", "idle-streams")
@@ -425,7 +425,7 @@ def _entries_of(lists_dir: Path) -> list[Any]:
 
 def build_names(entries: Sequence[Any], count: int, listed_share: float, seed: int) -> list[_Name]:
     """`count` names: `listed_share` of them names (primary or alias) of `entries`, the rest made up."""
-    from service.bench_batch import _made_up
+    from service.benchmarks.batch import _made_up
 
     rng = random.Random(seed)
     kinds = {"individual", "organization", "vessel", "aircraft"}
@@ -642,13 +642,13 @@ class _Clients:
 
         self._conns: list[Any] = []
         self._processes: list[subprocess.Popen[bytes]] = []
-        code = "import sys; from service.bench_load import _client_fd; _client_fd(int(sys.argv[1]))"
+        code = "import sys; from service.benchmarks.load import _client_fd; _client_fd(int(sys.argv[1]))"
         for _ in range(count):
             parent, child = socket.socketpair()
             try:
                 process = subprocess.Popen(
                     [sys.executable, "-c", code, str(child.fileno())], pass_fds=(child.fileno(),),
-                    cwd=Path(__file__).resolve().parents[1],
+                    cwd=REPOSITORY,
                 )  # fmt: skip
             finally:
                 child.close()
@@ -724,7 +724,7 @@ class PrivateRedis:
     """A redis-server of our own on a free loopback port, in its own session; SAVE writes dir/dump.rdb."""
 
     def __init__(self, binary: str, directory: Path) -> None:
-        from service.bench_batch import _free_port
+        from service.benchmarks.batch import _free_port
 
         self.binary = binary
         self.directory = directory
@@ -814,7 +814,7 @@ class _Server:
     """`screening serve --workers W` on a free loopback port, in its own session."""
 
     def __init__(self, options: LoadOptions, redis_url: str, prefix: str, lists_dir: Path, directory: Path) -> None:
-        from service.bench_batch import _free_port
+        from service.benchmarks.batch import _free_port
 
         self.port = _free_port()
         self.target = f"127.0.0.1:{self.port}"
@@ -839,14 +839,14 @@ class _Server:
 
     async def start(self, request: Any) -> tuple[float, float]:
         """Start; returns the seconds until the health check said SERVING and until every worker answered `request`."""
-        from service.bench_batch import _wait_serving, _workers_of
+        from service.benchmarks.batch import _wait_serving, _workers_of
 
         self.directory.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
         with self.log_path.open("wb") as log_file:
             self.process = subprocess.Popen(  # noqa: ASYNC220 - returns at once; the wait is async
                 self._command, env=self._env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
-                cwd=Path(__file__).resolve().parents[1],
+                cwd=REPOSITORY,
             )  # fmt: skip
         await _wait_serving(self.target, self.process, self.log_path)
         serving_s = time.monotonic() - started
@@ -861,7 +861,7 @@ class _Server:
 
         from service.api.gen import screening_pb2 as pb
         from service.api.gen import screening_pb2_grpc as pb_grpc
-        from service.bench_batch import SERVE_TIMEOUT_S
+        from service.benchmarks.batch import SERVE_TIMEOUT_S
 
         answered: set[str] = set()
         while True:
@@ -880,13 +880,13 @@ class _Server:
                 await asyncio.sleep(0.1)
 
     def cpu_s(self) -> float:
-        from service.bench_batch import _cpu_s
+        from service.benchmarks.batch import _cpu_s
 
         return sum(cpu for pid in self.pids if (cpu := _cpu_s(pid)) is not None)
 
     def stop(self, record: ServerStart | None = None) -> None:
         """SIGTERM (drain, flush the audit queue), SIGKILL to the group after 10 s; records how it went."""
-        from service.bench_batch import KILL_AFTER_S
+        from service.benchmarks.batch import KILL_AFTER_S
 
         process = self.process
         if process is None or self._stopped:
@@ -940,14 +940,14 @@ async def _publish_set(settings: Settings, lists_dir: Path, prefix: str) -> dict
 
 
 def _cpu_of(pid: int | None) -> float | None:
-    from service.bench_batch import _cpu_s
+    from service.benchmarks.batch import _cpu_s
 
     return _cpu_s(pid) if pid is not None else None
 
 
 def _machine_busy_s() -> float | None:
     """Busy CPU seconds of the whole machine since boot, all CPUs (Linux /proc/stat), None when unknown."""
-    from service.bench_batch import _CLOCK_TICKS
+    from service.benchmarks.batch import _CLOCK_TICKS
 
     try:
         fields = Path("/proc/stat").read_text().splitlines()[0].split()
@@ -1199,7 +1199,7 @@ class _Harness:
         _flush_line(f"load baseline    done: p99 {_ms(run.figures.p99_s)}, errors {run.figures.failed}")
 
     async def swap(self, dirs: Sequence[Path]) -> None:
-        from service.bench_swap import _read_marked, _start_publisher
+        from service.benchmarks.swap import _read_marked, _start_publisher
 
         opts = self.options
         swaps = max(0, math.ceil(opts.swap_seconds / opts.swap_every) - 1)
@@ -1645,7 +1645,7 @@ def print_load(report: LoadReport) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m service.bench_load", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m service.benchmarks.load", description=__doc__.split("\n\n")[0])
     add_load_arguments(parser)
     args = parser.parse_args(argv)
     try:
