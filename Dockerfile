@@ -20,12 +20,13 @@ ENV PATH=/opt/venv/bin:$PATH \
     SCREENING_TAGS=/app/lists/tags.toml \
     SCREENING_DATA_DIR=/home/screening/data \
     SCREENING_PORT=50051 \
+    SCREENING_HTTP_PORT=8080 \
     SCREENING_ROLES=/app/lists/roles.toml \
     SCREENING_BOOTSTRAP_KEY_FILE=/secrets/admin.key \
     LOG_FORMAT=json
 USER screening
 WORKDIR /home/screening
-EXPOSE 50051
+EXPOSE 50051 8080
 # SERVING only once the lists are loaded; a first download can take a minute. Health needs no
 # credential; with TLS on, set SCREENING_TLS_CA (and SCREENING_HEALTH_TARGET to a name the
 # certificate carries) so that the check speaks TLS too (see docker-compose.yml).

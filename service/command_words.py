@@ -12,7 +12,7 @@ import dataclasses
 from pathlib import Path
 
 from service.api.gen import screening_pb2 as pb
-from service.settings import Settings
+from service.settings import Settings, parse_http_port
 
 PARTY_TYPES = {
     "unknown": pb.PARTY_TYPE_UNSPECIFIED,
@@ -44,4 +44,6 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             overrides[name] = getattr(args, name)
     if getattr(args, "insecure", False):
         overrides["insecure"] = True
+    if getattr(args, "http_port", None) is not None:
+        overrides["http_port"] = parse_http_port(args.http_port, "--http-port")
     return dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@
 | LISTS_DIR                | (unset: official URLs)                | offline mirror of the publishers' files |
 | SCREENING_HOST           | 127.0.0.1                             | bind address (anything but loopback needs TLS or --insecure) |
 | SCREENING_PORT           | 50051                                 | gRPC port |
+| SCREENING_HTTP_PORT      | 8080                                  | HTTP/JSON API port on the same host (0: any free port; off: none) |
 | SCREENING_WORKERS        | 1                                     | server processes sharing the port |
 | SCREENING_KEY_PREFIX     | screening:                            | prefix of every Redis key |
 | SCREENING_RELOAD_SECONDS | 5                                     | how often replicas look for new list versions |
@@ -82,6 +83,22 @@ def _float(name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise SettingsError(f"{name}={raw!r} is not a number") from None
+
+
+def _http_port() -> int | None:
+    return parse_http_port(os.environ.get("SCREENING_HTTP_PORT", ""), "SCREENING_HTTP_PORT")
+
+
+def parse_http_port(text: str, name: str) -> int | None:
+    """The HTTP door's port: a number (0: any free port), "off" (None: no HTTP door), "" the default 8080."""
+    value = text.strip().lower()
+    if value == "off":
+        return None
+    if not value:
+        return 8080
+    if not value.isdigit() or int(value) > 65535:
+        raise SettingsError(f"{name}={text.strip()[:20]!r}: use a port number (0-65535; 0 = any free port) or off")
+    return int(value)
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -317,6 +334,9 @@ class Settings:
     auth: AuthSettings = field(default_factory=AuthSettings)
     # Bind beyond loopback without TLS (never the default; warned about at every start).
     insecure: bool = False
+    # The HTTP/JSON door's port on the same host and TLS (service/http); None: gRPC only.
+    # (`screening serve` defaults to 8080 through from_env; a Settings built in code has no HTTP door.)
+    http_port: int | None = None
 
     @property
     def audit_directory(self) -> Path:
@@ -378,6 +398,7 @@ class Settings:
             tls=TlsSettings.from_env(),
             auth=AuthSettings.from_env(),
             insecure=_bool("SCREENING_INSECURE", False),
+            http_port=_http_port(),
         )
 
 

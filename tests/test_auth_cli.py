@@ -34,7 +34,7 @@ def serving(env: dict[str, str], *args: str) -> Iterator[Served]:
     """A `screening serve` on a free loopback port until the block ends (then SIGTERM, stderr kept)."""
     served = Served(free_port())
     process = subprocess.Popen(
-        [*SCREENING, "serve", "--port", str(served.port), *args], env=env, stderr=subprocess.PIPE, text=True
+        [*SCREENING, "serve", "--port", str(served.port), "--http-port", "0", *args], env=env, stderr=subprocess.PIPE, text=True
     )
     try:
         wait_serving(served.port, process)
@@ -51,10 +51,10 @@ def serving(env: dict[str, str], *args: str) -> Iterator[Served]:
 
 def test_a_public_bind_without_tls_is_refused_with_how_to_fix_it(tmp_path: Path, server_prefix: str) -> None:
     env = cli_env(tmp_path, REDIS_URL=SERVER_REDIS_URL, SCREENING_KEY_PREFIX=server_prefix)
-    refused = run_cli(["serve", "--host", "0.0.0.0", "--port", str(free_port())], env, timeout=60)
+    refused = run_cli(["serve", "--host", "0.0.0.0", "--port", str(free_port()), "--http-port", "0"], env, timeout=60)
     assert refused.returncode == 2
     assert "without TLS" in refused.stderr and "SCREENING_TLS_CERT" in refused.stderr and "--insecure" in refused.stderr
-    off = run_cli(["serve", "--host", "0.0.0.0", "--port", str(free_port()), "--insecure"], {**env, "SCREENING_AUTH": "off"})
+    off = run_cli(["serve", "--host", "0.0.0.0", "--port", str(free_port()), "--http-port", "0", "--insecure"], {**env, "SCREENING_AUTH": "off"})
     assert off.returncode == 2 and "SCREENING_AUTH=off is allowed only on a loopback address" in off.stderr
 
 

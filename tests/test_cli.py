@@ -84,7 +84,7 @@ def test_check_local_on_the_real_sdn_snapshot(tmp_path: Path, shared_data: Path)
 def test_serve_check_lists_and_sigterm_drain(tmp_path: Path, server_prefix: str) -> None:
     port = free_port()
     env = cli_env(tmp_path, REDIS_URL=SERVER_REDIS_URL, SCREENING_KEY_PREFIX=server_prefix)
-    server = subprocess.Popen([*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1"], env=env, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen([*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1", "--http-port", "0"], env=env, stderr=subprocess.PIPE, text=True)
     try:
         wait_serving(port, server)
         target = ["--target", f"127.0.0.1:{port}"]
@@ -120,7 +120,7 @@ def test_serve_with_two_workers_shares_one_port(tmp_path: Path, server_prefix: s
     # The log goes to a file: a pipe nobody reads would fill up and stall the workers.
     with log_path.open("w") as log_file:
         server = subprocess.Popen(
-            [*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1", "--workers", "2"], env=env, stderr=log_file, text=True
+            [*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1", "--workers", "2", "--http-port", "off"], env=env, stderr=log_file, text=True
         )
     try:
         wait_serving(port, server)
@@ -185,7 +185,7 @@ def test_refresh_from_the_real_mirror_then_lists_then_serve_without_refreshing(t
     assert "data date" in table and "2023-11-28" in table
 
     port = free_port()
-    server = subprocess.Popen([*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1"], env=env, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen([*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1", "--http-port", "0"], env=env, stderr=subprocess.PIPE, text=True)
     try:
         wait_serving(port, server)
         check = run_cli(["check", "Nicolas MADURO MOROS", "--target", f"127.0.0.1:{port}", "--json"], env)

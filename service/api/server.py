@@ -53,6 +53,8 @@ from service.decide.policy import Policy, load_policy
 from service.dispositions.cache import DispositionCache
 from service.dispositions.store import DispositionStore
 from service.engine.loader import ListLoader
+from service.http.app import create_app
+from service.http.serve import HttpServer, start_http
 from service.logs import configure_logging
 from service.match.fuzzy import warm_reference_data
 from service.refresh.child import refresh_in_child
@@ -92,6 +94,8 @@ class RunningServer:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     audit_writer: AuditWriter | None = None
     auth: AuthInterceptor | None = None
+    # The HTTP/JSON door (service/http), when settings.http_port is set.
+    http: HttpServer | None = None
 
     async def _set_health(self, status: int) -> None:
         for name in ("", SERVICE_NAME):
@@ -103,7 +107,11 @@ class RunningServer:
             return
         self.stopping.set()
         await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
-        await self.server.stop(grace_s)
+        # Both doors drain at once: each call in flight, on either, gets the whole grace period.
+        if self.http is not None:
+            await asyncio.gather(self.server.stop(grace_s), self.http.stop(grace_s))
+        else:
+            await self.server.stop(grace_s)
         if self.audit_writer is not None:
             # In-flight calls have finished: every record they queued goes out before Redis closes.
             await self.audit_writer.flush()
@@ -307,9 +315,18 @@ async def start_server(
         await connection.close()
         raise OSError(f"cannot bind {address}")
     await server.start()
+    http = None
+    if settings.http_port is not None:
+        try:
+            http = await start_http(create_app(servicer, auth.interceptor), settings, settings.http_port)
+        except BaseException:
+            await server.stop(None)
+            await connection.close()
+            raise
     running = RunningServer(
-        server, port, health_servicer, loader, connection, store, asyncio.Event(), audit_writer=audit_writer, auth=auth.interceptor
-    )
+        server, port, health_servicer, loader, connection, store, asyncio.Event(), audit_writer=audit_writer,
+        auth=auth.interceptor, http=http,
+    )  # fmt: skip
     running.tasks.append(asyncio.create_task(audit_writer.run(running.stopping)))
     running.tasks.append(asyncio.create_task(auth.keys.follow(running.stopping)))
     running.tasks.append(asyncio.create_task(disposition_cache.follow(running.stopping)))
@@ -365,6 +382,8 @@ def serve_workers(settings: Settings) -> int:
         return 0
     if settings.port == 0:
         raise ValueError("several workers need a fixed port (SCREENING_PORT or --port), not 0")
+    if settings.http_port == 0:
+        raise ValueError("several workers need a fixed HTTP port (SCREENING_HTTP_PORT or --http-port), not 0, or off")
     embedded = None
     if not settings.redis_url:
         # One embedded Redis for all workers; they reach it by its socket.

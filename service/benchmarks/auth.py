@@ -147,7 +147,7 @@ def bench_auth(settings: Settings, prefix: str, lists_dir: Path, iterations: int
             }  # fmt: skip
             with log_path.open("wb") as log_file:
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                    [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--http-port", "off"],
                     env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
                 )  # fmt: skip
             processes.append(process)

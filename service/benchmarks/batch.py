@@ -273,7 +273,7 @@ async def bench_batch(settings: Settings, prefix: str, lists_dir: Path, parties:
             "SCREENING_DRAIN_SECONDS": "2",
         }
         log_path = directory / "serve.log"
-        command = [sys.executable, "-m", "service.cli", "serve", "--workers", str(workers), "--host", "127.0.0.1",
+        command = [sys.executable, "-m", "service.cli", "serve", "--workers", str(workers), "--http-port", "off", "--host", "127.0.0.1",
                    "--port", str(port), "--lists-dir", str(lists_dir)]  # fmt: skip
         with log_path.open("wb") as log_file:
             started = time.monotonic()

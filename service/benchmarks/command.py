@@ -171,6 +171,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parts.add_argument("--batch", action="store_true", help="`screening batch` of the --lists-dir SDN set against `screening serve --workers W`, 1 stream vs S")
     parts.add_argument("--auth", action="store_true", help="Screen latency with an API key and a JWT against a server with auth off")
     parts.add_argument("--items", action="store_true", help="Screen: 10 items and their producers vs one party")
+    parts.add_argument("--http", action="store_true", help="Screen through the HTTP/JSON door vs gRPC, one server")
     parts.add_argument(
         "--load", action="store_true",
         help="open-loop load and faults (rate sweep, list swaps, Redis stopped / killed, idle streams) against "
@@ -231,7 +232,7 @@ def main(args: argparse.Namespace) -> int:
 
     if args.load:
         return _load(args)
-    parts_asked = (args.core, args.lists, args.swap, args.audit, args.rescreen, args.batch, args.auth, args.items)
+    parts_asked = (args.core, args.lists, args.swap, args.audit, args.rescreen, args.batch, args.auth, args.items, args.http)
     run_all = not any(parts_asked)
     lists_dir = Path(args.lists_dir) if args.lists_dir else DEFAULT_SET
     mirror = Path(args.mirror) if args.mirror else bench_swap.DEFAULT_MIRROR
@@ -243,6 +244,7 @@ def main(args: argparse.Namespace) -> int:
               (run_all or args.audit, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
               (run_all or args.batch, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
               (run_all or args.auth, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
+              (run_all or args.http, lists_dir, "--lists-dir with an OFAC SDN CSV set"),
               (run_all or args.swap, swap_from / "sdn.csv", "--swap-from with an OFAC SDN legacy CSV set"),
               (run_all or args.swap, swap_to / "sdn.csv", "--swap-to with an OFAC SDN legacy CSV set")]  # fmt: skip
     if args.iterations < 2:
@@ -305,6 +307,16 @@ def main(args: argparse.Namespace) -> int:
                 print(f"error: auth benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
                 return 1
             bench_auth.print_auth(figures)
+            sys.stdout.flush()
+        if run_all or args.http:
+            from service.benchmarks import http as bench_http
+
+            try:
+                figures = bench_http.bench_http(settings, f"{prefix}http:", lists_dir, args.iterations)
+            except (RuntimeError, TimeoutError, OSError) as exc:
+                print(f"error: HTTP benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+                return 1
+            bench_http.print_http(figures, args.iterations)
             sys.stdout.flush()
         if run_all or args.items:
             from service.benchmarks import items as bench_items

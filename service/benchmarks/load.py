@@ -813,11 +813,15 @@ def _tail(path: Path, size: int = 1500) -> str:
 class _Server:
     """`screening serve --workers W` on a free loopback port, in its own session."""
 
-    def __init__(self, options: LoadOptions, redis_url: str, prefix: str, lists_dir: Path, directory: Path) -> None:
+    def __init__(
+        self, options: LoadOptions, redis_url: str, prefix: str, lists_dir: Path, directory: Path, http: bool = False
+    ) -> None:
+        """`http`: also serve the HTTP/JSON door, on a free port of its own (`http_port`)."""
         from service.benchmarks.batch import _free_port
 
         self.port = _free_port()
         self.target = f"127.0.0.1:{self.port}"
+        self.http_port = _free_port() if http else None
         self.directory = directory
         self.audit_dir = directory / "audit"
         self.log_path = directory / "serve.log"
@@ -830,7 +834,7 @@ class _Server:
         if options.reload_seconds is not None:
             env["SCREENING_RELOAD_SECONDS"] = f"{options.reload_seconds:g}"
         self._env = env
-        self._command = [sys.executable, "-m", "service.cli", "serve", "--workers", str(options.workers), "--host", "127.0.0.1",
+        self._command = [sys.executable, "-m", "service.cli", "serve", "--workers", str(options.workers), "--http-port", str(self.http_port or "off"), "--host", "127.0.0.1",
                          "--port", str(self.port), "--lists-dir", str(lists_dir)]  # fmt: skip
         self.workers = options.workers
         self.process: subprocess.Popen[bytes] | None = None

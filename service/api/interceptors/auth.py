@@ -113,8 +113,11 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
     # ------------------------------------------------------------ admission
 
-    async def _admit(self, method: str, context: grpc.aio.ServicerContext) -> Principal:
-        """Authenticate, authorise and rate-limit one call; abort it with the right status otherwise."""
+    async def admit(self, method: str, context: grpc.aio.ServicerContext) -> Principal:
+        """Authenticate, authorise and rate-limit one call; abort it with the right status otherwise.
+
+        Also the HTTP door's admission (service.http.app), with its call standing for the context.
+        """
         short = method.rsplit("/", 1)[-1]
         authorization = None
         for key, value in context.invocation_metadata() or ():
@@ -174,7 +177,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             inner_unary = handler.unary_unary
 
             async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-                await self._admit(method, context)
+                await self.admit(method, context)
                 if type(request) is Undecodable:
                     await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.detail)
                 try:
@@ -187,7 +190,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             inner_stream_unary = handler.stream_unary
 
             async def stream_unary(request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
-                await self._admit(method, context)
+                await self.admit(method, context)
                 try:
                     return await inner_stream_unary(_decoded(request_iterator, context), context)
                 except STORE_ERRORS as exc:
@@ -198,10 +201,10 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             inner_unary_stream = handler.unary_stream
 
             async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-                principal = await self._admit(method, context)
+                principal = await self.admit(method, context)
                 if type(request) is Undecodable:
                     await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.detail)
-                async with self._stream_slot(principal, short, context):
+                async with self.stream_slot(principal, short, context):
                     try:
                         async for response in inner_unary_stream(request, context):
                             yield response
@@ -212,8 +215,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         inner_stream_stream = handler.stream_stream
 
         async def stream_stream(request_iterator: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            principal = await self._admit(method, context)
-            async with self._stream_slot(principal, short, context):
+            principal = await self.admit(method, context)
+            async with self.stream_slot(principal, short, context):
                 try:
                     async for response in inner_stream_stream(_decoded(request_iterator, context), context):
                         yield response
@@ -222,7 +225,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
         return grpc.stream_stream_rpc_method_handler(stream_stream, **serializers)
 
-    def _stream_slot(self, principal: Principal, method: str, context: grpc.aio.ServicerContext) -> _StreamSlot:
+    def stream_slot(self, principal: Principal, method: str, context: grpc.aio.ServicerContext) -> _StreamSlot:
         return _StreamSlot(self, principal, method, context)
 
 
@@ -237,7 +240,7 @@ class _StreamSlot:
         self._ticket: object | None = None
 
     async def __aenter__(self) -> None:
-        if self._principal is ANONYMOUS:  # authentication off: no per-principal cap (see _admit)
+        if self._principal is ANONYMOUS:  # authentication off: no per-principal cap (see admit)
             return
         self._ticket = await self._owner._streams.open(self._principal, self._method)
         if self._ticket is None:

@@ -1,0 +1,1 @@
+"""The HTTP/JSON door beside gRPC: the same service, checks and audit (issue 16)."""
