@@ -318,7 +318,8 @@ async def start_server(
     http = None
     if settings.http_port is not None:
         try:
-            http = await start_http(create_app(servicer, auth.interceptor), settings, settings.http_port)
+            app = create_app(servicer, auth.interceptor, secure_cookies=credentials is not None)
+            http = await start_http(app, settings, settings.http_port)
         except BaseException:
             await server.stop(None)
             await connection.close()

@@ -25,12 +25,14 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute
 from starlette.routing import Route as StarletteRoute
 
 from service.api.errors import STORE_ERRORS, STORE_UNAVAILABLE
 from service.api.gen import screening_pb2 as pb
 from service.api.interceptors.auth import AuthInterceptor
 from service.api.servicer import ScreeningServicer
+from service.console.routes import Console
 from service.http.call import CallAborted, HttpCall
 from service.http.messages import invalid, message_from_query, parse_message, to_document
 from service.http.openapi import openapi_document, reference_page
@@ -45,6 +47,7 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 BATCH_MESSAGE_REQUESTS = 100
 MAX_LINE_BYTES = 256 * 1024
 NDJSON = "application/x-ndjson"
+_ROUTES_BY_RPC = {route.rpc: route for route in ROUTES}
 
 
 def _peer(request: Request) -> str:
@@ -103,6 +106,23 @@ class HttpDoor:
 
     async def _admit(self, route: Route, call: HttpCall) -> Any:
         return await self._auth.admit(route.full_method, call)
+
+    async def authenticate(self, authorization: str) -> Any:
+        """The principal an authorization value names, or None (the console's sign-in)."""
+        return await self._auth.authenticate(authorization)
+
+    async def call(self, rpc: str, message: Message, authorization: str, request: Request) -> Message:
+        """One unary method as `authorization`'s principal, admitted as any call is (the console's pages).
+
+        Raises CallAborted with the status the service gave, as a gRPC client would see it.
+        """
+        call = HttpCall(authorization, _peer(request))
+        with structlog.contextvars.bound_contextvars(door="console"):
+            try:
+                await self._auth.admit(_ROUTES_BY_RPC[rpc].full_method, call)
+                return await getattr(self._servicer, rpc)(message, call)
+            except STORE_ERRORS:
+                raise CallAborted(grpc.StatusCode.UNAVAILABLE, STORE_UNAVAILABLE) from None
 
     def handler(self, route: Route) -> Callable[[Request], Awaitable[Response]]:
         answer = {"ndjson": self._batch, "sse": self._events, "unary": self._unary}[route.shape]
@@ -265,10 +285,16 @@ def _batch_item(raw: bytes, number: int) -> pb.ScreenRequest:
         raise invalid(f"line {number}", exc.details) from None
 
 
-def create_app(servicer: ScreeningServicer, auth: AuthInterceptor) -> Starlette:
-    """The HTTP/JSON API over `servicer`, admitting calls through `auth` as the gRPC server does."""
+def create_app(servicer: ScreeningServicer, auth: AuthInterceptor, secure_cookies: bool = False) -> Starlette:
+    """The HTTP/JSON API and the console over `servicer`, admitting calls through `auth` as the gRPC server does.
+
+    `secure_cookies`: the port speaks TLS, so the console's cookies are sent over TLS only.
+    """
     door = HttpDoor(servicer, auth)
-    routes = [StarletteRoute(route.path, door.handler(route), methods=[route.verb]) for route in ROUTES]
+    routes: list[BaseRoute] = [
+        StarletteRoute(route.path, door.handler(route), methods=[route.verb]) for route in ROUTES
+    ]
+    routes += Console(door, secure_cookies).routes()
     document, page = openapi_document(), reference_page()
 
     async def openapi(_request: Request) -> Response:

@@ -113,6 +113,14 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
     # ------------------------------------------------------------ admission
 
+    async def authenticate(self, authorization: str) -> Principal | None:
+        """Who an `authorization` value ("Bearer <key or token>") names; None for a bad one. For a
+        console sign-in: each later call is admitted (roles, rate limit) as it is made."""
+        try:
+            return await self._authenticator.authenticate(authorization, None)
+        except AuthError:
+            return None
+
     async def admit(self, method: str, context: grpc.aio.ServicerContext) -> Principal:
         """Authenticate, authorise and rate-limit one call; abort it with the right status otherwise.
 

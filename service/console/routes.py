@@ -1,0 +1,212 @@
+"""The export desk's console: sign in, check a party, read the answer, see the lists.
+
+Server-rendered pages over the same door as the HTTP API: every page calls the servicer through
+`HttpDoor.call` with the signed-in person's credential, so the console decides nothing itself and
+can do nothing its user could not do through the API. The templates only format.
+
+Safety: Jinja2 escapes everything a page shows; the session cookie is HttpOnly, SameSite=Strict
+and Secure when the port speaks TLS; every form carries a CSRF token (the session's, or before
+sign-in one bound to a cookie of its own); pages send a Content-Security-Policy allowing only
+this origin and no script at all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import grpc
+import jinja2
+from google.protobuf.message import Message
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from service.api.gen import screening_pb2 as pb
+from service.command_words import DIRECTIONS, PARTY_TYPES
+from service.console.sessions import Session, SessionStore
+from service.http.call import CallAborted
+
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "screening_session"
+SIGN_IN_COOKIE = "screening_sign_in"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+# Form fields of "Check a party", and the request field each stands for (a refusal names the latter).
+FORM_FIELDS = {
+    "name": "party.name",
+    "type": "party.type",
+    "alternative_names": "party.alternative_names",
+    "address": "party.addresses[0].lines",
+    "city": "party.addresses[0].city",
+    "postal_code": "party.addresses[0].postal_code",
+    "country": "party.addresses[0].country",
+    "date_of_birth": "party.date_of_birth",
+    "direction": "context.direction",
+    "destination_country": "context.destination_country",
+    "origin_country": "context.origin_country",
+}
+MAX_FORM_BYTES = 64 * 1024
+
+
+def _form_field(request_field: str | None) -> str | None:
+    """The form field a refusal's request field belongs to ("party.alternative_names[2]" -> "alternative_names")."""
+    if request_field is None:
+        return None
+    for form_name, path in FORM_FIELDS.items():
+        if request_field == path or request_field.startswith((f"{path}[", f"{path}.")):
+            return form_name
+    return None
+
+
+def _screen_request(form: dict[str, str]) -> pb.ScreenRequest:
+    party = pb.Party(name=form.get("name", ""), type=PARTY_TYPES.get(form.get("type", "unknown"), 0))
+    party.alternative_names.extend(
+        line.strip() for line in form.get("alternative_names", "").splitlines() if line.strip()
+    )
+    address = {key: form.get(key, "").strip() for key in ("city", "postal_code", "country")}
+    lines = [form["address"].strip()] if form.get("address", "").strip() else []
+    if any(address.values()) or lines:
+        party.addresses.add(lines=lines, **address)
+    if form.get("date_of_birth", "").strip():
+        party.date_of_birth = form["date_of_birth"].strip()
+    context = pb.TransactionContext(direction=DIRECTIONS.get(form.get("direction", "export"), 0))
+    if form.get("destination_country", "").strip():
+        context.destination_country = form["destination_country"].strip()
+    if form.get("origin_country", "").strip():
+        context.origin_country = form["origin_country"].strip()
+    return pb.ScreenRequest(party=party, context=context)
+
+
+class Console:
+    def __init__(self, door: Any, secure_cookies: bool) -> None:
+        self._door = door  # service.http.app.HttpDoor
+        self._sessions = SessionStore()
+        self._secure = secure_cookies
+        # Escaping on for every template, whatever its file name says (a party name is the caller's text).
+        environment = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
+        self._templates = Jinja2Templates(env=environment)
+
+    # ------------------------------------------------------------ plumbing
+
+    def _page(self, request: Request, name: str, status: int = 200, **context: Any) -> Response:
+        response = self._templates.TemplateResponse(request, name, context, status_code=status)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    def _session(self, request: Request) -> Session | None:
+        return self._sessions.get(request.cookies.get(SESSION_COOKIE))
+
+    def _cookie(self, response: Response, name: str, value: str, max_age: int | None = None) -> None:
+        response.set_cookie(
+            name, value, max_age=max_age, httponly=True, secure=self._secure, samesite="strict", path="/"
+        )  # fmt: skip
+
+    async def _form(self, request: Request) -> dict[str, str] | None:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+            return None
+        form = await request.form(max_files=0, max_fields=64)
+        return {key: value for key, value in form.items() if isinstance(value, str)}
+
+    async def _call(self, session: Session, request: Request, rpc: str, message: Message) -> Message:
+        return await self._door.call(rpc, message, session.authorization, request)
+
+    # ------------------------------------------------------------ pages
+
+    async def home(self, request: Request) -> Response:
+        return RedirectResponse("/check" if self._session(request) else "/sign-in", status_code=303)
+
+    async def sign_in_form(self, request: Request, error: str = "", status: int = 200) -> Response:
+        token = secrets.token_urlsafe(24)
+        response = self._page(request, "sign_in.html", status, csrf=token, error=error, session=None)
+        self._cookie(response, SIGN_IN_COOKIE, token, max_age=3600)
+        return response
+
+    async def sign_in(self, request: Request) -> Response:
+        form = await self._form(request)
+        if form is None or not secrets.compare_digest(
+            form.get("csrf", ""), request.cookies.get(SIGN_IN_COOKIE, "") or "-"
+        ):
+            return await self.sign_in_form(request, "The sign-in form expired: please try again.", 400)
+        credential = form.get("credential", "").strip()
+        if not credential:
+            return await self.sign_in_form(request, "Enter your API key or token.", 400)
+        principal = await self._door.authenticate(f"Bearer {credential}")
+        if principal is None:
+            return await self.sign_in_form(
+                request, "This key or token is not valid (unknown, revoked or expired).", 401
+            )
+        session_id, _ = self._sessions.create(f"Bearer {credential}", principal.name, frozenset(principal.roles))
+        response = RedirectResponse("/check", status_code=303)
+        self._cookie(response, SESSION_COOKIE, session_id)
+        response.delete_cookie(SIGN_IN_COOKIE, path="/")
+        return response
+
+    async def sign_out(self, request: Request) -> Response:
+        session = self._session(request)
+        form = await self._form(request) or {}
+        if session is not None and secrets.compare_digest(form.get("csrf", ""), session.csrf):
+            self._sessions.end(request.cookies.get(SESSION_COOKIE))
+        response = RedirectResponse("/sign-in", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    async def check_form(self, request: Request) -> Response:
+        session = self._session(request)
+        if session is None:
+            return RedirectResponse("/sign-in", status_code=303)
+        return self._page(request, "check.html", session=session, form={"direction": "export"}, errors={})
+
+    async def check(self, request: Request) -> Response:
+        session = self._session(request)
+        if session is None:
+            return RedirectResponse("/sign-in", status_code=303)
+        form = await self._form(request)
+        if form is None:
+            return self._page(
+                request, "check.html", 413, session=session, form={}, errors={"name": "The form is too large."}
+            )
+        if not secrets.compare_digest(form.get("csrf", ""), session.csrf):
+            return self._page(request, "check.html", 400, session=session, form=form,
+                              errors={"name": "The form expired: please send it again."})  # fmt: skip
+        try:
+            answer = await self._call(session, request, "Screen", _screen_request(form))
+        except CallAborted as exc:
+            if exc.code == grpc.StatusCode.INVALID_ARGUMENT:
+                field = _form_field(exc.field or exc.details.split(": ", 1)[0]) or "name"
+                message = exc.details.split(": ", 1)[-1]
+                return self._page(request, "check.html", 400, session=session, form=form, errors={field: message})
+            return self._page(request, "check.html", 403 if exc.code == grpc.StatusCode.PERMISSION_DENIED else 503,
+                              session=session, form=form, errors={"name": exc.details})  # fmt: skip
+        return self._page(request, "answer.html", session=session, form=form, answer=answer, pb=pb)
+
+    async def lists(self, request: Request) -> Response:
+        session = self._session(request)
+        if session is None:
+            return RedirectResponse("/sign-in", status_code=303)
+        try:
+            answer = await self._call(session, request, "GetListStatus", pb.GetListStatusRequest())
+        except CallAborted as exc:
+            return self._page(request, "lists.html", 403, session=session, lists=[], error=exc.details, pb=pb)
+        return self._page(request, "lists.html", session=session, lists=answer.lists, error="", pb=pb)
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/", self.home, methods=["GET"]),
+            Route("/sign-in", self.sign_in_form, methods=["GET"]),
+            Route("/sign-in", self.sign_in, methods=["POST"]),
+            Route("/sign-out", self.sign_out, methods=["POST"]),
+            Route("/check", self.check_form, methods=["GET"]),
+            Route("/check", self.check, methods=["POST"]),
+            Route("/lists", self.lists, methods=["GET"]),
+            Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+        ]

@@ -1,0 +1,85 @@
+"""The console without a browser: sign-in, CSRF, sessions and headers, through a real HTTP client."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from service.console import sessions
+from service.console.routes import SECURITY_HEADERS, SESSION_COOKIE, SIGN_IN_COOKIE, _form_field
+from tests.test_http_api import Doors, doors  # noqa: F401 - the fixture
+
+
+def _csrf(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, page.text[:500]
+    return found.group(1)
+
+
+async def _sign_in(doors: Doors, role: str) -> str:  # noqa: F811
+    form = await doors.http.get("/sign-in")
+    answer = await doors.http.post("/sign-in", data={"csrf": _csrf(form), "credential": doors.keys[role]})
+    assert answer.status_code == 303 and answer.headers["location"] == "/check"
+    check = await doors.http.get("/check")
+    return _csrf(check)
+
+
+async def test_pages_need_a_session_and_send_safety_headers(doors: Doors) -> None:  # noqa: F811
+    for path in ("/", "/check", "/lists"):
+        answer = await doors.http.get(path)
+        assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in"), path
+    page = await doors.http.get("/sign-in")
+    for name, value in SECURITY_HEADERS.items():
+        assert page.headers[name] == value
+    cookie = page.headers["set-cookie"]
+    assert SIGN_IN_COOKIE in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Secure" not in cookie  # plain HTTP on loopback: a Secure cookie would never come back
+
+
+async def test_sign_in_refuses_a_form_without_its_token_and_a_bad_key(doors: Doors) -> None:  # noqa: F811
+    await doors.http.get("/sign-in")
+    forged = await doors.http.post("/sign-in", data={"csrf": "guessed", "credential": doors.keys["reviewer"]})
+    assert forged.status_code == 400 and "expired" in forged.text
+    assert SESSION_COOKIE not in doors.http.cookies
+    form = await doors.http.get("/sign-in")
+    wrong = await doors.http.post("/sign-in", data={"csrf": _csrf(form), "credential": "scr_" + "y" * 43})
+    assert wrong.status_code == 401 and "not valid" in wrong.text
+
+
+async def test_a_check_needs_the_sessions_token_and_acts_as_its_principal(doors: Doors) -> None:  # noqa: F811
+    csrf = await _sign_in(doors, "screener")
+    forged = await doors.http.post("/check", data={"csrf": "guessed", "name": "Nicolas MADURO MOROS"})
+    assert forged.status_code == 400 and "expired" in forged.text
+    answer = await doors.http.post("/check", data={"csrf": csrf, "name": "Nicolas MADURO MOROS", "direction": "export"})
+    assert answer.status_code == 200 and 'id="decision">BLOCK<' in answer.text
+    # The page names whom the console acted as: the signed-in key, not the console.
+    assert "Signed in as <strong>key:http-screener</strong>" in answer.text
+    signed_out = await doors.http.post("/sign-out", data={"csrf": csrf})
+    assert signed_out.status_code == 303
+    again = await doors.http.post("/check", data={"csrf": csrf, "name": "Jane Roe"})
+    assert (again.status_code, again.headers["location"]) == (303, "/sign-in")
+
+
+def test_a_refusal_lands_on_the_form_field_it_concerns() -> None:
+    assert _form_field("party.addresses[0].country") == "country"
+    assert _form_field("party.alternative_names[3]") == "alternative_names"
+    assert _form_field("party.name") == "name"
+    assert _form_field("context.destination_country") == "destination_country"
+    assert _form_field("options.max_matches") is None
+
+
+def test_sessions_end_when_idle_or_too_old() -> None:
+    clock = [1000.0]
+    store = sessions.SessionStore(clock=lambda: clock[0])
+    first, _ = store.create("Bearer a", "key:a", frozenset({"reviewer"}))
+    clock[0] += sessions.IDLE_SECONDS - 1
+    assert store.get(first) is not None  # used: its idle clock starts again
+    clock[0] += sessions.IDLE_SECONDS + 1
+    assert store.get(first) is None
+    second, _ = store.create("Bearer b", "key:b", frozenset())
+    for _ in range(sessions.ABSOLUTE_SECONDS // sessions.IDLE_SECONDS + 1):
+        clock[0] += sessions.IDLE_SECONDS - 1
+        store.get(second)
+    assert store.get(second) is None  # however busy, a session ends ABSOLUTE_SECONDS after sign-in
+    assert store.get("unknown") is None and store.get(None) is None
