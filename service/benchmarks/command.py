@@ -18,12 +18,15 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from service.api.gen import screening_pb2 as pb
 from service.benchmarks import SHARED_DATA
 from service.settings import Settings
 
+T = TypeVar("T")
 DEFAULT_SET = SHARED_DATA / "ofac-sdn-2023-12-28"
 
 
@@ -227,6 +230,17 @@ def _load(args: argparse.Namespace) -> int:
     return 0
 
 
+class _PartFailed(Exception):
+    """A part that starts servers of its own could not run (a port, a process, a timeout): said, not a traceback."""
+
+
+def _served_part(name: str, measure: Callable[[], T]) -> T:
+    try:
+        return measure()
+    except (RuntimeError, TimeoutError, OSError) as exc:
+        raise _PartFailed(f"{name} benchmark failed: {type(exc).__name__}: {exc}") from exc
+
+
 def main(args: argparse.Namespace) -> int:
     from service.benchmarks import swap as bench_swap
 
@@ -289,43 +303,29 @@ def main(args: argparse.Namespace) -> int:
             from service.benchmarks import batch as bench_batch
 
             batch_streams = args.batch_streams or args.batch_workers
-            try:
-                figures = asyncio.run(bench_batch.bench_batch(
-                    settings, f"{prefix}batch:", lists_dir, args.batch_parties, args.batch_workers, batch_streams
-                ))  # fmt: skip
-            except (RuntimeError, TimeoutError, OSError) as exc:
-                print(f"error: batch benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-                return 1
+            figures = _served_part("batch", lambda: asyncio.run(bench_batch.bench_batch(
+                settings, f"{prefix}batch:", lists_dir, args.batch_parties, args.batch_workers, batch_streams
+            )))  # fmt: skip
             bench_batch.print_batch(figures)
             sys.stdout.flush()
         if run_all or args.auth:
             from service.benchmarks import auth as bench_auth
 
-            try:
-                figures = bench_auth.bench_auth(settings, f"{prefix}auth:", lists_dir, args.iterations)
-            except (RuntimeError, TimeoutError, OSError) as exc:
-                print(f"error: auth benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-                return 1
+            figures = _served_part("auth", lambda: bench_auth.bench_auth(settings, f"{prefix}auth:", lists_dir, args.iterations))
             bench_auth.print_auth(figures)
             sys.stdout.flush()
         if run_all or args.http:
             from service.benchmarks import http as bench_http
 
-            try:
-                figures = bench_http.bench_http(settings, f"{prefix}http:", lists_dir, args.iterations)
-            except (RuntimeError, TimeoutError, OSError) as exc:
-                print(f"error: HTTP benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-                return 1
+            figures = _served_part("HTTP", lambda: bench_http.bench_http(settings, f"{prefix}http:", lists_dir, args.iterations))
             bench_http.print_http(figures, args.iterations)
             sys.stdout.flush()
         if run_all or args.items:
             from service.benchmarks import items as bench_items
 
-            try:
-                served = bench_items.bench_items_served(settings, f"{prefix}items:", mirror, args.iterations)
-            except (RuntimeError, TimeoutError, OSError) as exc:
-                print(f"error: items benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-                return 1
+            served = _served_part(
+                "items", lambda: bench_items.bench_items_served(settings, f"{prefix}items:", mirror, args.iterations)
+            )
             bench_items.print_items(bench_items.bench_items(mirror, args.iterations), served, args.iterations)
             sys.stdout.flush()
         if run_all or args.lists:
@@ -333,14 +333,13 @@ def main(args: argparse.Namespace) -> int:
             bench_swap.print_lists(rows, mirror)
             sys.stdout.flush()
         if run_all or args.swap:
-            try:
-                figures = asyncio.run(
-                    bench_swap.bench_swap(settings, f"{prefix}swap:", swap_from, swap_to, args.swap_seconds, args.reload_seconds)
-                )
-            except (RuntimeError, TimeoutError, OSError) as exc:
-                print(f"error: swap benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-                return 1
+            figures = _served_part("swap", lambda: asyncio.run(
+                bench_swap.bench_swap(settings, f"{prefix}swap:", swap_from, swap_to, args.swap_seconds, args.reload_seconds)
+            ))  # fmt: skip
             bench_swap.print_swap(figures, swap_from, swap_to)
+    except _PartFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     finally:
         asyncio.run(_cleanup(settings, prefix))
         if embedded is not None:
