@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 
 import httpx
@@ -83,3 +85,39 @@ def test_sessions_end_when_idle_or_too_old() -> None:
         store.get(second)
     assert store.get(second) is None  # however busy, a session ends ABSOLUTE_SECONDS after sign-in
     assert store.get("unknown") is None and store.get(None) is None
+
+
+async def test_batch_uploads_are_checked_and_runs_are_their_owners(doors: Doors) -> None:  # noqa: F811
+    csrf = await _sign_in(doors, "screener")
+    missing = await doors.http.post(
+        "/batch", data={"csrf": csrf}, files={"file": ("parties.csv", b"party_reference,country\nS-1,DE\n", "text/csv")}
+    )
+    assert missing.status_code == 400 and "name" in missing.text
+    forged = await doors.http.post(
+        "/batch",
+        data={"csrf": "guessed"},
+        files={"file": ("parties.csv", b"party_reference,name\nS-1,A\n", "text/csv")},
+    )
+    assert forged.status_code == 400 and "expired" in forged.text
+    started = await doors.http.post(
+        "/batch",
+        data={"csrf": csrf},
+        files={"file": ("p.jsonl", b'{"party_reference": "S-1", "name": "Jane Roe"}\n', "application/x-ndjson")},
+    )
+    assert started.status_code == 303
+    run_path = started.headers["location"]
+    for _ in range(100):
+        page = await doors.http.get(run_path)
+        if "Done:" in page.text:
+            break
+        await asyncio.sleep(0.05)
+    results = await doors.http.get(f"{run_path}/results")
+    assert results.status_code == 200 and json.loads(results.text.splitlines()[0])["decision"] == "CLEAR"
+    assert 'filename="p-results.jsonl"' in results.headers["content-disposition"]
+    # Another person's session sees no such run.
+    other = httpx.AsyncClient(base_url=doors.http.base_url)
+    async with other:
+        form = await other.get("/sign-in")
+        await other.post("/sign-in", data={"csrf": _csrf(form), "credential": doors.keys["reviewer"]})
+        assert (await other.get(run_path)).status_code == 404
+        assert (await other.get(f"{run_path}/results")).headers.get("location") == "/batch"

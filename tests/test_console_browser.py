@@ -7,11 +7,13 @@ Each page's screenshot is written to docs/screenshots/ (the README shows them).
 from __future__ import annotations
 
 import asyncio
+import csv
 import dataclasses
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -40,6 +42,7 @@ class Console:
     running: RunningServer
     url: str
     reviewer_key: str
+    second_reviewer_key: str
 
 
 @pytest.fixture
@@ -48,7 +51,9 @@ async def console(
 ) -> AsyncIterator[Console]:
     if "unix" in redis_url or "embedded" in redis_url or not redis_url.startswith("redis://127.0.0.1:6379"):
         pytest.skip("one backend is enough for the browser tests")
-    key = (await ApiKeyStore(redis_client, key_prefix).create("desk-alice", ["reviewer"], "test")).secret
+    keys = ApiKeyStore(redis_client, key_prefix)
+    key = (await keys.create("desk-alice", ["reviewer"], "test")).secret
+    second = (await keys.create("desk-bob", ["reviewer"], "test")).secret
     running = await start_server(
         with_auth(dataclasses.replace(settings, http_port=0), mode="required", rate_limits={}),
         test_catalog,
@@ -56,7 +61,7 @@ async def console(
     )
     await wait_ready(running)
     assert running.http is not None
-    yield Console(running, f"http://127.0.0.1:{running.http.port}", key)
+    yield Console(running, f"http://127.0.0.1:{running.http.port}", key, second)
     await running.stop(0.5)
 
 
@@ -133,3 +138,110 @@ async def test_an_analyst_signs_in_checks_a_party_and_reads_the_answer(console: 
     assert str(seen["after_sign_out"]).endswith("/sign-in") and str(seen["check_after_sign_out"]).endswith("/sign-in")
     for name in ("sign-in", "check", "answer", "lists"):
         assert (SCREENSHOTS / f"console-{name}.png").stat().st_size > 10_000
+
+
+def _sign_in(page: Any, url: str, key: str) -> None:
+    page.goto(url + "/sign-in")
+    page.fill("#credential", key)
+    page.click("button[type=submit]")
+
+
+def _check(page: Any, url: str, name: str, reference: str) -> None:
+    page.goto(url + "/check")
+    page.fill("#name", name)
+    page.fill("#party_reference", reference)
+    page.click("form.card button[type=submit]")
+
+
+def _four_eyes(url: str, alice: str, bob: str) -> dict[str, object]:
+    """Alice clears a listed match, cannot approve it herself; Bob approves it; the party then clears."""
+    seen: dict[str, object] = {}
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            _sign_in(page, url, alice)
+            _check(page, url, "Nicolas MADURO MOROS", "BP-4711")
+            seen["before"] = page.inner_text("#decision")
+            page.fill("#reason-1", "Our customer is the namesake in Valencia, Spain: other date of birth and passport")
+            page.click("form.dispose button[type=submit]")
+            seen["recorded"] = page.inner_text("#disposition-status")
+            page.goto(url + "/review")
+            page.fill("#note-1", "looks right")
+            page.click("button[value=approve]")
+            seen["own_approval"] = page.inner_text("#review-error")
+            page.click("text=Sign out")
+            _sign_in(page, url, bob)
+            page.goto(url + "/review")
+            seen["queue"] = page.locator("article.pending").all_inner_texts()
+            page.screenshot(path=str(SCREENSHOTS / "console-review.png"), full_page=True)
+            page.fill("#note-1", "checked the passport copy")
+            page.click("button[value=approve]")
+            seen["approved"] = page.inner_text("#review-done")
+            seen["queue_after"] = page.locator("#queue-empty").count()
+            _check(page, url, "Nicolas MADURO MOROS", "BP-4711")
+            seen["after"] = page.inner_text("#decision")
+            _check(page, url, "Nicolas MADURO MOROS", "BP-9999")
+            seen["other_party"] = page.inner_text("#decision")
+        finally:
+            browser.close()
+    return seen
+
+
+async def test_a_clearance_needs_a_second_reviewer_then_the_party_clears(console: Console) -> None:
+    seen = await asyncio.to_thread(_four_eyes, console.url, console.reviewer_key, console.second_reviewer_key)
+    assert seen["before"] == "BLOCK"
+    assert "false positive" in str(seen["recorded"]) and "pending" in str(seen["recorded"])
+    assert "desk-alice" in str(seen["own_approval"])  # the store refuses the recorder herself
+    assert any("BP-4711" in item and "desk-alice" in item for item in seen["queue"])  # type: ignore[union-attr]
+    assert seen["approved"] == "Clearance approved." and seen["queue_after"] == 1
+    assert seen["after"] == "CLEAR"
+    assert seen["other_party"] == "BLOCK"  # the clearance is this party's, not the listed name's
+
+
+def _batch(url: str, key: str, upload: Path, downloads: Path) -> dict[str, object]:
+    """Upload a small file, watch it run, download the results."""
+    seen: dict[str, object] = {}
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+            _sign_in(page, url, key)
+            page.goto(url + "/batch")
+            page.set_input_files("#file", str(upload))
+            page.click("form.card button[type=submit]")
+            page.wait_for_selector("#download", timeout=30_000)
+            seen["progress"] = page.inner_text("#batch-progress")
+            page.screenshot(path=str(SCREENSHOTS / "console-batch.png"), full_page=True)
+            with page.expect_download() as download:
+                page.click("#download")
+            target = downloads / download.value.suggested_filename
+            download.value.save_as(str(target))
+            seen["file"] = target
+            page.goto(url + "/batch")
+            page.set_input_files("#file", str(upload.with_suffix(".txt")))
+            page.click("form.card button[type=submit]")
+            seen["wrong_kind"] = page.inner_text("#file-error")
+        finally:
+            browser.close()
+    return seen
+
+
+async def test_a_desk_uploads_a_batch_watches_it_and_downloads_the_results(console: Console, tmp_path: Path) -> None:
+    upload = tmp_path / "suppliers.csv"
+    upload.write_text(
+        "party_reference,name,country\nS-1,Nicolas MADURO MOROS,VE\nS-2,Jane Roe,GB\nS-3,Acme Widgets,XX\n",
+        encoding="utf-8",
+    )
+    upload.with_suffix(".txt").write_text("not a batch file", encoding="utf-8")
+    seen = await asyncio.to_thread(_batch, console.url, console.reviewer_key, upload, tmp_path)
+    assert "Done: 3 of 3" in str(seen["progress"])
+    rows = list(csv.DictReader(Path(seen["file"]).open(encoding="utf-8")))  # type: ignore[arg-type]
+    assert Path(seen["file"]).name == "suppliers-results.csv"  # type: ignore[arg-type]
+    assert [(row["party_reference"], row["decision"]) for row in rows] == [
+        ("S-1", "BLOCK"),
+        ("S-2", "CLEAR"),
+        ("S-3", "ERROR"),
+    ]
+    assert "column 'country'" in rows[2]["error"]
+    assert ".csv or .jsonl" in str(seen["wrong_kind"])

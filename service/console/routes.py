@@ -19,14 +19,17 @@ from typing import Any
 import grpc
 import jinja2
 from google.protobuf.message import Message
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from service.api.gen import screening_pb2 as pb
+from service.batch.files import BadInput
 from service.command_words import DIRECTIONS, PARTY_TYPES
+from service.console.batches import MAX_ROWS, MAX_UPLOAD_BYTES, BatchRuns
 from service.console.sessions import Session, SessionStore
 from service.http.call import CallAborted
 
@@ -43,6 +46,7 @@ SECURITY_HEADERS = {
 # Form fields of "Check a party", and the request field each stands for (a refusal names the latter).
 FORM_FIELDS = {
     "name": "party.name",
+    "party_reference": "party.party_reference",
     "type": "party.type",
     "alternative_names": "party.alternative_names",
     "address": "party.addresses[0].lines",
@@ -78,6 +82,8 @@ def _screen_request(form: dict[str, str]) -> pb.ScreenRequest:
         party.addresses.add(lines=lines, **address)
     if form.get("date_of_birth", "").strip():
         party.date_of_birth = form["date_of_birth"].strip()
+    if form.get("party_reference", "").strip():
+        party.party_reference = form["party_reference"].strip()
     context = pb.TransactionContext(direction=DIRECTIONS.get(form.get("direction", "export"), 0))
     if form.get("destination_country", "").strip():
         context.destination_country = form["destination_country"].strip()
@@ -90,6 +96,7 @@ class Console:
     def __init__(self, door: Any, secure_cookies: bool) -> None:
         self._door = door  # service.http.app.HttpDoor
         self._sessions = SessionStore()
+        self._batches = BatchRuns()
         self._secure = secure_cookies
         # Escaping on for every template, whatever its file name says (a party name is the caller's text).
         environment = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
@@ -199,6 +206,123 @@ class Console:
             return self._page(request, "lists.html", 403, session=session, lists=[], error=exc.details, pb=pb)
         return self._page(request, "lists.html", session=session, lists=answer.lists, error="", pb=pb)
 
+    async def record(self, request: Request) -> Response:
+        """A reviewer's disposition of one match, from the answer page."""
+        session = self._session(request)
+        if session is None:
+            return RedirectResponse("/sign-in", status_code=303)
+        form = await self._form(request) or {}
+        if not secrets.compare_digest(form.get("csrf", ""), session.csrf):
+            return self._page(request, "disposition.html", 400, session=session, error="The form expired.", pb=pb)
+        message = pb.RecordDispositionRequest(
+            party_reference=form.get("party_reference", ""), party_fingerprint=form.get("party_fingerprint", ""),
+            list_id=form.get("list_id", ""), entry_id=form.get("entry_id", ""),
+            kind=pb.DispositionKind.Value(form["kind"]) if form.get("kind") in pb.DispositionKind.keys() else 0,
+            reason=form.get("reason", ""), screening_id=form.get("screening_id", ""),
+        )  # fmt: skip
+        try:
+            recorded = await self._call(session, request, "RecordDisposition", message)
+        except CallAborted as exc:
+            return self._page(request, "disposition.html", 400, session=session, error=exc.details, pb=pb)
+        return self._page(request, "disposition.html", session=session, disposition=recorded, error="", pb=pb)
+
+    async def review_queue(self, request: Request) -> Response:
+        """Clearances awaiting a second reviewer, oldest first, each with approve and reject."""
+        session = self._session(request)
+        if session is None:
+            return RedirectResponse("/sign-in", status_code=303)
+        try:
+            found = await self._call(
+                session, request, "ListDispositions", pb.ListDispositionsRequest(pending_only=True)
+            )
+        except CallAborted as exc:
+            return self._page(request, "review.html", 403, session=session, pending=[], error=exc.details, pb=pb)
+        pending = sorted(found.dispositions, key=lambda d: d.recorded_at.ToDatetime())  # type: ignore[attr-defined]
+        done = request.query_params.get("done", "")
+        return self._page(request, "review.html", session=session, pending=pending, error="", done=done, pb=pb)
+
+    async def review(self, request: Request) -> Response:
+        session = self._session(request)
+        if session is None:
+            return RedirectResponse("/sign-in", status_code=303)
+        form = await self._form(request) or {}
+        if not secrets.compare_digest(form.get("csrf", ""), session.csrf):
+            return self._page(
+                request, "review.html", 400, session=session, pending=[], error="The form expired.", pb=pb
+            )
+        subject = form.get("subject", "")
+        approve = form.get("action") == "approve"
+        message = pb.ReviewDispositionRequest(
+            party_reference=subject[4:] if subject.startswith("ref:") else "",
+            party_fingerprint=subject[3:] if subject.startswith("fp:") else "",
+            list_id=form.get("list_id", ""), entry_id=form.get("entry_id", ""),
+            version=int(form["version"]) if form.get("version", "").isdigit() else 0, note=form.get("note", ""),
+        )  # fmt: skip
+        try:
+            await self._call(session, request, "ApproveDisposition" if approve else "RejectDisposition", message)
+        except CallAborted as exc:
+            try:
+                listed = await self._call(
+                    session, request, "ListDispositions", pb.ListDispositionsRequest(pending_only=True)
+                )
+                pending = list(listed.dispositions)  # type: ignore[attr-defined]
+            except CallAborted:
+                pending = []
+            return self._page(
+                request, "review.html", 400, session=session, pending=pending, error=exc.details, done="", pb=pb
+            )
+        return RedirectResponse(f"/review?done={'approved' if approve else 'rejected'}", status_code=303)
+
+    async def batch_page(self, request: Request, error: str = "", status: int = 200) -> Response:
+        session = self._session(request)
+        if session is None:
+            return RedirectResponse("/sign-in", status_code=303)
+        runs = self._batches.of(session.principal)
+        return self._page(request, "batch.html", status, session=session, runs=runs, error=error, limit=MAX_ROWS)
+
+    async def batch_upload(self, request: Request) -> Response:
+        session = self._session(request)
+        if session is None:
+            return RedirectResponse("/sign-in", status_code=303)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + 64 * 1024:
+            return await self.batch_page(request, f"The file is over {MAX_UPLOAD_BYTES // 1024 // 1024} MB.", 413)
+        form = await request.form(max_files=1, max_fields=8, max_part_size=MAX_UPLOAD_BYTES)
+        upload = form.get("file")
+        if not secrets.compare_digest(str(form.get("csrf", "")), session.csrf):
+            return await self.batch_page(request, "The form expired: please send it again.", 400)
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return await self.batch_page(request, "Choose a .csv or .jsonl file.", 400)
+        data = await upload.read(MAX_UPLOAD_BYTES + 1)
+        if len(data) > MAX_UPLOAD_BYTES:
+            return await self.batch_page(request, f"The file is over {MAX_UPLOAD_BYTES // 1024 // 1024} MB.", 413)
+        try:
+            run = self._batches.start(
+                self._door, session.authorization, request, session.principal, upload.filename, data
+            )
+        except BadInput as exc:
+            return await self.batch_page(request, str(exc), 400)
+        return RedirectResponse(f"/batch/{run.run_id}", status_code=303)
+
+    async def batch_run(self, request: Request) -> Response:
+        session = self._session(request)
+        if session is None:
+            return RedirectResponse("/sign-in", status_code=303)
+        run = self._batches.get(request.path_params["run_id"], session.principal)
+        if run is None:
+            return await self.batch_page(request, "No such batch of yours (a server restart forgets them).", 404)
+        return self._page(request, "batch_run.html", session=session, run=run)
+
+    async def batch_results(self, request: Request) -> Response:
+        session = self._session(request)
+        run = self._batches.get(request.path_params["run_id"], session.principal) if session else None
+        if run is None or not run.finished or run.failure:
+            return RedirectResponse("/batch", status_code=303)
+        media = "text/csv" if run.fmt == "csv" else "application/x-ndjson"
+        response = FileResponse(run.results, media_type=media, filename=run.download_name)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/", self.home, methods=["GET"]),
@@ -208,5 +332,12 @@ class Console:
             Route("/check", self.check_form, methods=["GET"]),
             Route("/check", self.check, methods=["POST"]),
             Route("/lists", self.lists, methods=["GET"]),
+            Route("/dispositions", self.record, methods=["POST"]),
+            Route("/review", self.review_queue, methods=["GET"]),
+            Route("/review", self.review, methods=["POST"]),
+            Route("/batch", self.batch_page, methods=["GET"]),
+            Route("/batch", self.batch_upload, methods=["POST"]),
+            Route("/batch/{run_id}", self.batch_run, methods=["GET"]),
+            Route("/batch/{run_id}/results", self.batch_results, methods=["GET"]),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ]

@@ -154,6 +154,22 @@ class HttpDoor:
                 return problem(grpc.StatusCode.UNAVAILABLE, STORE_UNAVAILABLE)
         return _respond(answer)
 
+    async def batch(
+        self, messages: AsyncIterator[pb.ScreenBatchRequest], authorization: str, request: Request
+    ) -> list[pb.ScreenResponse]:
+        """ScreenBatch as `authorization`'s principal, every answer collected (the console's batch page)."""
+        call = HttpCall(authorization, _peer(request))
+        with structlog.contextvars.bound_contextvars(door="console"):
+            try:
+                await self._auth.admit(_ROUTES_BY_RPC["ScreenBatch"].full_method, call)
+                return [
+                    response
+                    async for answer in self._servicer.ScreenBatch(messages, call)
+                    for response in answer.responses
+                ]
+            except STORE_ERRORS:
+                raise CallAborted(grpc.StatusCode.UNAVAILABLE, STORE_UNAVAILABLE) from None
+
     # ------------------------------------------------------------ ScreenBatch: JSON Lines
 
     async def _batch(self, route: Route, request: Request) -> Response:
