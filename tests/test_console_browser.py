@@ -1,7 +1,7 @@
 """The console in a real browser: Debian's Chromium driven by Playwright, against a real server.
 
 Skipped with a clear message where Chromium or Playwright is missing (`.ci/run` installs both).
-Each page's screenshot is written to docs/screenshots/ (the README shows them).
+Each page's screenshot is written to the `shots` folder (the README shows those of docs/screenshots/).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import dataclasses
+import os
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,7 +28,10 @@ from tests.auth_support import with_auth
 from tests.conftest import wait_ready
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+# Where the pages' screenshots go: the test's temporary folder, or the README's (docs/screenshots) when asked:
+#   SCREENING_SCREENSHOTS=docs/screenshots ./scripts/test.sh tests/test_console_browser.py
+# (a run must not rewrite tracked files: every screenshot holds that run's screening ids and times).
+SCREENSHOTS_SETTING = "SCREENING_SCREENSHOTS"
 
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')"
@@ -43,6 +47,13 @@ class Console:
     url: str
     reviewer_key: str
     second_reviewer_key: str
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get(SCREENSHOTS_SETTING) or tmp_path / "screenshots").resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture
@@ -65,10 +76,9 @@ async def console(
     await running.stop(0.5)
 
 
-def _walk_the_console(url: str, key: str) -> dict[str, object]:
+def _walk_the_console(url: str, key: str, shots: Path) -> dict[str, object]:
     """Sign in, check parties, read the answers, open the lists, sign out: what the pages showed."""
     seen: dict[str, object] = {}
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
@@ -78,7 +88,7 @@ def _walk_the_console(url: str, key: str) -> dict[str, object]:
             page.fill("#credential", "scr_" + "x" * 43)
             page.click("button[type=submit]")
             seen["bad_key_error"] = page.inner_text("#credential-error")
-            page.screenshot(path=str(SCREENSHOTS / "console-sign-in.png"), full_page=True)
+            page.screenshot(path=str(shots / "console-sign-in.png"), full_page=True)
             page.fill("#credential", key)
             page.click("button[type=submit]")
             seen["after_sign_in"] = page.url
@@ -86,13 +96,13 @@ def _walk_the_console(url: str, key: str) -> dict[str, object]:
             page.fill("#name", "Nicolas MADURO MOROS")
             page.fill("#country", "VE")
             page.select_option("#direction", "export")
-            page.screenshot(path=str(SCREENSHOTS / "console-check.png"), full_page=True)
+            page.screenshot(path=str(shots / "console-check.png"), full_page=True)
             page.click("form.card button[type=submit]")
             seen["decision"] = page.inner_text("#decision")
             seen["marks"] = page.locator("table.alignment mark").all_inner_texts()
             seen["reasons"] = page.locator("ol.reasons li").count()
             seen["legal_basis"] = page.locator("ol.reasons").inner_text()
-            page.screenshot(path=str(SCREENSHOTS / "console-answer.png"), full_page=True)
+            page.screenshot(path=str(shots / "console-answer.png"), full_page=True)
             page.goto(url + "/check")
             page.fill("#name", "Acme Trading")
             page.fill("#country", "XX")
@@ -108,7 +118,7 @@ def _walk_the_console(url: str, key: str) -> dict[str, object]:
             seen["scripts"] = page.locator("script").count()
             page.goto(url + "/lists")
             seen["lists"] = page.locator("tbody tr").all_inner_texts()
-            page.screenshot(path=str(SCREENSHOTS / "console-lists.png"), full_page=True)
+            page.screenshot(path=str(shots / "console-lists.png"), full_page=True)
             page.click("text=Sign out")
             seen["after_sign_out"] = page.url
             page.goto(url + "/check")
@@ -118,8 +128,8 @@ def _walk_the_console(url: str, key: str) -> dict[str, object]:
     return seen
 
 
-async def test_an_analyst_signs_in_checks_a_party_and_reads_the_answer(console: Console) -> None:
-    seen = await asyncio.to_thread(_walk_the_console, console.url, console.reviewer_key)
+async def test_an_analyst_signs_in_checks_a_party_and_reads_the_answer(console: Console, shots: Path) -> None:
+    seen = await asyncio.to_thread(_walk_the_console, console.url, console.reviewer_key, shots)
     assert str(seen["landing"]).endswith("/sign-in")
     assert "not valid" in str(seen["bad_key_error"])
     assert str(seen["after_sign_in"]).endswith("/check")
@@ -137,7 +147,7 @@ async def test_an_analyst_signs_in_checks_a_party_and_reads_the_answer(console: 
     assert any("ofac_sdn" in row for row in seen["lists"])  # type: ignore[union-attr]
     assert str(seen["after_sign_out"]).endswith("/sign-in") and str(seen["check_after_sign_out"]).endswith("/sign-in")
     for name in ("sign-in", "check", "answer", "lists"):
-        assert (SCREENSHOTS / f"console-{name}.png").stat().st_size > 10_000
+        assert (shots / f"console-{name}.png").stat().st_size > 10_000
 
 
 def _sign_in(page: Any, url: str, key: str) -> None:
@@ -153,7 +163,7 @@ def _check(page: Any, url: str, name: str, reference: str) -> None:
     page.click("form.card button[type=submit]")
 
 
-def _four_eyes(url: str, alice: str, bob: str) -> dict[str, object]:
+def _four_eyes(url: str, alice: str, bob: str, shots: Path) -> dict[str, object]:
     """Alice clears a listed match, cannot approve it herself; Bob approves it; the party then clears."""
     seen: dict[str, object] = {}
     with playwright_api.sync_playwright() as playwright:
@@ -174,7 +184,7 @@ def _four_eyes(url: str, alice: str, bob: str) -> dict[str, object]:
             _sign_in(page, url, bob)
             page.goto(url + "/review")
             seen["queue"] = page.locator("article.pending").all_inner_texts()
-            page.screenshot(path=str(SCREENSHOTS / "console-review.png"), full_page=True)
+            page.screenshot(path=str(shots / "console-review.png"), full_page=True)
             page.fill("#note-1", "checked the passport copy")
             page.click("button[value=approve]")
             seen["approved"] = page.inner_text("#review-done")
@@ -188,8 +198,8 @@ def _four_eyes(url: str, alice: str, bob: str) -> dict[str, object]:
     return seen
 
 
-async def test_a_clearance_needs_a_second_reviewer_then_the_party_clears(console: Console) -> None:
-    seen = await asyncio.to_thread(_four_eyes, console.url, console.reviewer_key, console.second_reviewer_key)
+async def test_a_clearance_needs_a_second_reviewer_then_the_party_clears(console: Console, shots: Path) -> None:
+    seen = await asyncio.to_thread(_four_eyes, console.url, console.reviewer_key, console.second_reviewer_key, shots)
     assert seen["before"] == "BLOCK"
     assert "false positive" in str(seen["recorded"]) and "pending" in str(seen["recorded"])
     assert "desk-alice" in str(seen["own_approval"])  # the store refuses the recorder herself
@@ -199,7 +209,7 @@ async def test_a_clearance_needs_a_second_reviewer_then_the_party_clears(console
     assert seen["other_party"] == "BLOCK"  # the clearance is this party's, not the listed name's
 
 
-def _batch(url: str, key: str, upload: Path, downloads: Path) -> dict[str, object]:
+def _batch(url: str, key: str, upload: Path, downloads: Path, shots: Path) -> dict[str, object]:
     """Upload a small file, watch it run, download the results."""
     seen: dict[str, object] = {}
     with playwright_api.sync_playwright() as playwright:
@@ -212,7 +222,7 @@ def _batch(url: str, key: str, upload: Path, downloads: Path) -> dict[str, objec
             page.click("form.card button[type=submit]")
             page.wait_for_selector("#download", timeout=30_000)
             seen["progress"] = page.inner_text("#batch-progress")
-            page.screenshot(path=str(SCREENSHOTS / "console-batch.png"), full_page=True)
+            page.screenshot(path=str(shots / "console-batch.png"), full_page=True)
             with page.expect_download() as download:
                 page.click("#download")
             target = downloads / download.value.suggested_filename
@@ -227,14 +237,16 @@ def _batch(url: str, key: str, upload: Path, downloads: Path) -> dict[str, objec
     return seen
 
 
-async def test_a_desk_uploads_a_batch_watches_it_and_downloads_the_results(console: Console, tmp_path: Path) -> None:
+async def test_a_desk_uploads_a_batch_watches_it_and_downloads_the_results(
+    console: Console, tmp_path: Path, shots: Path
+) -> None:
     upload = tmp_path / "suppliers.csv"
     upload.write_text(
         "party_reference,name,country\nS-1,Nicolas MADURO MOROS,VE\nS-2,Jane Roe,GB\nS-3,Acme Widgets,XX\n",
         encoding="utf-8",
     )
     upload.with_suffix(".txt").write_text("not a batch file", encoding="utf-8")
-    seen = await asyncio.to_thread(_batch, console.url, console.reviewer_key, upload, tmp_path)
+    seen = await asyncio.to_thread(_batch, console.url, console.reviewer_key, upload, tmp_path, shots)
     assert "Done: 3 of 3" in str(seen["progress"])
     rows = list(csv.DictReader(Path(seen["file"]).open(encoding="utf-8")))  # type: ignore[arg-type]
     assert Path(seen["file"]).name == "suppliers-results.csv"  # type: ignore[arg-type]
