@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' -e clients/python
 redis_up() {
   .venv/bin/python -c "import os, redis; redis.Redis.from_url(os.environ.get('TEST_REDIS_URL', 'redis://127.0.0.1:6379/0')).ping()" 2>/dev/null
 }

@@ -2,7 +2,8 @@
 
 protoc writes absolute imports (`from screening.v1 import screening_pb2`) that only
 work with `protos/`'s layout on sys.path; we rewrite them to package-relative imports
-so the generated modules live inside `service.api.gen`. The staleness test calls
+so the generated modules live inside `service.api.gen` (and, the same bytes, inside the client
+package's `screening_client.gen`). The staleness test calls
 `generate()` into a temporary folder and compares the bytes with the committed files.
 """
 
@@ -17,6 +18,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PROTO_ROOT = REPO_ROOT / "protos"
 PROTO_FILES = ("screening/v1/screening.proto",)
 GENERATED_DIR = Path(__file__).resolve().parent / "gen"
+# The same modules in the client package for integrators (clients/python), which needs no server code.
+CLIENT_GENERATED_DIR = REPO_ROOT / "clients" / "python" / "screening_client" / "gen"
+GENERATED_DIRS = (GENERATED_DIR, CLIENT_GENERATED_DIR)
 _ABSOLUTE_IMPORT = re.compile(r"^from screening\.v1 import (\w+)", re.MULTILINE)
 
 
@@ -49,8 +53,9 @@ def generate(out_dir: Path) -> list[Path]:
 
 
 def main() -> int:
-    for path in generate(GENERATED_DIR):
-        print(f"wrote {path.relative_to(REPO_ROOT)}")
+    for directory in GENERATED_DIRS:
+        for path in generate(directory):
+            print(f"wrote {path.relative_to(REPO_ROOT)}")
     return 0
 
 
