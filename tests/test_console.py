@@ -60,7 +60,7 @@ async def test_a_check_needs_the_sessions_token_and_acts_as_its_principal(doors:
     signed_out = await doors.http.post("/sign-out", data={"csrf": csrf})
     assert signed_out.status_code == 303
     again = await doors.http.post("/check", data={"csrf": csrf, "name": "Jane Roe"})
-    assert (again.status_code, again.headers["location"]) == (303, "/sign-in")
+    assert again.status_code == 401 and "session ended" in again.text  # back to sign-in, the form kept
 
 
 def test_a_refusal_lands_on_the_form_field_it_concerns() -> None:
@@ -121,3 +121,23 @@ async def test_batch_uploads_are_checked_and_runs_are_their_owners(doors: Doors)
         await other.post("/sign-in", data={"csrf": _csrf(form), "credential": doors.keys["reviewer"]})
         assert (await other.get(run_path)).status_code == 404
         assert (await other.get(f"{run_path}/results")).headers.get("location") == "/batch"
+
+
+async def test_an_ended_session_keeps_the_form_through_sign_in(doors: Doors) -> None:  # noqa: F811
+    # No session (it ended, or the server restarted): the form comes back through sign-in, unscreened.
+    ended = await doors.http.post(
+        "/check", data={"csrf": "old", "name": "Acme <b>Widgets</b>", "country": "DE", "not_a_field": "dropped"}
+    )
+    assert ended.status_code == 401 and "session ended" in ended.text
+    assert 'name="carry_name" value="Acme &lt;b&gt;Widgets&lt;/b&gt;"' in ended.text
+    assert "carry_not_a_field" not in ended.text
+    signed_in = await doors.http.post(
+        "/sign-in",
+        data={"csrf": _csrf(ended), "credential": doors.keys["screener"], "carry_name": "Acme <b>Widgets</b>",
+              "carry_country": "DE", "carry_evil": "x"},
+    )  # fmt: skip
+    assert signed_in.status_code == 200 and 'id="resumed"' in signed_in.text
+    assert 'value="Acme &lt;b&gt;Widgets&lt;/b&gt;"' in signed_in.text and 'id="decision"' not in signed_in.text
+    assert SESSION_COOKIE in signed_in.headers["set-cookie"]
+    lists = await doors.http.get("/lists")
+    assert lists.status_code == 200 and re.search(r"<td>\d+ min</td>", lists.text)

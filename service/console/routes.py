@@ -71,6 +71,24 @@ def _form_field(request_field: str | None) -> str | None:
     return None
 
 
+def _age(duration: Any) -> str:
+    """A list's age as a person reads it: "45 min", "6 h", "3 days"."""
+    seconds = duration.seconds
+    if seconds < 3600:
+        return f"{max(seconds // 60, 0)} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+CARRY_PREFIX = "carry_"
+
+
+def _carried(form: dict[str, str]) -> dict[str, str]:
+    """The check form's fields a sign-in form carried (only those: nothing else comes through)."""
+    return {name: form[CARRY_PREFIX + name] for name in FORM_FIELDS if CARRY_PREFIX + name in form}
+
+
 def _screen_request(form: dict[str, str]) -> pb.ScreenRequest:
     party = pb.Party(name=form.get("name", ""), type=PARTY_TYPES.get(form.get("type", "unknown"), 0))
     party.alternative_names.extend(
@@ -132,9 +150,12 @@ class Console:
     async def home(self, request: Request) -> Response:
         return RedirectResponse("/check" if self._session(request) else "/sign-in", status_code=303)
 
-    async def sign_in_form(self, request: Request, error: str = "", status: int = 200) -> Response:
+    async def sign_in_form(
+        self, request: Request, error: str = "", status: int = 200, carry: dict[str, str] | None = None
+    ) -> Response:
+        """`carry`: a check form whose session ended, sent back through sign-in so nothing typed is lost."""
         token = secrets.token_urlsafe(24)
-        response = self._page(request, "sign_in.html", status, csrf=token, error=error, session=None)
+        response = self._page(request, "sign_in.html", status, csrf=token, error=error, session=None, carry=carry or {})
         self._cookie(response, SIGN_IN_COOKIE, token, max_age=3600)
         return response
 
@@ -152,8 +173,12 @@ class Console:
             return await self.sign_in_form(
                 request, "This key or token is not valid (unknown, revoked or expired).", 401
             )
-        session_id, _ = self._sessions.create(f"Bearer {credential}", principal.name, frozenset(principal.roles))
-        response = RedirectResponse("/check", status_code=303)
+        session_id, session = self._sessions.create(f"Bearer {credential}", principal.name, frozenset(principal.roles))
+        carried = _carried(form)
+        if carried:  # back to the check form as it was when the session ended: checked again only when sent again
+            response = self._page(request, "check.html", session=session, form=carried, errors={}, resumed=True)
+        else:
+            response = RedirectResponse("/check", status_code=303)
         self._cookie(response, SESSION_COOKIE, session_id)
         response.delete_cookie(SIGN_IN_COOKIE, path="/")
         return response
@@ -171,13 +196,18 @@ class Console:
         session = self._session(request)
         if session is None:
             return RedirectResponse("/sign-in", status_code=303)
-        return self._page(request, "check.html", session=session, form={"direction": "export"}, errors={})
+        return self._page(
+            request, "check.html", session=session, form={"direction": "export"}, errors={}, resumed=False
+        )
 
     async def check(self, request: Request) -> Response:
         session = self._session(request)
-        if session is None:
-            return RedirectResponse("/sign-in", status_code=303)
         form = await self._form(request)
+        if session is None:
+            message = "Your session ended: sign in again. What you typed is kept and shown again after sign-in."
+            return await self.sign_in_form(
+                request, message, 401, carry={k: v for k, v in (form or {}).items() if k in FORM_FIELDS}
+            )
         if form is None:
             return self._page(
                 request, "check.html", 413, session=session, form={}, errors={"name": "The form is too large."}
@@ -203,8 +233,8 @@ class Console:
         try:
             answer = await self._call(session, request, "GetListStatus", pb.GetListStatusRequest())
         except CallAborted as exc:
-            return self._page(request, "lists.html", 403, session=session, lists=[], error=exc.details, pb=pb)
-        return self._page(request, "lists.html", session=session, lists=answer.lists, error="", pb=pb)
+            return self._page(request, "lists.html", 403, session=session, lists=[], error=exc.details, pb=pb, age=_age)
+        return self._page(request, "lists.html", session=session, lists=answer.lists, error="", pb=pb, age=_age)
 
     async def record(self, request: Request) -> Response:
         """A reviewer's disposition of one match, from the answer page."""
