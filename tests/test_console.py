@@ -68,6 +68,9 @@ def test_a_refusal_lands_on_the_form_field_it_concerns() -> None:
     assert _form_field("party.alternative_names[3]") == "alternative_names"
     assert _form_field("party.name") == "name"
     assert _form_field("context.destination_country") == "destination_country"
+    assert (
+        _form_field("context.items[0].hs_code", [2]) == "item_2_hs_code"
+    )  # the request's first item, the form's third row
     assert _form_field("options.max_matches") is None
 
 
@@ -141,3 +144,42 @@ async def test_an_ended_session_keeps_the_form_through_sign_in(doors: Doors) -> 
     assert SESSION_COOKIE in signed_in.headers["set-cookie"]
     lists = await doors.http.get("/lists")
     assert lists.status_code == 200 and re.search(r"<td>\d+ min</td>", lists.text)
+
+
+async def test_items_and_owners_are_checked_beside_their_fields(doors: Doors) -> None:  # noqa: F811
+    csrf = await _sign_in(doors, "screener")
+    bad_item = await doors.http.post(
+        "/check",
+        data={"csrf": csrf, "name": "Acme Widgets", "direction": "import", "item_1_description": "cotton",
+              "item_1_hs_code": "12"},
+    )  # fmt: skip
+    assert bad_item.status_code == 400 and 'id="item_1_hs_code-error"' in bad_item.text
+    assert "6 to 10 digits" in bad_item.text and 'value="cotton"' in bad_item.text
+    bad_owner = await doors.http.post(
+        "/check", data={"csrf": csrf, "name": "Acme Widgets", "owners": "Ivan Petrov: thirty"}
+    )
+    assert bad_owner.status_code == 400 and 'id="owners-error"' in bad_owner.text
+    owned = await doors.http.post(
+        "/check",
+        data={"csrf": csrf, "name": "Acme Widgets", "owners": "Nicolas MADURO MOROS:60", "direction": "export"},
+    )
+    assert owned.status_code == 200 and "Owners on the lists" in owned.text and "(60%)" in owned.text
+
+
+async def test_a_partys_history_shows_its_dispositions(doors: Doors) -> None:  # noqa: F811
+    csrf = await _sign_in(doors, "reviewer")
+    answer = await doors.http.post(
+        "/check", data={"csrf": csrf, "name": "Nicolas MADURO MOROS", "party_reference": "BP-77", "direction": "export"}
+    )
+    assert 'href="/parties/BP-77"' in answer.text
+    recorded = await doors.http.post(
+        "/dispositions",
+        data={"csrf": csrf, "party_reference": "BP-77", "list_id": "ofac_sdn", "entry_id": "22790",
+              "kind": "DISPOSITION_KIND_CONFIRMED_MATCH", "reason": "same passport"},
+    )  # fmt: skip
+    assert recorded.status_code == 200 and "confirmed match" in recorded.text
+    history = await doors.http.get("/parties/BP-77")
+    assert history.status_code == 200 and "Not registered for re-screening" in history.text
+    assert "ofac_sdn 22790" in history.text and "same passport" in history.text and "key:http-reviewer" in history.text
+    nobody = await doors.http.get("/parties/BP-NONE")
+    assert 'id="no-history"' in nobody.text

@@ -12,7 +12,9 @@ this origin and no script at all.
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,14 +59,24 @@ FORM_FIELDS = {
     "direction": "context.direction",
     "destination_country": "context.destination_country",
     "origin_country": "context.origin_country",
+    "owners": "party.owners",
 }
+# Rows of items on the check form (an import's goods: where from, made by whom).
+ITEM_ROWS = 3
+ITEM_FIELDS = ("description", "hs_code", "origin_country", "producer")
+_ITEM_FIELD = re.compile(r"^context\.items\[(\d+)\]\.(description|hs_code|origin_country|producer)")
 MAX_FORM_BYTES = 64 * 1024
 
 
-def _form_field(request_field: str | None) -> str | None:
+def _form_field(request_field: str | None, item_rows: Sequence[int] = ()) -> str | None:
     """The form field a refusal's request field belongs to ("party.alternative_names[2]" -> "alternative_names")."""
     if request_field is None:
         return None
+    if found := _ITEM_FIELD.match(request_field):
+        # The request's items are the form's filled rows, in order: item k is row item_rows[k].
+        position = int(found.group(1))
+        row = item_rows[position] if position < len(item_rows) else position
+        return f"item_{row}_{found.group(2)}"
     for form_name, path in FORM_FIELDS.items():
         if request_field == path or request_field.startswith((f"{path}[", f"{path}.")):
             return form_name
@@ -84,12 +96,16 @@ def _age(duration: Any) -> str:
 CARRY_PREFIX = "carry_"
 
 
+CHECK_FIELDS = (*FORM_FIELDS, *(f"item_{row}_{name}" for row in range(ITEM_ROWS) for name in ITEM_FIELDS))
+
+
 def _carried(form: dict[str, str]) -> dict[str, str]:
     """The check form's fields a sign-in form carried (only those: nothing else comes through)."""
-    return {name: form[CARRY_PREFIX + name] for name in FORM_FIELDS if CARRY_PREFIX + name in form}
+    return {name: form[CARRY_PREFIX + name] for name in CHECK_FIELDS if CARRY_PREFIX + name in form}
 
 
-def _screen_request(form: dict[str, str]) -> pb.ScreenRequest:
+def _screen_request(form: dict[str, str]) -> tuple[pb.ScreenRequest, list[int]]:
+    """The request the form asks for, and which form row each of its items came from."""
     party = pb.Party(name=form.get("name", ""), type=PARTY_TYPES.get(form.get("type", "unknown"), 0))
     party.alternative_names.extend(
         line.strip() for line in form.get("alternative_names", "").splitlines() if line.strip()
@@ -102,12 +118,30 @@ def _screen_request(form: dict[str, str]) -> pb.ScreenRequest:
         party.date_of_birth = form["date_of_birth"].strip()
     if form.get("party_reference", "").strip():
         party.party_reference = form["party_reference"].strip()
+    for line in form.get("owners", "").splitlines():
+        if line.strip():
+            name, _, share = line.rpartition(":")
+            try:
+                percent = float(share)
+            except ValueError:
+                name, percent = line, 0.0  # refused by the service as party.owners[i].share_percent, beside the field
+            party.owners.add(name=name.strip(), share_percent=percent)
     context = pb.TransactionContext(direction=DIRECTIONS.get(form.get("direction", "export"), 0))
+    item_rows = []
+    for row in range(ITEM_ROWS):
+        values = {name: form.get(f"item_{row}_{name}", "").strip() for name in ITEM_FIELDS}
+        if any(values.values()):
+            item_rows.append(row)
+            item = context.items.add(
+                description=values["description"], hs_code=values["hs_code"], origin_country=values["origin_country"]
+            )
+            if values["producer"]:
+                item.producer.name = values["producer"]
     if form.get("destination_country", "").strip():
         context.destination_country = form["destination_country"].strip()
     if form.get("origin_country", "").strip():
         context.origin_country = form["origin_country"].strip()
-    return pb.ScreenRequest(party=party, context=context)
+    return pb.ScreenRequest(party=party, context=context), item_rows
 
 
 class Console:
@@ -206,7 +240,7 @@ class Console:
         if session is None:
             message = "Your session ended: sign in again. What you typed is kept and shown again after sign-in."
             return await self.sign_in_form(
-                request, message, 401, carry={k: v for k, v in (form or {}).items() if k in FORM_FIELDS}
+                request, message, 401, carry={k: v for k, v in (form or {}).items() if k in CHECK_FIELDS}
             )
         if form is None:
             return self._page(
@@ -216,10 +250,11 @@ class Console:
             return self._page(request, "check.html", 400, session=session, form=form,
                               errors={"name": "The form expired: please send it again."})  # fmt: skip
         try:
-            answer = await self._call(session, request, "Screen", _screen_request(form))
+            screen, item_rows = _screen_request(form)
+            answer = await self._call(session, request, "Screen", screen)
         except CallAborted as exc:
             if exc.code == grpc.StatusCode.INVALID_ARGUMENT:
-                field = _form_field(exc.field or exc.details.split(": ", 1)[0]) or "name"
+                field = _form_field(exc.field or exc.details.split(": ", 1)[0], item_rows) or "name"
                 message = exc.details.split(": ", 1)[-1]
                 return self._page(request, "check.html", 400, session=session, form=form, errors={field: message})
             return self._page(request, "check.html", 403 if exc.code == grpc.StatusCode.PERMISSION_DENIED else 503,
@@ -303,6 +338,35 @@ class Console:
             )
         return RedirectResponse(f"/review?done={'approved' if approve else 'rejected'}", status_code=303)
 
+    async def party(self, request: Request) -> Response:
+        """A party by its reference: its registration (if any) and every disposition of it, revoked ones too."""
+        session = self._session(request)
+        if session is None:
+            return RedirectResponse("/sign-in", status_code=303)
+        reference = request.path_params["reference"]
+        registered = None
+        error = ""
+        try:
+            registered = await self._call(session, request, "GetParty", pb.GetPartyRequest(party_reference=reference))
+        except CallAborted as exc:
+            if exc.code != grpc.StatusCode.NOT_FOUND:
+                error = exc.details
+        history: list[Any] = []
+        try:
+            listed = await self._call(
+                session,
+                request,
+                "ListDispositions",
+                pb.ListDispositionsRequest(party_reference=reference, include_revoked=True),
+            )
+            history = sorted(listed.dispositions, key=lambda d: d.recorded_at.ToDatetime())  # type: ignore[attr-defined]
+        except CallAborted as exc:
+            error = error or exc.details
+        return self._page(
+            request, "party.html", session=session, reference=reference, registered=registered, history=history,
+            error=error, pb=pb,
+        )  # fmt: skip
+
     async def batch_page(self, request: Request, error: str = "", status: int = 200) -> Response:
         session = self._session(request)
         if session is None:
@@ -365,6 +429,7 @@ class Console:
             Route("/dispositions", self.record, methods=["POST"]),
             Route("/review", self.review_queue, methods=["GET"]),
             Route("/review", self.review, methods=["POST"]),
+            Route("/parties/{reference}", self.party, methods=["GET"]),
             Route("/batch", self.batch_page, methods=["GET"]),
             Route("/batch", self.batch_upload, methods=["POST"]),
             Route("/batch/{run_id}", self.batch_run, methods=["GET"]),
