@@ -341,3 +341,14 @@ async def test_the_http_port_answers_without_waiting_for_acks(doors: Doors) -> N
     assert listening
     for sock in listening:
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+async def test_health_over_http_needs_no_credential_and_follows_the_grpc_health(doors: Doors) -> None:
+    answer = await doors.http.get("/healthz")
+    assert (answer.status_code, answer.json()) == (200, {"status": "SERVING"})
+    doors.running.stopping.set()  # what a SIGTERM does first: load balancers stop sending
+    try:
+        draining = await doors.http.get("/healthz")
+        assert (draining.status_code, draining.json()) == (503, {"status": "NOT_SERVING"})
+    finally:
+        doors.running.stopping.clear()

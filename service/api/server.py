@@ -316,16 +316,20 @@ async def start_server(
         raise OSError(f"cannot bind {address}")
     await server.start()
     http = None
+    ready, stopping = asyncio.Event(), asyncio.Event()
     if settings.http_port is not None:
         try:
-            app = create_app(servicer, auth.interceptor, secure_cookies=credentials is not None)
+            app = create_app(
+                servicer, auth.interceptor, secure_cookies=credentials is not None,
+                serving=lambda: ready.is_set() and not stopping.is_set(),
+            )  # fmt: skip
             http = await start_http(app, settings, settings.http_port)
         except BaseException:
             await server.stop(None)
             await connection.close()
             raise
     running = RunningServer(
-        server, port, health_servicer, loader, connection, store, asyncio.Event(), audit_writer=audit_writer,
+        server, port, health_servicer, loader, connection, store, ready, stopping=stopping, audit_writer=audit_writer,
         auth=auth.interceptor, http=http,
     )  # fmt: skip
     running.tasks.append(asyncio.create_task(audit_writer.run(running.stopping)))

@@ -301,10 +301,16 @@ def _batch_item(raw: bytes, number: int) -> pb.ScreenRequest:
         raise invalid(f"line {number}", exc.details) from None
 
 
-def create_app(servicer: ScreeningServicer, auth: AuthInterceptor, secure_cookies: bool = False) -> Starlette:
+def create_app(
+    servicer: ScreeningServicer,
+    auth: AuthInterceptor,
+    secure_cookies: bool = False,
+    serving: Callable[[], bool] = lambda: True,
+) -> Starlette:
     """The HTTP/JSON API and the console over `servicer`, admitting calls through `auth` as the gRPC server does.
 
-    `secure_cookies`: the port speaks TLS, so the console's cookies are sent over TLS only.
+    `secure_cookies`: the port speaks TLS, so the console's cookies are sent over TLS only. `serving`: what
+    the gRPC health service says (lists loaded, not draining), for `GET /healthz`.
     """
     door = HttpDoor(servicer, auth)
     routes: list[BaseRoute] = [
@@ -319,9 +325,16 @@ def create_app(servicer: ScreeningServicer, auth: AuthInterceptor, secure_cookie
     async def docs(_request: Request) -> Response:
         return HTMLResponse(page)
 
+    async def healthz(_request: Request) -> Response:
+        # For load balancers and HTTP probes (no credential, as gRPC health): 200 once the lists are
+        # loaded, 503 before and while draining.
+        up = serving()
+        return JSONResponse({"status": "SERVING" if up else "NOT_SERVING"}, status_code=200 if up else 503)
+
     routes += [
         StarletteRoute("/openapi.json", openapi, methods=["GET"]),
         StarletteRoute("/docs", docs, methods=["GET"]),
+        StarletteRoute("/healthz", healthz, methods=["GET"]),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _server_error})
 
