@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 
 import httpx
 
+from service.api.server import start_server
+from service.catalog import Catalog
 from service.console import sessions
 from service.console.routes import SECURITY_HEADERS, SESSION_COOKIE, SIGN_IN_COOKIE, _form_field
+from service.decide.policy import load_policy
+from service.settings import Settings
+from tests.conftest import wait_ready
 from tests.test_http_api import Doors, doors  # noqa: F401 - the fixture
 
 
@@ -183,3 +189,30 @@ async def test_a_partys_history_shows_its_dispositions(doors: Doors) -> None:  #
     assert "ofac_sdn 22790" in history.text and "same passport" in history.text and "key:http-reviewer" in history.text
     nobody = await doors.http.get("/parties/BP-NONE")
     assert 'id="no-history"' in nobody.text
+
+
+async def test_with_authentication_off_the_console_signs_in_without_a_key(
+    settings: Settings, test_catalog: Catalog
+) -> None:
+    running = await start_server(dataclasses.replace(settings, http_port=0), test_catalog, load_policy())
+    try:
+        await wait_ready(running)
+        assert running.http is not None
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{running.http.port}") as client:
+            form = await client.get("/sign-in")
+            assert 'id="auth-off"' in form.text
+            signed_in = await client.post("/sign-in", data={"csrf": _csrf(form), "credential": ""})
+            assert signed_in.status_code == 303
+            check = await client.get("/check")
+            assert "Signed in as <strong>anonymous</strong>" in check.text
+            answer = await client.post("/check", data={"csrf": _csrf(check), "name": "Nicolas MADURO MOROS"})
+            assert 'id="decision">BLOCK<' in answer.text
+    finally:
+        await running.stop(0.5)
+
+
+async def test_with_authentication_required_a_key_is(doors: Doors) -> None:  # noqa: F811
+    form = await doors.http.get("/sign-in")
+    assert 'id="auth-off"' not in form.text
+    empty = await doors.http.post("/sign-in", data={"csrf": _csrf(form), "credential": ""})
+    assert empty.status_code == 400 and "Enter your API key" in empty.text

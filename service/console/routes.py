@@ -29,6 +29,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from service.api.gen import screening_pb2 as pb
+from service.auth.principal import ANONYMOUS
 from service.batch.files import BadInput
 from service.command_words import DIRECTIONS, PARTY_TYPES
 from service.console.batches import MAX_ROWS, MAX_UPLOAD_BYTES, BatchRuns
@@ -189,7 +190,10 @@ class Console:
     ) -> Response:
         """`carry`: a check form whose session ended, sent back through sign-in so nothing typed is lost."""
         token = secrets.token_urlsafe(24)
-        response = self._page(request, "sign_in.html", status, csrf=token, error=error, session=None, carry=carry or {})
+        response = self._page(
+            request, "sign_in.html", status, csrf=token, error=error, session=None, carry=carry or {},
+            auth_required=self._door.auth_required,
+        )  # fmt: skip
         self._cookie(response, SIGN_IN_COOKIE, token, max_age=3600)
         return response
 
@@ -200,14 +204,17 @@ class Console:
         ):
             return await self.sign_in_form(request, "The sign-in form expired: please try again.", 400)
         credential = form.get("credential", "").strip()
-        if not credential:
+        if not credential and self._door.auth_required:
             return await self.sign_in_form(request, "Enter your API key or token.", 400)
-        principal = await self._door.authenticate(f"Bearer {credential}")
-        if principal is None:
-            return await self.sign_in_form(
-                request, "This key or token is not valid (unknown, revoked or expired).", 401
-            )
-        session_id, session = self._sessions.create(f"Bearer {credential}", principal.name, frozenset(principal.roles))
+        if credential:
+            principal = await self._door.authenticate(f"Bearer {credential}")
+            if principal is None:
+                message = "This key or token is not valid (unknown, revoked or expired)."
+                return await self.sign_in_form(request, message, 401)
+            authorization, name, roles = f"Bearer {credential}", principal.name, frozenset(principal.roles)
+        else:  # authentication is off (a loopback-only server): calls run as the anonymous principal, as over the API
+            authorization, name, roles = "", ANONYMOUS.name, frozenset(ANONYMOUS.roles)
+        session_id, session = self._sessions.create(authorization, name, roles)
         carried = _carried(form)
         if carried:  # back to the check form as it was when the session ended: checked again only when sent again
             response = self._page(request, "check.html", session=session, form=carried, errors={}, resumed=True)

@@ -107,6 +107,10 @@ class HttpDoor:
     async def _admit(self, route: Route, call: HttpCall) -> Any:
         return await self._auth.admit(route.full_method, call)
 
+    @property
+    def auth_required(self) -> bool:
+        return self._auth.required
+
     async def authenticate(self, authorization: str) -> Any:
         """The principal an authorization value names, or None (the console's sign-in)."""
         return await self._auth.authenticate(authorization)

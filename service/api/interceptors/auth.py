@@ -113,6 +113,11 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
     # ------------------------------------------------------------ admission
 
+    @property
+    def required(self) -> bool:
+        """Whether a call needs a credential (else, on loopback only, it runs as ANONYMOUS)."""
+        return self._required
+
     async def authenticate(self, authorization: str) -> Principal | None:
         """Who an `authorization` value ("Bearer <key or token>") names; None for a bad one. For a
         console sign-in: each later call is admitted (roles, rate limit) as it is made."""
