@@ -46,4 +46,5 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         overrides["insecure"] = True
     if getattr(args, "http_port", None) is not None:
         overrides["http_port"] = parse_http_port(args.http_port, "--http-port")
+        overrides["http_port_by_default"] = False
     return dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]

@@ -337,6 +337,9 @@ class Settings:
     # The HTTP/JSON door's port on the same host and TLS (service/http); None: gRPC only.
     # (`screening serve` defaults to 8080 through from_env; a Settings built in code has no HTTP door.)
     http_port: int | None = None
+    # Whether http_port is 8080 because nothing set it: then a port already taken (another server on
+    # this host) leaves this one on gRPC only, with a warning, where an asked-for port fails the start.
+    http_port_by_default: bool = False
 
     @property
     def audit_directory(self) -> Path:
@@ -399,6 +402,7 @@ class Settings:
             auth=AuthSettings.from_env(),
             insecure=_bool("SCREENING_INSECURE", False),
             http_port=_http_port(),
+            http_port_by_default=not os.environ.get("SCREENING_HTTP_PORT", "").strip(),
         )
 
 

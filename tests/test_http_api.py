@@ -352,3 +352,34 @@ async def test_health_over_http_needs_no_credential_and_follows_the_grpc_health(
         assert (draining.status_code, draining.json()) == (503, {"status": "NOT_SERVING"})
     finally:
         doors.running.stopping.clear()
+
+
+async def test_a_taken_default_http_port_leaves_grpc_serving_but_an_asked_for_one_fails(
+    settings: Settings, test_catalog: Catalog
+) -> None:
+    """Two servers on one host, the second on another gRPC port and the default HTTP one: it serves gRPC only."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        defaulted = dataclasses.replace(settings, http_port=port, http_port_by_default=True)
+        running = await start_server(defaulted, test_catalog, load_policy())
+        try:
+            await wait_ready(running)
+            assert running.http is None
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+                answer = await pb_grpc.ScreeningServiceStub(channel).Screen(
+                    pb.ScreenRequest(party=pb.Party(name="Jane Roe"))
+                )
+            assert answer.decision == pb.DECISION_CLEAR
+        finally:
+            await running.stop(0.5)
+        with pytest.raises(OSError, match="cannot bind the HTTP port"):
+            await start_server(dataclasses.replace(settings, http_port=port), test_catalog, load_policy())
+
+
+def test_only_an_unset_http_port_is_a_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SCREENING_HTTP_PORT", raising=False)
+    assert Settings.from_env().http_port_by_default
+    monkeypatch.setenv("SCREENING_HTTP_PORT", "8080")
+    assert not Settings.from_env().http_port_by_default

@@ -324,6 +324,16 @@ async def start_server(
                 serving=lambda: ready.is_set() and not stopping.is_set(),
             )  # fmt: skip
             http = await start_http(app, settings, settings.http_port)
+        except OSError as exc:
+            if not settings.http_port_by_default:
+                await server.stop(None)
+                await connection.close()
+                raise
+            # The default port, taken (another server on this host): gRPC goes on; said once, loudly.
+            log.warning(
+                "http_port_taken", port=settings.http_port, error=str(exc),
+                hint="serving gRPC only: set SCREENING_HTTP_PORT or --http-port (0 = any free port, off = none)",
+            )  # fmt: skip
         except BaseException:
             await server.stop(None)
             await connection.close()
