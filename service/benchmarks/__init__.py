@@ -10,3 +10,9 @@ from pathlib import Path
 # The repository (where `python -m service.cli` runs from) and the real data beside it.
 REPOSITORY = Path(__file__).resolve().parents[2]
 SHARED_DATA = REPOSITORY.parent / "shared" / "data"
+
+
+def percentile(samples: list[float], share: float) -> float:
+    """The sample at `share` (0.5: the median) of `samples`, nearest rank, for every part's figures."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]

@@ -18,15 +18,11 @@ import uuid
 from pathlib import Path
 
 from service.api.gen import screening_pb2 as pb
+from service.benchmarks import percentile
 from service.settings import Settings
 
 BLOCK = 50
 MODES = ("without", "with", "awaited")
-
-
-def _percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 async def bench_audit(settings: Settings, prefix: str, iterations: int) -> dict[str, float]:
@@ -85,8 +81,8 @@ async def bench_audit(settings: Settings, prefix: str, iterations: int) -> dict[
         await connection.close()
     figures: dict[str, float] = {"records_written": float(stream_length)}
     for label, values in samples.items():
-        figures[f"{label}_p50_ms"] = _percentile(values, 0.50) * 1000
-        figures[f"{label}_p99_ms"] = _percentile(values, 0.99) * 1000
+        figures[f"{label}_p50_ms"] = percentile(values, 0.50) * 1000
+        figures[f"{label}_p99_ms"] = percentile(values, 0.99) * 1000
         figures[f"{label}_mean_ms"] = statistics.fmean(values) * 1000
     return figures
 

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from service.benchmarks.swap import percentile
+from service.benchmarks import percentile
 from service.settings import Settings
 
 BLOCK = 20  # calls per block before switching kind (short: the machine's noise comes in bursts)

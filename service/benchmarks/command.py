@@ -23,16 +23,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from service.api.gen import screening_pb2 as pb
-from service.benchmarks import SHARED_DATA
+from service.benchmarks import SHARED_DATA, percentile
 from service.settings import Settings
 
 T = TypeVar("T")
 DEFAULT_SET = SHARED_DATA / "ofac-sdn-2023-12-28"
-
-
-def _percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 async def _publish(settings: Settings, lists_dir: Path, prefix: str) -> dict[str, float]:
@@ -137,8 +132,8 @@ async def _latency(settings: Settings, prefix: str, iterations: int) -> dict[str
         hits += kind == "listed" and response.decision != pb.DECISION_CLEAR
     figures: dict[str, float] = {}
     for kind, values in samples.items():
-        figures[f"{kind}_p50_ms"] = _percentile(values, 0.50) * 1000
-        figures[f"{kind}_p99_ms"] = _percentile(values, 0.99) * 1000
+        figures[f"{kind}_p50_ms"] = percentile(values, 0.50) * 1000
+        figures[f"{kind}_p99_ms"] = percentile(values, 0.99) * 1000
         figures[f"{kind}_mean_ms"] = statistics.fmean(values) * 1000
     figures["listed_found_share"] = hits / max(1, len(samples["listed"]))
     figures["calls_per_s_one_core"] = iterations / sum(sum(v) for v in samples.values())

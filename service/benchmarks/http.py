@@ -20,14 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from service.api.gen import screening_pb2 as pb
+from service.benchmarks import percentile
 from service.settings import Settings
 
 LISTED_SHARE = 0.1
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def _names(lists_dir: Path, count: int) -> list[str]:
@@ -74,8 +70,8 @@ def bench_http(settings: Settings, prefix: str, lists_dir: Path, iterations: int
             server.stop()
     figures: dict[str, float] = {"failed": float(failed)}
     for door, values in samples.items():
-        figures[f"{door}_p50_ms"] = _percentile(values, 0.5) * 1000
-        figures[f"{door}_p99_ms"] = _percentile(values, 0.99) * 1000
+        figures[f"{door}_p50_ms"] = percentile(values, 0.5) * 1000
+        figures[f"{door}_p99_ms"] = percentile(values, 0.99) * 1000
         figures[f"{door}_mean_ms"] = statistics.fmean(values) * 1000
     figures["p50_difference_ms"] = figures["http_p50_ms"] - figures["grpc_p50_ms"]
     return figures

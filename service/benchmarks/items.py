@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from service.api.gen import screening_pb2 as pb
-from service.benchmarks import REPOSITORY
+from service.benchmarks import REPOSITORY, percentile
 from service.settings import Settings
 
 ITEMS_PER_REQUEST = 10
@@ -54,11 +54,6 @@ LISTED_PRODUCER_SHARE = 0.1
 # Refreshing every list of the mirror, parsing and indexing them, takes the server this long at most.
 LOAD_TIMEOUT_S = 300.0
 COMPANIES = REPOSITORY / "service" / "evaluation" / "data" / "real_companies.tsv"
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 class _Requests:
@@ -113,8 +108,8 @@ class _Requests:
 def _figures(samples: dict[str, list[float]]) -> dict[str, float]:
     figures: dict[str, float] = {}
     for kind, values in samples.items():
-        figures[f"{kind}_p50_ms"] = _percentile(values, 0.50) * 1000
-        figures[f"{kind}_p99_ms"] = _percentile(values, 0.99) * 1000
+        figures[f"{kind}_p50_ms"] = percentile(values, 0.50) * 1000
+        figures[f"{kind}_p99_ms"] = percentile(values, 0.99) * 1000
         figures[f"{kind}_mean_ms"] = statistics.fmean(values) * 1000
     for kind in samples:
         if kind != "one_party":

@@ -33,7 +33,7 @@ from pathlib import Path
 import structlog
 
 from service.api.gen import screening_pb2 as pb
-from service.benchmarks import SHARED_DATA
+from service.benchmarks import SHARED_DATA, percentile
 from service.settings import Settings
 
 DEFAULT_MIRROR = SHARED_DATA / "mirror-2023-12"
@@ -42,11 +42,6 @@ DEFAULT_SWAP_TO = SHARED_DATA / "ofac-sdn-daily" / "2024-05-01"
 SWAP_LIST = "ofac_sdn"
 _MARK = "@@bench@@ "  # the publisher child's protocol lines on stdout start with this
 _LEVELS = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 40, "exception": 40, "critical": 50, "fatal": 50}
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 # ----------------------------------------------------------------- per-list parse + publish
