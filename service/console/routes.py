@@ -12,9 +12,10 @@ this origin and no script at all.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,26 @@ def _screen_request(form: dict[str, str]) -> tuple[pb.ScreenRequest, list[int]]:
     return pb.ScreenRequest(party=party, context=context), item_rows
 
 
+def _csrf_ok(form: Mapping[str, object], session: Session) -> bool:
+    """The form carries the session's CSRF token (compared in constant time)."""
+    return secrets.compare_digest(str(form.get("csrf", "")), session.csrf)
+
+
+def _signed_in(
+    handler: Callable[[Console, Request, Session], Awaitable[Response]],
+) -> Callable[[Console, Request], Awaitable[Response]]:
+    """A page for signed-in users only: without a live session, the browser goes to sign-in."""
+
+    @functools.wraps(handler)
+    async def page(self: Console, request: Request) -> Response:
+        session = self._session(request)
+        if session is None:
+            return RedirectResponse("/sign-in", status_code=303)
+        return await handler(self, request, session)
+
+    return page
+
+
 class Console:
     def __init__(self, door: Any, secure_cookies: bool) -> None:
         self._door = door  # service.http.app.HttpDoor
@@ -227,16 +248,14 @@ class Console:
     async def sign_out(self, request: Request) -> Response:
         session = self._session(request)
         form = await self._form(request) or {}
-        if session is not None and secrets.compare_digest(form.get("csrf", ""), session.csrf):
+        if session is not None and _csrf_ok(form, session):
             self._sessions.end(request.cookies.get(SESSION_COOKIE))
         response = RedirectResponse("/sign-in", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
-    async def check_form(self, request: Request) -> Response:
-        session = self._session(request)
-        if session is None:
-            return RedirectResponse("/sign-in", status_code=303)
+    @_signed_in
+    async def check_form(self, request: Request, session: Session) -> Response:
         return self._page(
             request, "check.html", session=session, form={"direction": "export"}, errors={}, resumed=False
         )
@@ -253,7 +272,7 @@ class Console:
             return self._page(
                 request, "check.html", 413, session=session, form={}, errors={"name": "The form is too large."}
             )
-        if not secrets.compare_digest(form.get("csrf", ""), session.csrf):
+        if not _csrf_ok(form, session):
             return self._page(request, "check.html", 400, session=session, form=form,
                               errors={"name": "The form expired: please send it again."})  # fmt: skip
         try:
@@ -268,23 +287,19 @@ class Console:
                               session=session, form=form, errors={"name": exc.details})  # fmt: skip
         return self._page(request, "answer.html", session=session, form=form, answer=answer, pb=pb)
 
-    async def lists(self, request: Request) -> Response:
-        session = self._session(request)
-        if session is None:
-            return RedirectResponse("/sign-in", status_code=303)
+    @_signed_in
+    async def lists(self, request: Request, session: Session) -> Response:
         try:
             answer = await self._call(session, request, "GetListStatus", pb.GetListStatusRequest())
         except CallAborted as exc:
             return self._page(request, "lists.html", 403, session=session, lists=[], error=exc.details, pb=pb, age=_age)
         return self._page(request, "lists.html", session=session, lists=answer.lists, error="", pb=pb, age=_age)
 
-    async def record(self, request: Request) -> Response:
+    @_signed_in
+    async def record(self, request: Request, session: Session) -> Response:
         """A reviewer's disposition of one match, from the answer page."""
-        session = self._session(request)
-        if session is None:
-            return RedirectResponse("/sign-in", status_code=303)
         form = await self._form(request) or {}
-        if not secrets.compare_digest(form.get("csrf", ""), session.csrf):
+        if not _csrf_ok(form, session):
             return self._page(request, "disposition.html", 400, session=session, error="The form expired.", pb=pb)
         message = pb.RecordDispositionRequest(
             party_reference=form.get("party_reference", ""), party_fingerprint=form.get("party_fingerprint", ""),
@@ -298,11 +313,9 @@ class Console:
             return self._page(request, "disposition.html", 400, session=session, error=exc.details, pb=pb)
         return self._page(request, "disposition.html", session=session, disposition=recorded, error="", pb=pb)
 
-    async def review_queue(self, request: Request) -> Response:
+    @_signed_in
+    async def review_queue(self, request: Request, session: Session) -> Response:
         """Clearances awaiting a second reviewer, oldest first, each with approve and reject."""
-        session = self._session(request)
-        if session is None:
-            return RedirectResponse("/sign-in", status_code=303)
         try:
             found = await self._call(
                 session, request, "ListDispositions", pb.ListDispositionsRequest(pending_only=True)
@@ -313,12 +326,10 @@ class Console:
         done = request.query_params.get("done", "")
         return self._page(request, "review.html", session=session, pending=pending, error="", done=done, pb=pb)
 
-    async def review(self, request: Request) -> Response:
-        session = self._session(request)
-        if session is None:
-            return RedirectResponse("/sign-in", status_code=303)
+    @_signed_in
+    async def review(self, request: Request, session: Session) -> Response:
         form = await self._form(request) or {}
-        if not secrets.compare_digest(form.get("csrf", ""), session.csrf):
+        if not _csrf_ok(form, session):
             return self._page(
                 request, "review.html", 400, session=session, pending=[], error="The form expired.", pb=pb
             )
@@ -345,11 +356,9 @@ class Console:
             )
         return RedirectResponse(f"/review?done={'approved' if approve else 'rejected'}", status_code=303)
 
-    async def party(self, request: Request) -> Response:
+    @_signed_in
+    async def party(self, request: Request, session: Session) -> Response:
         """A party by its reference: its registration (if any) and every disposition of it, revoked ones too."""
-        session = self._session(request)
-        if session is None:
-            return RedirectResponse("/sign-in", status_code=303)
         reference = request.path_params["reference"]
         registered = None
         error = ""
@@ -374,44 +383,41 @@ class Console:
             error=error, pb=pb,
         )  # fmt: skip
 
-    async def batch_page(self, request: Request, error: str = "", status: int = 200) -> Response:
-        session = self._session(request)
-        if session is None:
-            return RedirectResponse("/sign-in", status_code=303)
+    @_signed_in
+    async def batch_page(self, request: Request, session: Session) -> Response:
+        return self._batch_page(request, session)
+
+    def _batch_page(self, request: Request, session: Session, error: str = "", status: int = 200) -> Response:
         runs = self._batches.of(session.principal)
         return self._page(request, "batch.html", status, session=session, runs=runs, error=error, limit=MAX_ROWS)
 
-    async def batch_upload(self, request: Request) -> Response:
-        session = self._session(request)
-        if session is None:
-            return RedirectResponse("/sign-in", status_code=303)
+    @_signed_in
+    async def batch_upload(self, request: Request, session: Session) -> Response:
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + 64 * 1024:
-            return await self.batch_page(request, f"The file is over {MAX_UPLOAD_BYTES // 1024 // 1024} MB.", 413)
+            return self._batch_page(request, session, f"The file is over {MAX_UPLOAD_BYTES // 1024 // 1024} MB.", 413)
         form = await request.form(max_files=1, max_fields=8, max_part_size=MAX_UPLOAD_BYTES)
         upload = form.get("file")
-        if not secrets.compare_digest(str(form.get("csrf", "")), session.csrf):
-            return await self.batch_page(request, "The form expired: please send it again.", 400)
+        if not _csrf_ok(form, session):
+            return self._batch_page(request, session, "The form expired: please send it again.", 400)
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return await self.batch_page(request, "Choose a .csv or .jsonl file.", 400)
+            return self._batch_page(request, session, "Choose a .csv or .jsonl file.", 400)
         data = await upload.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
-            return await self.batch_page(request, f"The file is over {MAX_UPLOAD_BYTES // 1024 // 1024} MB.", 413)
+            return self._batch_page(request, session, f"The file is over {MAX_UPLOAD_BYTES // 1024 // 1024} MB.", 413)
         try:
             run = self._batches.start(
                 self._door, session.authorization, request, session.principal, upload.filename, data
             )
         except BadInput as exc:
-            return await self.batch_page(request, str(exc), 400)
+            return self._batch_page(request, session, str(exc), 400)
         return RedirectResponse(f"/batch/{run.run_id}", status_code=303)
 
-    async def batch_run(self, request: Request) -> Response:
-        session = self._session(request)
-        if session is None:
-            return RedirectResponse("/sign-in", status_code=303)
+    @_signed_in
+    async def batch_run(self, request: Request, session: Session) -> Response:
         run = self._batches.get(request.path_params["run_id"], session.principal)
         if run is None:
-            return await self.batch_page(request, "No such batch of yours (a server restart forgets them).", 404)
+            return self._batch_page(request, session, "No such batch of yours (a server restart forgets them).", 404)
         return self._page(request, "batch_run.html", session=session, run=run)
 
     async def batch_results(self, request: Request) -> Response:
