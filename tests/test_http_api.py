@@ -31,6 +31,7 @@ from service.audit.trail import AuditTrail
 from service.auth.keys import ApiKeyStore
 from service.catalog import Catalog
 from service.decide.policy import load_policy
+from service.http.app import _line
 from service.http.openapi import openapi_document
 from service.http.problems import HTTP_STATUS
 from service.http.routes import ROUTES
@@ -383,3 +384,11 @@ def test_only_an_unset_http_port_is_a_default(monkeypatch: pytest.MonkeyPatch) -
     assert Settings.from_env().http_port_by_default
     monkeypatch.setenv("SCREENING_HTTP_PORT", "8080")
     assert not Settings.from_env().http_port_by_default
+
+
+def test_a_json_lines_answer_is_one_line_for_every_line_reader() -> None:
+    """U+2028, U+2029 and U+0085 are legal raw in a JSON string, but str.splitlines (and older JavaScript)
+    break lines there: the door escapes them, so a request_id holding one cannot split an answer."""
+    line = _line({"request_id": "a\u2028b\u2029c\x85d", "name": "Ж"}).decode()
+    assert line.endswith("\n") and len(line.splitlines()) == 1
+    assert json.loads(line) == {"request_id": "a\u2028b\u2029c\x85d", "name": "Ж"}

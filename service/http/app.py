@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 import structlog
@@ -40,6 +40,7 @@ from service.http.problems import problem
 from service.http.routes import ROUTES, Route
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 # A request body larger than this is refused (413) before it is parsed; ScreenBatch streams its lines instead.
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -115,8 +116,10 @@ class HttpDoor:
         """The principal an authorization value names, or None (the console's sign-in)."""
         return await self._auth.authenticate(authorization)
 
-    async def call(self, rpc: str, message: Message, authorization: str, request: Request) -> Message:
-        """One unary method as `authorization`'s principal, admitted as any call is (the console's pages).
+    async def _as_user(
+        self, rpc: str, authorization: str, request: Request, run: Callable[[HttpCall], Awaitable[T]]
+    ) -> T:
+        """`run` as `authorization`'s principal, admitted as any call to `rpc` is (the console's pages).
 
         Raises CallAborted with the status the service gave, as a gRPC client would see it.
         """
@@ -124,9 +127,15 @@ class HttpDoor:
         with structlog.contextvars.bound_contextvars(door="console"):
             try:
                 await self._auth.admit(_ROUTES_BY_RPC[rpc].full_method, call)
-                return await getattr(self._servicer, rpc)(message, call)
+                return await run(call)
             except STORE_ERRORS:
                 raise CallAborted(grpc.StatusCode.UNAVAILABLE, STORE_UNAVAILABLE) from None
+
+    async def call(self, rpc: str, message: Message, authorization: str, request: Request) -> Message:
+        """One unary method as `authorization`'s principal."""
+        return await self._as_user(
+            rpc, authorization, request, lambda call: getattr(self._servicer, rpc)(message, call)
+        )
 
     def handler(self, route: Route) -> Callable[[Request], Awaitable[Response]]:
         answer = {"ndjson": self._batch, "sse": self._events, "unary": self._unary}[route.shape]
@@ -162,17 +171,13 @@ class HttpDoor:
         self, messages: AsyncIterator[pb.ScreenBatchRequest], authorization: str, request: Request
     ) -> list[pb.ScreenResponse]:
         """ScreenBatch as `authorization`'s principal, every answer collected (the console's batch page)."""
-        call = HttpCall(authorization, _peer(request))
-        with structlog.contextvars.bound_contextvars(door="console"):
-            try:
-                await self._auth.admit(_ROUTES_BY_RPC["ScreenBatch"].full_method, call)
-                return [
-                    response
-                    async for answer in self._servicer.ScreenBatch(messages, call)
-                    for response in answer.responses
-                ]
-            except STORE_ERRORS:
-                raise CallAborted(grpc.StatusCode.UNAVAILABLE, STORE_UNAVAILABLE) from None
+
+        async def collect(call: HttpCall) -> list[pb.ScreenResponse]:
+            return [
+                response async for answer in self._servicer.ScreenBatch(messages, call) for response in answer.responses
+            ]
+
+        return await self._as_user("ScreenBatch", authorization, request, collect)
 
     # ------------------------------------------------------------ ScreenBatch: JSON Lines
 
@@ -256,8 +261,15 @@ class HttpDoor:
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
 
+# Characters JSON may leave raw in a string but that many line readers (Python's str.splitlines,
+# JavaScript before ES2019) take for a line break: escaped, so that a JSON Lines answer has one
+# line per party for every reader (found by tests/test_http_fuzz.py: a request_id holding U+2028).
+_LINE_BREAKS_IN_JSON = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def _line(document: Any) -> bytes:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return text.translate(_LINE_BREAKS_IN_JSON).encode() + b"\n"
 
 
 def _event(alert: pb.Alert) -> bytes:
