@@ -324,8 +324,8 @@ async def start_server(
                 serving=lambda: ready.is_set() and not stopping.is_set(),
             )  # fmt: skip
             http = await start_http(app, settings, settings.http_port)
-        except OSError as exc:
-            if not settings.http_port_by_default:
+        except BaseException as exc:
+            if not (isinstance(exc, OSError) and settings.http_port_by_default):
                 await server.stop(None)
                 await connection.close()
                 raise
@@ -334,10 +334,6 @@ async def start_server(
                 "http_port_taken", port=settings.http_port, error=str(exc),
                 hint="serving gRPC only: set SCREENING_HTTP_PORT or --http-port (0 = any free port, off = none)",
             )  # fmt: skip
-        except BaseException:
-            await server.stop(None)
-            await connection.close()
-            raise
     running = RunningServer(
         server, port, health_servicer, loader, connection, store, ready, stopping=stopping, audit_writer=audit_writer,
         auth=auth.interceptor, http=http,
