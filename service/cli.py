@@ -200,7 +200,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 async def _check_local(args: argparse.Namespace, request: pb.ScreenRequest) -> int:
-    from service.api.servicer import screen_request
+    from service.api.screening import screen_request
     from service.api.validation import InvalidArgument
     from service.engine.screener import NotReady
 

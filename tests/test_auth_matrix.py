@@ -33,9 +33,10 @@ UNAUTHENTICATED = grpc.StatusCode.UNAUTHENTICATED
 DENIED = grpc.StatusCode.PERMISSION_DENIED
 
 # Who may call what, as the issue states it (lists/roles.toml must agree).
-SCREENER_METHODS = {"Screen", "ScreenBatch", "GetListStatus"}
-REVIEWER_METHODS = SCREENER_METHODS | {
-    "GetParty", "WatchAlerts", "ListDispositions", "RecordDisposition", "RevokeDisposition",
+SCREENER_METHODS = {"Screen", "ScreenBatch", "GetListStatus", "GetListChanges"}
+AUDITOR_METHODS = {"GetScreening", "ReplayScreening", "GetListStatus", "GetListChanges"}
+REVIEWER_METHODS = SCREENER_METHODS | AUDITOR_METHODS | {
+    "GetParty", "WatchAlerts", "ListAlerts", "ListDispositions", "RecordDisposition", "RevokeDisposition",
     "ApproveDisposition", "RejectDisposition",
 }  # fmt: skip
 REGISTRAR_METHODS = {"RegisterParties", "RemoveParties", "GetJob"}
@@ -56,6 +57,10 @@ ALLOWED_OUTCOME = {
     "GetParty": grpc.StatusCode.NOT_FOUND,
     "WatchAlerts": grpc.StatusCode.DEADLINE_EXCEEDED,  # allowed, and no alert comes within the deadline
     "GetJob": grpc.StatusCode.NOT_FOUND,
+    "ListAlerts": OK,
+    "GetListChanges": grpc.StatusCode.NOT_FOUND,  # no such version
+    "GetScreening": grpc.StatusCode.NOT_FOUND,  # no such screening
+    "ReplayScreening": grpc.StatusCode.NOT_FOUND,
 }
 
 
@@ -83,7 +88,7 @@ async def matrix_server(
     issuer = TokenIssuer(tmp_path)
     keys = ApiKeyStore(redis_client, key_prefix)
     secrets = {}
-    for role in ("screener", "reviewer", "registrar", "admin"):
+    for role in ("screener", "reviewer", "registrar", "auditor", "admin"):
         secrets[role] = (await keys.create(f"matrix-{role}", [role], "test")).secret
     revoked = (await keys.create("matrix-revoked", ["admin"], "test")).secret
     await keys.revoke("matrix-revoked", "test")
@@ -97,6 +102,7 @@ async def matrix_server(
             ("screener", secrets["screener"], SCREENER_METHODS),
             ("reviewer", secrets["reviewer"], REVIEWER_METHODS),
             ("registrar", secrets["registrar"], REGISTRAR_METHODS),
+            ("auditor", secrets["auditor"], AUDITOR_METHODS),
             ("admin", secrets["admin"], ALL_METHODS),
         )),  # fmt: skip
         Caller("screener+registrar token", issuer.token("svc-batch", ["screener", "registrar"]),
@@ -138,6 +144,10 @@ def request_for(method: str) -> object:
         "RemoveParties": pb.RemovePartiesRequest(party_references=["MATRIX-NONE"]),
         "GetParty": pb.GetPartyRequest(party_reference="MATRIX-NONE"),
         "WatchAlerts": pb.WatchAlertsRequest(after_id="$"),
+        "ListAlerts": pb.ListAlertsRequest(open_only=True),
+        "GetListChanges": pb.GetListChangesRequest(list_id="ofac_sdn", version="no-such-version"),
+        "GetScreening": pb.GetScreeningRequest(screening_id="1b4e28ba-2fa1-41d2-883f-0016d3cca427"),
+        "ReplayScreening": pb.ReplayScreeningRequest(screening_id="1b4e28ba-2fa1-41d2-883f-0016d3cca427"),
         "GetJob": pb.GetJobRequest(job_id="no-such-job"),
     }[method]
 

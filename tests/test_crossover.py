@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from service.api.gen import screening_pb2 as pb
-from service.api.servicer import screen_request
+from service.api.screening import screen_request
 from service.catalog.tags import Tagger, TagRules, load_tagger
 from service.config_files import ConfigFileError
 from service.decide.policy import load_policy

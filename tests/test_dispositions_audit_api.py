@@ -12,6 +12,7 @@ versions it was made on.
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 from pathlib import Path
 
@@ -351,3 +352,63 @@ async def test_without_party_data_the_record_keeps_only_the_fingerprint(
         assert MADURO not in str(record) and "BP-9" not in str(record.context)
     finally:
         await running.stop(0.5)
+
+
+async def test_a_reviewer_looks_a_screening_up_and_replays_it_over_the_api(
+    callers: Callers, server: RunningServer, store: SnapshotStore, test_catalog: Catalog,
+    redis_client: aioredis.Redis, key_prefix: str, lists_dir: Path,
+) -> None:  # fmt: skip
+    blocked = await callers.erp.Screen(request(MADURO, "BP-21"))
+    await audited(AuditTrail(redis_client, key_prefix), blocked.screening_id)
+    recorded_version = blocked.list_versions[0].version
+
+    found = await callers.alice.GetScreening(pb.GetScreeningRequest(screening_id=blocked.screening_id.upper()))
+    assert (found.screening_id, found.decision, found.caller) == (blocked.screening_id, pb.DECISION_BLOCK, "key:erp")
+    assert found.has_party_data and dict(found.list_versions) == {"ofac_sdn": recorded_version}
+    assert json.loads(found.record_json)["party"]["name"] == MADURO
+    with pytest.raises(grpc.aio.AioRpcError) as denied:  # an order system may screen, not read the trail
+        await callers.erp.GetScreening(pb.GetScreeningRequest(screening_id=blocked.screening_id))
+    assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+    same = await callers.alice.ReplayScreening(pb.ReplayScreeningRequest(screening_id=blocked.screening_id))
+    assert same.identical and not same.differences and not same.notes
+    assert same.replayed.decision == pb.DECISION_BLOCK and same.record.screening_id == blocked.screening_id
+
+    # A newer version is served now: the replay still uses the recorded one (indexed for the occasion).
+    change_maduro_entry(lists_dir)
+    [published] = await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=lists_dir)
+    await wait_for_version(server, published.version)
+    assert published.version != recorded_version
+    later = await callers.alice.ReplayScreening(pb.ReplayScreeningRequest(screening_id=blocked.screening_id))
+    assert later.identical, later.differences
+    assert [v.version for v in later.replayed.list_versions] == [recorded_version]
+
+    for screening_id, code in (
+        ("1b4e28ba-2fa1-41d2-883f-0016d3cca427", grpc.StatusCode.NOT_FOUND),
+        ("not-a-screening", grpc.StatusCode.INVALID_ARGUMENT),
+        ("", grpc.StatusCode.INVALID_ARGUMENT),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await callers.alice.ReplayScreening(pb.ReplayScreeningRequest(screening_id=screening_id))
+        assert refused.value.code() == code
+        assert refused.value.details().startswith("screening_id:")
+
+
+async def test_a_record_without_party_data_cannot_be_replayed_and_says_why(
+    settings: Settings, test_catalog: Catalog, redis_client: aioredis.Redis, key_prefix: str, tmp_path: Path
+) -> None:
+    running = await start_server(settings_with(settings, audit_dir=tmp_path / "audit"), test_catalog, load_policy())
+    try:
+        await wait_ready(running)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.ScreeningServiceStub(channel)
+            response = await stub.Screen(request(MADURO, "BP-19"))
+            await audited(AuditTrail(redis_client, key_prefix), response.screening_id)
+            found = await stub.GetScreening(pb.GetScreeningRequest(screening_id=response.screening_id))
+            assert not found.has_party_data and MADURO not in found.record_json
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.ReplayScreening(pb.ReplayScreeningRequest(screening_id=response.screening_id))
+    finally:
+        await running.stop(0.5)
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "AUDIT_PARTY_DATA" in refused.value.details()

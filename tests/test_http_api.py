@@ -128,7 +128,14 @@ async def test_every_route_admits_whom_grpc_admits(doors: Doors) -> None:
     for route in ROUTES:
         if route.shape != "unary":
             continue
-        path = route.path.replace("{party_reference}", "HTTP-NONE").replace("{job_id}", "no-such-job")
+        path = (
+            route.path.replace("{party_reference}", "HTTP-NONE")
+            .replace("{job_id}", "no-such-job")
+            .replace("{list_id}", "ofac_sdn")
+            .replace("{screening_id}", "1b4e28ba-2fa1-41d2-883f-0016d3cca427")
+        )
+        if route.rpc == "GetListChanges":
+            path += "?version=no-such-version"
 
         async def call(headers: dict[str, str], route: object = route, path: str = path) -> httpx.Response:
             if route.verb == "GET":  # type: ignore[attr-defined]

@@ -109,3 +109,59 @@ async def test_running_server_finds_a_party_added_on_2024_05_01_without_restart(
     assert answers[-1].matches[0].entry_id == sorted(added, key=int)[0]
     # Every answer before the swap used the old version and said CLEAR: no mixed or failed responses.
     assert all(a.decision == pb.DECISION_CLEAR and a.list_versions[0].version != result.version for a in answers[:-1])
+
+
+async def test_get_list_changes_pages_through_what_an_update_changed_with_names(
+    settings: Settings, shared_data: Path, store: SnapshotStore
+) -> None:
+    old, new = shared_data / "ofac-sdn-daily/2024-04-30", shared_data / "ofac-sdn-daily/2024-05-01"
+    added, removed, changed = independent_diff(old, new)
+    old_rows, new_rows = raw_rows(old / "sdn.csv"), raw_rows(new / "sdn.csv")
+    catalog = load_catalog()
+    [first] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=old, force=True)
+    [second] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=new, force=True)
+    running = await start_server(settings_with(settings, lists_dir=new), catalog, load_policy())
+    try:
+        await wait_ready(running, timeout_s=60)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.ScreeningServiceStub(channel)
+            pages, offset = [], 0
+            while True:  # "" = the serving version, read seven at a time
+                page = await stub.GetListChanges(pb.GetListChangesRequest(list_id="ofac_sdn", offset=offset, page_size=7))
+                pages.append(page)
+                if not page.next_offset:
+                    break
+                assert page.next_offset == offset + 7
+                offset = page.next_offset
+            only_added = await stub.GetListChanges(
+                pb.GetListChangesRequest(list_id="ofac_sdn", change="added", page_size=1000)
+            )
+            first_load = await stub.GetListChanges(
+                pb.GetListChangesRequest(list_id="ofac_sdn", version=first.version, page_size=3)
+            )
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.GetListChanges(pb.GetListChangesRequest(list_id="ofac_sdn", change="renamed"))
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert refused.value.details().startswith("change:")
+            with pytest.raises(grpc.aio.AioRpcError) as unknown:
+                await stub.GetListChanges(pb.GetListChangesRequest(list_id="ofac_sdn", version="20990101-0000-none"))
+            assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+    finally:
+        await running.stop(0.5)
+
+    head = pages[0]
+    assert (head.version, head.previous_version) == (second.version, first.version)
+    assert (head.added, head.removed, head.changed) == (len(added), len(removed), len(changed))
+    rows = [change for page in pages for change in page.changes]
+    assert len(rows) == len(added) + len(removed) + len(changed)
+    by_kind = {kind: {c.entry_id for c in rows if c.change == kind} for kind in ("added", "removed", "changed")}
+    assert by_kind == {"added": added, "removed": removed, "changed": changed}
+    for change in rows:
+        # Names from the version that holds the entry: sdn.csv's second column, read independently.
+        source = old_rows if change.change == "removed" else new_rows
+        assert change.name.casefold() == source[change.entry_id][1].strip().casefold(), change
+        assert bool(change.fields) == (change.change == "changed"), change
+    assert {c.entry_id for c in only_added.changes} == added and {c.change for c in only_added.changes} == {"added"}
+    # The first version loaded added every entry it holds, against nothing.
+    assert first_load.previous_version == "" and first_load.added == first.entry_count
+    assert len(first_load.changes) == 3 and first_load.next_offset == 3

@@ -48,6 +48,11 @@ def added_names(shared_data: Path, count: int) -> list[tuple[str, str]]:
     return picked[:count]
 
 
+def _stream_order(alert_id: str) -> tuple[int, int]:
+    milliseconds, sequence = alert_id.split("-")
+    return int(milliseconds), int(sequence)
+
+
 def party(reference: str, name: str) -> pb.Party:
     return pb.Party(name=name, party_reference=reference)
 
@@ -144,6 +149,28 @@ async def test_update_raises_exactly_the_expected_alerts_on_watch_alerts(
             assert after.decision == pb.DECISION_BLOCK
             assert [(a.list_id, f"HIT-{a.entry_id}") for a in after.alerted] == [("ofac_sdn", hit_reference)]
             assert after.alerted[0].listed_name == listed[0][1]  # the added entry's name, as the list has it
+
+            # The review queue: the same alerts, oldest first, open until someone decides on them.
+            queue = await stub.ListAlerts(pb.ListAlertsRequest(open_only=True, page_size=1000))
+            assert [a.alert_id for a in queue.alerts] == sorted((a.alert_id for a in alerts), key=_stream_order)
+            assert {a.party_reference for a in queue.alerts} == expected and not (queue.more or queue.truncated)
+            assert not (await stub.ListAlerts(pb.ListAlertsRequest(decision=pb.DECISION_CLEAR))).alerts
+            five = await stub.ListAlerts(pb.ListAlertsRequest(list_id="ofac_sdn", page_size=5))
+            assert [a.alert_id for a in five.alerts] == [a.alert_id for a in queue.alerts[:5]] and five.more
+            assert not (await stub.ListAlerts(pb.ListAlertsRequest(min_age_hours=1))).alerts  # all raised just now
+            for _ in range(200):  # a verdict is recorded on the entry as the server serves it
+                if (running.loader.state and running.loader.state.versions["ofac_sdn"]) == published.version:
+                    break
+                await asyncio.sleep(0.05)
+            decided = await stub.RecordDisposition(pb.RecordDispositionRequest(
+                party_reference=hit_reference, list_id="ofac_sdn", entry_id=hit_reference.removeprefix("HIT-"),
+                kind=pb.DISPOSITION_KIND_CONFIRMED_MATCH, reason="the listed company itself",
+            ))  # fmt: skip
+            assert decided.status == pb.DISPOSITION_STATUS_ACTIVE
+            still_open = await stub.ListAlerts(pb.ListAlertsRequest(open_only=True, page_size=1000))
+            assert {a.party_reference for a in still_open.alerts} == expected - {hit_reference}
+            everything = await stub.ListAlerts(pb.ListAlertsRequest(page_size=1000))
+            assert {a.party_reference for a in everything.alerts} == expected  # decided ones are still listed
 
             # The same version published again: no event, no job, no alert.
             [again] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=shared_data / NEW, force=True)

@@ -7,14 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from service.api.convert import list_status_to_proto
 from service.api.gen import screening_pb2 as pb
-from service.api.servicer import screen_request
+from service.api.screening import screen_request
 from service.catalog import load_catalog
 from service.decide.policy import load_policy
 from service.engine.state import LoadedList, ScreeningState, build_exact_matcher
 from service.sources.ofac.legacy_csv import parse_legacy_csv
 from service.store.snapshots import ListStatusRecord, VersionMeta
 from tests.conftest import FIXTURES
-
 
 
 def meta(fetched_at: datetime) -> VersionMeta:

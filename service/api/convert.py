@@ -10,6 +10,8 @@ from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from service.api.gen import screening_pb2 as pb
+from service.audit.record import AuditRecord
+from service.audit.record import encode as audit_encode
 from service.catalog import ListSpec
 from service.decide.decision import Reason
 from service.decide.policy import Action
@@ -21,6 +23,7 @@ from service.engine.screener import ListUsed, ScreeningOutcome
 from service.index.linking import Link
 from service.match.result import MatchResult
 from service.model import NameKind, QueryNameSource
+from service.refresh.changes import ChangePage
 from service.model.entry import AliasStrength
 from service.store.snapshots import ListStatusRecord, VersionMeta
 
@@ -372,4 +375,32 @@ def alert_to_proto(alert_id: str, raw: bytes) -> pb.Alert:
         raised_at=timestamp(record.raised_at),
         list_versions=record.list_versions,
         policy_version=record.policy_version,
+    )
+
+
+def screening_record_to_proto(record: AuditRecord) -> pb.ScreeningRecord:
+    return pb.ScreeningRecord(
+        screening_id=record.screening_id,
+        screened_at=timestamp(record.screened_at),
+        caller=record.caller,
+        decision=DECISIONS[Action[record.decision]],
+        policy_version=record.policy_version,
+        matcher_version=record.matcher_version,
+        list_versions=record.list_versions,
+        has_party_data=record.party is not None,
+        record_json=audit_encode(record).decode(),
+    )
+
+
+def list_changes_to_proto(page: ChangePage) -> pb.ListChanges:
+    counts = page.diff.counts
+    return pb.ListChanges(
+        list_id=page.diff.list_id,
+        version=page.diff.version,
+        previous_version=page.diff.previous_version or "",
+        added=counts["added"],
+        removed=counts["removed"],
+        changed=counts["changed"],
+        changes=[pb.ListChange(entry_id=c.entry_id, change=c.change, name=c.name, fields=c.fields) for c in page.changes],
+        next_offset=page.next_offset,
     )

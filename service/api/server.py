@@ -41,6 +41,7 @@ from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.interceptors.auth import HEALTH_PREFIX, REFLECTION_PREFIXES, AuthInterceptor
 from service.api.servicer import ScreeningServicer, WorkerIdentity
+from service.audit.replay import Replays
 from service.audit.trail import AuditExporter, AuditTrail
 from service.audit.writer import AuditWriter
 from service.auth.authenticator import Authenticator
@@ -301,6 +302,7 @@ async def start_server(
     servicer = ScreeningServicer(
         loader, catalog, store, dispositions, audit_writer, settings.audit_party_data, registry, jobs, worker,
         disposition_cache=disposition_cache, alert_feed=alert_feed, max_message_bytes=settings.max_message_bytes,
+        replays=Replays(trail, store, catalog, policy, settings.audit_directory, lambda: loader.state),
     )  # fmt: skip
     pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
     health_servicer = health.aio.HealthServicer()

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import structlog
@@ -21,24 +21,30 @@ from service.api.convert import (
     alert_to_proto,
     disposition_to_proto,
     job_to_proto,
+    list_changes_to_proto,
     list_status_to_proto,
     outcome_to_proto,
     registered_party_to_proto,
+    screening_record_to_proto,
 )
+from service.api.errors import abort_with
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.registration import direction_name, registered_parties, removal_references
-from service.api.errors import abort_with
+from service.api.screening import log_screened
 from service.api.validation import (
     InvalidArgument,
     validate_alert_id,
     validate_display_name,
     validate_list_ids,
+    validate_page,
     validate_reference,
     validate_request,
+    validate_screening_id,
 )
-from service.audit.capture import audit_record
+from service.audit.capture import NotReplayable, audit_record
 from service.audit.record import AuditRecord
+from service.audit.replay import ReplayBusy, ReplayError, Replays
 from service.audit.writer import AuditWriter
 from service.auth.principal import current_principal
 from service.catalog import Catalog
@@ -46,14 +52,19 @@ from service.decide.four_eyes import approval_required
 from service.dispositions.cache import DispositionCache
 from service.dispositions.store import Disposition, DispositionKind, DispositionStore, subject_for
 from service.engine.loader import ListLoader
-from service.engine.screener import Found, NotReady, ScreeningOutcome, conclude, find_all, screen
+from service.engine.screener import Found, NotReady, conclude, find_all
 from service.engine.state import ScreeningState
 from service.index.linking import EntryKey
-from service.logs import info_enabled
-from service.model import ScreenOptions, TransactionContext
+from service.model import Entry, ScreenOptions, TransactionContext
+from service.refresh.changes import CHANGES, ChangeReader
+from service.refresh.changes import DEFAULT_PAGE as CHANGES_PAGE
+from service.refresh.changes import MAX_PAGE as MAX_CHANGES_PAGE
 from service.refresh.diff import screening_fingerprint
 from service.registry.store import PartyRegistry
 from service.rescreen.alert_feed import AlertFeed
+from service.rescreen.alert_queue import DEFAULT_PAGE as ALERTS_PAGE
+from service.rescreen.alert_queue import MAX_PAGE as MAX_ALERTS_PAGE
+from service.rescreen.alert_queue import AlertFilter, list_alerts
 from service.rescreen.jobs import ALERTS_MAXLEN, Jobs
 from service.store.snapshots import SnapshotStore
 
@@ -70,6 +81,30 @@ _DISPOSITION_KINDS = {
     pb.DISPOSITION_KIND_FALSE_POSITIVE: DispositionKind.FALSE_POSITIVE,
     pb.DISPOSITION_KIND_CONFIRMED_MATCH: DispositionKind.CONFIRMED_MATCH,
 }
+
+# ListAlerts' age bounds: ten years of hours, far beyond any alert kept.
+MAX_AGE_HOURS = 24 * 366 * 10
+# The Decision filter of ListAlerts, as alert records spell decisions ("" = any).
+DECISION_NAMES = {
+    pb.DECISION_UNSPECIFIED: "", pb.DECISION_CLEAR: "CLEAR", pb.DECISION_REVIEW: "REVIEW",
+    pb.DECISION_HOLD: "HOLD", pb.DECISION_BLOCK: "BLOCK",
+}  # fmt: skip
+
+
+def _check_list_id(field: str, list_id: str, known: Collection[str], required: bool = False) -> None:
+    if list_id in known or not (list_id or required):
+        return
+    what = f"unknown list {list_id[:64]!r}" if list_id else "is required"
+    raise InvalidArgument(field, f"{what}; one of: {', '.join(sorted(known))}")
+
+
+def _check_version(field: str, value: str) -> str:
+    """A list version as GetListStatus reports it, or "" (the serving one)."""
+    value = value.strip()
+    if len(value) > 128 or not all(ch.isascii() and (ch.isalnum() or ch in "-_.:T+Z") for ch in value):
+        raise InvalidArgument(field, f"{value[:64]!r} is not a list version (see GetListStatus)")
+    return value
+
 
 # ScreenBatch answers' headers: the server process's name, and how many share its port.
 WORKER_HEADER = "screening-worker"
@@ -97,23 +132,6 @@ class WorkerIdentity:
 MIN_USEFUL_SECONDS = 0.001
 
 
-def screen_request(
-    request: pb.ScreenRequest,
-    state: ScreeningState | None,
-    known_lists: Collection[str],
-    dispositions: Mapping[EntryKey, Disposition] | None = None,
-) -> pb.ScreenResponse:
-    """One request end to end without gRPC, Redis or audit: `screening check --local`, the eval, replays.
-
-    Raises InvalidArgument or NotReady.
-    """
-    query, context, options = validate_request(request, known_lists)
-    outcome = screen(state, query, context, options, dispositions)
-    response = outcome_to_proto(outcome, request.request_id, query.party_reference)
-    _log_screened(outcome, context.direction.value, response)
-    return response
-
-
 def split_by_size(responses: list[pb.ScreenResponse], limit: int) -> list[list[pb.ScreenResponse]]:
     """Consecutive runs of `responses` of at most `limit` serialized bytes each (a larger response goes alone)."""
     if len(responses) <= 1:
@@ -131,22 +149,6 @@ def split_by_size(responses: list[pb.ScreenResponse], limit: int) -> list[list[p
     return parts
 
 
-def _log_screened(outcome: ScreeningOutcome, direction: str, response: pb.ScreenResponse) -> None:
-    if not info_enabled():
-        return
-    log.info(
-        "screened",
-        request_id=response.request_id,
-        party=outcome.party_fingerprint,
-        screening_id=outcome.screening_id,
-        direction=direction,
-        decision=pb.Decision.Name(response.decision),
-        matches=len(response.matches),
-        suppressed=len(response.suppressed),
-        latency_ms=round(outcome.latency_s * 1000, 3),
-    )
-
-
 class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
     def __init__(
         self,
@@ -162,9 +164,11 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         disposition_cache: DispositionCache | None = None,
         alert_feed: AlertFeed | None = None,
         max_message_bytes: int = 4 * 1024 * 1024,
+        replays: Replays | None = None,
     ) -> None:
         """`disposition_cache`: screenings read dispositions from memory (else from Redis, per call);
-        `alert_feed`: WatchAlerts streams share one reader of the alert stream (WatchAlerts needs it)."""
+        `alert_feed`: WatchAlerts streams share one reader of the alert stream (WatchAlerts needs it);
+        `replays`: audit lookups and replays (GetScreening, ReplayScreening need it)."""
         self._loader = loader
         self._catalog = catalog
         self._store = store
@@ -175,6 +179,8 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         self._jobs = jobs
         self._cache = disposition_cache
         self._feed = alert_feed
+        self._replays = replays
+        self._changes = ChangeReader(store, self._serving_entry)
         # ScreenBatch answers are split below what the server may send (SCREENING_MAX_MESSAGE_BYTES).
         self._response_bytes = min(RESPONSE_MESSAGE_BYTES, max(1024, max_message_bytes - 1024))
         self._worker_headers = (
@@ -215,7 +221,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         response = outcome_to_proto(outcome, request_id, found.found.query.party_reference)
         if self._cache is not None and dispositions and (stale := self._cache.stale_warning):
             response.warnings.append(stale)
-        _log_screened(outcome, found.context.direction.value, response)
+        log_screened(outcome, found.context.direction.value, response)
         return response, audit_record(outcome, request, request_id, caller, self._audit_party_data, peer)
 
     async def Screen(self, request: pb.ScreenRequest, context: grpc.aio.ServicerContext) -> pb.ScreenResponse:
@@ -412,6 +418,77 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             statuses.append(list_status_to_proto(spec, meta, record, loaded.get(list_id), now))
         return pb.GetListStatusResponse(lists=statuses)
 
+    def _serving_entry(self, list_id: str, version: str, entry_id: str) -> Entry | None:
+        state = self._loader.state
+        loaded = state.lists.get(list_id) if state is not None else None
+        if state is None or loaded is None or loaded.meta.version != version:
+            return None
+        return state.entry(list_id, entry_id)
+
+    async def GetListChanges(self, request: pb.GetListChangesRequest, context: grpc.aio.ServicerContext) -> pb.ListChanges:
+        try:
+            _check_list_id("list_id", request.list_id, self._catalog.lists, required=True)
+            if request.change not in ("", *CHANGES):
+                raise InvalidArgument("change", f"{request.change[:32]!r} is not one of: added, removed, changed (or empty for all)")
+            version = _check_version("version", request.version)
+            offset, size = validate_page("offset", request.offset, "page_size", request.page_size, CHANGES_PAGE, MAX_CHANGES_PAGE)
+        except InvalidArgument as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        if not version:
+            state = self._loader.state
+            served = state.lists.get(request.list_id) if state is not None else None
+            version = served.meta.version if served is not None else (await self._store.current_version(request.list_id) or "")
+            if not version:
+                await context.abort(grpc.StatusCode.NOT_FOUND, f"list_id: list {request.list_id} has no version loaded yet")
+        diff = await self._store.diff(request.list_id, version)
+        if diff is None:
+            await context.abort(
+                grpc.StatusCode.NOT_FOUND,
+                f"version: no change record for {request.list_id} version {version[:80]!r} "
+                "(not a stored version, or no longer kept: the last versions of each list are)",
+            )
+        page = await self._changes.page(diff, request.change, offset, size)
+        return list_changes_to_proto(page)
+
+    # ------------------------------------------------------------ audit
+
+    async def _record(self, screening_id: str, context: grpc.aio.ServicerContext) -> AuditRecord:
+        if self._replays is None:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no audit trail on this server")
+        try:
+            wanted = validate_screening_id("screening_id", screening_id)
+        except InvalidArgument as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        record = await self._replays.find(wanted)
+        if record is None:
+            await context.abort(
+                grpc.StatusCode.NOT_FOUND,
+                f"screening_id: no audit record of screening {wanted} (in the Redis buffer or the exported day files)",
+            )
+        return record
+
+    async def GetScreening(self, request: pb.GetScreeningRequest, context: grpc.aio.ServicerContext) -> pb.ScreeningRecord:
+        record = await self._record(request.screening_id, context)
+        log.info("screening_looked_up", screening_id=record.screening_id)
+        return screening_record_to_proto(record)
+
+    async def ReplayScreening(
+        self, request: pb.ReplayScreeningRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReplayScreeningResponse:
+        record = await self._record(request.screening_id, context)
+        assert self._replays is not None  # _record aborted otherwise
+        try:
+            report = await self._replays.replay(record)
+        except (NotReplayable, ReplayError) as exc:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"screening_id: {exc}")
+        except ReplayBusy as exc:
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+        log.info("screening_replayed", screening_id=record.screening_id, identical=report.identical)
+        return pb.ReplayScreeningResponse(
+            record=screening_record_to_proto(record), replayed=report.response, identical=report.identical,
+            differences=report.differences, notes=report.notes,
+        )  # fmt: skip
+
     # ------------------------------------------------------------ registry and re-screening
 
     async def RegisterParties(self, request: pb.RegisterPartiesRequest, context: grpc.aio.ServicerContext) -> pb.RegisterPartiesResponse:
@@ -455,6 +532,33 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         if info is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"job_id: no job {request.job_id[:80]!r}")
         return job_to_proto(info)
+
+    async def ListAlerts(self, request: pb.ListAlertsRequest, context: grpc.aio.ServicerContext) -> pb.ListAlertsResponse:
+        if self._jobs is None:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no re-screening on this server")
+        try:
+            _check_list_id("list_id", request.list_id, self._catalog.lists)
+            if request.decision not in DECISION_NAMES:
+                raise InvalidArgument("decision", f"{request.decision} is not a Decision value")
+            for name in ("min_age_hours", "max_age_hours"):
+                if not 0 <= getattr(request, name) <= MAX_AGE_HOURS:
+                    raise InvalidArgument(name, f"must be between 0 (no bound) and {MAX_AGE_HOURS}")
+            if request.max_age_hours and request.max_age_hours < request.min_age_hours:
+                raise InvalidArgument("max_age_hours", "must not be below min_age_hours")
+            _, size = validate_page("offset", 0, "page_size", request.page_size, ALERTS_PAGE, MAX_ALERTS_PAGE)
+        except InvalidArgument as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        rules = AlertFilter(
+            list_id=request.list_id, decision=DECISION_NAMES[request.decision],
+            min_age=timedelta(hours=request.min_age_hours) if request.min_age_hours else None,
+            max_age=timedelta(hours=request.max_age_hours) if request.max_age_hours else None,
+            open_only=request.open_only, page_size=size,
+        )  # fmt: skip
+        page = await list_alerts(self._jobs, self._registry, self._dispositions, rules, datetime.now(UTC))
+        return pb.ListAlertsResponse(
+            alerts=[alert_to_proto(alert_id, raw) for alert_id, raw in page.alerts],
+            scanned=page.scanned, truncated=page.truncated, more=page.more,
+        )  # fmt: skip
 
     async def WatchAlerts(self, request: pb.WatchAlertsRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[pb.Alert]:
         if self._jobs is None or self._feed is None:

@@ -166,6 +166,26 @@ def validate_alert_id(field: str, value: str) -> str:
     return value
 
 
+_SCREENING_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def validate_screening_id(field: str, value: str) -> str:
+    """A screening id as the service hands them out (a version 4 UUID, e.g. from ScreenResponse.screening_id)."""
+    cleaned = _check_text(field, value, 64, required=True).lower()
+    if not _SCREENING_ID.fullmatch(cleaned):
+        raise InvalidArgument(field, f"{value[:64]!r} is not a screening id (a UUID such as 1b4e28ba-2fa1-41d2-883f-0016d3cca427)")
+    return cleaned
+
+
+def validate_page(offset_field: str, offset: int, size_field: str, size: int, default: int, limit: int) -> tuple[int, int]:
+    """(offset, page size) of a paged read: offset >= 0, size 0 (the default) to `limit`."""
+    if offset < 0:
+        raise InvalidArgument(offset_field, f"must be 0 or more, got {offset}")
+    if not 0 <= size <= limit:
+        raise InvalidArgument(size_field, f"must be between 0 (default {default}) and {limit}, got {size}")
+    return offset, size or default
+
+
 def validate_display_name(field: str, value: str, limit: int = 128) -> str:
     """An optional name a caller adds beside its principal (never an identity), stripped."""
     return _check_text(field, value, limit)

@@ -7,12 +7,14 @@ differ from the recorded ones, since that alone can explain a different result.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from service.api.gen import screening_pb2 as pb
-from service.api.servicer import screen_request
+from service.api.screening import screen_request
 from service.audit.capture import dispositions_from_record, request_from_record
 from service.audit.record import AuditRecord
 from service.audit.trail import AuditTrail
@@ -95,14 +97,77 @@ async def replay(
     record = await trail.find(screening_id, audit_dir)
     if record is None:
         raise ReplayError(f"no audit record for screening {screening_id} in Redis or under {audit_dir}")
+    return await replay_record(record, store, catalog, policy, matcher_factory=matcher_factory)
+
+
+async def replay_record(
+    record: AuditRecord,
+    store: SnapshotStore,
+    catalog: Catalog,
+    policy: Policy,
+    serving: ScreeningState | None = None,
+    matcher_factory: MatcherFactory = build_default_matcher,
+) -> ReplayReport:
+    """Screen `record`'s party again on its list versions. Raises NotReplayable or ReplayError.
+
+    `serving`: a server's current state, used as it is when it holds exactly the recorded
+    versions (a recent screening: no index to build). Otherwise the recorded versions are
+    read from Redis and indexed in a worker thread, which takes seconds for the full lists.
+    """
     request = request_from_record(record)
-    lists = await load_recorded_lists(store, catalog, record)
-    state = ScreeningState.build(lists, policy, matcher_factory)
+    if serving is not None and serving.versions == record.list_versions and serving.policy.version == policy.version:
+        state = serving
+    else:
+        lists = await load_recorded_lists(store, catalog, record)
+        state = await asyncio.to_thread(ScreeningState.build, lists, policy, matcher_factory)
     dispositions = {(d.list_id, d.entry_id): d for d in dispositions_from_record(record)}
-    response = screen_request(request, state, set(lists), dispositions)
+    response = screen_request(request, state, set(state.lists), dispositions)
     notes = []
     if policy.version != record.policy_version:
         notes.append(f"policy changed since: recorded {record.policy_version}, now {policy.version}")
     if state.matcher.algorithm != record.matcher_version:
         notes.append(f"matcher changed since: recorded {record.matcher_version}, now {state.matcher.algorithm}")
     return ReplayReport(record, response, compare(record, response), notes)
+
+
+class ReplayBusy(Exception):
+    """Another replay is building its lists' index in this process; try again shortly."""
+
+
+class Replays:
+    """A server's audit lookups and replays (GetScreening, ReplayScreening).
+
+    A replay on the versions being served costs one screening. One on older versions builds
+    their index in a worker thread, seconds of CPU that the screenings share, so a process runs
+    one such build at a time and refuses a second (ReplayBusy) rather than queueing them.
+    """
+
+    def __init__(
+        self,
+        trail: AuditTrail,
+        store: SnapshotStore,
+        catalog: Catalog,
+        policy: Policy,
+        audit_dir: Path | None,
+        serving: Callable[[], ScreeningState | None],
+    ) -> None:
+        self._trail = trail
+        self._store = store
+        self._catalog = catalog
+        self._policy = policy
+        self._audit_dir = audit_dir
+        self._serving = serving
+        self._building = asyncio.Lock()
+
+    async def find(self, screening_id: str) -> AuditRecord | None:
+        return await self._trail.find(screening_id, self._audit_dir)
+
+    async def replay(self, record: AuditRecord) -> ReplayReport:
+        """Raises NotReplayable, ReplayError or ReplayBusy."""
+        serving = self._serving()
+        if serving is not None and serving.versions == record.list_versions:
+            return await replay_record(record, self._store, self._catalog, self._policy, serving)
+        if self._building.locked():
+            raise ReplayBusy("another replay is indexing older list versions in this server; try again in a minute")
+        async with self._building:
+            return await replay_record(record, self._store, self._catalog, self._policy)

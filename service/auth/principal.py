@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 SCREENER = "screener"
 REVIEWER = "reviewer"
 REGISTRAR = "registrar"
+AUDITOR = "auditor"
 ADMIN = "admin"
-ROLES = (SCREENER, REVIEWER, REGISTRAR, ADMIN)
+ROLES = (SCREENER, REVIEWER, REGISTRAR, AUDITOR, ADMIN)
 
 
 @dataclass(frozen=True, slots=True)

@@ -551,7 +551,7 @@ async def _screen_remote(
 
 
 async def _screen_local(engine: LocalEngine, rows: Iterable[InputRow], out: OrderedOutput) -> None:
-    from service.api.servicer import screen_request
+    from service.api.screening import screen_request
     from service.api.validation import InvalidArgument
     from service.engine.screener import NotReady
 

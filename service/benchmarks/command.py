@@ -91,7 +91,7 @@ asyncio.run(main())
 
 
 async def _latency(settings: Settings, prefix: str, iterations: int) -> dict[str, float]:
-    from service.api.servicer import screen_request
+    from service.api.screening import screen_request
     from service.catalog import load_catalog
     from service.decide.policy import load_policy
     from service.engine.loader import ListLoader

@@ -119,7 +119,7 @@ def _figures(samples: dict[str, list[float]]) -> dict[str, float]:
 
 def bench_items(mirror: Path, iterations: int) -> dict[str, float]:
     """In this process: where a Screen's time goes without gRPC, Redis or audit."""
-    from service.api.servicer import screen_request
+    from service.api.screening import screen_request
     from service.catalog import load_catalog
     from service.evaluation.lists import build_state, load_mirror
 

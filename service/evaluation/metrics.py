@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from service.api.gen import screening_pb2 as pb
-from service.api.servicer import screen_request
+from service.api.screening import screen_request
 from service.api.validation import InvalidArgument, validate_request
 from service.engine.state import ScreeningState
 from service.evaluation.dataset import HARD_NEGATIVE, KINDS, NEGATIVE, POSITIVE, Case

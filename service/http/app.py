@@ -151,7 +151,14 @@ class HttpDoor:
             for key, value in request.path_params.items():
                 params[key] = [value]
             return message_from_query(params, route.request_type)
-        return parse_message(await _json_body(request), route.request_type)
+        document = await _json_body(request)
+        if request.path_params and isinstance(document, dict):
+            # A field the path names ("/v1/screenings/{screening_id}:replay") comes from the path;
+            # the body may repeat it, but not contradict it.
+            for key, value in request.path_params.items():
+                if document.setdefault(key, value) != value:
+                    raise invalid(key, f"the body says {str(document[key])[:64]!r}, the path {value[:64]!r}")
+        return parse_message(document, route.request_type)
 
     async def _unary(self, route: Route, request: Request) -> Response:
         call = _call(request)

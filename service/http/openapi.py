@@ -149,7 +149,12 @@ def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
     if route.verb == "GET":
         operation["parameters"] = _parameters(route, schemas)
     else:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(request)}}}
+        in_path = [parameter for parameter in _parameters(route, schemas) if parameter["in"] == "path"]
+        if in_path:
+            operation["parameters"] = in_path
+        # A field the path carries may be left out of the body, which may then be left out entirely.
+        body = {"schema": _ref(request)}
+        operation["requestBody"] = {"required": not in_path, "content": {"application/json": body}}
     if route.shape == "sse":
         operation["responses"]["200"] = {
             "description": f"Server-Sent Events: one `alert` event per {response.name} (its JSON as data, its "

@@ -58,6 +58,15 @@ ROUTES: tuple[Route, ...] = (
     Route("RemoveParties", "POST", "/v1/parties:remove", "Stop re-screening parties"),
     Route("GetParty", "GET", "/v1/parties/{party_reference}", "A registered party and its current state"),
     Route("GetJob", "GET", "/v1/jobs/{job_id}", "A re-screening job's progress"),
+    Route("ListAlerts", "GET", "/v1/alerts:list", "Alerts already raised, oldest first, filtered (the review queue)"),
+    Route("GetListChanges", "GET", "/v1/lists/{list_id}/changes", "What a list version added, removed and changed"),
+    Route("GetScreening", "GET", "/v1/screenings/{screening_id}", "The audit record of one screening"),
+    Route(
+        "ReplayScreening",
+        "POST",
+        "/v1/screenings/{screening_id}:replay",
+        "Screen a recorded party again on its list versions and say what differs",
+    ),  # fmt: skip
     Route(
         "WatchAlerts",
         "GET",

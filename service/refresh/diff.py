@@ -41,6 +41,35 @@ class ListDiff(msgspec.Struct, frozen=True):
         return not (self.added or self.removed or self.changed)
 
 
+# The fields screening_fingerprint covers, by name: what `changed_fields` compares.
+SCREENING_FIELDS = (
+    "entity_type",
+    "names",
+    "programs",
+    "addresses",
+    "dates_of_birth",
+    "places_of_birth",
+    "nationalities",
+    "citizenships",
+    "identifiers",
+    "vessel",
+    "federal_register_notice",
+    "start_date",
+    "end_date",
+    "license_requirement",
+    "license_policy",
+    "tags",
+    "status",
+    "merchandise",
+    "hs_codes",
+)
+
+
+def changed_fields(old: Entry, new: Entry) -> list[str]:
+    """Which screening-relevant fields differ between two versions of one entry."""
+    return [name for name in SCREENING_FIELDS if getattr(old, name) != getattr(new, name)]
+
+
 def screening_fingerprint(entry: Entry) -> str:
     """Hash of the screening-relevant fields of one entry."""
     relevant = (

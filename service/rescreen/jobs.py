@@ -259,6 +259,11 @@ class Jobs:
         read = await (client or self._redis).xread({self.alerts_key: after}, count=count, block=block_ms)
         return [(entry_id.decode(), fields[b"alert"]) for _, entries in read or [] for entry_id, fields in entries]
 
+    async def newest_alerts(self, count: int) -> list[tuple[str, bytes]]:
+        """(alert id, alert JSON) of the newest `count` alerts kept, newest first."""
+        read = await self._redis.xrevrange(self.alerts_key, count=count)
+        return [(entry_id.decode(), fields[b"alert"]) for entry_id, fields in read]
+
     async def newest_alert_id(self) -> str:
         """The id of the newest alert kept ("0-0" when there is none)."""
         newest = await self._redis.xrevrange(self.alerts_key, count=1)

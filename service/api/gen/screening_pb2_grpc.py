@@ -108,6 +108,26 @@ class ScreeningServiceStub:
                 request_serializer=screening_dot_v1_dot_screening__pb2.GetJobRequest.SerializeToString,
                 response_deserializer=screening_dot_v1_dot_screening__pb2.Job.FromString,
                 _registered_method=True)
+        self.ListAlerts = channel.unary_unary(
+                '/screening.v1.ScreeningService/ListAlerts',
+                request_serializer=screening_dot_v1_dot_screening__pb2.ListAlertsRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.ListAlertsResponse.FromString,
+                _registered_method=True)
+        self.GetListChanges = channel.unary_unary(
+                '/screening.v1.ScreeningService/GetListChanges',
+                request_serializer=screening_dot_v1_dot_screening__pb2.GetListChangesRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.ListChanges.FromString,
+                _registered_method=True)
+        self.GetScreening = channel.unary_unary(
+                '/screening.v1.ScreeningService/GetScreening',
+                request_serializer=screening_dot_v1_dot_screening__pb2.GetScreeningRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.ScreeningRecord.FromString,
+                _registered_method=True)
+        self.ReplayScreening = channel.unary_unary(
+                '/screening.v1.ScreeningService/ReplayScreening',
+                request_serializer=screening_dot_v1_dot_screening__pb2.ReplayScreeningRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.ReplayScreeningResponse.FromString,
+                _registered_method=True)
 
 
 class ScreeningServiceServicer:
@@ -226,6 +246,40 @@ class ScreeningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAlerts(self, request, context):
+        """Alerts already raised, oldest first, filtered (the review queue): by list,
+        decision and age; `open_only` keeps each party's newest alert while the
+        party is still alerted. Reads at most the newest 10,000 alerts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetListChanges(self, request, context):
+        """What a list update changed: the entries a version added, removed and
+        changed against the version it replaced, a page at a time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetScreening(self, request, context):
+        """The audit record of one screening (NOT_FOUND when neither the Redis buffer
+        nor the exported day files hold it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReplayScreening(self, request, context):
+        """Screen a recorded party again on the list versions it was screened on and
+        say what differs. FAILED_PRECONDITION when the record holds no party data
+        (SCREENING_AUDIT_PARTY_DATA off) or a list version is no longer kept.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScreeningServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -293,6 +347,26 @@ def add_ScreeningServiceServicer_to_server(servicer, server):
                     servicer.GetJob,
                     request_deserializer=screening_dot_v1_dot_screening__pb2.GetJobRequest.FromString,
                     response_serializer=screening_dot_v1_dot_screening__pb2.Job.SerializeToString,
+            ),
+            'ListAlerts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAlerts,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.ListAlertsRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.ListAlertsResponse.SerializeToString,
+            ),
+            'GetListChanges': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetListChanges,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.GetListChangesRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.ListChanges.SerializeToString,
+            ),
+            'GetScreening': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetScreening,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.GetScreeningRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.ScreeningRecord.SerializeToString,
+            ),
+            'ReplayScreening': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReplayScreening,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.ReplayScreeningRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.ReplayScreeningResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -655,6 +729,114 @@ class ScreeningService:
             '/screening.v1.ScreeningService/GetJob',
             screening_dot_v1_dot_screening__pb2.GetJobRequest.SerializeToString,
             screening_dot_v1_dot_screening__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAlerts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/ListAlerts',
+            screening_dot_v1_dot_screening__pb2.ListAlertsRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.ListAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetListChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/GetListChanges',
+            screening_dot_v1_dot_screening__pb2.GetListChangesRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.ListChanges.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetScreening(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/GetScreening',
+            screening_dot_v1_dot_screening__pb2.GetScreeningRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.ScreeningRecord.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReplayScreening(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/ReplayScreening',
+            screening_dot_v1_dot_screening__pb2.ReplayScreeningRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.ReplayScreeningResponse.FromString,
             options,
             channel_credentials,
             insecure,

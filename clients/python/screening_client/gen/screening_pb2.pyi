@@ -871,3 +871,132 @@ class Job(_message.Message):
     shards_failed: int
     error: str
     def __init__(self, job_id: _Optional[str] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., list_id: _Optional[str] = ..., version: _Optional[str] = ..., shards_total: _Optional[int] = ..., shards_done: _Optional[int] = ..., parties_screened: _Optional[int] = ..., alerts: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., shards_failed: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
+
+class ListAlertsRequest(_message.Message):
+    __slots__ = ("list_id", "decision", "min_age_hours", "max_age_hours", "open_only", "page_size")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    MIN_AGE_HOURS_FIELD_NUMBER: _ClassVar[int]
+    MAX_AGE_HOURS_FIELD_NUMBER: _ClassVar[int]
+    OPEN_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    decision: Decision
+    min_age_hours: int
+    max_age_hours: int
+    open_only: bool
+    page_size: int
+    def __init__(self, list_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., min_age_hours: _Optional[int] = ..., max_age_hours: _Optional[int] = ..., open_only: _Optional[bool] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class ListAlertsResponse(_message.Message):
+    __slots__ = ("alerts", "scanned", "truncated", "more")
+    ALERTS_FIELD_NUMBER: _ClassVar[int]
+    SCANNED_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    MORE_FIELD_NUMBER: _ClassVar[int]
+    alerts: _containers.RepeatedCompositeFieldContainer[Alert]
+    scanned: int
+    truncated: bool
+    more: bool
+    def __init__(self, alerts: _Optional[_Iterable[_Union[Alert, _Mapping]]] = ..., scanned: _Optional[int] = ..., truncated: _Optional[bool] = ..., more: _Optional[bool] = ...) -> None: ...
+
+class GetListChangesRequest(_message.Message):
+    __slots__ = ("list_id", "version", "change", "offset", "page_size")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    version: str
+    change: str
+    offset: int
+    page_size: int
+    def __init__(self, list_id: _Optional[str] = ..., version: _Optional[str] = ..., change: _Optional[str] = ..., offset: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class ListChange(_message.Message):
+    __slots__ = ("entry_id", "change", "name", "fields")
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    entry_id: str
+    change: str
+    name: str
+    fields: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, entry_id: _Optional[str] = ..., change: _Optional[str] = ..., name: _Optional[str] = ..., fields: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListChanges(_message.Message):
+    __slots__ = ("list_id", "version", "previous_version", "added", "removed", "changed", "changes", "next_offset")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ADDED_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    version: str
+    previous_version: str
+    added: int
+    removed: int
+    changed: int
+    changes: _containers.RepeatedCompositeFieldContainer[ListChange]
+    next_offset: int
+    def __init__(self, list_id: _Optional[str] = ..., version: _Optional[str] = ..., previous_version: _Optional[str] = ..., added: _Optional[int] = ..., removed: _Optional[int] = ..., changed: _Optional[int] = ..., changes: _Optional[_Iterable[_Union[ListChange, _Mapping]]] = ..., next_offset: _Optional[int] = ...) -> None: ...
+
+class GetScreeningRequest(_message.Message):
+    __slots__ = ("screening_id",)
+    SCREENING_ID_FIELD_NUMBER: _ClassVar[int]
+    screening_id: str
+    def __init__(self, screening_id: _Optional[str] = ...) -> None: ...
+
+class ScreeningRecord(_message.Message):
+    __slots__ = ("screening_id", "screened_at", "caller", "decision", "policy_version", "matcher_version", "list_versions", "has_party_data", "record_json")
+    class ListVersionsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    SCREENING_ID_FIELD_NUMBER: _ClassVar[int]
+    SCREENED_AT_FIELD_NUMBER: _ClassVar[int]
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MATCHER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    LIST_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    HAS_PARTY_DATA_FIELD_NUMBER: _ClassVar[int]
+    RECORD_JSON_FIELD_NUMBER: _ClassVar[int]
+    screening_id: str
+    screened_at: _timestamp_pb2.Timestamp
+    caller: str
+    decision: Decision
+    policy_version: str
+    matcher_version: str
+    list_versions: _containers.ScalarMap[str, str]
+    has_party_data: bool
+    record_json: str
+    def __init__(self, screening_id: _Optional[str] = ..., screened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., caller: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., policy_version: _Optional[str] = ..., matcher_version: _Optional[str] = ..., list_versions: _Optional[_Mapping[str, str]] = ..., has_party_data: _Optional[bool] = ..., record_json: _Optional[str] = ...) -> None: ...
+
+class ReplayScreeningRequest(_message.Message):
+    __slots__ = ("screening_id",)
+    SCREENING_ID_FIELD_NUMBER: _ClassVar[int]
+    screening_id: str
+    def __init__(self, screening_id: _Optional[str] = ...) -> None: ...
+
+class ReplayScreeningResponse(_message.Message):
+    __slots__ = ("record", "replayed", "identical", "differences", "notes")
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    IDENTICAL_FIELD_NUMBER: _ClassVar[int]
+    DIFFERENCES_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    record: ScreeningRecord
+    replayed: ScreenResponse
+    identical: bool
+    differences: _containers.RepeatedScalarFieldContainer[str]
+    notes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, record: _Optional[_Union[ScreeningRecord, _Mapping]] = ..., replayed: _Optional[_Union[ScreenResponse, _Mapping]] = ..., identical: _Optional[bool] = ..., differences: _Optional[_Iterable[str]] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...

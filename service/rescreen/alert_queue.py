@@ -1,0 +1,124 @@
+"""The review queue's alerts: raised alerts, filtered, oldest first (ListAlerts).
+
+WatchAlerts follows the stream as it grows; a reviewer opening the console wants
+the opposite: what is waiting now, oldest first, narrowed to a list, a decision
+or an age. The stream is read newest first and at most SCAN_LIMIT alerts deep
+(one XREVRANGE page: bounded work per call however long the stream is), so an
+answer says when older alerts were left unread.
+
+"Open" is decided from the registry and the dispositions, not from the alert:
+an alert stays open while its party's current state still carries one of the
+alert's entries and nobody has recorded a verdict on that entry as it is now (a
+disposition, pending a second reviewer or not, made on the entry's current
+content). A later re-screen that cleared the entry, a verdict, or removing the
+party closes it; of several alerts of one party only the newest can be open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import msgspec
+
+from service.dispositions.store import DispositionStatus, DispositionStore, subject_for
+from service.registry.store import PartyRegistry
+from service.rescreen.jobs import AlertRecord, Jobs
+
+SCAN_LIMIT = 10_000
+DEFAULT_PAGE = 100
+MAX_PAGE = 1000
+
+_DECODER = msgspec.json.Decoder(AlertRecord)
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    list_id: str = ""  # "" = any list
+    decision: str = ""  # "CLEAR" | "REVIEW" | "HOLD" | "BLOCK"; "" = any
+    min_age: timedelta | None = None  # raised at least this long ago
+    max_age: timedelta | None = None  # raised at most this long ago
+    open_only: bool = False
+    page_size: int = DEFAULT_PAGE
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    alerts: list[tuple[str, bytes]]  # (alert id, alert JSON), oldest first
+    scanned: int
+    truncated: bool  # older alerts than the scanned ones exist and were not read
+    more: bool  # more alerts matched than the page holds (the newest were left out)
+
+
+def _wanted(alert: AlertRecord, rules: AlertFilter, now: datetime) -> bool:
+    if rules.decision and alert.decision != rules.decision:
+        return False
+    if rules.list_id and all(entry[0] != rules.list_id for entry in alert.entries):
+        return False
+    age = now - alert.raised_at
+    if rules.min_age is not None and age < rules.min_age:
+        return False
+    return rules.max_age is None or age <= rules.max_age
+
+
+async def list_alerts(
+    jobs: Jobs,
+    registry: PartyRegistry | None,
+    dispositions: DispositionStore,
+    rules: AlertFilter,
+    now: datetime,
+    scan_limit: int = SCAN_LIMIT,
+) -> AlertPage:
+    newest_first = await jobs.newest_alerts(scan_limit + 1)
+    truncated = len(newest_first) > scan_limit
+    newest_first = newest_first[:scan_limit]
+    chosen: list[tuple[str, bytes, AlertRecord]] = []
+    seen_parties: set[str] = set()
+    for alert_id, raw in newest_first:
+        alert = _DECODER.decode(raw)
+        if rules.open_only:
+            # Only a party's newest alert can be open: an older one was overtaken by it.
+            if alert.reference in seen_parties:
+                continue
+            seen_parties.add(alert.reference)
+        if _wanted(alert, rules, now):
+            chosen.append((alert_id, raw, alert))
+    if rules.open_only:
+        chosen = await _still_open(registry, dispositions, chosen)
+    # The queue is worked oldest first; what does not fit is the newest.
+    chosen.reverse()
+    more = len(chosen) > rules.page_size
+    page = [(alert_id, raw) for alert_id, raw, _ in chosen[: rules.page_size]]
+    return AlertPage(page, len(newest_first), truncated, more)
+
+
+async def _still_open(
+    registry: PartyRegistry | None, dispositions: DispositionStore, chosen: Sequence[tuple[str, bytes, AlertRecord]]
+) -> list[tuple[str, bytes, AlertRecord]]:
+    if registry is None or not chosen:
+        return []
+    states = await registry.states([alert.reference for _, _, alert in chosen])
+    # Per alert: the entries it raised that the party is still alerted on, with their current content hash.
+    waiting: list[dict[tuple[str, str], str]] = []
+    for _, _, alert in chosen:
+        state = states.get(alert.reference)
+        current = {(a.list_id, a.entry_id): a.entry_hash for a in state.alerts} if state is not None else {}
+        raised = {(entry[0], entry[1]) for entry in alert.entries if entry[4] != "cleared"}
+        waiting.append({key: current[key] for key in raised if key in current})
+    verdicts = await dispositions.active_for_many(
+        [(subject_for(alert.reference, ""), list(keys)) for (_, _, alert), keys in zip(chosen, waiting, strict=True)]
+    )
+    still = []
+    for item, keys, held in zip(chosen, waiting, verdicts, strict=True):
+        undecided = [
+            key
+            for key, entry_hash in keys.items()
+            if (verdict := held.get(key)) is None
+            or verdict.revoked
+            or verdict.status is DispositionStatus.REJECTED
+            or verdict.entry_hash != entry_hash
+        ]
+        if undecided:
+            still.append(item)
+    return still
