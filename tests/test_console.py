@@ -216,3 +216,65 @@ async def test_with_authentication_required_a_key_is(doors: Doors) -> None:  # n
     assert 'id="auth-off"' not in form.text
     empty = await doors.http.post("/sign-in", data={"csrf": _csrf(form), "credential": ""})
     assert empty.status_code == 400 and "Enter your API key" in empty.text
+
+
+async def test_the_audit_page_finds_a_screening_and_says_why_it_cannot_replay_it(doors: Doors) -> None:  # noqa: F811
+    csrf = await _sign_in(doors, "reviewer")
+    answer = await doors.http.post("/check", data={"csrf": csrf, "name": "Nicolas MADURO MOROS", "direction": "export"})
+    screening_id = re.search(r'id="screening-id">([0-9a-f-]+)<', answer.text).group(1)  # type: ignore[union-attr]
+    assert f'href="/audit?screening_id={screening_id}"' in answer.text
+    for _ in range(100):  # the audit writer sends records in the background
+        found = await doors.http.get("/audit", params={"screening_id": screening_id})
+        if found.status_code == 200:
+            break
+        await asyncio.sleep(0.05)
+    assert found.status_code == 200, found.text[:300]
+    assert 'id="recorded-decision">BLOCK<' in found.text and "key:http-reviewer" in found.text
+    assert "fingerprint only" in found.text and "Nicolas MADURO MOROS" not in found.text  # party data is off here
+    replayed = await doors.http.post("/audit/replay", data={"csrf": csrf, "screening_id": screening_id})
+    assert replayed.status_code == 409 and 'id="replay-error"' in replayed.text and "AUDIT_PARTY_DATA" in replayed.text
+    forged = await doors.http.post("/audit/replay", data={"csrf": "guessed", "screening_id": screening_id})
+    assert forged.status_code == 400 and "expired" in forged.text
+
+    bad = await doors.http.get("/audit", params={"screening_id": "<b>x</b>"})
+    assert bad.status_code == 400 and 'id="screening_id-error"' in bad.text
+    assert "<b>x</b>" not in bad.text and "&lt;b&gt;x&lt;/b&gt;" in bad.text
+    missing = await doors.http.get("/audit", params={"screening_id": "1b4e28ba-2fa1-41d2-883f-0016d3cca427"})
+    assert missing.status_code == 404 and "no audit record" in missing.text
+
+    await doors.http.post("/sign-out", data={"csrf": csrf})
+    await _sign_in(doors, "screener")  # screens, does not read the trail
+    denied = await doors.http.get("/audit", params={"screening_id": screening_id})
+    assert denied.status_code == 403 and "needs the role" in denied.text
+
+
+async def test_a_lists_changes_are_browsable_a_page_at_a_time(doors: Doors) -> None:  # noqa: F811
+    await _sign_in(doors, "screener")
+    lists = await doors.http.get("/lists")
+    assert 'href="/lists/ofac_sdn/changes"' in lists.text
+    first = await doors.http.get("/lists/ofac_sdn/changes")
+    assert first.status_code == 200 and "(the first version loaded)" in first.text
+    added = int(re.search(r"<strong>(\d+)</strong> added", first.text).group(1))  # type: ignore[union-attr]
+    rows = re.findall(r'<tr class="change-added"><td><code>([^<]+)</code>', first.text)
+    assert added > 0 and len(rows) == min(added, 100)
+    assert ('id="changes-next"' in first.text) == (added > 100)
+    none_removed = await doors.http.get("/lists/ofac_sdn/changes", params={"change": "removed"})
+    assert 'id="changes-empty"' in none_removed.text
+    unknown = await doors.http.get("/lists/<b>nope/changes")
+    assert unknown.status_code == 400 and "unknown list" in unknown.text
+    assert "<b>nope" not in unknown.text and "&lt;b&gt;nope" in unknown.text
+    bad_kind = await doors.http.get("/lists/ofac_sdn/changes", params={"change": "renamed"})
+    assert bad_kind.status_code == 400 and "not one of" in bad_kind.text
+
+
+async def test_the_review_queue_filters_alerts_and_names_a_bad_filter(doors: Doors) -> None:  # noqa: F811
+    await _sign_in(doors, "reviewer")
+    queue = await doors.http.get("/review")
+    assert queue.status_code == 200 and 'id="alerts-empty"' in queue.text and 'id="queue-empty"' in queue.text
+    filtered = await doors.http.get("/review", params={"list_id": "ofac_sdn", "decision": "BLOCK", "age": "7d"})
+    assert filtered.status_code == 200
+    assert '<option value="BLOCK" selected>' in filtered.text and '<option value="7d" selected>' in filtered.text
+    wrong = await doors.http.get("/review", params={"decision": "MAYBE", "list_id": "nope"})
+    assert 'id="filter-decision-error"' in wrong.text
+    wrong_list = await doors.http.get("/review", params={"list_id": "nope"})
+    assert 'id="filter-list-error"' in wrong_list.text and "unknown list" in wrong_list.text

@@ -7,6 +7,7 @@ Each page's screenshot is written to the `shots` folder (the README shows those 
 from __future__ import annotations
 
 import asyncio
+import json
 import csv
 import dataclasses
 import os
@@ -103,6 +104,16 @@ def _walk_the_console(url: str, key: str, shots: Path) -> dict[str, object]:
             seen["reasons"] = page.locator("ol.reasons li").count()
             seen["legal_basis"] = page.locator("ol.reasons").inner_text()
             page.screenshot(path=str(shots / "console-answer.png"), full_page=True)
+            seen["screening_id"] = page.inner_text("#screening-id")
+            page.click("#screening-id")
+            for _ in range(50):  # the audit record is written in the background
+                if page.locator("#recorded-decision").count():
+                    break
+                page.wait_for_timeout(100)
+                page.reload()
+            seen["audit_decision"] = page.inner_text("#recorded-decision")
+            seen["audit_json"] = page.inner_text("#record-json")
+            page.screenshot(path=str(shots / "console-audit.png"), full_page=True)
             page.goto(url + "/check")
             page.fill("#name", "Acme Trading")
             page.fill("#country", "XX")
@@ -119,6 +130,10 @@ def _walk_the_console(url: str, key: str, shots: Path) -> dict[str, object]:
             page.goto(url + "/lists")
             seen["lists"] = page.locator("tbody tr").all_inner_texts()
             page.screenshot(path=str(shots / "console-lists.png"), full_page=True)
+            page.click("text=last update's changes")
+            seen["changes_summary"] = page.inner_text("#changes-summary")
+            seen["changes_rows"] = page.locator("#changes tbody tr").count()
+            page.screenshot(path=str(shots / "console-list-changes.png"), full_page=True)
             page.click("text=Sign out")
             seen["after_sign_out"] = page.url
             page.goto(url + "/check")
@@ -133,6 +148,10 @@ async def test_an_analyst_signs_in_checks_a_party_and_reads_the_answer(console: 
     assert str(seen["landing"]).endswith("/sign-in")
     assert "not valid" in str(seen["bad_key_error"])
     assert str(seen["after_sign_in"]).endswith("/check")
+    # The answer's screening id opens its audit record.
+    assert seen["audit_decision"] == "BLOCK"
+    assert json.loads(str(seen["audit_json"]))["screening_id"] == seen["screening_id"]
+    assert "added" in str(seen["changes_summary"]) and int(seen["changes_rows"]) > 0  # type: ignore[call-overload]
     session = seen["cookies"]["screening_session"]  # type: ignore[index]
     assert session["httpOnly"] and session["sameSite"] == "Strict"
     # The answer: the decision large, the reason with its legal basis, the alignment highlighted.

@@ -187,6 +187,11 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             ((WORKER_HEADER, worker.name), (WORKERS_HEADER, str(worker.count))) if worker is not None else None
         )
 
+    @property
+    def list_ids(self) -> tuple[str, ...]:
+        """The lists of the catalogue this server screens against, sorted."""
+        return tuple(sorted(self._catalog.lists))
+
     async def screen_once(
         self, request: pb.ScreenRequest, request_id: str, caller: str, peer: str = ""
     ) -> tuple[pb.ScreenResponse, AuditRecord]:

@@ -13,6 +13,7 @@ this origin and no script at all.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -36,6 +37,7 @@ from service.command_words import DIRECTIONS, PARTY_TYPES
 from service.console.batches import MAX_ROWS, MAX_UPLOAD_BYTES, BatchRuns
 from service.console.sessions import Session, SessionStore
 from service.http.call import CallAborted
+from service.http.problems import HTTP_STATUS
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "screening_session"
@@ -96,6 +98,42 @@ def _age(duration: Any) -> str:
 
 
 CARRY_PREFIX = "carry_"
+# Changes of a list shown per page.
+CHANGES_PAGE = 100
+# The review queue's age filter: what a reviewer picks, and the bounds it stands for (min, max hours).
+ALERT_AGES = {
+    "": ("any age", 0, 0),
+    "new": ("raised in the last 24 h", 0, 24),
+    "1d": ("waiting over a day", 24, 0),
+    "7d": ("waiting over a week", 24 * 7, 0),
+    "30d": ("waiting over 30 days", 24 * 30, 0),
+}
+ALERT_DECISIONS = ("BLOCK", "HOLD", "REVIEW", "CLEAR")
+
+
+def _alert_filters(query: Mapping[str, str]) -> tuple[dict[str, str], pb.ListAlertsRequest, dict[str, str]]:
+    """The review queue's filters as the page shows them, the request they make, and what is wrong with them."""
+    filters = {name: query.get(name, "") for name in ("list_id", "decision", "age", "all")}
+    errors = {}
+    if filters["decision"] and filters["decision"] not in ALERT_DECISIONS:
+        errors["decision"] = f"Choose one of {', '.join(ALERT_DECISIONS)}."
+    if filters["age"] not in ALERT_AGES:
+        errors["age"] = "Choose an age from the list."
+    _, min_hours, max_hours = ALERT_AGES.get(filters["age"], ALERT_AGES[""])
+    decision = filters["decision"] if "decision" not in errors else ""
+    request = pb.ListAlertsRequest(
+        list_id=filters["list_id"], decision=pb.Decision.Value(f"DECISION_{decision}") if decision else 0,
+        min_age_hours=min_hours, max_age_hours=max_hours, open_only=not filters["all"], page_size=200,
+    )  # fmt: skip
+    return filters, request, errors
+
+
+def _pretty(record_json: str) -> str:
+    """An audit record's JSON laid out for reading."""
+    try:
+        return json.dumps(json.loads(record_json), indent=2, ensure_ascii=False)
+    except ValueError:
+        return record_json
 
 
 CHECK_FIELDS = (*FORM_FIELDS, *(f"item_{row}_{name}" for row in range(ITEM_ROWS) for name in ITEM_FIELDS))
@@ -315,24 +353,47 @@ class Console:
 
     @_signed_in
     async def review_queue(self, request: Request, session: Session) -> Response:
-        """Clearances awaiting a second reviewer, oldest first, each with approve and reject."""
+        return await self._review_page(request, session, done=request.query_params.get("done", ""))
+
+    async def _review_page(
+        self, request: Request, session: Session, refusal: str = "", status: int = 200, done: str = ""
+    ) -> Response:
+        """Re-screen alerts awaiting a verdict and clearances awaiting a second reviewer, oldest first.
+
+        `refusal`: why the reviewer's last action was refused, shown above the queue it was taken from.
+        """
+        filters, alerts_request, errors = _alert_filters(request.query_params)
+        error = ""
         try:
             found = await self._call(
                 session, request, "ListDispositions", pb.ListDispositionsRequest(pending_only=True)
             )
+            pending = sorted(found.dispositions, key=lambda d: d.recorded_at.ToDatetime())  # type: ignore[attr-defined]
         except CallAborted as exc:
-            return self._page(request, "review.html", 403, session=session, pending=[], error=exc.details, pb=pb)
-        pending = sorted(found.dispositions, key=lambda d: d.recorded_at.ToDatetime())  # type: ignore[attr-defined]
-        done = request.query_params.get("done", "")
-        return self._page(request, "review.html", session=session, pending=pending, error="", done=done, pb=pb)
+            pending, error = [], exc.details
+        alerts: Any = None
+        if not errors:
+            try:
+                alerts = await self._call(session, request, "ListAlerts", alerts_request)
+            except CallAborted as exc:
+                field = exc.details.split(":", 1)[0]
+                if exc.code == grpc.StatusCode.INVALID_ARGUMENT and field in filters:
+                    errors[field] = exc.details.split(":", 1)[1].strip()
+                elif exc.code != grpc.StatusCode.UNIMPLEMENTED:
+                    error = error or exc.details
+        if error and status == 200:
+            status = 403
+        return self._page(
+            request, "review.html", status, session=session, pending=pending, alerts=alerts, filters=filters,
+            filter_errors=errors, lists=self._door.list_ids, ages=ALERT_AGES, decisions=ALERT_DECISIONS,
+            error=refusal or error, done=done, pb=pb,
+        )  # fmt: skip
 
     @_signed_in
     async def review(self, request: Request, session: Session) -> Response:
         form = await self._form(request) or {}
         if not _csrf_ok(form, session):
-            return self._page(
-                request, "review.html", 400, session=session, pending=[], error="The form expired.", pb=pb
-            )
+            return await self._review_page(request, session, "The form expired.", 400)
         subject = form.get("subject", "")
         approve = form.get("action") == "approve"
         message = pb.ReviewDispositionRequest(
@@ -344,17 +405,72 @@ class Console:
         try:
             await self._call(session, request, "ApproveDisposition" if approve else "RejectDisposition", message)
         except CallAborted as exc:
-            try:
-                listed = await self._call(
-                    session, request, "ListDispositions", pb.ListDispositionsRequest(pending_only=True)
-                )
-                pending = list(listed.dispositions)  # type: ignore[attr-defined]
-            except CallAborted:
-                pending = []
-            return self._page(
-                request, "review.html", 400, session=session, pending=pending, error=exc.details, done="", pb=pb
-            )
+            return await self._review_page(request, session, exc.details, 400)
         return RedirectResponse(f"/review?done={'approved' if approve else 'rejected'}", status_code=303)
+
+    @_signed_in
+    async def list_changes(self, request: Request, session: Session) -> Response:
+        """What a list version added, removed and changed, a page at a time."""
+        list_id = request.path_params["list_id"]
+        query = request.query_params
+        change = query.get("change", "")
+        offset = int(query["offset"]) if query.get("offset", "").isdigit() and len(query["offset"]) < 9 else 0
+        message = pb.GetListChangesRequest(
+            list_id=list_id, version=query.get("version", ""), change=change, offset=offset, page_size=CHANGES_PAGE
+        )
+        try:
+            changes = await self._call(session, request, "GetListChanges", message)
+        except CallAborted as exc:
+            status = {grpc.StatusCode.NOT_FOUND: 404, grpc.StatusCode.PERMISSION_DENIED: 403}.get(exc.code, 400)
+            return self._page(
+                request, "list_changes.html", status, session=session, list_id=list_id, change=change,
+                changes=None, error=exc.details,
+            )  # fmt: skip
+        return self._page(
+            request, "list_changes.html", session=session, list_id=list_id, change=change, changes=changes,
+            error="", offset=offset, page=CHANGES_PAGE,
+        )  # fmt: skip
+
+    @_signed_in
+    async def audit_lookup(self, request: Request, session: Session) -> Response:
+        """Look a screening up by its id (from an answer page, an ERP log or an examiner's question)."""
+        screening_id = request.query_params.get("screening_id", "").strip()
+        if not screening_id:
+            return self._page(request, "audit.html", session=session, screening_id="", record=None, errors={})
+        return await self._audit_page(request, session, screening_id, replay=False)
+
+    @_signed_in
+    async def audit_replay(self, request: Request, session: Session) -> Response:
+        form = await self._form(request) or {}
+        screening_id = form.get("screening_id", "")
+        if not _csrf_ok(form, session):
+            return self._page(request, "audit.html", 400, session=session, screening_id=screening_id, record=None,
+                              errors={"screening_id": "The form expired: please send it again."})  # fmt: skip
+        return await self._audit_page(request, session, screening_id, replay=True)
+
+    async def _audit_page(self, request: Request, session: Session, screening_id: str, replay: bool) -> Response:
+        asked = pb.GetScreeningRequest(screening_id=screening_id)
+        replayed = None
+        try:
+            record = await self._call(session, request, "GetScreening", asked)
+            if replay:
+                replayed = await self._call(
+                    session, request, "ReplayScreening", pb.ReplayScreeningRequest(screening_id=screening_id)
+                )
+        except CallAborted as exc:
+            status = HTTP_STATUS.get(exc.code, 400)
+            if replay and exc.code in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.RESOURCE_EXHAUSTED):
+                return self._page(
+                    request, "audit.html", status, session=session, screening_id=screening_id, record=record,
+                    record_json=_pretty(record.record_json), replayed=None, errors={}, replay_error=exc.details,
+                    pb=pb,
+                )  # fmt: skip
+            return self._page(request, "audit.html", status, session=session, screening_id=screening_id,
+                              record=None, errors={"screening_id": exc.details})  # fmt: skip
+        return self._page(
+            request, "audit.html", session=session, screening_id=screening_id, record=record,
+            record_json=_pretty(record.record_json), replayed=replayed, errors={}, replay_error="", pb=pb,
+        )  # fmt: skip
 
     @_signed_in
     async def party(self, request: Request, session: Session) -> Response:
@@ -439,6 +555,9 @@ class Console:
             Route("/check", self.check_form, methods=["GET"]),
             Route("/check", self.check, methods=["POST"]),
             Route("/lists", self.lists, methods=["GET"]),
+            Route("/lists/{list_id}/changes", self.list_changes, methods=["GET"]),
+            Route("/audit", self.audit_lookup, methods=["GET"]),
+            Route("/audit/replay", self.audit_replay, methods=["POST"]),
             Route("/dispositions", self.record, methods=["POST"]),
             Route("/review", self.review_queue, methods=["GET"]),
             Route("/review", self.review, methods=["POST"]),

@@ -109,6 +109,11 @@ class HttpDoor:
         return await self._auth.admit(route.full_method, call)
 
     @property
+    def list_ids(self) -> tuple[str, ...]:
+        """The catalogue's lists, for the console's filters."""
+        return self._servicer.list_ids
+
+    @property
     def auth_required(self) -> bool:
         return self._auth.required
 
