@@ -32,7 +32,7 @@ class ScreeningServiceStub:
     send `authorization: Bearer <API key or identity-provider token>` as metadata,
     or a client certificate the server maps to roles. Each RPC needs one of the
     roles named in the server's lists/roles.toml (screener, reviewer, registrar,
-    admin): UNAUTHENTICATED without valid credentials, PERMISSION_DENIED without
+    auditor, admin): UNAUTHENTICATED without valid credentials, PERMISSION_DENIED without
     the role, RESOURCE_EXHAUSTED (trailing metadata `retry-after`, seconds) past
     the caller's rate limit or open-stream cap.
     """
@@ -137,7 +137,7 @@ class ScreeningServiceServicer:
     send `authorization: Bearer <API key or identity-provider token>` as metadata,
     or a client certificate the server maps to roles. Each RPC needs one of the
     roles named in the server's lists/roles.toml (screener, reviewer, registrar,
-    admin): UNAUTHENTICATED without valid credentials, PERMISSION_DENIED without
+    auditor, admin): UNAUTHENTICATED without valid credentials, PERMISSION_DENIED without
     the role, RESOURCE_EXHAUSTED (trailing metadata `retry-after`, seconds) past
     the caller's rate limit or open-stream cap.
     """
@@ -274,7 +274,7 @@ class ScreeningServiceServicer:
     def ReplayScreening(self, request, context):
         """Screen a recorded party again on the list versions it was screened on and
         say what differs. FAILED_PRECONDITION when the record holds no party data
-        (SCREENING_AUDIT_PARTY_DATA off) or a list version is no longer kept.
+        (AUDIT_PARTY_DATA off) or a list version is no longer kept.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -383,7 +383,7 @@ class ScreeningService:
     send `authorization: Bearer <API key or identity-provider token>` as metadata,
     or a client certificate the server maps to roles. Each RPC needs one of the
     roles named in the server's lists/roles.toml (screener, reviewer, registrar,
-    admin): UNAUTHENTICATED without valid credentials, PERMISSION_DENIED without
+    auditor, admin): UNAUTHENTICATED without valid credentials, PERMISSION_DENIED without
     the role, RESOURCE_EXHAUSTED (trailing metadata `retry-after`, seconds) past
     the caller's rate limit or open-stream cap.
     """
