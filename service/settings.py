@@ -39,6 +39,13 @@ Transport security and authentication (see README, "Security"):
 | SCREENING_OIDC_SUBJECT_CLAIM | sub                               | claim naming the principal |
 | SCREENING_OIDC_ALGORITHMS | RS256,ES256,PS256,EdDSA              | accepted signature algorithms |
 | SCREENING_OIDC_JWKS_REFRESH_SECONDS | 3600                       | how often a JWKS URL is fetched again (and at most every 30 s on an unknown key id) |
+| SCREENING_CONSOLE_OIDC_CLIENT_ID | (unset: the console signs in with a key or token only) | the console's client id at the identity provider (OIDC code flow with PKCE; needs SCREENING_OIDC_JWKS) |
+| SCREENING_CONSOLE_OIDC_CLIENT_SECRET | (unset: a public client) | its secret, sent by HTTP Basic to the token endpoint (also read from SCREENING_CONSOLE_OIDC_CLIENT_SECRET_FILE) |
+| SCREENING_CONSOLE_OIDC_AUTHORIZATION_URL | (required with the client id) | the provider's authorization endpoint |
+| SCREENING_CONSOLE_OIDC_TOKEN_URL | (required with the client id) | the provider's token endpoint |
+| SCREENING_CONSOLE_OIDC_REDIRECT_URL | https://<the console's host>/sign-in/oidc/callback | the redirect URI registered with the provider |
+| SCREENING_CONSOLE_OIDC_SCOPES | openid                              | scopes asked for (space-separated) |
+| SCREENING_CONSOLE_OIDC_NAME | your identity provider              | the provider's name on the sign-in button |
 | SCREENING_MTLS_ROLES     | (unset)                               | client-certificate identities: `CN=role+role;CN=role`, e.g. `erp-prod=screener` |
 | SCREENING_RATE_LIMITS    | screener=2000/s,reviewer=200/s,registrar=100/s,admin=1000/s | per-principal token buckets by role (`N/s`, `N/m`, `N/h`, optional `:BURST`; `off`) |
 | SCREENING_MAX_STREAMS    | 16                                    | open WatchAlerts / ScreenBatch streams per principal (each) |
@@ -56,6 +63,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class SettingsError(ValueError):
@@ -279,6 +287,67 @@ class OidcSettings:
         )
 
 
+def endpoint_url(variable: str, value: str) -> str:
+    """An identity provider's endpoint: https://, or http:// on a loopback host (codes and tokens travel on it)."""
+    parts = urlsplit(value.strip())
+    if parts.hostname and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname))):
+        return value.strip()
+    raise SettingsError(
+        f"{variable}: {value.strip()[:80]!r} is not an https:// URL (plain http:// only on a loopback host, since "
+        "authorization codes and tokens travel on it)"
+    )
+
+
+@dataclass(frozen=True)
+class ConsoleSignInSettings:
+    """The console's sign-in through the identity provider: the OAuth 2.0 authorization code flow with PKCE.
+
+    The access token it obtains is checked like any bearer token (SCREENING_OIDC_*): the console
+    then calls the service with it, so the person's roles come from the provider.
+    """
+
+    client_id: str
+    authorization_url: str
+    token_url: str
+    client_secret: str = ""  # "": a public client, PKCE alone
+    redirect_url: str = ""  # "": this console's own /sign-in/oidc/callback, as the browser reached it
+    scopes: str = "openid"
+    provider_name: str = "your identity provider"
+
+    @classmethod
+    def from_env(cls, oidc: OidcSettings | None) -> ConsoleSignInSettings | None:
+        client_id = os.environ.get("SCREENING_CONSOLE_OIDC_CLIENT_ID", "").strip()
+        if not client_id:
+            return None
+        if oidc is None:
+            raise SettingsError(
+                "SCREENING_CONSOLE_OIDC_CLIENT_ID needs SCREENING_OIDC_JWKS, _ISSUER and _AUDIENCE: the console's "
+                "tokens are checked like any other"
+            )
+        urls = {}
+        for name in ("AUTHORIZATION_URL", "TOKEN_URL"):
+            variable = f"SCREENING_CONSOLE_OIDC_{name}"
+            value = os.environ.get(variable, "")
+            if not value.strip():
+                raise SettingsError(
+                    f"SCREENING_CONSOLE_OIDC_CLIENT_ID needs {variable} (see the provider's discovery document)"
+                )
+            urls[name] = endpoint_url(variable, value)
+        redirect = os.environ.get("SCREENING_CONSOLE_OIDC_REDIRECT_URL", "").strip()
+        secret = os.environ.get("SCREENING_CONSOLE_OIDC_CLIENT_SECRET", "").strip()
+        if not secret and (secret_file := _path("SCREENING_CONSOLE_OIDC_CLIENT_SECRET_FILE", must_exist=True)):
+            secret = secret_file.read_text().strip()
+        return cls(
+            client_id=client_id,
+            authorization_url=urls["AUTHORIZATION_URL"],
+            token_url=urls["TOKEN_URL"],
+            client_secret=secret,
+            redirect_url=endpoint_url("SCREENING_CONSOLE_OIDC_REDIRECT_URL", redirect) if redirect else "",
+            scopes=os.environ.get("SCREENING_CONSOLE_OIDC_SCOPES", "").strip() or "openid",
+            provider_name=os.environ.get("SCREENING_CONSOLE_OIDC_NAME", "").strip() or "your identity provider",
+        )
+
+
 @dataclass(frozen=True)
 class AuthSettings:
     # "required", "off", or None: required with TLS or a non-loopback bind, else off.
@@ -292,12 +361,15 @@ class AuthSettings:
     reflection: str = "authenticated"
     # None: $data_dir/admin.key.
     bootstrap_key_file: Path | None = None
+    console_sign_in: ConsoleSignInSettings | None = None
 
     @classmethod
     def from_env(cls) -> AuthSettings:
+        oidc = OidcSettings.from_env()
         return cls(
             mode=_choice("SCREENING_AUTH", None, ("required", "off")),
-            oidc=OidcSettings.from_env(),
+            oidc=oidc,
+            console_sign_in=ConsoleSignInSettings.from_env(oidc),
             mtls_roles=parse_mtls_roles(os.environ.get("SCREENING_MTLS_ROLES", "")),
             rate_limits=parse_rate_limits(os.environ.get("SCREENING_RATE_LIMITS", "").strip() or DEFAULT_RATE_LIMITS),
             max_streams=_int("SCREENING_MAX_STREAMS", 16, minimum=1),

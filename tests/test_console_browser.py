@@ -7,9 +7,9 @@ Each page's screenshot is written to the `shots` folder (the README shows those 
 from __future__ import annotations
 
 import asyncio
-import json
 import csv
 import dataclasses
+import json
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -25,8 +25,9 @@ from service.auth.keys import ApiKeyStore
 from service.catalog import Catalog
 from service.decide.policy import load_policy
 from service.settings import Settings
-from tests.auth_support import with_auth
+from tests.auth_support import TokenIssuer, with_auth
 from tests.conftest import wait_ready
+from tests.oidc_provider import running_provider
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Where the pages' screenshots go: the test's temporary folder, or the README's (docs/screenshots) when asked:
@@ -276,3 +277,49 @@ async def test_a_desk_uploads_a_batch_watches_it_and_downloads_the_results(
     ]
     assert "column 'country'" in rows[2]["error"]
     assert ".csv or .jsonl" in str(seen["wrong_kind"])
+
+
+def _sign_in_through_the_provider(url: str, shots: Path) -> dict[str, object]:
+    """Press "Sign in with Test IdP" (the provider signs whoever asks in), land on the check form."""
+    seen: dict[str, object] = {}
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(url + "/sign-in")
+            page.click("#sign-in-oidc")
+            page.click("#allow")  # on the provider's own page
+            page.wait_for_url(url + "/check")
+            seen["who"] = page.inner_text("form.who span")
+            page.fill("#name", "Nicolas MADURO MOROS")
+            page.click("form.card button[type=submit]")
+            seen["decision"] = page.inner_text("#decision")
+        finally:
+            browser.close()
+    return seen
+
+
+async def test_a_desk_signs_in_through_its_identity_provider(
+    settings: Settings, test_catalog: Catalog, tmp_path: Path, redis_url: str, shots: Path
+) -> None:
+    """The provider on 127.0.0.1, the console on localhost: another site, as in production, so the
+    SameSite cookies meet the cross-site redirects they would meet there."""
+    if "unix" in redis_url or not redis_url.startswith("redis://127.0.0.1:6379"):
+        pytest.skip("one backend is enough for the browser tests")
+    issuer = TokenIssuer(tmp_path)
+    async with running_provider(issuer) as provider:
+        provider.consent_page = True
+        server_settings = with_auth(
+            dataclasses.replace(settings, http_port=0), mode="required", rate_limits={}, oidc=issuer.settings(),
+            console_sign_in=provider.console_settings(),
+        )  # fmt: skip
+        running = await start_server(server_settings, test_catalog, load_policy())
+        try:
+            await wait_ready(running)
+            assert running.http is not None
+            url = f"http://localhost:{running.http.port}"
+            seen = await asyncio.to_thread(_sign_in_through_the_provider, url, shots)
+        finally:
+            await running.stop(0.5)
+    assert "oidc:alice" in str(seen["who"]) and "reviewer" in str(seen["who"])
+    assert seen["decision"] == "BLOCK"

@@ -323,7 +323,7 @@ async def start_server(
         try:
             app = create_app(
                 servicer, auth.interceptor, secure_cookies=credentials is not None,
-                serving=lambda: ready.is_set() and not stopping.is_set(),
+                serving=lambda: ready.is_set() and not stopping.is_set(), console_sign_in=settings.auth.console_sign_in,
             )  # fmt: skip
             http = await start_http(app, settings, settings.http_port)
         except BaseException as exc:

@@ -35,6 +35,7 @@ from service.auth.principal import ANONYMOUS
 from service.batch.files import BadInput
 from service.command_words import DIRECTIONS, PARTY_TYPES
 from service.console.batches import MAX_ROWS, MAX_UPLOAD_BYTES, BatchRuns
+from service.console.oidc import CALLBACK_PATH, PENDING_SECONDS, CodeFlow, SignInFailed
 from service.console.sessions import Session, SessionStore
 from service.http.call import CallAborted
 from service.http.problems import HTTP_STATUS
@@ -42,6 +43,7 @@ from service.http.problems import HTTP_STATUS
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "screening_session"
 SIGN_IN_COOKIE = "screening_sign_in"
+OIDC_STATE_COOKIE = "screening_oidc_state"
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'",
@@ -205,8 +207,9 @@ def _signed_in(
 
 
 class Console:
-    def __init__(self, door: Any, secure_cookies: bool) -> None:
+    def __init__(self, door: Any, secure_cookies: bool, code_flow: CodeFlow | None = None) -> None:
         self._door = door  # service.http.app.HttpDoor
+        self._code_flow = code_flow
         self._sessions = SessionStore()
         self._batches = BatchRuns()
         self._secure = secure_cookies
@@ -252,6 +255,7 @@ class Console:
         response = self._page(
             request, "sign_in.html", status, csrf=token, error=error, session=None, carry=carry or {},
             auth_required=self._door.auth_required,
+            provider=self._code_flow.settings.provider_name if self._code_flow else "",
         )  # fmt: skip
         self._cookie(response, SIGN_IN_COOKIE, token, max_age=3600)
         return response
@@ -270,10 +274,12 @@ class Console:
             if principal is None:
                 message = "This key or token is not valid (unknown, revoked or expired)."
                 return await self.sign_in_form(request, message, 401)
-            authorization, name, roles = f"Bearer {credential}", principal.name, frozenset(principal.roles)
+            authorization, signed_in = f"Bearer {credential}", principal
         else:  # authentication is off (a loopback-only server): calls run as the anonymous principal, as over the API
-            authorization, name, roles = "", ANONYMOUS.name, frozenset(ANONYMOUS.roles)
-        session_id, session = self._sessions.create(authorization, name, roles)
+            authorization, signed_in = "", ANONYMOUS
+        session_id, session = self._sessions.create(
+            authorization, signed_in.name, frozenset(signed_in.roles), signed_in.expires_at
+        )
         carried = _carried(form)
         if carried:  # back to the check form as it was when the session ended: checked again only when sent again
             response = self._page(request, "check.html", session=session, form=carried, errors={}, resumed=True)
@@ -281,6 +287,54 @@ class Console:
             response = RedirectResponse("/check", status_code=303)
         self._cookie(response, SESSION_COOKIE, session_id)
         response.delete_cookie(SIGN_IN_COOKIE, path="/")
+        return response
+
+    async def oidc_start(self, request: Request) -> Response:
+        """Off to the identity provider, with a state this browser alone holds (a cookie)."""
+        if self._code_flow is None:
+            return await self.sign_in_form(request, "Sign-in through an identity provider is not set up here.", 404)
+        state, url = self._code_flow.start(self._code_flow.redirect_uri(str(request.base_url)))
+        response = RedirectResponse(url, status_code=303)
+        # Lax, not Strict: the provider's redirect back is a cross-site navigation, which must carry it.
+        response.set_cookie(
+            OIDC_STATE_COOKIE, state, max_age=PENDING_SECONDS, httponly=True, secure=self._secure, samesite="lax",
+            path="/sign-in/oidc",
+        )  # fmt: skip
+        return response
+
+    async def oidc_callback(self, request: Request) -> Response:
+        if self._code_flow is None:
+            return await self.sign_in_form(request, "Sign-in through an identity provider is not set up here.", 404)
+        query = request.query_params
+        browser_state = request.cookies.get(OIDC_STATE_COOKIE, "")
+        if query.get("error"):
+            # The provider's own refusal (access_denied, login_required...): its code, never its free text.
+            code = query["error"][:64]
+            shown = code if code.replace("_", "").isalnum() else "an error"
+            return await self._oidc_failed(request, f"The identity provider refused the sign-in ({shown}).")
+        try:
+            token = await self._code_flow.finish(query.get("state", ""), browser_state, query.get("code", ""))
+        except SignInFailed as exc:
+            return await self._oidc_failed(request, str(exc))
+        principal = await self._door.authenticate(f"Bearer {token}")
+        if principal is None:
+            return await self._oidc_failed(
+                request, "The identity provider's token is not accepted by this service (issuer, audience or expiry): "
+                "ask your administrator to check SCREENING_OIDC_* against the provider.",
+            )  # fmt: skip
+        session_id, _ = self._sessions.create(
+            f"Bearer {token}", principal.name, frozenset(principal.roles), principal.expires_at
+        )
+        # A page, not a redirect: after the provider's cross-site redirect, a redirect to /check would go
+        # without the SameSite=Strict session cookie; a navigation started from this page carries it.
+        response = self._page(request, "signed_in.html", session=None, principal=principal.name)
+        self._cookie(response, SESSION_COOKIE, session_id)
+        response.delete_cookie(OIDC_STATE_COOKIE, path="/sign-in/oidc")
+        return response
+
+    async def _oidc_failed(self, request: Request, message: str) -> Response:
+        response = await self.sign_in_form(request, message, 400)
+        response.delete_cookie(OIDC_STATE_COOKIE, path="/sign-in/oidc")
         return response
 
     async def sign_out(self, request: Request) -> Response:
@@ -551,6 +605,8 @@ class Console:
             Route("/", self.home, methods=["GET"]),
             Route("/sign-in", self.sign_in_form, methods=["GET"]),
             Route("/sign-in", self.sign_in, methods=["POST"]),
+            Route("/sign-in/oidc", self.oidc_start, methods=["GET"]),
+            Route(CALLBACK_PATH, self.oidc_callback, methods=["GET"]),
             Route("/sign-out", self.sign_out, methods=["POST"]),
             Route("/check", self.check_form, methods=["GET"]),
             Route("/check", self.check, methods=["POST"]),

@@ -31,6 +31,8 @@ class Session:
     started: float
     seen: float
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # On the store's clock: when the credential itself stops being valid (a token's expiry); None for keys.
+    ends: float | None = None
 
 
 class SessionStore:
@@ -38,10 +40,14 @@ class SessionStore:
         self._sessions: OrderedDict[str, Session] = OrderedDict()
         self._clock = clock
 
-    def create(self, authorization: str, principal: str, roles: frozenset[str]) -> tuple[str, Session]:
+    def create(
+        self, authorization: str, principal: str, roles: frozenset[str], expires_at: float | None = None
+    ) -> tuple[str, Session]:
+        """`expires_at`: the credential's expiry (seconds since the epoch), after which the session ends too."""
         session_id = secrets.token_urlsafe(32)
         now = self._clock()
-        session = Session(authorization, principal, roles, started=now, seen=now)
+        ends = now + (expires_at - time.time()) if expires_at is not None else None
+        session = Session(authorization, principal, roles, started=now, seen=now, ends=ends)
         self._sessions[session_id] = session
         while len(self._sessions) > MAX_SESSIONS:
             self._sessions.popitem(last=False)
@@ -55,7 +61,8 @@ class SessionStore:
         if session is None:
             return None
         now = self._clock()
-        if now - session.seen > IDLE_SECONDS or now - session.started > ABSOLUTE_SECONDS:
+        expired = session.ends is not None and now >= session.ends
+        if expired or now - session.seen > IDLE_SECONDS or now - session.started > ABSOLUTE_SECONDS:
             del self._sessions[session_id]
             return None
         session.seen = now

@@ -32,12 +32,14 @@ from service.api.errors import STORE_ERRORS, STORE_UNAVAILABLE
 from service.api.gen import screening_pb2 as pb
 from service.api.interceptors.auth import AuthInterceptor
 from service.api.servicer import ScreeningServicer
+from service.console.oidc import CodeFlow
 from service.console.routes import Console
 from service.http.call import CallAborted, HttpCall
 from service.http.messages import invalid, message_from_query, parse_message, to_document
 from service.http.openapi import openapi_document, reference_page
 from service.http.problems import problem
 from service.http.routes import ROUTES, Route
+from service.settings import ConsoleSignInSettings
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -334,17 +336,19 @@ def create_app(
     auth: AuthInterceptor,
     secure_cookies: bool = False,
     serving: Callable[[], bool] = lambda: True,
+    console_sign_in: ConsoleSignInSettings | None = None,
 ) -> Starlette:
     """The HTTP/JSON API and the console over `servicer`, admitting calls through `auth` as the gRPC server does.
 
     `secure_cookies`: the port speaks TLS, so the console's cookies are sent over TLS only. `serving`: what
-    the gRPC health service says (lists loaded, not draining), for `GET /healthz`.
+    the gRPC health service says (lists loaded, not draining), for `GET /healthz`. `console_sign_in`: the
+    console also signs people in through the identity provider (service/console/oidc.py).
     """
     door = HttpDoor(servicer, auth)
     routes: list[BaseRoute] = [
         StarletteRoute(route.path, door.handler(route), methods=[route.verb]) for route in ROUTES
     ]
-    routes += Console(door, secure_cookies).routes()
+    routes += Console(door, secure_cookies, CodeFlow(console_sign_in) if console_sign_in else None).routes()
     document, page = openapi_document(), reference_page()
 
     async def openapi(_request: Request) -> Response:
