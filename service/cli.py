@@ -65,7 +65,7 @@ def _to_json(message: object) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from service.api.server import serve_workers
+    from service.grpc_door.server import serve_workers
     from service.logs import configure_logging
 
     settings = _settings(args)
@@ -186,8 +186,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         return asyncio.run(_check_local(args, request))
     import grpc
 
-    from service.api.client import open_channel
     from service.api.gen import screening_pb2_grpc as pb_grpc
+    from service.grpc_door.client import open_channel
 
     with open_channel(client_settings(args)) as channel:
         try:
@@ -296,8 +296,8 @@ def cmd_lists(args: argparse.Namespace) -> int:
     else:
         import grpc
 
-        from service.api.client import open_channel
         from service.api.gen import screening_pb2_grpc as pb_grpc
+        from service.grpc_door.client import open_channel
 
         with open_channel(client_settings(args)) as channel:
             try:
@@ -442,8 +442,8 @@ def _review_disposition(args: argparse.Namespace) -> int:
     """Four eyes, through the server so that the approver is an authenticated principal."""
     import grpc
 
-    from service.api.client import open_channel
     from service.api.gen import screening_pb2_grpc as pb_grpc
+    from service.grpc_door.client import open_channel
 
     request = pb.ReviewDispositionRequest(
         party_reference=args.reference or "", party_fingerprint=args.fingerprint or "", list_id=args.list_id,

@@ -15,7 +15,7 @@ import sys
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from service.api.client import open_channel
+from service.grpc_door.client import open_channel
 from service.settings import ClientSettings, SettingsError
 
 

@@ -23,9 +23,9 @@ import redis
 import redis.asyncio as aioredis
 
 from service.api.gen import screening_pb2_grpc as pb_grpc
-from service.api.server import RunningServer, start_server
 from service.catalog import Catalog, load_catalog
 from service.decide.policy import load_policy
+from service.grpc_door.server import RunningServer, start_server
 from service.settings import Settings
 from service.store.connection import EmbeddedRedis
 from service.store.snapshots import SnapshotStore

@@ -97,7 +97,7 @@ MODES = ("structured", "raw")
 # that holds a server that long is a finding too); a watch stream never ends by itself.
 CALL_TIMEOUT_S = 10.0
 WATCH_TIMEOUT_S = 0.1
-# The server recycles connections after 30 minutes (service/api/server.py, MAX_CONNECTION_AGE_MS):
+# The server recycles connections after 30 minutes (service/grpc_door/server.py, MAX_CONNECTION_AGE_MS):
 # the client opens a new channel before that, so a long run does not see that GOAWAY as a drop.
 CHANNEL_MAX_AGE_S = 20 * 60
 # This many calls in a row that cannot reach the server end the run (it has died).

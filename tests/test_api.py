@@ -14,14 +14,14 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from service.api.convert import duration, duration_of_seconds, timestamp
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
-from service.api.convert import duration, duration_of_seconds, timestamp
-from service.api.server import SERVICE_NAME, RunningServer, start_server
 from service.api.servicer import MAX_BATCH_MESSAGE, split_by_size
 from service.catalog import Catalog
 from service.decide.policy import load_policy
 from service.engine.screener import new_screening_id
+from service.grpc_door.server import SERVICE_NAME, RunningServer, start_server
 from service.settings import Settings
 from tests.conftest import FIXTURES, settings_with, wait_ready
 

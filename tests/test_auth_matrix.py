@@ -17,13 +17,13 @@ import grpc
 import pytest
 import redis.asyncio as aioredis
 
-from service.api.client import bearer_metadata, open_aio_channel
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
-from service.api.server import SERVICE_METHODS, RunningServer, start_server
 from service.auth.keys import ApiKeyStore
 from service.catalog import Catalog
 from service.decide.policy import load_policy
+from service.grpc_door.client import bearer_metadata, open_aio_channel
+from service.grpc_door.server import SERVICE_METHODS, RunningServer, start_server
 from service.settings import Settings
 from tests.auth_support import MTLS_SCREENER, Pki, TokenIssuer, with_auth
 from tests.conftest import wait_ready

@@ -19,10 +19,10 @@ import structlog
 
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
-from service.api.server import RunningServer
 from service.audit.record import decode
 from service.batch.files import OUTPUT_COLUMNS
 from service.batch.run import BatchOptions, run_batch, screen_file
+from service.grpc_door.server import RunningServer
 from service.logs import configure_logging
 from tests.cli_support import cli_env, free_port, run_cli
 

@@ -15,9 +15,9 @@ import msgspec
 import redis.asyncio as aioredis
 from screening_client import ScreeningClient, pb
 
-from service.api.server import RunningServer, start_server
 from service.catalog import Catalog
 from service.decide.policy import load_policy
+from service.grpc_door.server import RunningServer, start_server
 from service.rescreen.jobs import AlertRecord, Jobs
 from service.settings import Settings
 from tests.conftest import wait_ready

@@ -9,11 +9,11 @@ import re
 
 import httpx
 
-from service.api.server import start_server
 from service.catalog import Catalog
 from service.console import sessions
 from service.console.routes import SECURITY_HEADERS, SESSION_COOKIE, SIGN_IN_COOKIE, _form_field
 from service.decide.policy import load_policy
+from service.grpc_door.server import start_server
 from service.settings import Settings
 from tests.conftest import wait_ready
 from tests.test_http_api import Doors, doors  # noqa: F401 - the fixture

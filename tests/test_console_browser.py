@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from service.api.server import RunningServer, start_server
 from service.auth.keys import ApiKeyStore
 from service.catalog import Catalog
 from service.decide.policy import load_policy
+from service.grpc_door.server import RunningServer, start_server
 from service.settings import Settings
 from tests.auth_support import TokenIssuer, with_auth
 from tests.conftest import wait_ready

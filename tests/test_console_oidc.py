@@ -19,11 +19,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from service.api.server import RunningServer, start_server
 from service.catalog import Catalog
 from service.console import sessions
 from service.console.routes import OIDC_STATE_COOKIE, SESSION_COOKIE
 from service.decide.policy import load_policy
+from service.grpc_door.server import RunningServer, start_server
 from service.settings import ConsoleSignInSettings, OidcSettings, Settings, SettingsError
 from tests.auth_support import TokenIssuer, with_auth
 from tests.conftest import wait_ready

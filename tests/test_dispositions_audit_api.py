@@ -22,14 +22,14 @@ import redis.asyncio as aioredis
 
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
-from service.api.server import RunningServer, start_server
 from service.audit.record import AuditRecord, decode
-from service.auth.keys import ApiKeyStore
 from service.audit.replay import replay
 from service.audit.trail import AuditExporter, AuditTrail, read_exported
+from service.auth.keys import ApiKeyStore
 from service.catalog import Catalog
 from service.decide.policy import load_policy
 from service.dispositions.store import DispositionStore
+from service.grpc_door.server import RunningServer, start_server
 from service.refresh.runner import refresh_lists
 from service.settings import Settings
 from service.store.snapshots import SnapshotStore

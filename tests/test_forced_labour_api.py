@@ -14,12 +14,12 @@ import redis.asyncio as aioredis
 
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
-from service.api.server import start_server
 from service.api.validation import validate_party
 from service.audit.replay import replay
 from service.audit.trail import AuditTrail
 from service.catalog import Catalog, load_catalog
 from service.decide.policy import load_policy
+from service.grpc_door.server import start_server
 from service.privacy import party_fingerprint
 from service.refresh.runner import refresh_lists
 from service.registry.store import PartyRegistry

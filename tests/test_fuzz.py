@@ -36,8 +36,8 @@ from hypothesis import given, settings
 
 from service.api.gen import screening_pb2 as pb
 from service.api.registration import removal_references
-from service.api.server import RunningServer
 from service.api.validation import InvalidArgument, validate_alert_id, validate_list_ids, validate_party
+from service.grpc_door.server import RunningServer
 from tests.fuzzing import (
     MODES,
     SERVICE,

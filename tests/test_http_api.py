@@ -26,11 +26,11 @@ from openapi_spec_validator import validate
 
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
-from service.api.server import RunningServer, serve_workers, start_server
 from service.audit.trail import AuditTrail
 from service.auth.keys import ApiKeyStore
 from service.catalog import Catalog
 from service.decide.policy import load_policy
+from service.grpc_door.server import RunningServer, serve_workers, start_server
 from service.http.app import _line
 from service.http.openapi import openapi_document
 from service.http.problems import HTTP_STATUS

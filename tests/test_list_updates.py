@@ -18,9 +18,9 @@ import redis.asyncio as aioredis
 
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
-from service.api.server import start_server
 from service.catalog import load_catalog
 from service.decide.policy import load_policy
+from service.grpc_door.server import start_server
 from service.refresh.publisher import Outcome
 from service.refresh.runner import refresh_lists
 from service.settings import Settings

@@ -21,11 +21,11 @@ import redis.asyncio as aioredis
 
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
-from service.api.server import RunningServer, start_server
 from service.catalog import Catalog
 from service.decide.policy import load_policy
 from service.dispositions.cache import DispositionCache
 from service.dispositions.store import DispositionKind, DispositionStore
+from service.grpc_door.server import RunningServer, start_server
 from service.settings import Settings
 from tests.conftest import wait_ready
 from tests.redis_support import PrivateRedis

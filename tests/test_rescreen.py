@@ -16,10 +16,10 @@ import redis.asyncio as aioredis
 
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
-from service.api.server import start_server
 from service.catalog import load_catalog
 from service.decide.policy import load_policy
 from service.engine.loader import ListLoader
+from service.grpc_door.server import start_server
 from service.refresh.runner import refresh_lists
 from service.registry.store import PartyRegistry
 from service.rescreen.jobs import GROUP, Jobs, RescreenWorker

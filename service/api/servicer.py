@@ -1,6 +1,6 @@
 """The gRPC ScreeningService: validate, screen, log a fingerprint, answer.
 
-Who is calling was settled before a handler runs (service/api/interceptors/auth.py):
+Who is calling was settled before a handler runs (service/grpc_door/interceptors/auth.py):
 handlers read `current_principal` and write it, never a name the request
 carries, into audit records, dispositions and registrations.
 """

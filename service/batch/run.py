@@ -36,7 +36,6 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tqdm import tqdm
 
-from service.api.client import bearer_metadata, open_aio_channel
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.api.servicer import WORKER_HEADER, WORKERS_HEADER
@@ -55,6 +54,7 @@ from service.batch.files import (
 )
 from service.command_words import EXIT_BAD_INPUT, EXIT_DENIED, EXIT_UNAVAILABLE
 from service.engine.loader import ListLoader
+from service.grpc_door.client import bearer_metadata, open_aio_channel
 from service.settings import ClientSettings
 
 # Enough to keep the server busy across network round trips, small enough that

@@ -273,9 +273,9 @@ async def _publish_forced(settings: Settings, prefix: str, source: Path) -> None
 
 async def bench_swap(settings: Settings, prefix: str, old_dir: Path, new_dir: Path, seconds: float, reload_s: float) -> dict[str, object]:
     """Serve `old_dir`, publish `new_dir` from another process under load, measure the swap."""
-    from service.api.server import start_server
     from service.catalog import load_catalog
     from service.decide.policy import load_policy
+    from service.grpc_door.server import start_server
 
     swap_settings = dataclasses.replace(
         settings, host="127.0.0.1", port=0, workers=1, lists_dir=old_dir, key_prefix=prefix,

@@ -30,10 +30,10 @@ from starlette.routing import Route as StarletteRoute
 
 from service.api.errors import STORE_ERRORS, STORE_UNAVAILABLE
 from service.api.gen import screening_pb2 as pb
-from service.api.interceptors.auth import AuthInterceptor
 from service.api.servicer import ScreeningServicer
 from service.console.oidc import CodeFlow
 from service.console.routes import Console
+from service.grpc_door.interceptors.auth import AuthInterceptor
 from service.http.call import CallAborted, HttpCall
 from service.http.messages import invalid, message_from_query, parse_message, to_document
 from service.http.openapi import openapi_document, reference_page

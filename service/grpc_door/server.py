@@ -12,7 +12,7 @@ Lifecycle of one server process:
 Security (README, "Security"): the port speaks TLS when a certificate is
 configured (mutual TLS with a client CA), and refuses to bind beyond loopback
 without it unless told `--insecure`. Every RPC but health goes through the
-AuthInterceptor (service/api/interceptors/auth.py); with authentication
+AuthInterceptor (service/grpc_door/interceptors/auth.py); with authentication
 required and no API key in Redis, the first process writes a first admin key
 to a file and says where.
 
@@ -39,7 +39,6 @@ from grpc_reflection.v1alpha import reflection
 
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
-from service.api.interceptors.auth import HEALTH_PREFIX, REFLECTION_PREFIXES, AuthInterceptor
 from service.api.servicer import ScreeningServicer, WorkerIdentity
 from service.audit.replay import Replays
 from service.audit.trail import AuditExporter, AuditTrail
@@ -54,6 +53,7 @@ from service.decide.policy import Policy, load_policy
 from service.dispositions.cache import DispositionCache
 from service.dispositions.store import DispositionStore
 from service.engine.loader import ListLoader
+from service.grpc_door.interceptors.auth import HEALTH_PREFIX, REFLECTION_PREFIXES, AuthInterceptor
 from service.http.app import create_app
 from service.http.serve import HttpServer, start_http
 from service.logs import configure_logging
