@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import hashlib
 import html
 import secrets
@@ -18,6 +19,7 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,8 +29,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from service.settings import ConsoleSignInSettings
-from tests.auth_support import AUDIENCE, TokenIssuer
+from service.catalog import Catalog
+from service.decide.policy import load_policy
+from service.grpc_door.server import RunningServer, start_server
+from service.settings import ConsoleSignInSettings, Settings
+from tests.auth_support import AUDIENCE, TokenIssuer, with_auth
+from tests.conftest import wait_ready
 
 CLIENT_ID = "screening-console"
 CLIENT_SECRET = "console-secret-for-tests"
@@ -136,3 +142,24 @@ async def running_provider(issuer: TokenIssuer, host: str = "127.0.0.1") -> Asyn
         server.should_exit = True
         await task
         sock.close()
+
+
+@asynccontextmanager
+async def console_with_provider(
+    settings: Settings, catalog: Catalog, folder: Path, consent_page: bool = False
+) -> AsyncIterator[tuple[RunningServer, Provider]]:
+    """A provider, and a server (authentication required) whose console signs in through it."""
+    issuer = TokenIssuer(folder)
+    async with running_provider(issuer) as provider:
+        provider.consent_page = consent_page
+        server_settings = with_auth(
+            dataclasses.replace(settings, http_port=0), mode="required", rate_limits={}, oidc=issuer.settings(),
+            console_sign_in=provider.console_settings(),
+        )  # fmt: skip
+        running = await start_server(server_settings, catalog, load_policy())
+        try:
+            await wait_ready(running)
+            assert running.http is not None
+            yield running, provider
+        finally:
+            await running.stop(0.5)

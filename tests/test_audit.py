@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from service.audit.record import AuditMatch, AuditReason, AuditRecord, decode, encode
-from service.audit.trail import AuditExporter, AuditTrail, exported_files, read_exported
+from service.audit.trail import AuditExporter, AuditTrail, append_records, exported_files, read_exported
 
 
 def make_record(n: int = 0, party: dict[str, Any] | None = None, screened_at: datetime | None = None) -> AuditRecord:
@@ -205,6 +205,23 @@ async def test_find_falls_back_to_files(redis_client: aioredis.Redis, key_prefix
     assert await trail.find(records[1].screening_id) is None
     assert await trail.find(records[1].screening_id, tmp_path) == records[1]
     assert await trail.find("no-such-screening", tmp_path) is None
+
+
+async def test_find_reads_only_the_day_files_asked_for(redis_client: aioredis.Redis, key_prefix: str, tmp_path: Path) -> None:
+    trail = AuditTrail(redis_client, key_prefix)
+    old = make_record(0, screened_at=datetime(2025, 3, 4, 23, 59, tzinfo=UTC))
+    new = make_record(1, screened_at=datetime(2025, 5, 6, 0, 1, tzinfo=UTC))
+    append_records(tmp_path, [old, new])
+    assert sorted(path.name for path in exported_files(tmp_path)) == ["audit-2025-03-04.jsonl", "audit-2025-05-06.jsonl"]
+
+    async def find(record: AuditRecord, first: date | None, last: date | None) -> AuditRecord | None:
+        return await trail.find(record.screening_id, tmp_path, first_day=first, last_day=last)
+
+    assert await find(old, date(2025, 3, 4), date(2025, 3, 4)) == old
+    assert await find(old, date(2025, 3, 5), None) is None  # its day is outside the window
+    assert await find(new, date(2025, 4, 5), date(2025, 5, 6)) == new
+    assert await find(new, None, date(2025, 5, 5)) is None
+    assert await find(old, None, None) == old  # no window: every file, as the CLI's replay reads them
 
 
 async def test_find_falls_back_after_trimming(redis_client: aioredis.Redis, key_prefix: str, tmp_path: Path) -> None:

@@ -25,9 +25,9 @@ from service.catalog import Catalog
 from service.decide.policy import load_policy
 from service.grpc_door.server import RunningServer, start_server
 from service.settings import Settings
-from tests.auth_support import TokenIssuer, with_auth
+from tests.auth_support import with_auth
 from tests.conftest import wait_ready
-from tests.oidc_provider import running_provider
+from tests.oidc_provider import console_with_provider
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Where the pages' screenshots go: the test's temporary folder, or the README's (docs/screenshots) when asked:
@@ -306,20 +306,9 @@ async def test_a_desk_signs_in_through_its_identity_provider(
     SameSite cookies meet the cross-site redirects they would meet there."""
     if "unix" in redis_url or not redis_url.startswith("redis://127.0.0.1:6379"):
         pytest.skip("one backend is enough for the browser tests")
-    issuer = TokenIssuer(tmp_path)
-    async with running_provider(issuer) as provider:
-        provider.consent_page = True
-        server_settings = with_auth(
-            dataclasses.replace(settings, http_port=0), mode="required", rate_limits={}, oidc=issuer.settings(),
-            console_sign_in=provider.console_settings(),
-        )  # fmt: skip
-        running = await start_server(server_settings, test_catalog, load_policy())
-        try:
-            await wait_ready(running)
-            assert running.http is not None
-            url = f"http://localhost:{running.http.port}"
-            seen = await asyncio.to_thread(_sign_in_through_the_provider, url, shots)
-        finally:
-            await running.stop(0.5)
+    async with console_with_provider(settings, test_catalog, tmp_path, consent_page=True) as (running, _):
+        assert running.http is not None
+        url = f"http://localhost:{running.http.port}"
+        seen = await asyncio.to_thread(_sign_in_through_the_provider, url, shots)
     assert "oidc:alice" in str(seen["who"]) and "reviewer" in str(seen["who"])
     assert seen["decision"] == "BLOCK"

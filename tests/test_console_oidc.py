@@ -8,7 +8,6 @@ follows the redirects by hand, so each hop is asserted.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 from collections.abc import AsyncIterator
@@ -22,12 +21,9 @@ import pytest
 from service.catalog import Catalog
 from service.console import sessions
 from service.console.routes import OIDC_STATE_COOKIE, SESSION_COOKIE
-from service.decide.policy import load_policy
-from service.grpc_door.server import RunningServer, start_server
+from service.grpc_door.server import RunningServer
 from service.settings import ConsoleSignInSettings, OidcSettings, Settings, SettingsError
-from tests.auth_support import TokenIssuer, with_auth
-from tests.conftest import wait_ready
-from tests.oidc_provider import CLIENT_ID, Provider, running_provider
+from tests.oidc_provider import CLIENT_ID, Provider, console_with_provider
 
 
 @dataclass
@@ -40,23 +36,13 @@ class Desk:
 
 @pytest.fixture
 async def desk(settings: Settings, test_catalog: Catalog, tmp_path: Path) -> AsyncIterator[Desk]:
-    issuer = TokenIssuer(tmp_path)
-    async with running_provider(issuer) as provider:
-        server_settings = with_auth(
-            dataclasses.replace(settings, http_port=0), mode="required", rate_limits={}, oidc=issuer.settings(),
-            console_sign_in=provider.console_settings(),
-        )  # fmt: skip
-        running = await start_server(server_settings, test_catalog, load_policy())
-        try:
-            await wait_ready(running)
-            assert running.http is not None
-            async with (
-                httpx.AsyncClient(base_url=f"http://127.0.0.1:{running.http.port}", timeout=10) as console,
-                httpx.AsyncClient(base_url=provider.url, timeout=10) as idp,
-            ):
-                yield Desk(running, provider, console, idp)
-        finally:
-            await running.stop(0.5)
+    async with console_with_provider(settings, test_catalog, tmp_path) as (running, provider):
+        assert running.http is not None
+        async with (
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{running.http.port}", timeout=10) as console,
+            httpx.AsyncClient(base_url=provider.url, timeout=10) as idp,
+        ):
+            yield Desk(running, provider, console, idp)
 
 
 async def _to_provider(desk: Desk) -> tuple[str, dict[str, list[str]]]:

@@ -383,15 +383,24 @@ async def test_a_reviewer_looks_a_screening_up_and_replays_it_over_the_api(
     assert later.identical, later.differences
     assert [v.version for v in later.replayed.list_versions] == [recorded_version]
 
-    for screening_id, code in (
-        ("1b4e28ba-2fa1-41d2-883f-0016d3cca427", grpc.StatusCode.NOT_FOUND),
-        ("not-a-screening", grpc.StatusCode.INVALID_ARGUMENT),
-        ("", grpc.StatusCode.INVALID_ARGUMENT),
+    unknown = "1b4e28ba-2fa1-41d2-883f-0016d3cca427"
+    for screening_id, screened_on, code, field in (
+        (unknown, "", grpc.StatusCode.NOT_FOUND, "screening_id"),
+        (unknown, "2019-02-03", grpc.StatusCode.NOT_FOUND, "screening_id"),
+        ("not-a-screening", "", grpc.StatusCode.INVALID_ARGUMENT, "screening_id"),
+        ("", "", grpc.StatusCode.INVALID_ARGUMENT, "screening_id"),
+        (unknown, "03/02/2019", grpc.StatusCode.INVALID_ARGUMENT, "screened_on"),
+        (unknown, "2019-02-30", grpc.StatusCode.INVALID_ARGUMENT, "screened_on"),
     ):
         with pytest.raises(grpc.aio.AioRpcError) as refused:
-            await callers.alice.ReplayScreening(pb.ReplayScreeningRequest(screening_id=screening_id))
-        assert refused.value.code() == code
-        assert refused.value.details().startswith("screening_id:")
+            await callers.alice.ReplayScreening(
+                pb.ReplayScreeningRequest(screening_id=screening_id, screened_on=screened_on)
+            )
+        assert refused.value.code() == code, refused.value.details()
+        assert refused.value.details().startswith(f"{field}:")
+        if code == grpc.StatusCode.NOT_FOUND:  # where it looked, and how to look further
+            assert ("the day files of 2019-02-03" in refused.value.details()) == bool(screened_on)
+            assert ("name the day it was screened" in refused.value.details()) == (not screened_on)
 
 
 async def test_a_record_without_party_data_cannot_be_replayed_and_says_why(

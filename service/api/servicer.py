@@ -35,6 +35,7 @@ from service.api.screening import log_screened
 from service.api.validation import (
     InvalidArgument,
     validate_alert_id,
+    validate_day,
     validate_display_name,
     validate_list_ids,
     validate_page,
@@ -44,7 +45,7 @@ from service.api.validation import (
 )
 from service.audit.capture import NotReplayable, audit_record
 from service.audit.record import AuditRecord
-from service.audit.replay import ReplayBusy, ReplayError, Replays
+from service.audit.replay import LOOKUP_DAYS, ReplayBusy, ReplayError, Replays
 from service.audit.writer import AuditWriter
 from service.auth.principal import current_principal
 from service.catalog import Catalog
@@ -457,30 +458,33 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
 
     # ------------------------------------------------------------ audit
 
-    async def _record(self, screening_id: str, context: grpc.aio.ServicerContext) -> AuditRecord:
+    async def _record(self, screening_id: str, screened_on: str, context: grpc.aio.ServicerContext) -> AuditRecord:
         if self._replays is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no audit trail on this server")
         try:
             wanted = validate_screening_id("screening_id", screening_id)
+            day = validate_day("screened_on", screened_on)
         except InvalidArgument as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        record = await self._replays.find(wanted)
+        record = await self._replays.find(wanted, day)
         if record is None:
+            where = f"the day files of {day}" if day else f"the day files of the last {LOOKUP_DAYS} days"
+            hint = "" if day else " (name the day it was screened in screened_on to search older files)"
             await context.abort(
                 grpc.StatusCode.NOT_FOUND,
-                f"screening_id: no audit record of screening {wanted} (in the Redis buffer or the exported day files)",
+                f"screening_id: no audit record of screening {wanted} in the Redis buffer or {where}{hint}",
             )
         return record
 
     async def GetScreening(self, request: pb.GetScreeningRequest, context: grpc.aio.ServicerContext) -> pb.ScreeningRecord:
-        record = await self._record(request.screening_id, context)
+        record = await self._record(request.screening_id, request.screened_on, context)
         log.info("screening_looked_up", screening_id=record.screening_id)
         return screening_record_to_proto(record)
 
     async def ReplayScreening(
         self, request: pb.ReplayScreeningRequest, context: grpc.aio.ServicerContext
     ) -> pb.ReplayScreeningResponse:
-        record = await self._record(request.screening_id, context)
+        record = await self._record(request.screening_id, request.screened_on, context)
         assert self._replays is not None  # _record aborted otherwise
         try:
             report = await self._replays.replay(record)

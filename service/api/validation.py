@@ -177,6 +177,19 @@ def validate_screening_id(field: str, value: str) -> str:
     return cleaned
 
 
+def validate_day(field: str, value: str) -> date | None:
+    """An optional UTC day, "YYYY-MM-DD"; None when empty."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgument(field, f"{text[:16]!r} is not a day written YYYY-MM-DD") from None
+
+
 def validate_page(offset_field: str, offset: int, size_field: str, size: int, default: int, limit: int) -> tuple[int, int]:
     """(offset, page size) of a paged read: offset >= 0, size 0 (the default) to `limit`."""
     if offset < 0:

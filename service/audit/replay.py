@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from service.api.gen import screening_pb2 as pb
@@ -130,12 +130,21 @@ async def replay_record(
     return ReplayReport(record, response, compare(record, response), notes)
 
 
+# Day files a lookup reads without a day named, and lookups one process runs at once.
+LOOKUP_DAYS = 31
+MAX_LOOKUPS = 2
+
+
 class ReplayBusy(Exception):
     """Another replay is building its lists' index in this process; try again shortly."""
 
 
 class Replays:
     """A server's audit lookups and replays (GetScreening, ReplayScreening).
+
+    A lookup reads the Redis buffer (the newest 100,000 records) and then day files: those of the
+    last LOOKUP_DAYS days, or of the day the caller names. An id nobody recorded costs the whole
+    scan, so a process runs MAX_LOOKUPS at a time and the others wait their turn.
 
     A replay on the versions being served costs one screening. One on older versions builds
     their index in a worker thread, seconds of CPU that the screenings share, so a process runs
@@ -158,9 +167,16 @@ class Replays:
         self._audit_dir = audit_dir
         self._serving = serving
         self._building = asyncio.Lock()
+        self._lookups = asyncio.Semaphore(MAX_LOOKUPS)
 
-    async def find(self, screening_id: str) -> AuditRecord | None:
-        return await self._trail.find(screening_id, self._audit_dir)
+    async def find(self, screening_id: str, screened_on: date | None = None) -> AuditRecord | None:
+        if screened_on is not None:
+            first_day = last_day = screened_on
+        else:
+            last_day = datetime.now(UTC).date()
+            first_day = last_day - timedelta(days=LOOKUP_DAYS)
+        async with self._lookups:
+            return await self._trail.find(screening_id, self._audit_dir, first_day=first_day, last_day=last_day)
 
     async def replay(self, record: AuditRecord) -> ReplayReport:
         """Raises NotReplayable, ReplayError or ReplayBusy."""

@@ -136,18 +136,25 @@ class AuditTrail:
         return None
 
     async def find(
-        self, screening_id: str, directory: Path | None = None, *, stream_scan_limit: int = 100_000
+        self,
+        screening_id: str,
+        directory: Path | None = None,
+        *,
+        stream_scan_limit: int = 100_000,
+        first_day: date | None = None,
+        last_day: date | None = None,
     ) -> AuditRecord | None:
         """The record of `screening_id`, or None.
 
         Scans the newest `stream_scan_limit` stream entries (newest first), then,
-        with `directory`, the exported files (newest file first). Bounded so a
-        replay lookup cannot pull the whole buffer through one connection; older
-        records are found in the files.
+        with `directory`, the exported files (newest file first; only those of
+        `first_day` to `last_day` when given). Bounded so a replay lookup cannot
+        pull the whole buffer through one connection; older records are found in
+        the files.
         """
         record = await self._find_in_stream(screening_id, stream_scan_limit)
         if record is None and directory is not None:
-            record = await asyncio.to_thread(find_exported, directory, screening_id)
+            record = await asyncio.to_thread(find_exported, directory, screening_id, first_day, last_day)
         return record
 
     async def _find_in_stream(self, screening_id: str, limit: int) -> AuditRecord | None:
@@ -479,12 +486,21 @@ def read_exported(directory: Path) -> Iterator[AuditRecord]:
                 yield record
 
 
-def find_exported(directory: Path, screening_id: str) -> AuditRecord | None:
-    """The exported record of `screening_id`, searching the newest file first (blocking I/O)."""
+def find_exported(
+    directory: Path, screening_id: str, first_day: date | None = None, last_day: date | None = None
+) -> AuditRecord | None:
+    """The exported record of `screening_id`, searching the newest file first (blocking I/O).
+
+    `first_day` / `last_day`: only the files of those UTC days (a file holds the records screened
+    that day), so that a lookup over the API reads days, not years, of files.
+    """
     # Cheap byte test before decoding: records are compact msgspec JSON, so the
     # field appears exactly like this in the record's line.
     needle = b'"screening_id":' + msgspec.json.encode(screening_id)
-    for path in reversed(exported_files(directory)):
+    low = first_day.isoformat() if first_day else ""
+    high = last_day.isoformat() if last_day else "9999"
+    files = [path for day, _, path in sorted(_scan_files(directory)) if low <= day <= high]
+    for path in reversed(files):
         with open(path, "rb") as lines:
             for line in lines:
                 if needle not in line:

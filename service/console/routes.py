@@ -488,41 +488,41 @@ class Console:
     @_signed_in
     async def audit_lookup(self, request: Request, session: Session) -> Response:
         """Look a screening up by its id (from an answer page, an ERP log or an examiner's question)."""
-        screening_id = request.query_params.get("screening_id", "").strip()
-        if not screening_id:
-            return self._page(request, "audit.html", session=session, screening_id="", record=None, errors={})
-        return await self._audit_page(request, session, screening_id, replay=False)
+        asked = {name: request.query_params.get(name, "").strip() for name in ("screening_id", "screened_on")}
+        if not asked["screening_id"]:
+            return self._page(request, "audit.html", session=session, asked=asked, record=None, errors={})
+        return await self._audit_page(request, session, asked, replay=False)
 
     @_signed_in
     async def audit_replay(self, request: Request, session: Session) -> Response:
         form = await self._form(request) or {}
-        screening_id = form.get("screening_id", "")
+        asked = {name: form.get(name, "").strip() for name in ("screening_id", "screened_on")}
         if not _csrf_ok(form, session):
-            return self._page(request, "audit.html", 400, session=session, screening_id=screening_id, record=None,
+            return self._page(request, "audit.html", 400, session=session, asked=asked, record=None,
                               errors={"screening_id": "The form expired: please send it again."})  # fmt: skip
-        return await self._audit_page(request, session, screening_id, replay=True)
+        return await self._audit_page(request, session, asked, replay=True)
 
-    async def _audit_page(self, request: Request, session: Session, screening_id: str, replay: bool) -> Response:
-        asked = pb.GetScreeningRequest(screening_id=screening_id)
+    async def _audit_page(self, request: Request, session: Session, asked: dict[str, str], replay: bool) -> Response:
+        lookup = pb.GetScreeningRequest(screening_id=asked["screening_id"], screened_on=asked["screened_on"])
         replayed = None
         try:
-            record = await self._call(session, request, "GetScreening", asked)
+            record = await self._call(session, request, "GetScreening", lookup)
             if replay:
-                replayed = await self._call(
-                    session, request, "ReplayScreening", pb.ReplayScreeningRequest(screening_id=screening_id)
-                )
+                again = pb.ReplayScreeningRequest(screening_id=asked["screening_id"], screened_on=asked["screened_on"])
+                replayed = await self._call(session, request, "ReplayScreening", again)
         except CallAborted as exc:
             status = HTTP_STATUS.get(exc.code, 400)
             if replay and exc.code in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.RESOURCE_EXHAUSTED):
                 return self._page(
-                    request, "audit.html", status, session=session, screening_id=screening_id, record=record,
+                    request, "audit.html", status, session=session, asked=asked, record=record,
                     record_json=_pretty(record.record_json), replayed=None, errors={}, replay_error=exc.details,
                     pb=pb,
                 )  # fmt: skip
-            return self._page(request, "audit.html", status, session=session, screening_id=screening_id,
-                              record=None, errors={"screening_id": exc.details})  # fmt: skip
+            field = "screened_on" if exc.details.startswith("screened_on:") else "screening_id"
+            return self._page(request, "audit.html", status, session=session, asked=asked, record=None,
+                              errors={field: exc.details})  # fmt: skip
         return self._page(
-            request, "audit.html", session=session, screening_id=screening_id, record=record,
+            request, "audit.html", session=session, asked=asked, record=record,
             record_json=_pretty(record.record_json), replayed=replayed, errors={}, replay_error="", pb=pb,
         )  # fmt: skip
 

@@ -947,10 +947,12 @@ class ListChanges(_message.Message):
     def __init__(self, list_id: _Optional[str] = ..., version: _Optional[str] = ..., previous_version: _Optional[str] = ..., added: _Optional[int] = ..., removed: _Optional[int] = ..., changed: _Optional[int] = ..., changes: _Optional[_Iterable[_Union[ListChange, _Mapping]]] = ..., next_offset: _Optional[int] = ...) -> None: ...
 
 class GetScreeningRequest(_message.Message):
-    __slots__ = ("screening_id",)
+    __slots__ = ("screening_id", "screened_on")
     SCREENING_ID_FIELD_NUMBER: _ClassVar[int]
+    SCREENED_ON_FIELD_NUMBER: _ClassVar[int]
     screening_id: str
-    def __init__(self, screening_id: _Optional[str] = ...) -> None: ...
+    screened_on: str
+    def __init__(self, screening_id: _Optional[str] = ..., screened_on: _Optional[str] = ...) -> None: ...
 
 class ScreeningRecord(_message.Message):
     __slots__ = ("screening_id", "screened_at", "caller", "decision", "policy_version", "matcher_version", "list_versions", "has_party_data", "record_json")
@@ -982,10 +984,12 @@ class ScreeningRecord(_message.Message):
     def __init__(self, screening_id: _Optional[str] = ..., screened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., caller: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., policy_version: _Optional[str] = ..., matcher_version: _Optional[str] = ..., list_versions: _Optional[_Mapping[str, str]] = ..., has_party_data: _Optional[bool] = ..., record_json: _Optional[str] = ...) -> None: ...
 
 class ReplayScreeningRequest(_message.Message):
-    __slots__ = ("screening_id",)
+    __slots__ = ("screening_id", "screened_on")
     SCREENING_ID_FIELD_NUMBER: _ClassVar[int]
+    SCREENED_ON_FIELD_NUMBER: _ClassVar[int]
     screening_id: str
-    def __init__(self, screening_id: _Optional[str] = ...) -> None: ...
+    screened_on: str
+    def __init__(self, screening_id: _Optional[str] = ..., screened_on: _Optional[str] = ...) -> None: ...
 
 class ReplayScreeningResponse(_message.Message):
     __slots__ = ("record", "replayed", "identical", "differences", "notes")

@@ -265,7 +265,8 @@ class ScreeningServiceServicer:
 
     def GetScreening(self, request, context):
         """The audit record of one screening (NOT_FOUND when neither the Redis buffer
-        nor the exported day files hold it).
+        nor the exported day files searched hold it: those of the last 31 days, or
+        of `screened_on`).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
