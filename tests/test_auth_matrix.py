@@ -36,7 +36,7 @@ DENIED = grpc.StatusCode.PERMISSION_DENIED
 SCREENER_METHODS = {"Screen", "ScreenBatch", "GetListStatus", "GetListChanges"}
 AUDITOR_METHODS = {"GetScreening", "ReplayScreening", "GetListStatus", "GetListChanges"}
 REVIEWER_METHODS = SCREENER_METHODS | AUDITOR_METHODS | {
-    "GetParty", "WatchAlerts", "ListAlerts", "ListDispositions", "RecordDisposition", "RevokeDisposition",
+    "GetParty", "WatchAlerts", "ListAlerts", "ListReviews", "ListDispositions", "RecordDisposition", "RevokeDisposition",
     "ApproveDisposition", "RejectDisposition",
 }  # fmt: skip
 REGISTRAR_METHODS = {"RegisterParties", "RemoveParties", "GetJob"}
@@ -58,6 +58,7 @@ ALLOWED_OUTCOME = {
     "WatchAlerts": grpc.StatusCode.DEADLINE_EXCEEDED,  # allowed, and no alert comes within the deadline
     "GetJob": grpc.StatusCode.NOT_FOUND,
     "ListAlerts": OK,
+    "ListReviews": OK,
     "GetListChanges": grpc.StatusCode.NOT_FOUND,  # no such version
     "GetScreening": grpc.StatusCode.NOT_FOUND,  # no such screening
     "ReplayScreening": grpc.StatusCode.NOT_FOUND,
@@ -145,6 +146,7 @@ def request_for(method: str) -> object:
         "GetParty": pb.GetPartyRequest(party_reference="MATRIX-NONE"),
         "WatchAlerts": pb.WatchAlertsRequest(after_id="$"),
         "ListAlerts": pb.ListAlertsRequest(open_only=True),
+        "ListReviews": pb.ListReviewsRequest(open_only=True, decision=pb.DECISION_REVIEW),
         "GetListChanges": pb.GetListChangesRequest(list_id="ofac_sdn", version="no-such-version"),
         "GetScreening": pb.GetScreeningRequest(screening_id="1b4e28ba-2fa1-41d2-883f-0016d3cca427"),
         "ReplayScreening": pb.ReplayScreeningRequest(screening_id="1b4e28ba-2fa1-41d2-883f-0016d3cca427"),

@@ -268,9 +268,32 @@ async def test_a_lists_changes_are_browsable_a_page_at_a_time(doors: Doors) -> N
 
 
 async def test_the_review_queue_filters_alerts_and_names_a_bad_filter(doors: Doors) -> None:  # noqa: F811
-    await _sign_in(doors, "reviewer")
+    csrf = await _sign_in(doors, "reviewer")
     queue = await doors.http.get("/review")
     assert queue.status_code == 200 and 'id="alerts-empty"' in queue.text and 'id="queue-empty"' in queue.text
+    assert 'id="reviews-empty"' in queue.text
+
+    # A check with a possible match joins the queue; a disposition from the queue takes it out.
+    answer = await doors.http.post(
+        "/check", data={"csrf": csrf, "name": "Nicolas MADURO MOROS", "party_reference": "BP-88", "direction": "export"}
+    )
+    screening_id = re.search(r'id="screening-id">([0-9a-f-]+)<', answer.text).group(1)  # type: ignore[union-attr]
+    for _ in range(100):
+        queue = await doors.http.get("/review")
+        if f'id="review-{screening_id}"' in queue.text:
+            break
+        await asyncio.sleep(0.05)
+    assert f'id="review-{screening_id}"' in queue.text and 'href="/parties/BP-88"' in queue.text
+    recorded = await doors.http.post(
+        "/dispositions",
+        data={"csrf": csrf, "party_reference": "BP-88", "list_id": "ofac_sdn", "entry_id": "22790",
+              "kind": "DISPOSITION_KIND_CONFIRMED_MATCH", "reason": "same passport", "screening_id": screening_id},
+    )  # fmt: skip
+    assert recorded.status_code == 200
+    decided = await doors.http.get("/review")
+    assert f'id="review-{screening_id}"' not in decided.text
+    everything = await doors.http.get("/review", params={"all": "1"})
+    assert f'id="review-{screening_id}"' in everything.text
     filtered = await doors.http.get("/review", params={"list_id": "ofac_sdn", "decision": "BLOCK", "age": "7d"})
     assert filtered.status_code == 200
     assert '<option value="BLOCK" selected>' in filtered.text and '<option value="7d" selected>' in filtered.text

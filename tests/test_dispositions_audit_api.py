@@ -421,3 +421,53 @@ async def test_a_record_without_party_data_cannot_be_replayed_and_says_why(
         await running.stop(0.5)
     assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "AUDIT_PARTY_DATA" in refused.value.details()
+
+
+async def _reviews(stub: AuthedStub, **filters: object) -> list[pb.ReviewItem]:
+    return list((await stub.ListReviews(pb.ListReviewsRequest(**filters))).reviews)  # type: ignore[arg-type]
+
+
+async def test_screenings_with_possible_matches_wait_in_the_review_queue_until_decided(callers: Callers) -> None:
+    maduro = await callers.erp.Screen(request(MADURO, "BP-31"))
+    bank = await callers.erp.Screen(pb.ScreenRequest(party=pb.Party(name="Banco Nacional de Cuba")))  # no reference
+    clear = await callers.erp.Screen(request("Johanna Pemberton-Whitcombe", "BP-32"))
+    assert (maduro.decision, bank.decision, clear.decision) == (pb.DECISION_BLOCK, pb.DECISION_BLOCK, pb.DECISION_CLEAR)
+    for _ in range(100):  # sent behind the requests, like the audit trail
+        queue = await _reviews(callers.alice, open_only=True)
+        if len(queue) == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert [item.screening_id for item in queue] == [maduro.screening_id, bank.screening_id]  # oldest first
+    first, second = queue
+    assert (first.party_reference, first.party_fingerprint, first.caller) == ("BP-31", "", "key:erp")
+    assert (second.party_reference, second.party_fingerprint) == ("", bank.party_fingerprint)
+    assert first.party_name == MADURO  # this server keeps party data in audit records
+    assert [(m.list_id, m.entry_id) for m in first.matches] == [("ofac_sdn", "22790")]
+    assert len(await _reviews(callers.alice, open_only=True, list_id="ofac_sdn")) == 2
+    assert not await _reviews(callers.alice, decision=pb.DECISION_REVIEW)
+    assert not await _reviews(callers.alice, min_age_hours=1)
+    with pytest.raises(grpc.aio.AioRpcError) as denied:  # an order system screens; reviewers work the queue
+        await _reviews(callers.erp)
+    assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await _reviews(callers.alice, max_age_hours=1, min_age_hours=5)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert refused.value.details().startswith("max_age_hours:")
+
+    # alice's verdict (waiting for a second reviewer) takes BP-31 out of the queue; a new screening of it stays out.
+    recorded = await callers.alice.RecordDisposition(false_positive("BP-31", screening_id=maduro.screening_id))
+    assert recorded.status == pb.DISPOSITION_STATUS_PENDING
+    again = await callers.erp.Screen(request(MADURO, "BP-31"))
+    for _ in range(100):
+        if again.screening_id in {i.screening_id for i in await _reviews(callers.alice)}:
+            break
+        await asyncio.sleep(0.05)
+    assert [i.screening_id for i in await _reviews(callers.alice, open_only=True)] == [bank.screening_id]
+    assert [i.screening_id for i in await _reviews(callers.alice)] == [
+        maduro.screening_id, bank.screening_id, again.screening_id,
+    ]  # fmt: skip
+    # bob refuses the clearance: no verdict stands, and the party's newest screening is back.
+    await callers.bob.RejectDisposition(approval("BP-31", note="same date of birth"))
+    assert [i.screening_id for i in await _reviews(callers.alice, open_only=True)] == [
+        bank.screening_id, again.screening_id,
+    ]  # fmt: skip

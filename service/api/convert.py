@@ -10,21 +10,23 @@ from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from service.api.gen import screening_pb2 as pb
+from service.api.registration import DIRECTION_VALUES
 from service.audit.record import AuditRecord
 from service.audit.record import encode as audit_encode
 from service.catalog import ListSpec
 from service.decide.decision import Reason
 from service.decide.policy import Action
+from service.dispositions.reviews import ReviewMatch, ReviewRecord
 from service.dispositions.store import Disposition, DispositionKind, DispositionStatus
-from service.api.registration import DIRECTION_VALUES
-from service.registry.store import PartyState, RegisteredParty
-from service.rescreen.jobs import AlertRecord, JobInfo
 from service.engine.screener import ListUsed, ScreeningOutcome
 from service.index.linking import Link
 from service.match.result import MatchResult
 from service.model import NameKind, QueryNameSource
-from service.refresh.changes import ChangePage
 from service.model.entry import AliasStrength
+from service.refresh.changes import ChangePage
+from service.refresh.diff import screening_fingerprint
+from service.registry.store import PartyState, RegisteredParty
+from service.rescreen.jobs import AlertRecord, JobInfo
 from service.store.snapshots import ListStatusRecord, VersionMeta
 
 DECISIONS = {
@@ -403,4 +405,43 @@ def list_changes_to_proto(page: ChangePage) -> pb.ListChanges:
         changed=counts["changed"],
         changes=[pb.ListChange(entry_id=c.entry_id, change=c.change, name=c.name, fields=c.fields) for c in page.changes],
         next_offset=page.next_offset,
+    )
+
+
+def review_record(
+    outcome: ScreeningOutcome,
+    response: pb.ScreenResponse,
+    subject: str,
+    caller: str,
+    request: pb.ScreenRequest,
+    include_party: bool,
+) -> ReviewRecord:
+    """A screening for the review queue: its own (unsuppressed) matches, and whom they concern."""
+    return ReviewRecord(
+        screening_id=outcome.screening_id,
+        screened_at=outcome.screened_at,
+        caller=caller,
+        decision=pb.Decision.Name(response.decision).removeprefix("DECISION_"),
+        subject=subject,
+        matches=tuple(
+            ReviewMatch(m.list_id, m.entry.entry_id, screening_fingerprint(m.entry), m.listed_name.value, m.score)
+            for m in outcome.matches
+        ),
+        party_name=request.party.name if include_party else "",
+    )
+
+
+def review_to_proto(review: ReviewRecord) -> pb.ReviewItem:
+    return pb.ReviewItem(
+        screening_id=review.screening_id,
+        screened_at=timestamp(review.screened_at),
+        caller=review.caller,
+        decision=DECISIONS[Action[review.decision]],
+        party_reference=review.subject.removeprefix("ref:") if review.subject.startswith("ref:") else "",
+        party_fingerprint=review.subject.removeprefix("fp:") if review.subject.startswith("fp:") else "",
+        party_name=review.party_name,
+        matches=[
+            pb.AlertedEntry(list_id=m.list_id, entry_id=m.entry_id, score=m.score, listed_name=m.listed_name)
+            for m in review.matches
+        ],
     )

@@ -11,7 +11,6 @@ from service.api.validation import InvalidArgument, validate_party, validate_ref
 from service.registry.store import RegisteredParty
 from service.rescreen.engine import party_tokens
 
-
 DIRECTION_NAMES = {
     pb.DIRECTION_EXPORT: "export",
     pb.DIRECTION_IMPORT: "import",

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import grpc
 import structlog
@@ -25,6 +26,8 @@ from service.api.convert import (
     list_status_to_proto,
     outcome_to_proto,
     registered_party_to_proto,
+    review_record,
+    review_to_proto,
     screening_record_to_proto,
 )
 from service.api.errors import abort_with
@@ -51,6 +54,9 @@ from service.auth.principal import current_principal
 from service.catalog import Catalog
 from service.decide.four_eyes import approval_required
 from service.dispositions.cache import DispositionCache
+from service.dispositions.reviews import DEFAULT_PAGE as REVIEWS_PAGE
+from service.dispositions.reviews import MAX_PAGE as MAX_REVIEWS_PAGE
+from service.dispositions.reviews import ReviewFilter, ReviewLog, list_reviews
 from service.dispositions.store import Disposition, DispositionKind, DispositionStore, subject_for
 from service.engine.loader import ListLoader
 from service.engine.screener import Found, NotReady, conclude, find_all
@@ -90,6 +96,29 @@ DECISION_NAMES = {
     pb.DECISION_UNSPECIFIED: "", pb.DECISION_CLEAR: "CLEAR", pb.DECISION_REVIEW: "REVIEW",
     pb.DECISION_HOLD: "HOLD", pb.DECISION_BLOCK: "BLOCK",
 }  # fmt: skip
+
+
+def _queue_filter(
+    request: pb.ListAlertsRequest | pb.ListReviewsRequest, known_lists: Collection[str], default: int, limit: int
+) -> dict[str, Any]:
+    """A review-queue request's filters (ListAlerts, ListReviews), checked: AlertFilter's / ReviewFilter's fields."""
+    _check_list_id("list_id", request.list_id, known_lists)
+    if request.decision not in DECISION_NAMES:
+        raise InvalidArgument("decision", f"{request.decision} is not a Decision value")
+    for name in ("min_age_hours", "max_age_hours"):
+        if not 0 <= getattr(request, name) <= MAX_AGE_HOURS:
+            raise InvalidArgument(name, f"must be between 0 (no bound) and {MAX_AGE_HOURS}")
+    if request.max_age_hours and request.max_age_hours < request.min_age_hours:
+        raise InvalidArgument("max_age_hours", "must not be below min_age_hours")
+    _, size = validate_page("offset", 0, "page_size", request.page_size, default, limit)
+    return {
+        "list_id": request.list_id,
+        "decision": DECISION_NAMES[request.decision],
+        "min_age": timedelta(hours=request.min_age_hours) if request.min_age_hours else None,
+        "max_age": timedelta(hours=request.max_age_hours) if request.max_age_hours else None,
+        "open_only": request.open_only,
+        "page_size": size,
+    }
 
 
 def _check_list_id(field: str, list_id: str, known: Collection[str], required: bool = False) -> None:
@@ -166,10 +195,12 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         alert_feed: AlertFeed | None = None,
         max_message_bytes: int = 4 * 1024 * 1024,
         replays: Replays | None = None,
+        reviews: ReviewLog | None = None,
     ) -> None:
         """`disposition_cache`: screenings read dispositions from memory (else from Redis, per call);
         `alert_feed`: WatchAlerts streams share one reader of the alert stream (WatchAlerts needs it);
-        `replays`: audit lookups and replays (GetScreening, ReplayScreening need it)."""
+        `replays`: audit lookups and replays (GetScreening, ReplayScreening need it); `reviews`: the
+        review queue's screenings (ListReviews needs it)."""
         self._loader = loader
         self._catalog = catalog
         self._store = store
@@ -181,6 +212,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         self._cache = disposition_cache
         self._feed = alert_feed
         self._replays = replays
+        self._reviews = reviews
         self._changes = ChangeReader(store, self._serving_entry)
         # ScreenBatch answers are split below what the server may send (SCREENING_MAX_MESSAGE_BYTES).
         self._response_bytes = min(RESPONSE_MESSAGE_BYTES, max(1024, max_message_bytes - 1024))
@@ -228,6 +260,8 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         if self._cache is not None and dispositions and (stale := self._cache.stale_warning):
             response.warnings.append(stale)
         log_screened(outcome, found.context.direction.value, response)
+        if self._reviews is not None and outcome.matches and response.decision != pb.DECISION_CLEAR:
+            self._reviews.add(review_record(outcome, response, found.subject, caller, request, self._audit_party_data))
         return response, audit_record(outcome, request, request_id, caller, self._audit_party_data, peer)
 
     async def Screen(self, request: pb.ScreenRequest, context: grpc.aio.ServicerContext) -> pb.ScreenResponse:
@@ -546,26 +580,25 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         if self._jobs is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no re-screening on this server")
         try:
-            _check_list_id("list_id", request.list_id, self._catalog.lists)
-            if request.decision not in DECISION_NAMES:
-                raise InvalidArgument("decision", f"{request.decision} is not a Decision value")
-            for name in ("min_age_hours", "max_age_hours"):
-                if not 0 <= getattr(request, name) <= MAX_AGE_HOURS:
-                    raise InvalidArgument(name, f"must be between 0 (no bound) and {MAX_AGE_HOURS}")
-            if request.max_age_hours and request.max_age_hours < request.min_age_hours:
-                raise InvalidArgument("max_age_hours", "must not be below min_age_hours")
-            _, size = validate_page("offset", 0, "page_size", request.page_size, ALERTS_PAGE, MAX_ALERTS_PAGE)
+            bounds = _queue_filter(request, self._catalog.lists, ALERTS_PAGE, MAX_ALERTS_PAGE)
         except InvalidArgument as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        rules = AlertFilter(
-            list_id=request.list_id, decision=DECISION_NAMES[request.decision],
-            min_age=timedelta(hours=request.min_age_hours) if request.min_age_hours else None,
-            max_age=timedelta(hours=request.max_age_hours) if request.max_age_hours else None,
-            open_only=request.open_only, page_size=size,
-        )  # fmt: skip
-        page = await list_alerts(self._jobs, self._registry, self._dispositions, rules, datetime.now(UTC))
+        page = await list_alerts(self._jobs, self._registry, self._dispositions, AlertFilter(**bounds), datetime.now(UTC))
         return pb.ListAlertsResponse(
             alerts=[alert_to_proto(alert_id, raw) for alert_id, raw in page.alerts],
+            scanned=page.scanned, truncated=page.truncated, more=page.more,
+        )  # fmt: skip
+
+    async def ListReviews(self, request: pb.ListReviewsRequest, context: grpc.aio.ServicerContext) -> pb.ListReviewsResponse:
+        if self._reviews is None:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no review queue on this server")
+        try:
+            bounds = _queue_filter(request, self._catalog.lists, REVIEWS_PAGE, MAX_REVIEWS_PAGE)
+        except InvalidArgument as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        page = await list_reviews(self._reviews, self._dispositions, ReviewFilter(**bounds), datetime.now(UTC))
+        return pb.ListReviewsResponse(
+            reviews=[review_to_proto(review) for review in page.reviews],
             scanned=page.scanned, truncated=page.truncated, more=page.more,
         )  # fmt: skip
 

@@ -113,8 +113,9 @@ ALERT_AGES = {
 ALERT_DECISIONS = ("BLOCK", "HOLD", "REVIEW", "CLEAR")
 
 
-def _alert_filters(query: Mapping[str, str]) -> tuple[dict[str, str], pb.ListAlertsRequest, dict[str, str]]:
-    """The review queue's filters as the page shows them, the request they make, and what is wrong with them."""
+def _queue_filters(query: Mapping[str, str]) -> tuple[dict[str, str], dict[str, Any], dict[str, str]]:
+    """The review queue's filters as the page shows them, the request fields they make (ListAlerts and
+    ListReviews take the same), and what is wrong with them."""
     filters = {name: query.get(name, "") for name in ("list_id", "decision", "age", "all")}
     errors = {}
     if filters["decision"] and filters["decision"] not in ALERT_DECISIONS:
@@ -123,11 +124,11 @@ def _alert_filters(query: Mapping[str, str]) -> tuple[dict[str, str], pb.ListAle
         errors["age"] = "Choose an age from the list."
     _, min_hours, max_hours = ALERT_AGES.get(filters["age"], ALERT_AGES[""])
     decision = filters["decision"] if "decision" not in errors else ""
-    request = pb.ListAlertsRequest(
-        list_id=filters["list_id"], decision=pb.Decision.Value(f"DECISION_{decision}") if decision else 0,
-        min_age_hours=min_hours, max_age_hours=max_hours, open_only=not filters["all"], page_size=200,
-    )  # fmt: skip
-    return filters, request, errors
+    fields = {
+        "list_id": filters["list_id"], "decision": pb.Decision.Value(f"DECISION_{decision}") if decision else 0,
+        "min_age_hours": min_hours, "max_age_hours": max_hours, "open_only": not filters["all"], "page_size": 200,
+    }  # fmt: skip
+    return filters, fields, errors
 
 
 def _pretty(record_json: str) -> str:
@@ -416,7 +417,7 @@ class Console:
 
         `refusal`: why the reviewer's last action was refused, shown above the queue it was taken from.
         """
-        filters, alerts_request, errors = _alert_filters(request.query_params)
+        filters, fields, errors = _queue_filters(request.query_params)
         error = ""
         try:
             found = await self._call(
@@ -425,20 +426,27 @@ class Console:
             pending = sorted(found.dispositions, key=lambda d: d.recorded_at.ToDatetime())  # type: ignore[attr-defined]
         except CallAborted as exc:
             pending, error = [], exc.details
-        alerts: Any = None
-        if not errors:
+        found_lists: dict[str, Any] = {"alerts": None, "reviews": None}
+        for rpc, message, key in (
+            ("ListReviews", pb.ListReviewsRequest(**fields), "reviews"),
+            ("ListAlerts", pb.ListAlertsRequest(**fields), "alerts"),
+        ):
+            if errors:
+                break
             try:
-                alerts = await self._call(session, request, "ListAlerts", alerts_request)
+                found_lists[key] = await self._call(session, request, rpc, message)
             except CallAborted as exc:
                 field = exc.details.split(":", 1)[0]
                 if exc.code == grpc.StatusCode.INVALID_ARGUMENT and field in filters:
                     errors[field] = exc.details.split(":", 1)[1].strip()
                 elif exc.code != grpc.StatusCode.UNIMPLEMENTED:
                     error = error or exc.details
+        alerts, reviews = found_lists["alerts"], found_lists["reviews"]
         if error and status == 200:
             status = 403
         return self._page(
-            request, "review.html", status, session=session, pending=pending, alerts=alerts, filters=filters,
+            request, "review.html", status, session=session, pending=pending, alerts=alerts, reviews=reviews,
+            filters=filters,
             filter_errors=errors, lists=self._door.list_ids, ages=ALERT_AGES, decisions=ALERT_DECISIONS,
             error=refusal or error, done=done, pb=pb,
         )  # fmt: skip

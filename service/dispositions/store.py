@@ -166,6 +166,21 @@ def applies(disposition: Disposition, current_entry_hash: str) -> bool:
     )
 
 
+def is_verdict(disposition: Disposition | None, current_entry_hash: str) -> bool:
+    """Whether a reviewer has decided on this entry as it is now (for the review queue).
+
+    A disposition in force or waiting for its second reviewer is a verdict (the pending one
+    waits in the clearances); a revoked or rejected one, or one made on other content of the
+    entry, is none.
+    """
+    return (
+        disposition is not None
+        and not disposition.revoked
+        and disposition.status is not DispositionStatus.REJECTED
+        and disposition.entry_hash == current_entry_hash
+    )
+
+
 def suppresses(disposition: Disposition, current_entry_hash: str, score: float, match_threshold: float) -> bool:
     """Whether a false positive hides a match scoring `score`.
 

@@ -51,6 +51,7 @@ from service.auth.tokens import TokenVerifier
 from service.catalog import Catalog, load_catalog
 from service.decide.policy import Policy, load_policy
 from service.dispositions.cache import DispositionCache
+from service.dispositions.reviews import ReviewLog
 from service.dispositions.store import DispositionStore
 from service.engine.loader import ListLoader
 from service.grpc_door.interceptors.auth import HEALTH_PREFIX, REFLECTION_PREFIXES, AuthInterceptor
@@ -97,6 +98,7 @@ class RunningServer:
     auth: AuthInterceptor | None = None
     # The HTTP/JSON door (service/http), when settings.http_port is set.
     http: HttpServer | None = None
+    reviews: ReviewLog | None = None
 
     async def _set_health(self, status: int) -> None:
         for name in ("", SERVICE_NAME):
@@ -116,6 +118,8 @@ class RunningServer:
         if self.audit_writer is not None:
             # In-flight calls have finished: every record they queued goes out before Redis closes.
             await self.audit_writer.flush()
+        if self.reviews is not None:
+            await self.reviews.flush()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -299,10 +303,12 @@ async def start_server(
     jobs = Jobs(connection.client, settings.key_prefix)
     worker = WorkerIdentity(f"{socket.gethostname()}:{os.getpid()}", settings.workers)
     alert_feed = AlertFeed(jobs, follower=connection.dedicated())
+    reviews = ReviewLog(connection.client, settings.key_prefix)
     servicer = ScreeningServicer(
         loader, catalog, store, dispositions, audit_writer, settings.audit_party_data, registry, jobs, worker,
         disposition_cache=disposition_cache, alert_feed=alert_feed, max_message_bytes=settings.max_message_bytes,
         replays=Replays(trail, store, catalog, policy, settings.audit_directory, lambda: loader.state),
+        reviews=reviews,
     )  # fmt: skip
     pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
     health_servicer = health.aio.HealthServicer()
@@ -338,12 +344,13 @@ async def start_server(
             )  # fmt: skip
     running = RunningServer(
         server, port, health_servicer, loader, connection, store, ready, stopping=stopping, audit_writer=audit_writer,
-        auth=auth.interceptor, http=http,
+        auth=auth.interceptor, http=http, reviews=reviews,
     )  # fmt: skip
     running.tasks.append(asyncio.create_task(audit_writer.run(running.stopping)))
     running.tasks.append(asyncio.create_task(auth.keys.follow(running.stopping)))
     running.tasks.append(asyncio.create_task(disposition_cache.follow(running.stopping)))
     running.tasks.append(asyncio.create_task(alert_feed.run(running.stopping)))
+    running.tasks.append(asyncio.create_task(reviews.run(running.stopping)))
     running.tasks.append(asyncio.create_task(auth.streams.run(running.stopping)))
     if auth.tokens is not None:
         running.tasks.append(asyncio.create_task(auth.tokens.run(running.stopping)))

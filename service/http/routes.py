@@ -59,6 +59,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GetParty", "GET", "/v1/parties/{party_reference}", "A registered party and its current state"),
     Route("GetJob", "GET", "/v1/jobs/{job_id}", "A re-screening job's progress"),
     Route("ListAlerts", "GET", "/v1/alerts:list", "Alerts already raised, oldest first, filtered (the review queue)"),
+    Route("ListReviews", "GET", "/v1/reviews", "Screenings with possible matches awaiting a verdict, oldest first"),
     Route("GetListChanges", "GET", "/v1/lists/{list_id}/changes", "What a list version added, removed and changed"),
     Route("GetScreening", "GET", "/v1/screenings/{screening_id}", "The audit record of one screening"),
     Route(

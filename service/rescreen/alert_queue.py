@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from service.dispositions.store import DispositionStatus, DispositionStore, subject_for
+from service.dispositions.store import DispositionStore, is_verdict, subject_for
 from service.registry.store import PartyRegistry
 from service.rescreen.jobs import AlertRecord, Jobs
 
@@ -109,16 +109,8 @@ async def _still_open(
     verdicts = await dispositions.active_for_many(
         [(subject_for(alert.reference, ""), list(keys)) for (_, _, alert), keys in zip(chosen, waiting, strict=True)]
     )
-    still = []
-    for item, keys, held in zip(chosen, waiting, verdicts, strict=True):
-        undecided = [
-            key
-            for key, entry_hash in keys.items()
-            if (verdict := held.get(key)) is None
-            or verdict.revoked
-            or verdict.status is DispositionStatus.REJECTED
-            or verdict.entry_hash != entry_hash
-        ]
-        if undecided:
-            still.append(item)
-    return still
+    return [
+        item
+        for item, keys, held in zip(chosen, waiting, verdicts, strict=True)
+        if any(not is_verdict(held.get(key), entry_hash) for key, entry_hash in keys.items())
+    ]

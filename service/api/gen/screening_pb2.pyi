@@ -1004,3 +1004,51 @@ class ReplayScreeningResponse(_message.Message):
     differences: _containers.RepeatedScalarFieldContainer[str]
     notes: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, record: _Optional[_Union[ScreeningRecord, _Mapping]] = ..., replayed: _Optional[_Union[ScreenResponse, _Mapping]] = ..., identical: _Optional[bool] = ..., differences: _Optional[_Iterable[str]] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListReviewsRequest(_message.Message):
+    __slots__ = ("list_id", "decision", "min_age_hours", "max_age_hours", "open_only", "page_size")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    MIN_AGE_HOURS_FIELD_NUMBER: _ClassVar[int]
+    MAX_AGE_HOURS_FIELD_NUMBER: _ClassVar[int]
+    OPEN_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    decision: Decision
+    min_age_hours: int
+    max_age_hours: int
+    open_only: bool
+    page_size: int
+    def __init__(self, list_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., min_age_hours: _Optional[int] = ..., max_age_hours: _Optional[int] = ..., open_only: _Optional[bool] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class ReviewItem(_message.Message):
+    __slots__ = ("screening_id", "screened_at", "caller", "decision", "party_reference", "party_fingerprint", "party_name", "matches")
+    SCREENING_ID_FIELD_NUMBER: _ClassVar[int]
+    SCREENED_AT_FIELD_NUMBER: _ClassVar[int]
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    PARTY_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    PARTY_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    PARTY_NAME_FIELD_NUMBER: _ClassVar[int]
+    MATCHES_FIELD_NUMBER: _ClassVar[int]
+    screening_id: str
+    screened_at: _timestamp_pb2.Timestamp
+    caller: str
+    decision: Decision
+    party_reference: str
+    party_fingerprint: str
+    party_name: str
+    matches: _containers.RepeatedCompositeFieldContainer[AlertedEntry]
+    def __init__(self, screening_id: _Optional[str] = ..., screened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., caller: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., party_reference: _Optional[str] = ..., party_fingerprint: _Optional[str] = ..., party_name: _Optional[str] = ..., matches: _Optional[_Iterable[_Union[AlertedEntry, _Mapping]]] = ...) -> None: ...
+
+class ListReviewsResponse(_message.Message):
+    __slots__ = ("reviews", "scanned", "truncated", "more")
+    REVIEWS_FIELD_NUMBER: _ClassVar[int]
+    SCANNED_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    MORE_FIELD_NUMBER: _ClassVar[int]
+    reviews: _containers.RepeatedCompositeFieldContainer[ReviewItem]
+    scanned: int
+    truncated: bool
+    more: bool
+    def __init__(self, reviews: _Optional[_Iterable[_Union[ReviewItem, _Mapping]]] = ..., scanned: _Optional[int] = ..., truncated: _Optional[bool] = ..., more: _Optional[bool] = ...) -> None: ...

@@ -113,6 +113,11 @@ class ScreeningServiceStub:
                 request_serializer=screening_dot_v1_dot_screening__pb2.ListAlertsRequest.SerializeToString,
                 response_deserializer=screening_dot_v1_dot_screening__pb2.ListAlertsResponse.FromString,
                 _registered_method=True)
+        self.ListReviews = channel.unary_unary(
+                '/screening.v1.ScreeningService/ListReviews',
+                request_serializer=screening_dot_v1_dot_screening__pb2.ListReviewsRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.ListReviewsResponse.FromString,
+                _registered_method=True)
         self.GetListChanges = channel.unary_unary(
                 '/screening.v1.ScreeningService/GetListChanges',
                 request_serializer=screening_dot_v1_dot_screening__pb2.GetListChangesRequest.SerializeToString,
@@ -255,6 +260,16 @@ class ScreeningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListReviews(self, request, context):
+        """Screenings whose own matches made them REVIEW, HOLD or BLOCK (the review
+        queue's possible matches), oldest first, with the same filters;
+        `open_only` keeps each party's newest while a match has no disposition on
+        the entry as screened. Reads at most the newest 10,000 of the last 100,000.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetListChanges(self, request, context):
         """What a list update changed: the entries a version added, removed and
         changed against the version it replaced, a page at a time.
@@ -353,6 +368,11 @@ def add_ScreeningServiceServicer_to_server(servicer, server):
                     servicer.ListAlerts,
                     request_deserializer=screening_dot_v1_dot_screening__pb2.ListAlertsRequest.FromString,
                     response_serializer=screening_dot_v1_dot_screening__pb2.ListAlertsResponse.SerializeToString,
+            ),
+            'ListReviews': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReviews,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.ListReviewsRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.ListReviewsResponse.SerializeToString,
             ),
             'GetListChanges': grpc.unary_unary_rpc_method_handler(
                     servicer.GetListChanges,
@@ -757,6 +777,33 @@ class ScreeningService:
             '/screening.v1.ScreeningService/ListAlerts',
             screening_dot_v1_dot_screening__pb2.ListAlertsRequest.SerializeToString,
             screening_dot_v1_dot_screening__pb2.ListAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReviews(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/ListReviews',
+            screening_dot_v1_dot_screening__pb2.ListReviewsRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.ListReviewsResponse.FromString,
             options,
             channel_credentials,
             insecure,
