@@ -202,7 +202,15 @@ def _four_eyes(url: str, alice: str, bob: str, shots: Path) -> dict[str, object]
             seen["own_approval"] = page.inner_text("#review-error")
             page.click("text=Sign out")
             _sign_in(page, url, bob)
+            _check(page, url, "Banco Nacional de Cuba", "BP-4712")  # a possible match nobody has decided on yet
+            bank_screening = page.inner_text("#screening-id")
             page.goto(url + "/review")
+            for _ in range(50):  # the queue's entries are written behind the request
+                if page.locator(f"#review-{bank_screening}").count():
+                    break
+                page.wait_for_timeout(100)
+                page.reload()
+            seen["possible_matches"] = page.locator("article.review").all_inner_texts()
             seen["queue"] = page.locator("article.pending").all_inner_texts()
             page.screenshot(path=str(shots / "console-review.png"), full_page=True)
             page.fill("#note-1", "checked the passport copy")
@@ -224,6 +232,8 @@ async def test_a_clearance_needs_a_second_reviewer_then_the_party_clears(console
     assert "false positive" in str(seen["recorded"]) and "pending" in str(seen["recorded"])
     assert "desk-alice" in str(seen["own_approval"])  # the store refuses the recorder herself
     assert any("BP-4711" in item and "desk-alice" in item for item in seen["queue"])  # type: ignore[union-attr]
+    # Alice's pending clearance is a verdict: BP-4711's screening left the possible matches; the bank's waits.
+    assert [item.split(" · ")[0] for item in seen["possible_matches"]] == ["BP-4712"]  # type: ignore[union-attr]
     assert seen["approved"] == "Clearance approved." and seen["queue_after"] == 1
     assert seen["after"] == "CLEAR"
     assert seen["other_party"] == "BLOCK"  # the clearance is this party's, not the listed name's
