@@ -301,3 +301,31 @@ async def test_the_review_queue_filters_alerts_and_names_a_bad_filter(doors: Doo
     assert 'id="filter-decision-error"' in wrong.text
     wrong_list = await doors.http.get("/review", params={"list_id": "nope"})
     assert 'id="filter-list-error"' in wrong_list.text and "unknown list" in wrong_list.text
+
+
+async def test_the_audit_page_replays_a_screening_and_shows_it_identical(
+    settings: Settings, test_catalog: Catalog
+) -> None:
+    server_settings = dataclasses.replace(settings, http_port=0, audit_party_data=True)
+    running = await start_server(server_settings, test_catalog, load_policy())
+    try:
+        await wait_ready(running)
+        assert running.http is not None
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{running.http.port}") as client:
+            form = await client.get("/sign-in")
+            await client.post("/sign-in", data={"csrf": _csrf(form), "credential": ""})
+            check = await client.get("/check")
+            csrf = _csrf(check)
+            answer = await client.post("/check", data={"csrf": csrf, "name": "Nicolas MADURO MOROS"})
+            screening_id = re.search(r'id="screening-id">([0-9a-f-]+)<', answer.text).group(1)  # type: ignore[union-attr]
+            for _ in range(100):
+                found = await client.get("/audit", params={"screening_id": screening_id})
+                if found.status_code == 200:
+                    break
+                await asyncio.sleep(0.05)
+            assert "kept (replayable)" in found.text and "Nicolas MADURO MOROS" in found.text
+            replayed = await client.post("/audit/replay", data={"csrf": csrf, "screening_id": screening_id})
+            assert replayed.status_code == 200 and 'id="replay-identical"' in replayed.text
+            assert "Replay: BLOCK" in replayed.text
+    finally:
+        await running.stop(0.5)
