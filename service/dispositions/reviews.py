@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +30,7 @@ import structlog
 from redis.exceptions import RedisError
 
 from service.dispositions.store import DispositionStore, is_verdict
+from service.store.streams import newest_pages
 
 log = structlog.get_logger(__name__)
 
@@ -40,6 +41,7 @@ SEND_EVERY_S = 0.05
 SCAN_LIMIT = 10_000
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
+VERDICT_CHUNK = 250
 
 
 class ReviewMatch(msgspec.Struct, frozen=True, array_like=True):
@@ -134,15 +136,16 @@ class ReviewLog:
             self._queue.popleft()
         return True
 
-    async def newest(self, count: int) -> list[ReviewRecord]:
-        """The newest `count` entries sent, newest first (unreadable ones skipped)."""
-        found = []
-        for _, fields in await self._redis.xrevrange(self._key, count=count):
-            try:
-                found.append(_DECODER.decode(fields[b"review"]))
-            except (KeyError, msgspec.DecodeError):
-                continue
-        return found
+    async def newest(self, count: int) -> AsyncIterator[list[ReviewRecord]]:
+        """The newest `count` entries sent, newest first, a page at a time (unreadable ones skipped)."""
+        async for page in newest_pages(self._redis, self._key, count):
+            found = []
+            for _, fields in page:
+                try:
+                    found.append(_DECODER.decode(fields[b"review"]))
+                except (KeyError, msgspec.DecodeError):
+                    continue
+            yield found
 
 
 def _wanted(review: ReviewRecord, rules: ReviewFilter, now: datetime) -> bool:
@@ -159,31 +162,39 @@ def _wanted(review: ReviewRecord, rules: ReviewFilter, now: datetime) -> bool:
 async def list_reviews(
     log_: ReviewLog, dispositions: DispositionStore, rules: ReviewFilter, now: datetime, scan_limit: int = SCAN_LIMIT
 ) -> ReviewPage:
-    newest_first = await log_.newest(scan_limit + 1)
-    truncated = len(newest_first) > scan_limit
-    newest_first = newest_first[:scan_limit]
     chosen: list[ReviewRecord] = []
     seen: set[str] = set()
-    for review in newest_first:
-        if rules.open_only:
-            if review.subject in seen:  # overtaken by a newer screening of the same party
-                continue
-            seen.add(review.subject)
-        if _wanted(review, rules, now):
-            chosen.append(review)
+    scanned = 0
+    truncated = False
+    # Page by page, so that the loop serves other calls between pages (service/store/streams.py).
+    async for page in log_.newest(scan_limit + 1):
+        for review in page:
+            if scanned == scan_limit:
+                truncated = True
+                break
+            scanned += 1
+            if rules.open_only:
+                if review.subject in seen:  # overtaken by a newer screening of the same party
+                    continue
+                seen.add(review.subject)
+            if _wanted(review, rules, now):
+                chosen.append(review)
     if rules.open_only:
         chosen = await undecided(dispositions, chosen)
     chosen.reverse()
-    return ReviewPage(chosen[: rules.page_size], len(newest_first), truncated, len(chosen) > rules.page_size)
+    return ReviewPage(chosen[: rules.page_size], scanned, truncated, len(chosen) > rules.page_size)
 
 
 async def undecided(dispositions: DispositionStore, reviews: Sequence[ReviewRecord]) -> list[ReviewRecord]:
     """The screenings with a match nobody has given a verdict on (for the entry as it was screened)."""
     if not reviews:
         return []
-    verdicts = await dispositions.active_for_many(
-        [(review.subject, [(m.list_id, m.entry_id) for m in review.matches]) for review in reviews]
-    )
+    verdicts = []
+    for start in range(0, len(reviews), VERDICT_CHUNK):  # pipelines of a few hundred: the loop breathes between
+        chunk = reviews[start : start + VERDICT_CHUNK]
+        verdicts += await dispositions.active_for_many(
+            [(review.subject, [(m.list_id, m.entry_id) for m in review.matches]) for review in chunk]
+        )
     return [
         review
         for review, held in zip(reviews, verdicts, strict=True)

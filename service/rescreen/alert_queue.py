@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from service.dispositions.reviews import VERDICT_CHUNK
 from service.dispositions.store import DispositionStore, is_verdict, subject_for
 from service.registry.store import PartyRegistry
 from service.rescreen.jobs import AlertRecord, Jobs
@@ -70,27 +71,31 @@ async def list_alerts(
     now: datetime,
     scan_limit: int = SCAN_LIMIT,
 ) -> AlertPage:
-    newest_first = await jobs.newest_alerts(scan_limit + 1)
-    truncated = len(newest_first) > scan_limit
-    newest_first = newest_first[:scan_limit]
     chosen: list[tuple[str, bytes, AlertRecord]] = []
     seen_parties: set[str] = set()
-    for alert_id, raw in newest_first:
-        alert = _DECODER.decode(raw)
-        if rules.open_only:
-            # Only a party's newest alert can be open: an older one was overtaken by it.
-            if alert.reference in seen_parties:
-                continue
-            seen_parties.add(alert.reference)
-        if _wanted(alert, rules, now):
-            chosen.append((alert_id, raw, alert))
+    scanned = 0
+    truncated = False
+    # Page by page, so that the loop serves other calls between pages (service/store/streams.py).
+    async for page in jobs.newest_alerts(scan_limit + 1):
+        for alert_id, raw in page:
+            if scanned == scan_limit:
+                truncated = True
+                break
+            scanned += 1
+            alert = _DECODER.decode(raw)
+            if rules.open_only:
+                # Only a party's newest alert can be open: an older one was overtaken by it.
+                if alert.reference in seen_parties:
+                    continue
+                seen_parties.add(alert.reference)
+            if _wanted(alert, rules, now):
+                chosen.append((alert_id, raw, alert))
     if rules.open_only:
         chosen = await _still_open(registry, dispositions, chosen)
     # The queue is worked oldest first; what does not fit is the newest.
     chosen.reverse()
-    more = len(chosen) > rules.page_size
-    page = [(alert_id, raw) for alert_id, raw, _ in chosen[: rules.page_size]]
-    return AlertPage(page, len(newest_first), truncated, more)
+    shown = [(alert_id, raw) for alert_id, raw, _ in chosen[: rules.page_size]]
+    return AlertPage(shown, scanned, truncated, len(chosen) > rules.page_size)
 
 
 async def _still_open(
@@ -98,7 +103,10 @@ async def _still_open(
 ) -> list[tuple[str, bytes, AlertRecord]]:
     if registry is None or not chosen:
         return []
-    states = await registry.states([alert.reference for _, _, alert in chosen])
+    references = [alert.reference for _, _, alert in chosen]
+    states = {}
+    for start in range(0, len(references), VERDICT_CHUNK):  # pipelines of a few hundred: the loop breathes between
+        states.update(await registry.states(references[start : start + VERDICT_CHUNK]))
     # Per alert: the entries it raised that the party is still alerted on, with their current content hash.
     waiting: list[dict[tuple[str, str], str]] = []
     for _, _, alert in chosen:
@@ -106,9 +114,11 @@ async def _still_open(
         current = {(a.list_id, a.entry_id): a.entry_hash for a in state.alerts} if state is not None else {}
         raised = {(entry[0], entry[1]) for entry in alert.entries if entry[4] != "cleared"}
         waiting.append({key: current[key] for key in raised if key in current})
-    verdicts = await dispositions.active_for_many(
-        [(subject_for(alert.reference, ""), list(keys)) for (_, _, alert), keys in zip(chosen, waiting, strict=True)]
-    )
+    pairs = zip(chosen, waiting, strict=True)
+    asked = [(subject_for(alert.reference, ""), list(keys)) for (_, _, alert), keys in pairs]
+    verdicts = []
+    for start in range(0, len(asked), VERDICT_CHUNK):
+        verdicts += await dispositions.active_for_many(asked[start : start + VERDICT_CHUNK])
     return [
         item
         for item, keys, held in zip(chosen, waiting, verdicts, strict=True)

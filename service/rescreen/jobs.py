@@ -28,7 +28,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -53,6 +53,7 @@ from service.rescreen.engine import (
     rescreen_party,
 )
 from service.store.snapshots import DEFAULT_PREFIX, SnapshotStore
+from service.store.streams import newest_pages
 
 log = structlog.get_logger(__name__)
 
@@ -259,10 +260,10 @@ class Jobs:
         read = await (client or self._redis).xread({self.alerts_key: after}, count=count, block=block_ms)
         return [(entry_id.decode(), fields[b"alert"]) for _, entries in read or [] for entry_id, fields in entries]
 
-    async def newest_alerts(self, count: int) -> list[tuple[str, bytes]]:
-        """(alert id, alert JSON) of the newest `count` alerts kept, newest first."""
-        read = await self._redis.xrevrange(self.alerts_key, count=count)
-        return [(entry_id.decode(), fields[b"alert"]) for entry_id, fields in read]
+    async def newest_alerts(self, count: int) -> AsyncIterator[list[tuple[str, bytes]]]:
+        """(alert id, alert JSON) of the newest `count` alerts kept, newest first, a page at a time."""
+        async for page in newest_pages(self._redis, self.alerts_key, count):
+            yield [(entry_id.decode(), fields[b"alert"]) for entry_id, fields in page]
 
     async def newest_alert_id(self) -> str:
         """The id of the newest alert kept ("0-0" when there is none)."""
