@@ -517,6 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="bind address (SCREENING_HOST, default 127.0.0.1; any other needs TLS or --insecure)")
     serve.add_argument("--port", type=int, help="port (SCREENING_PORT, default 50051)")
     serve.add_argument("--http-port", help="HTTP/JSON API port, 0 = any free one, off = none (SCREENING_HTTP_PORT, default 8080)")
+    serve.add_argument("--metrics-port", help="Prometheus metrics port, 0 = any free one (SCREENING_METRICS_PORT, default off)")
     serve.add_argument("--workers", type=int, help="server processes sharing the port (SCREENING_WORKERS, default 1)")
     serve.add_argument("--lists-dir", help="read list files from this offline mirror instead of downloading (LISTS_DIR)")
     serve.add_argument(

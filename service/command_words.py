@@ -12,7 +12,7 @@ import dataclasses
 from pathlib import Path
 
 from service.api.gen import screening_pb2 as pb
-from service.settings import Settings, parse_http_port
+from service.settings import Settings, parse_http_port, parse_metrics_port
 
 PARTY_TYPES = {
     "unknown": pb.PARTY_TYPE_UNSPECIFIED,
@@ -44,6 +44,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             overrides[name] = getattr(args, name)
     if getattr(args, "insecure", False):
         overrides["insecure"] = True
+    if getattr(args, "metrics_port", None) is not None:
+        overrides["metrics_port"] = parse_metrics_port(args.metrics_port, "--metrics-port")
     if getattr(args, "http_port", None) is not None:
         overrides["http_port"] = parse_http_port(args.http_port, "--http-port")
         overrides["http_port_by_default"] = False

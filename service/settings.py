@@ -8,6 +8,7 @@
 | SCREENING_HOST           | 127.0.0.1                             | bind address (anything but loopback needs TLS or --insecure) |
 | SCREENING_PORT           | 50051                                 | gRPC port |
 | SCREENING_HTTP_PORT      | 8080                                  | HTTP/JSON API port on the same host (0: any free port; off: none) |
+| SCREENING_METRICS_PORT   | (unset: none)                         | Prometheus metrics port on the same host and TLS (0: any free port); `--workers N` report as one |
 | SCREENING_WORKERS        | 1                                     | server processes sharing the port |
 | SCREENING_KEY_PREFIX     | screening:                            | prefix of every Redis key |
 | SCREENING_RELOAD_SECONDS | 5                                     | how often replicas look for new list versions |
@@ -104,6 +105,16 @@ def parse_http_port(text: str, name: str) -> int | None:
         return None
     if not value:
         return 8080
+    if not value.isdigit() or int(value) > 65535:
+        raise SettingsError(f"{name}={text.strip()[:20]!r}: use a port number (0-65535; 0 = any free port) or off")
+    return int(value)
+
+
+def parse_metrics_port(text: str, name: str) -> int | None:
+    """The metrics port: a number (0: any free port); "" or "off": no metrics endpoint."""
+    value = text.strip().lower()
+    if value in ("", "off"):
+        return None
     if not value.isdigit() or int(value) > 65535:
         raise SettingsError(f"{name}={text.strip()[:20]!r}: use a port number (0-65535; 0 = any free port) or off")
     return int(value)
@@ -412,6 +423,8 @@ class Settings:
     # Whether http_port is 8080 because nothing set it: then a port already taken (another server on
     # this host) leaves this one on gRPC only, with a warning, where an asked-for port fails the start.
     http_port_by_default: bool = False
+    # Prometheus metrics on a port of their own (service/metrics), same host and TLS; None: none.
+    metrics_port: int | None = None
 
     @property
     def audit_directory(self) -> Path:
@@ -475,6 +488,7 @@ class Settings:
             insecure=_bool("SCREENING_INSECURE", False),
             http_port=_http_port(),
             http_port_by_default=not os.environ.get("SCREENING_HTTP_PORT", "").strip(),
+            metrics_port=parse_metrics_port(os.environ.get("SCREENING_METRICS_PORT", ""), "SCREENING_METRICS_PORT"),
         )
 
 

@@ -62,6 +62,7 @@ from service.engine.loader import ListLoader
 from service.engine.screener import Found, NotReady, conclude, find_all
 from service.engine.state import ScreeningState
 from service.index.linking import EntryKey
+from service.metrics import DECISIONS, MATCHES
 from service.model import Entry, ScreenOptions, TransactionContext
 from service.refresh.changes import CHANGES, ChangeReader
 from service.refresh.changes import DEFAULT_PAGE as CHANGES_PAGE
@@ -260,6 +261,9 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         if self._cache is not None and dispositions and (stale := self._cache.stale_warning):
             response.warnings.append(stale)
         log_screened(outcome, found.context.direction.value, response)
+        DECISIONS.labels(DECISION_NAMES[response.decision], found.context.direction.value).inc()
+        for match in outcome.matches:
+            MATCHES.labels(match.list_id).inc()
         if self._reviews is not None and outcome.matches and response.decision != pb.DECISION_CLEAR:
             self._reviews.add(review_record(outcome, response, found.subject, caller, request, self._audit_party_data))
         return response, audit_record(outcome, request, request_id, caller, self._audit_party_data, peer)

@@ -31,6 +31,7 @@ import structlog
 
 from service.audit.record import AuditRecord
 from service.audit.trail import AuditTrail, StreamId, append_records, parse_stream_id
+from service.metrics import AUDIT_SPILLED
 
 log = structlog.get_logger(__name__)
 
@@ -76,6 +77,11 @@ class AuditWriter:
         self.written = 0
         self.spilled = 0
         self.recovered = 0  # records re-appended to the files after Redis came back as a new server
+
+    @property
+    def queued(self) -> int:
+        """Records waiting to be sent to Redis."""
+        return self._queue.qsize()
 
     @property
     def unconfirmed(self) -> int:
@@ -173,6 +179,7 @@ class AuditWriter:
         records = [sent.record for sent in lost]
         await asyncio.to_thread(append_records, self._spill_directory, records)
         self.recovered += len(records)
+        AUDIT_SPILLED.inc(len(records))
         log.warning("audit_records_recovered_to_files", records=len(records), reason=reason)
 
     def _take(self, limit: int) -> list[AuditRecord]:
@@ -205,4 +212,5 @@ class AuditWriter:
             return
         await asyncio.to_thread(append_records, self._spill_directory, records)
         self.spilled += len(records)
+        AUDIT_SPILLED.inc(len(records))
         log.error("audit_records_spilled_to_files", records=len(records), directory=str(self._spill_directory))

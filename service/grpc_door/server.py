@@ -28,6 +28,8 @@ import multiprocessing
 import os
 import signal
 import socket
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -59,6 +61,9 @@ from service.http.app import create_app
 from service.http.serve import HttpServer, start_http
 from service.logs import configure_logging
 from service.match.fuzzy import warm_reference_data
+from service.metrics import REFRESH_FAILURES, REFRESH_SECONDS, REFRESHES
+from service.metrics.endpoint import MetricsServer, cleanup_workers, prepare_workers, start_metrics, worker_ended
+from service.metrics.sampler import run_sampler
 from service.refresh.child import refresh_in_child
 from service.refresh.publisher import Outcome
 from service.refresh.runner import refresh_lists
@@ -99,6 +104,8 @@ class RunningServer:
     # The HTTP/JSON door (service/http), when settings.http_port is set.
     http: HttpServer | None = None
     reviews: ReviewLog | None = None
+    # The metrics endpoint when this process serves it (one worker; several: the parent does).
+    metrics: MetricsServer | None = None
 
     async def _set_health(self, status: int) -> None:
         for name in ("", SERVICE_NAME):
@@ -125,6 +132,8 @@ class RunningServer:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.loader.close()
         await self.connection.close()
+        if self.metrics is not None:
+            await asyncio.to_thread(self.metrics.stop)
 
 
 def _server_options(settings: Settings) -> list[tuple[str, int]]:
@@ -183,16 +192,29 @@ async def _refresh_periodically(running: RunningServer, catalog: Catalog, settin
             return
         except TimeoutError:
             pass
+        started = time.perf_counter()
         try:
             # In a process of its own: parsing a list would hold this one's event loop (service.refresh.child).
             outcomes = await refresh_in_child(
                 running.connection.url, settings.key_prefix, catalog, settings.lists_dir,
                 settings.log_format, settings.log_level,
             )  # fmt: skip
+            count_refreshes(outcomes)
             if Outcome.PUBLISHED.value in outcomes.values():
                 await running.loader.reload()
         except Exception:  # noqa: BLE001 - the serving version stays; the failure is in list status
+            REFRESH_FAILURES.labels("all", "crashed").inc()
             log.exception("scheduled_refresh_failed")
+        REFRESH_SECONDS.set(time.perf_counter() - started)
+
+
+def count_refreshes(outcomes: Mapping[str, str]) -> None:
+    """A scheduled refresh's outcome per list, and the failures by reason (fetch, rejected)."""
+    reasons = {Outcome.FAILED.value: "fetch", Outcome.REJECTED.value: "rejected"}
+    for list_id, outcome in outcomes.items():
+        REFRESHES.labels(list_id, outcome).inc()
+        if outcome in reasons:
+            REFRESH_FAILURES.labels(list_id, reasons[outcome]).inc()
 
 
 async def _export_audit(exporter: AuditExporter, stopping: asyncio.Event) -> None:
@@ -351,6 +373,14 @@ async def start_server(
     running.tasks.append(asyncio.create_task(disposition_cache.follow(running.stopping)))
     running.tasks.append(asyncio.create_task(alert_feed.run(running.stopping)))
     running.tasks.append(asyncio.create_task(reviews.run(running.stopping)))
+    running.tasks.append(asyncio.create_task(
+        run_sampler(running.stopping, catalog, store, loader, audit_writer, trail, jobs)
+    ))  # fmt: skip
+    try:
+        running.metrics = start_metrics(settings)
+    except OSError:
+        await running.stop(0)
+        raise
     running.tasks.append(asyncio.create_task(auth.streams.run(running.stopping)))
     if auth.tokens is not None:
         running.tasks.append(asyncio.create_task(auth.tokens.run(running.stopping)))
@@ -409,8 +439,15 @@ def serve_workers(settings: Settings) -> int:
         # One embedded Redis for all workers; they reach it by its socket.
         embedded = start_embedded(settings.data_dir)
         settings = dataclasses.replace(settings, redis_url=embedded.url)
+    # Metrics: the workers write their samples to a folder of their own; this process serves the sum.
+    samples = prepare_workers() if settings.metrics_port is not None else None
+    metrics = start_metrics(settings, samples) if samples is not None else None
+    worker_settings = dataclasses.replace(settings, metrics_port=None)
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_worker_main, args=(settings, n), name=f"screening-worker-{n}") for n in range(settings.workers)]
+    workers = [
+        context.Process(target=_worker_main, args=(worker_settings, n), name=f"screening-worker-{n}")
+        for n in range(settings.workers)
+    ]
     for process in workers:
         process.start()
     log.info("workers_started", count=len(workers), pids=[p.pid for p in workers], port=settings.port)
@@ -440,6 +477,12 @@ def serve_workers(settings: Settings) -> int:
             process.join(timeout=settings.drain_seconds + 5)
             if process.is_alive():
                 process.kill()
+            if process.pid is not None:
+                worker_ended(process.pid)
+        if metrics is not None:
+            metrics.stop()
+        if samples is not None:
+            cleanup_workers(samples)
         if embedded is not None:
             embedded.shutdown()
     return exit_code

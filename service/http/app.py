@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -39,6 +40,8 @@ from service.http.messages import invalid, message_from_query, parse_message, to
 from service.http.openapi import openapi_document, reference_page
 from service.http.problems import problem
 from service.http.routes import ROUTES, Route
+from service.metrics import REDIS_ERRORS
+from service.metrics.calls import record_call
 from service.settings import ConsoleSignInSettings
 
 log = structlog.get_logger(__name__)
@@ -131,12 +134,21 @@ class HttpDoor:
         Raises CallAborted with the status the service gave, as a gRPC client would see it.
         """
         call = HttpCall(authorization, _peer(request))
+        started = time.perf_counter()
+        stream = _ROUTES_BY_RPC[rpc].shape != "unary"
         with structlog.contextvars.bound_contextvars(door="console"):
             try:
                 await self._auth.admit(_ROUTES_BY_RPC[rpc].full_method, call)
-                return await run(call)
+                answer = await run(call)
+            except CallAborted as exc:
+                record_call("console", rpc, exc.code.name, time.perf_counter() - started, stream)
+                raise
             except STORE_ERRORS:
+                REDIS_ERRORS.labels(rpc).inc()
+                record_call("console", rpc, "UNAVAILABLE", time.perf_counter() - started, stream)
                 raise CallAborted(grpc.StatusCode.UNAVAILABLE, STORE_UNAVAILABLE) from None
+            record_call("console", rpc, "OK", time.perf_counter() - started, stream)
+            return answer
 
     async def call(self, rpc: str, message: Message, authorization: str, request: Request) -> Message:
         """One unary method as `authorization`'s principal."""
@@ -169,16 +181,21 @@ class HttpDoor:
 
     async def _unary(self, route: Route, request: Request) -> Response:
         call = _call(request)
+        started = time.perf_counter()
         with structlog.contextvars.bound_contextvars(door="http"):
             try:
                 await self._admit(route, call)
                 message = await self._message(route, request)
                 answer = await getattr(self._servicer, route.rpc)(message, call)
             except CallAborted as exc:
+                record_call("http", route.rpc, exc.code.name, time.perf_counter() - started)
                 return _refusal(exc, call)
             except STORE_ERRORS as exc:
                 log.warning("store_unavailable", rpc=route.rpc, error=type(exc).__name__)
+                REDIS_ERRORS.labels(route.rpc).inc()
+                record_call("http", route.rpc, "UNAVAILABLE", time.perf_counter() - started)
                 return problem(grpc.StatusCode.UNAVAILABLE, STORE_UNAVAILABLE)
+        record_call("http", route.rpc, "OK", time.perf_counter() - started)
         return _respond(answer)
 
     async def batch(
@@ -217,15 +234,19 @@ class HttpDoor:
             raise
 
         async def lines() -> AsyncIterator[bytes]:
+            code = "CANCELLED"  # unless the stream gets to its end
             try:
                 answer = first
                 while answer is not None:
                     for response in answer.responses:
                         yield _line(to_document(response))
                     answer = await anext(answers, None)
+                code = "OK"
             except CallAborted as exc:  # after the first lines: the status is sent, so the error is the last line
+                code = exc.code.name
                 yield _line({"error": {"code": exc.code.name, "message": exc.details}})
             finally:
+                record_call("http", route.rpc, code, 0.0, stream=True)
                 await answers.aclose()  # also when the client went away mid-stream
                 await slot.__aexit__(None, None, None)
 
@@ -260,14 +281,17 @@ class HttpDoor:
             return _refusal(first.exception(), call)  # type: ignore[arg-type]
 
         async def events() -> AsyncIterator[bytes]:
+            code = "CANCELLED"  # an event stream ends when its client goes away
             try:
                 alert = await first
                 while True:
                     yield _event(alert)
                     alert = await anext(alerts)
             except CallAborted as exc:
+                code = exc.code.name
                 yield f"event: error\ndata: {json.dumps({'code': exc.code.name, 'message': exc.details})}\n\n".encode()
             finally:
+                record_call("http", route.rpc, code, 0.0, stream=True)
                 first.cancel()
                 await alerts.aclose()
                 await slot.__aexit__(None, None, None)

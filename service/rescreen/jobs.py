@@ -41,6 +41,7 @@ from service.decide.policy import Policy
 from service.dispositions.store import Disposition, DispositionStore, subject_for
 from service.engine.state import ScreeningState
 from service.match.result import MatchResult
+from service.metrics import ALERTS_RAISED
 from service.model import TransactionContext
 from service.registry.store import BUCKETS, PartyRegistry, PartyState, RegisteredParty, StoredState
 from service.rescreen.engine import (
@@ -78,9 +79,11 @@ class UnknownJob(LookupError):
 # then per party: reference, the state read ('' for none), the new state, its alert JSON ('' for none).
 # Compare-and-set per party: a state another job changed since it was read is left alone and
 # the reference returned, for the caller to decide again from the new state. A party's state
-# and its alert are written together, the alert at most once per job.
+# and its alert are written together, the alert at most once per job. Returns the conflicts and
+# how many alerts this call raised.
 _SETTLE = """
 local conflicts = {}
+local raised = 0
 for i = 2, #ARGV, 4 do
   local reference = ARGV[i]
   if (redis.call('HGET', KEYS[1], reference) or '') ~= ARGV[i + 1] then
@@ -89,10 +92,11 @@ for i = 2, #ARGV, 4 do
     redis.call('HSET', KEYS[1], reference, ARGV[i + 2])
     if ARGV[i + 3] ~= '' and redis.call('HSETNX', KEYS[2], reference, '1') == 1 then
       redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*', 'alert', ARGV[i + 3])
+      raised = raised + 1
     end
   end
 end
-return conflicts
+return {conflicts, raised}
 """
 SETTLE_ROUNDS = 5
 SETTLE_CHUNK = 500  # parties per script call: keeps each call short, Redis serves others in between
@@ -335,7 +339,9 @@ class Jobs:
                                          draft.text, now, versions, policy_version)  # fmt: skip
                     alert = msgspec.json.encode(record)
                 args += [change.reference, change.expected, self._registry.encode_state(change.state), alert]
-            conflicts += [ref.decode() for ref in await self._settle(keys=keys, args=args)]
+            found, raised = await self._settle(keys=keys, args=args)
+            conflicts += [ref.decode() for ref in found]
+            ALERTS_RAISED.inc(raised)
         return conflicts
 
     async def shard_done(self, job_id: str, bucket: int, screened: int, shards_total: int = BUCKETS) -> None:

@@ -38,6 +38,8 @@ from service.auth.authenticator import Authenticator
 from service.auth.limits import RateLimiter, StreamCaps
 from service.auth.principal import ANONYMOUS, AuthError, Principal, current_principal
 from service.auth.roles import RoleTable
+from service.metrics import AUTH_REFUSALS, REDIS_ERRORS
+from service.metrics.calls import observed_call
 
 log = structlog.get_logger(__name__)
 
@@ -175,6 +177,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         self, context: grpc.aio.ServicerContext, code: grpc.StatusCode, reason: str, method: str, who: str, message: str
     ) -> None:
         self.refusals[(reason, method)] += 1
+        AUTH_REFUSALS.labels(reason).inc()
         log.info("call_refused", method=method, principal=who, reason=reason, code=code.name)
         await context.abort(code, message)
 
@@ -190,51 +193,55 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             inner_unary = handler.unary_unary
 
             async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-                await self.admit(method, context)
-                if type(request) is Undecodable:
-                    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.detail)
-                try:
-                    return await inner_unary(request, context)
-                except STORE_ERRORS as exc:
-                    await _unavailable(context, short, exc)
+                with observed_call("grpc", short, context):
+                    await self.admit(method, context)
+                    if type(request) is Undecodable:
+                        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.detail)
+                    try:
+                        return await inner_unary(request, context)
+                    except STORE_ERRORS as exc:
+                        await _unavailable(context, short, exc)
 
             return grpc.unary_unary_rpc_method_handler(unary_unary, **serializers)
         if handler.stream_unary is not None:
             inner_stream_unary = handler.stream_unary
 
             async def stream_unary(request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
-                await self.admit(method, context)
-                try:
-                    return await inner_stream_unary(_decoded(request_iterator, context), context)
-                except STORE_ERRORS as exc:
-                    await _unavailable(context, short, exc)
+                with observed_call("grpc", short, context, stream=True):
+                    await self.admit(method, context)
+                    try:
+                        return await inner_stream_unary(_decoded(request_iterator, context), context)
+                    except STORE_ERRORS as exc:
+                        await _unavailable(context, short, exc)
 
             return grpc.stream_unary_rpc_method_handler(stream_unary, **serializers)
         if handler.unary_stream is not None:
             inner_unary_stream = handler.unary_stream
 
             async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-                principal = await self.admit(method, context)
-                if type(request) is Undecodable:
-                    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.detail)
-                async with self.stream_slot(principal, short, context):
-                    try:
-                        async for response in inner_unary_stream(request, context):
-                            yield response
-                    except STORE_ERRORS as exc:
-                        await _unavailable(context, short, exc)
+                with observed_call("grpc", short, context, stream=True):
+                    principal = await self.admit(method, context)
+                    if type(request) is Undecodable:
+                        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.detail)
+                    async with self.stream_slot(principal, short, context):
+                        try:
+                            async for response in inner_unary_stream(request, context):
+                                yield response
+                        except STORE_ERRORS as exc:
+                            await _unavailable(context, short, exc)
 
             return grpc.unary_stream_rpc_method_handler(unary_stream, **serializers)
         inner_stream_stream = handler.stream_stream
 
         async def stream_stream(request_iterator: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            principal = await self.admit(method, context)
-            async with self.stream_slot(principal, short, context):
-                try:
-                    async for response in inner_stream_stream(_decoded(request_iterator, context), context):
-                        yield response
-                except STORE_ERRORS as exc:
-                    await _unavailable(context, short, exc)
+            with observed_call("grpc", short, context, stream=True):
+                principal = await self.admit(method, context)
+                async with self.stream_slot(principal, short, context):
+                    try:
+                        async for response in inner_stream_stream(_decoded(request_iterator, context), context):
+                            yield response
+                    except STORE_ERRORS as exc:
+                        await _unavailable(context, short, exc)
 
         return grpc.stream_stream_rpc_method_handler(stream_stream, **serializers)
 
@@ -278,6 +285,7 @@ async def _decoded(messages: AsyncIterator[Any], context: grpc.aio.ServicerConte
 
 async def _unavailable(context: grpc.aio.ServicerContext, method: str, exc: BaseException) -> None:
     log.warning("store_unavailable", method=method, error=type(exc).__name__)
+    REDIS_ERRORS.labels(method).inc()
     await context.abort(grpc.StatusCode.UNAVAILABLE, STORE_UNAVAILABLE)
 
 
