@@ -509,8 +509,20 @@ def _disposition_state(d: object) -> str:
 # ----------------------------------------------------------------- main
 
 
+def _version() -> str:
+    """The installed package's version (`screening --version`)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("crossover-screening")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        installed = "unknown (not installed)"
+    return f"screening {installed}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="screening", description="Sanctions and export-control crossover screening.")
+    parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the service: gRPC, and the HTTP/JSON API beside it")

@@ -13,6 +13,7 @@
 | SCREENING_KEY_PREFIX     | screening:                            | prefix of every Redis key |
 | SCREENING_RELOAD_SECONDS | 5                                     | how often replicas look for new list versions |
 | SCREENING_DRAIN_SECONDS  | 15                                    | grace period for in-flight calls on SIGTERM |
+| SCREENING_SHUTDOWN_PAUSE_SECONDS | 0                             | on SIGTERM, health says NOT_SERVING and calls are still taken this long (load balancers stop routing), then the drain |
 | SCREENING_MAX_MESSAGE_BYTES | 4194304                            | largest request or response message |
 | LOG_FORMAT               | auto (console on a terminal, else json) | json or console |
 | LOG_LEVEL                | info                                  | debug, info, warning, error |
@@ -425,6 +426,8 @@ class Settings:
     http_port_by_default: bool = False
     # Prometheus metrics on a port of their own (service/metrics), same host and TLS; None: none.
     metrics_port: int | None = None
+    # On SIGTERM: NOT_SERVING, calls still taken this long, then the drain (see RunningServer.stop).
+    shutdown_pause_s: float = 0.0
 
     @property
     def audit_directory(self) -> Path:
@@ -476,6 +479,7 @@ class Settings:
             key_prefix=os.environ.get("SCREENING_KEY_PREFIX", "screening:"),
             reload_seconds=_float("SCREENING_RELOAD_SECONDS", 5.0),
             drain_seconds=_float("SCREENING_DRAIN_SECONDS", 15.0),
+            shutdown_pause_s=_float("SCREENING_SHUTDOWN_PAUSE_SECONDS", 0.0),
             max_message_bytes=_int("SCREENING_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, minimum=1024),
             log_format=log_format,
             log_level=log_level,

@@ -98,6 +98,8 @@ class RunningServer:
     store: SnapshotStore
     ready: asyncio.Event
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set when shutdown begins: health says NOT_SERVING while calls are still taken (the pause).
+    draining: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     audit_writer: AuditWriter | None = None
     auth: AuthInterceptor | None = None
@@ -111,12 +113,18 @@ class RunningServer:
         for name in ("", SERVICE_NAME):
             await self.health.set(name, status)
 
-    async def stop(self, grace_s: float) -> None:
-        """Stop taking new calls, let in-flight ones finish within `grace_s`, release Redis."""
+    async def stop(self, grace_s: float, pause_s: float = 0.0) -> None:
+        """Say NOT_SERVING, keep taking calls for `pause_s` (load balancers stop routing here meanwhile),
+        then stop taking new calls, let in-flight ones finish within `grace_s`, release Redis."""
         if self.stopping.is_set():
             return
+        if not self.draining.is_set():
+            self.draining.set()
+            await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+            if pause_s > 0:
+                log.info("shutdown_pause", seconds=pause_s)
+                await asyncio.sleep(pause_s)
         self.stopping.set()
-        await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         # Both doors drain at once: each call in flight, on either, gets the whole grace period.
         if self.http is not None:
             await asyncio.gather(self.server.stop(grace_s), self.http.stop(grace_s))
@@ -346,12 +354,12 @@ async def start_server(
         raise OSError(f"cannot bind {address}")
     await server.start()
     http = None
-    ready, stopping = asyncio.Event(), asyncio.Event()
+    ready, stopping, draining = asyncio.Event(), asyncio.Event(), asyncio.Event()
     if settings.http_port is not None:
         try:
             app = create_app(
                 servicer, auth.interceptor, secure_cookies=credentials is not None,
-                serving=lambda: ready.is_set() and not stopping.is_set(), console_sign_in=settings.auth.console_sign_in,
+                serving=lambda: ready.is_set() and not draining.is_set(), console_sign_in=settings.auth.console_sign_in,
             )  # fmt: skip
             http = await start_http(app, settings, settings.http_port)
         except BaseException as exc:
@@ -365,7 +373,8 @@ async def start_server(
                 hint="serving gRPC only: set SCREENING_HTTP_PORT or --http-port (0 = any free port, off = none)",
             )  # fmt: skip
     running = RunningServer(
-        server, port, health_servicer, loader, connection, store, ready, stopping=stopping, audit_writer=audit_writer,
+        server, port, health_servicer, loader, connection, store, ready, stopping=stopping, draining=draining,
+        audit_writer=audit_writer,
         auth=auth.interceptor, http=http, reviews=reviews,
     )  # fmt: skip
     running.tasks.append(asyncio.create_task(audit_writer.run(running.stopping)))
@@ -413,8 +422,8 @@ async def run_server(settings: Settings) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
-    log.info("draining", grace_s=settings.drain_seconds)
-    await running.stop(settings.drain_seconds)
+    log.info("draining", grace_s=settings.drain_seconds, pause_s=settings.shutdown_pause_s)
+    await running.stop(settings.drain_seconds, settings.shutdown_pause_s)
     log.info("stopped")
 
 
