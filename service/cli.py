@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from google.protobuf.json_format import MessageToDict
 
@@ -387,6 +387,37 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return asyncio.run(_audit(args))
 
 
+async def _audit_verify(args: argparse.Namespace, settings: Settings, client: Any) -> int:
+    from datetime import UTC, date, datetime
+
+    from service.audit.seal import Verdict, check_seals, check_stream, seal_closed
+    from service.audit.trail import AuditTrail
+
+    try:
+        day = date.fromisoformat(args.day) if args.day else None
+    except ValueError:
+        print(f"error: --day {args.day[:20]!r} is not a day written YYYY-MM-DD", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    directory = settings.audit_directory
+    if args.seal:
+        for path in await asyncio.to_thread(seal_closed, directory):
+            print(f"sealed {path.name}")
+    verdict = Verdict()
+    now = datetime.now(UTC)
+    await asyncio.to_thread(check_seals, directory, day, verdict, now)
+    await check_stream(client, AuditTrail(client, settings.key_prefix), directory, day, verdict)
+    print(f"{verdict.files} file(s) in {directory}, {verdict.sealed} sealed and checked; "
+          f"{verdict.checked_in_stream} acknowledged record(s) still in Redis looked up in the files")  # fmt: skip
+    for line in verdict.unsealed:
+        print(f"  not sealed yet (closed): {line}")
+    for line in verdict.tampered:
+        print(f"  CHANGED: {line}")
+    for line in verdict.missing:
+        print(f"  MISSING from the day files: {line}")
+    print("  intact" if verdict.ok else f"  {len(verdict.tampered)} changed file(s), {len(verdict.missing)} missing record(s)")
+    return 0 if verdict.ok else 1
+
+
 async def _audit(args: argparse.Namespace) -> int:
     from service.audit.trail import AuditExporter, AuditTrail
     from service.store.connection import connect
@@ -401,6 +432,8 @@ async def _audit(args: argparse.Namespace) -> int:
                 total += written
             print(f"exported {total} audit record(s) to {settings.audit_directory}")
             return 0
+        if args.audit_command == "verify":
+            return await _audit_verify(args, settings, connection.client)
         from service.audit.capture import NotReplayable
         from service.audit.replay import ReplayError, replay
         from service.catalog import load_catalog
@@ -612,6 +645,11 @@ def build_parser() -> argparse.ArgumentParser:
     replay = audit_commands.add_parser("replay", help="screen a recorded party again on the recorded list versions")
     replay.add_argument("screening_id")
     replay.add_argument("--json", action="store_true", help="also print the replayed response as JSON")
+    verify = audit_commands.add_parser(
+        "verify", help="check the day files: sealed files against their seals, acknowledged records present"
+    )
+    verify.add_argument("--day", help="only this UTC day (YYYY-MM-DD)")
+    verify.add_argument("--seal", action="store_true", help="first seal closed files that have no seal yet")
     audit.set_defaults(func=cmd_audit)
 
     dispositions = commands.add_parser("dispositions", help="reviewer dispositions (cleared false positives, confirmed matches)")

@@ -33,6 +33,7 @@ import fcntl
 import os
 import re
 import socket
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ _FILE_RE = re.compile(r"^audit-(\d{4}-\d{2}-\d{2})(?:\.(\d+))?\.jsonl$")
 # Serialises exporters (processes) appending to one directory: without it two of
 # them could pick the same "current" file and rotate past each other.
 _LOCK_NAME = ".audit-export.lock"
+# How often a running exporter looks for closed day files to seal (service/audit/seal.py).
+SEAL_EVERY_S = 60.0
 # (stream id, fields); fields are empty for a pending entry whose body was trimmed away.
 _Entry = tuple[bytes, dict[bytes, bytes]]
 
@@ -204,6 +207,7 @@ class AuditExporter:
         # Unique per process, so a restarted exporter never mistakes a dead one's pending entries for its own.
         self._consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
         self._max_file_bytes = max_file_bytes
+        self._next_seal = 0.0  # monotonic time of the next look for closed files to seal
         # Longer than any healthy export of one batch takes, or a live consumer's batch gets claimed twice.
         self._min_idle_ms = min_idle_ms
         self._group_ready = False
@@ -290,11 +294,23 @@ class AuditExporter:
                 written = 0
             if written >= batch:
                 continue
+            if time.monotonic() >= self._next_seal:
+                self._next_seal = time.monotonic() + SEAL_EVERY_S
+                try:
+                    await asyncio.to_thread(seal_closed, self._directory)
+                except OSError as exc:
+                    log.error("audit_seal_failed", error=str(exc))
             try:
                 await asyncio.wait_for(stop.wait(), interval_s)
             except TimeoutError:
                 pass
         log.info("audit_exporter_stopped", consumer=self._consumer)
+
+
+def seal_closed(directory: Path) -> list[Path]:
+    from service.audit.seal import seal_closed as seal  # seal.py builds on this module
+
+    return seal(directory)
 
 
 # --- preparing a batch -------------------------------------------------------
@@ -366,9 +382,13 @@ def _append_batch(directory: Path, prepared: _Prepared, max_file_bytes: int) -> 
 
 
 def _append_day(directory: Path, day: date, lines: list[bytes], max_file_bytes: int) -> bool:
-    """Append `lines` to the day's newest file, starting new files at the size limit."""
+    """Append `lines` to the day's newest file, starting new files at the size limit or after a sealed one."""
     index = _newest_index(directory, day)
     path = _day_file(directory, day, index)
+    if path.with_name(path.name + ".sha256").exists():
+        # Sealed (service/audit/seal.py): never appended to again; a late record starts the next file.
+        index += 1
+        path = _day_file(directory, day, index)
     size = path.stat().st_size if path.exists() else 0
     created = False
     chunk: list[bytes] = []

@@ -1,0 +1,36 @@
+"""The deployment files agree with the service: settings they name exist, records are durable."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def settings_variables() -> set[str]:
+    """Every environment variable the service reads (string literals naming one in its settings code)."""
+    text = "".join(path.read_text() for path in (REPOSITORY / "service").rglob("*.py"))
+    return set(re.findall(r"\"((?:SCREENING|REDIS|AUDIT|RESCREEN|LOG|LISTS|XDG)_[A-Z0-9_]+)\"", text))
+
+
+def test_compose_keeps_redis_and_audit_files_on_volumes_and_names_real_settings() -> None:
+    compose = yaml.safe_load((REPOSITORY / "docker-compose.yml").read_text())
+    services, volumes = compose["services"], set(compose["volumes"])
+    redis = services["redis"]
+    command = " ".join(redis["command"])
+    assert "--appendonly yes" in command and "--appendfsync everysec" in command
+    assert any(mount.split(":")[1] == "/data" and mount.split(":")[0] in volumes for mount in redis["volumes"])
+
+    screening = services["screening"]
+    environment = screening["environment"]
+    audit_dir = environment["AUDIT_DIR"]
+    assert any(mount.split(":")[1] == audit_dir and mount.split(":")[0] in volumes for mount in screening["volumes"])
+    known = settings_variables()
+    for service in services.values():
+        for name in service.get("environment", {}):
+            assert name in known, f"docker-compose.yml sets {name}, which the service does not read"
+    # Scaling out: each replica takes the next host port of a range, none is fixed.
+    assert all("-" in port.split(":")[0] for port in screening["ports"])
