@@ -75,6 +75,7 @@ from service.rescreen.alert_queue import MAX_PAGE as MAX_ALERTS_PAGE
 from service.rescreen.alert_queue import AlertFilter, list_alerts
 from service.rescreen.jobs import ALERTS_MAXLEN, Jobs
 from service.store.snapshots import SnapshotStore
+from service.tracing import span
 
 log = structlog.get_logger(__name__)
 
@@ -243,7 +244,8 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         """Validate and match (raises InvalidArgument or NotReady): all a screening needs but its dispositions."""
         state = self._loader.state  # one state for the whole request, even if a new one is swapped in meanwhile
         query, context, options = validate_request(request, self._catalog.lists)
-        found = find_all(state, query, context, options)
+        with span("match"):
+            found = find_all(state, query, context, options)
         assert state is not None
         return _Found(state, found, context, options, subject_for(query.party_reference, found.fingerprint))
 
@@ -256,7 +258,8 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         caller: str,
         peer: str,
     ) -> tuple[pb.ScreenResponse, AuditRecord]:
-        outcome = conclude(found.state, found.found, found.context, found.options, dispositions)
+        with span("decide"):
+            outcome = conclude(found.state, found.found, found.context, found.options, dispositions)
         response = outcome_to_proto(outcome, request_id, found.found.query.party_reference)
         if self._cache is not None and dispositions and (stale := self._cache.stale_warning):
             response.warnings.append(stale)

@@ -73,6 +73,7 @@ from service.rescreen.jobs import Coordinator, Jobs, RescreenWorker
 from service.settings import Settings, read_configured_file
 from service.store.connection import RedisConnection, connect, start_embedded
 from service.store.snapshots import SnapshotStore
+from service.tracing import setup_tracing, shutdown_tracing
 
 log = structlog.get_logger(__name__)
 
@@ -303,6 +304,7 @@ async def start_server(
     """
     for warning in settings.check_transport():
         log.warning("insecure_transport", detail=warning)
+    setup_tracing()  # before the server: its instrumentation wraps servers created afterwards
     credentials = server_credentials(settings)
     catalog = catalog or load_catalog()
     policy = policy or load_policy()
@@ -424,6 +426,7 @@ async def run_server(settings: Settings) -> None:
     await stop.wait()
     log.info("draining", grace_s=settings.drain_seconds, pause_s=settings.shutdown_pause_s)
     await running.stop(settings.drain_seconds, settings.shutdown_pause_s)
+    await asyncio.to_thread(shutdown_tracing)  # the spans still buffered
     log.info("stopped")
 
 
