@@ -22,6 +22,8 @@
 | AUDIT_MAX_BUFFERED       | 1000000                               | audit records Redis keeps before trimming (exported ones first) |
 | RESCREEN_WORKERS         | 1                                     | re-screening shard workers per server process (0: none) |
 | REDIS_URL_FILE           | (unset)                               | read REDIS_URL (it may hold a password) from this file |
+| REDIS_SENTINELS          | (unset)                               | Redis behind Sentinel: `host:port,host:port` of the sentinels (or a `redis+sentinel://[:password@]h:p,h:p/master[/db]` REDIS_URL) |
+| REDIS_SENTINEL_MASTER    | mymaster                              | the master's name the sentinels monitor |
 
 Transport security and authentication (see README, "Security"):
 
@@ -130,6 +132,25 @@ def _bool(name: str, default: bool) -> bool:
     if raw in {"0", "false", "no", "off"}:
         return False
     raise SettingsError(f"{name}={raw!r}: use true or false")
+
+
+def _redis_url() -> str | None:
+    """REDIS_URL, or Redis behind Sentinel from REDIS_SENTINELS and REDIS_SENTINEL_MASTER."""
+    url = _secret("REDIS_URL")
+    sentinels = os.environ.get("REDIS_SENTINELS", "").strip()
+    if sentinels and url:
+        raise SettingsError("REDIS_URL and REDIS_SENTINELS are both set: use one (or a redis+sentinel:// REDIS_URL)")
+    if not sentinels:
+        return url or None
+    master = os.environ.get("REDIS_SENTINEL_MASTER", "").strip() or "mymaster"
+    url = f"redis+sentinel://{sentinels.replace(' ', '')}/{master}"
+    from service.store.connection import parse_sentinel_url  # the one parser of these URLs
+
+    try:
+        parse_sentinel_url(url)
+    except ValueError as exc:
+        raise SettingsError(f"REDIS_SENTINELS={sentinels[:80]!r}: {exc}") from None
+    return url
 
 
 def _secret(name: str) -> str:
@@ -470,7 +491,7 @@ class Settings:
         if log_level not in {"debug", "info", "warning", "error"}:
             raise SettingsError(f"LOG_LEVEL={log_level!r}: use debug, info, warning or error")
         return cls(
-            redis_url=_secret("REDIS_URL") or None,
+            redis_url=_redis_url(),
             data_dir=Path(os.environ.get("SCREENING_DATA_DIR", "").strip() or _default_data_dir()),
             lists_dir=Path(lists_dir) if lists_dir else None,
             host=os.environ.get("SCREENING_HOST", "127.0.0.1").strip(),

@@ -18,6 +18,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 import structlog
+from redis.asyncio.sentinel import Sentinel
 
 log = structlog.get_logger(__name__)
 
@@ -128,8 +129,47 @@ def start_embedded(data_dir: Path) -> EmbeddedRedis:
     return embedded
 
 
+SENTINEL_SCHEME = "redis+sentinel://"
+
+
+@dataclass(frozen=True)
+class SentinelTarget:
+    """`redis+sentinel://[:password@]host:port[,host:port...]/master_name[/db]`: Redis behind Sentinel."""
+
+    sentinels: tuple[tuple[str, int], ...]
+    master: str
+    db: int = 0
+    password: str | None = None
+
+
+def parse_sentinel_url(url: str) -> SentinelTarget:
+    rest = url.removeprefix(SENTINEL_SCHEME)
+    password = None
+    if "@" in rest:
+        credentials, rest = rest.rsplit("@", 1)
+        password = credentials.split(":", 1)[1] if ":" in credentials else credentials
+    hosts, _, path = rest.partition("/")
+    parts = [part for part in path.split("/") if part]
+    if not hosts or not parts:
+        raise ValueError("a Sentinel URL names its sentinels and the master: redis+sentinel://host:port,host:port/mymaster")
+    sentinels = []
+    for host_port in hosts.split(","):
+        host, _, port = host_port.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"sentinel {host_port!r} is not host:port")
+        sentinels.append((host.strip("[]"), int(port)))
+    db = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    return SentinelTarget(tuple(sentinels), parts[0], db, password or None)
+
+
 def _client(url: str, embedded: EmbeddedRedis | None) -> aioredis.Redis:
     timeouts = {"socket_connect_timeout": CONNECT_TIMEOUT_S, "socket_timeout": SOCKET_TIMEOUT_S}
+    if url.startswith(SENTINEL_SCHEME):
+        # The sentinels say which server is the master; after a failover the pool asks them again
+        # on its next connection, so the clients follow the new master without a restart.
+        target = parse_sentinel_url(url)
+        sentinel = Sentinel(list(target.sentinels), sentinel_kwargs=timeouts, **timeouts)
+        return sentinel.master_for(target.master, db=target.db, password=target.password, decode_responses=False)
     if embedded is not None:
         return aioredis.Redis(
             unix_socket_path=embedded.socket_path, decode_responses=False, client_name=embedded.client_name, **timeouts
