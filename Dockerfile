@@ -26,7 +26,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     LOG_FORMAT=json
 USER screening
 WORKDIR /home/screening
-EXPOSE 50051 8080
+EXPOSE 50051 8080 9464
 # SERVING only once the lists are loaded; a first download can take a minute. Health needs no
 # credential; with TLS on, set SCREENING_TLS_CA (and SCREENING_HEALTH_TARGET to a name the
 # certificate carries) so that the check speaks TLS too (see docker-compose.yml).
