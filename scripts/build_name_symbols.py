@@ -20,9 +20,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from service.evaluation.lists import DEFAULT_MIRROR, load_mirror  # noqa: E402
-from service.normalize.name_symbols import DATA_FILE  # noqa: E402
-from service.normalize.names import name_tokens  # noqa: E402
+from service.evaluation.lists import DEFAULT_MIRROR, load_mirror
+from service.normalize.name_symbols import DATA_FILE
+from service.normalize.names import name_tokens
 
 HEADER = """\
 # Name parts of the restricted-party lists and the Wikidata name items (given names, family

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from service.engine.index_warm import Warmed
     from service.store.snapshots import SnapshotStore
 
+
 def client_settings(args: argparse.Namespace) -> ClientSettings:
     """How to reach the server: the environment (SCREENING_TARGET, SCREENING_API_KEY[_FILE], SCREENING_TLS_*),
     overridden by --target, --key-file and --ca."""
@@ -80,7 +81,10 @@ def build_request(args: argparse.Namespace) -> pb.ScreenRequest:
     party = pb.Party(name=args.name, type=PARTY_TYPES[args.type], alternative_names=args.alt or [])
     if args.country or args.city or args.postal_code or args.address:
         party.addresses.add(
-            country=args.country or "", city=args.city or "", postal_code=args.postal_code or "", lines=args.address or []
+            country=args.country or "",
+            city=args.city or "",
+            postal_code=args.postal_code or "",
+            lines=args.address or [],
         )
     for owner in args.owner or []:
         name, _, share = owner.rpartition(":")
@@ -163,7 +167,9 @@ def _print_human(response: pb.ScreenResponse) -> None:
     for match in response.matches:
         programs = ", ".join(match.entry.programs)
         kind = pb.NameKind.Name(match.listed_name_kind).removeprefix("NAME_KIND_").lower()
-        print(f"  {match.list_id} #{match.entry_id}  {match.listed_name!r} ({kind})  score {match.score:.2f}  [{programs}]")
+        print(
+            f"  {match.list_id} #{match.entry_id}  {match.listed_name!r} ({kind})  score {match.score:.2f}  [{programs}]"
+        )
         print(f"    {match.explanation.text}")
     for reason in response.reasons:
         print(f"  reason {reason.code} ({reason.rule_id}): {reason.text}")
@@ -246,7 +252,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
         return asyncio.run(run_batch(options, target=client.target, client=client))
     except KeyboardInterrupt:
         # Every result written so far was flushed: nothing is lost but the rows in flight.
-        print(f"interrupted: the results so far are in {args.output}; run again with --resume to continue", file=sys.stderr)
+        print(
+            f"interrupted: the results so far are in {args.output}; run again with --resume to continue",
+            file=sys.stderr,
+        )
         return 130
 
 
@@ -301,7 +310,9 @@ def cmd_lists(args: argparse.Namespace) -> int:
 
         with open_channel(client_settings(args)) as channel:
             try:
-                response = pb_grpc.ScreeningServiceStub(channel).GetListStatus(pb.GetListStatusRequest(), timeout=args.timeout)
+                response = pb_grpc.ScreeningServiceStub(channel).GetListStatus(
+                    pb.GetListStatusRequest(), timeout=args.timeout
+                )
             except grpc.RpcError as exc:
                 print(f"error: {exc.code().name}: {exc.details()}", file=sys.stderr)
                 return exit_code_for(exc.code())
@@ -356,7 +367,11 @@ async def _refresh(args: argparse.Namespace) -> int:
     try:
         store = SnapshotStore(connection.client, settings.key_prefix)
         results = await refresh_lists(
-            store, catalog, [args.list] if args.list else None, source_dir=args.source or settings.lists_dir, force=args.force
+            store,
+            catalog,
+            [args.list] if args.list else None,
+            source_dir=args.source or settings.lists_dir,
+            force=args.force,
         )
         for result in results:
             print(f"{result.list_id}: {result.outcome.value} {result.version or '-'}: {result.message}", flush=True)
@@ -376,7 +391,9 @@ async def _warm_index(store: SnapshotStore, catalog: Catalog) -> Warmed | None:
     try:
         return await warm_index(store, catalog)
     except Exception as exc:  # noqa: BLE001 - the lists are published; each server builds the index itself then
-        print(f"warning: the matching index was not stored ({exc}); each server builds it when it loads", file=sys.stderr)
+        print(
+            f"warning: the matching index was not stored ({exc}); each server builds it when it loads", file=sys.stderr
+        )
         return None
 
 
@@ -414,7 +431,11 @@ async def _audit_verify(args: argparse.Namespace, settings: Settings, client: An
         print(f"  CHANGED: {line}")
     for line in verdict.missing:
         print(f"  MISSING from the day files: {line}")
-    print("  intact" if verdict.ok else f"  {len(verdict.tampered)} changed file(s), {len(verdict.missing)} missing record(s)")
+    print(
+        "  intact"
+        if verdict.ok
+        else f"  {len(verdict.tampered)} changed file(s), {len(verdict.missing)} missing record(s)"
+    )
     return 0 if verdict.ok else 1
 
 
@@ -443,7 +464,9 @@ async def _audit(args: argparse.Namespace) -> int:
         trail = AuditTrail(connection.client, settings.key_prefix)
         store = SnapshotStore(connection.client, settings.key_prefix)
         try:
-            report = await replay(args.screening_id, trail, store, load_catalog(), load_policy(), settings.audit_directory)
+            report = await replay(
+                args.screening_id, trail, store, load_catalog(), load_policy(), settings.audit_directory
+            )
         except (ReplayError, NotReplayable) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -559,12 +582,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the service: gRPC, and the HTTP/JSON API beside it")
-    serve.add_argument("--host", help="bind address (SCREENING_HOST, default 127.0.0.1; any other needs TLS or --insecure)")
+    serve.add_argument(
+        "--host", help="bind address (SCREENING_HOST, default 127.0.0.1; any other needs TLS or --insecure)"
+    )
     serve.add_argument("--port", type=int, help="port (SCREENING_PORT, default 50051)")
-    serve.add_argument("--http-port", help="HTTP/JSON API port, 0 = any free one, off = none (SCREENING_HTTP_PORT, default 8080)")
-    serve.add_argument("--metrics-port", help="Prometheus metrics port, 0 = any free one (SCREENING_METRICS_PORT, default off)")
+    serve.add_argument(
+        "--http-port", help="HTTP/JSON API port, 0 = any free one, off = none (SCREENING_HTTP_PORT, default 8080)"
+    )
+    serve.add_argument(
+        "--metrics-port", help="Prometheus metrics port, 0 = any free one (SCREENING_METRICS_PORT, default off)"
+    )
     serve.add_argument("--workers", type=int, help="server processes sharing the port (SCREENING_WORKERS, default 1)")
-    serve.add_argument("--lists-dir", help="read list files from this offline mirror instead of downloading (LISTS_DIR)")
+    serve.add_argument(
+        "--lists-dir", help="read list files from this offline mirror instead of downloading (LISTS_DIR)"
+    )
     serve.add_argument(
         "--insecure", action="store_true",
         help="allow a non-loopback bind without TLS (SCREENING_INSECURE); only behind something that terminates TLS",
@@ -606,18 +637,26 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
 
     batch = commands.add_parser(
-        "batch", parents=[remote], help="screen a file of parties (CSV or JSON Lines) into a results file, one row per party"
+        "batch",
+        parents=[remote],
+        help="screen a file of parties (CSV or JSON Lines) into a results file, one row per party",
     )
-    batch.add_argument("input", help="parties: .csv with a header row, or .jsonl / .ndjson (see README, Batch screening)")
+    batch.add_argument(
+        "input", help="parties: .csv with a header row, or .jsonl / .ndjson (see README, Batch screening)"
+    )
     batch.add_argument("--output", "-o", required=True, help="results file: .csv or .jsonl / .ndjson")
-    batch.add_argument("--format", dest="input_format", choices=("csv", "jsonl"), help="input format (default: by extension)")
+    batch.add_argument(
+        "--format", dest="input_format", choices=("csv", "jsonl"), help="input format (default: by extension)"
+    )
     batch.add_argument("--output-format", choices=("csv", "jsonl"), help="output format (default: by extension)")
     batch.add_argument("--direction", choices=sorted(DIRECTIONS), default="export", help="for rows without a direction")
     existing = batch.add_mutually_exclusive_group()
     existing.add_argument("--resume", action="store_true", help="skip the parties the output already holds and append")
     existing.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines on stderr")
-    batch.add_argument("--max-in-flight", type=int, default=256, help="unanswered requests per stream at most (default 256)")
+    batch.add_argument(
+        "--max-in-flight", type=int, default=256, help="unanswered requests per stream at most (default 256)"
+    )
     batch.add_argument(
         "--streams", type=int, default=1,
         help="concurrent ScreenBatch streams, each on its own connection, so `serve --workers N` shares them (1-16, default 1)",
@@ -641,7 +680,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help="audit trail: export records to files, replay a screening")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
-    audit_commands.add_parser("export", help="move buffered audit records from Redis to the JSON Lines files (AUDIT_DIR)")
+    audit_commands.add_parser(
+        "export", help="move buffered audit records from Redis to the JSON Lines files (AUDIT_DIR)"
+    )
     replay = audit_commands.add_parser("replay", help="screen a recorded party again on the recorded list versions")
     replay.add_argument("screening_id")
     replay.add_argument("--json", action="store_true", help="also print the replayed response as JSON")
@@ -652,15 +693,22 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--seal", action="store_true", help="first seal closed files that have no seal yet")
     audit.set_defaults(func=cmd_audit)
 
-    dispositions = commands.add_parser("dispositions", help="reviewer dispositions (cleared false positives, confirmed matches)")
+    dispositions = commands.add_parser(
+        "dispositions", help="reviewer dispositions (cleared false positives, confirmed matches)"
+    )
     disposition_commands = dispositions.add_subparsers(dest="dispositions_command", required=True)
     listing = disposition_commands.add_parser("list", help="print dispositions")
     listing.add_argument("--reference", help="only this party_reference")
     listing.add_argument("--fingerprint", help="only this party fingerprint")
     listing.add_argument("--include-revoked", action="store_true")
-    listing.add_argument("--pending", action="store_true", help="only those waiting for a second reviewer, oldest first")
+    listing.add_argument(
+        "--pending", action="store_true", help="only those waiting for a second reviewer, oldest first"
+    )
     for verb, help_text in (
-        ("approve", "four eyes: approve a colleague's pending disposition (through the server, as your key's principal)"),
+        (
+            "approve",
+            "four eyes: approve a colleague's pending disposition (through the server, as your key's principal)",
+        ),
         ("reject", "four eyes: reject a colleague's pending disposition (through the server; --note required)"),
     ):
         review = disposition_commands.add_parser(verb, parents=[connection], help=help_text)
@@ -669,7 +717,9 @@ def build_parser() -> argparse.ArgumentParser:
         party.add_argument("--fingerprint", help="the party's fingerprint (when it has no reference)")
         review.add_argument("list_id")
         review.add_argument("entry_id")
-        review.add_argument("--version", type=int, default=0, help="the version you reviewed (refused if it changed since)")
+        review.add_argument(
+            "--version", type=int, default=0, help="the version you reviewed (refused if it changed since)"
+        )
         review.add_argument("--note", required=verb == "reject", help="why (required to reject)")
         review.add_argument("--json", action="store_true", help="print the disposition as JSON")
     export = disposition_commands.add_parser("export", help="write every disposition to a JSON Lines file")
@@ -695,7 +745,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from service.evaluation import run as eval_module
 
-    evaluate = commands.add_parser("eval", help="recall, false positives and latency on a labelled dataset from the real lists")
+    evaluate = commands.add_parser(
+        "eval", help="recall, false positives and latency on a labelled dataset from the real lists"
+    )
     eval_module.add_arguments(evaluate)
     evaluate.set_defaults(func=eval_module.main)
     return parser

@@ -20,7 +20,7 @@ class ConfigFileError(Exception):
 
 
 def parse_duration(text: str) -> timedelta:
-    """"96h", "1d12h", "30m" -> timedelta."""
+    """ "96h", "1d12h", "30m" -> timedelta."""
     match = _DURATION.match(text.strip())
     if not text.strip() or not match:
         raise ValueError(f"invalid duration {text!r}: use e.g. '30m', '1h', '4d'")

@@ -220,7 +220,7 @@ DEFAULT_RATE_LIMITS = "screener=2000/s,reviewer=200/s,registrar=100/s,admin=1000
 
 
 def parse_rate_limits(text: str, variable: str = "SCREENING_RATE_LIMITS") -> Mapping[str, RateLimit]:
-    """"screener=2000/s,reviewer=30/m:10" -> {role: RateLimit}; "off" -> {} (no limit)."""
+    """ "screener=2000/s,reviewer=30/m:10" -> {role: RateLimit}; "off" -> {} (no limit)."""
     from service.auth.principal import ROLES
 
     if text.strip().lower() == "off":
@@ -243,7 +243,7 @@ def parse_rate_limits(text: str, variable: str = "SCREENING_RATE_LIMITS") -> Map
 
 
 def parse_mtls_roles(text: str, variable: str = "SCREENING_MTLS_ROLES") -> Mapping[str, frozenset[str]]:
-    """"erp-prod=screener;batch=screener+registrar" -> {common name: roles}."""
+    """ "erp-prod=screener;batch=screener+registrar" -> {common name: roles}."""
     from service.auth.principal import ROLES
 
     mapping: dict[str, frozenset[str]] = {}
@@ -257,7 +257,9 @@ def parse_mtls_roles(text: str, variable: str = "SCREENING_MTLS_ROLES") -> Mappi
             raise SettingsError(f"{variable}: {item!r}: write COMMON_NAME=role[+role], e.g. erp-prod=screener")
         unknown = roles.difference(ROLES)
         if unknown:
-            raise SettingsError(f"{variable}: {item!r}: unknown role(s) {', '.join(sorted(unknown))}; roles: {', '.join(ROLES)}")
+            raise SettingsError(
+                f"{variable}: {item!r}: unknown role(s) {', '.join(sorted(unknown))}; roles: {', '.join(ROLES)}"
+            )
         mapping[subject] = roles
     return mapping
 
@@ -280,7 +282,9 @@ class TlsSettings:
         if (tls.cert is None) != (tls.key is None):
             raise SettingsError("SCREENING_TLS_CERT and SCREENING_TLS_KEY go together: set both or neither")
         if tls.client_ca is not None and tls.cert is None:
-            raise SettingsError("SCREENING_TLS_CLIENT_CA needs SCREENING_TLS_CERT and SCREENING_TLS_KEY (mTLS is TLS first)")
+            raise SettingsError(
+                "SCREENING_TLS_CLIENT_CA needs SCREENING_TLS_CERT and SCREENING_TLS_KEY (mTLS is TLS first)"
+            )
         return tls
 
 
@@ -305,10 +309,18 @@ class OidcSettings:
         issuer = os.environ.get("SCREENING_OIDC_ISSUER", "").strip()
         audience = os.environ.get("SCREENING_OIDC_AUDIENCE", "").strip()
         if not issuer or not audience:
-            raise SettingsError("SCREENING_OIDC_JWKS needs SCREENING_OIDC_ISSUER and SCREENING_OIDC_AUDIENCE (both are checked)")
-        algorithms = tuple(a.strip() for a in os.environ.get("SCREENING_OIDC_ALGORITHMS", "RS256,ES256,PS256,EdDSA").split(",") if a.strip())
+            raise SettingsError(
+                "SCREENING_OIDC_JWKS needs SCREENING_OIDC_ISSUER and SCREENING_OIDC_AUDIENCE (both are checked)"
+            )
+        algorithms = tuple(
+            a.strip()
+            for a in os.environ.get("SCREENING_OIDC_ALGORITHMS", "RS256,ES256,PS256,EdDSA").split(",")
+            if a.strip()
+        )
         if any(a.lower() == "none" or a.upper().startswith("HS") for a in algorithms):
-            raise SettingsError("SCREENING_OIDC_ALGORITHMS: only asymmetric algorithms (RS*, PS*, ES*, EdDSA) are accepted")
+            raise SettingsError(
+                "SCREENING_OIDC_ALGORITHMS: only asymmetric algorithms (RS*, PS*, ES*, EdDSA) are accepted"
+            )
         return cls(
             jwks=jwks,
             issuer=issuer,
@@ -406,7 +418,8 @@ class AuthSettings:
             mtls_roles=parse_mtls_roles(os.environ.get("SCREENING_MTLS_ROLES", "")),
             rate_limits=parse_rate_limits(os.environ.get("SCREENING_RATE_LIMITS", "").strip() or DEFAULT_RATE_LIMITS),
             max_streams=_int("SCREENING_MAX_STREAMS", 16, minimum=1),
-            reflection=_choice("SCREENING_REFLECTION", "authenticated", ("public", "authenticated", "off")) or "authenticated",
+            reflection=_choice("SCREENING_REFLECTION", "authenticated", ("public", "authenticated", "off"))
+            or "authenticated",
             bootstrap_key_file=_path("SCREENING_BOOTSTRAP_KEY_FILE", must_exist=False),
         )
 
@@ -476,9 +489,13 @@ class Settings:
                     "(PEM files; `screening tls init DIR` makes a CA and a server certificate), or bind 127.0.0.1, "
                     "or pass --insecure (SCREENING_INSECURE=true) if something in front of the service terminates TLS"
                 )
-            warnings.append(f"listening on {self.host} WITHOUT TLS (--insecure): credentials and party data cross the network in clear text")
+            warnings.append(
+                f"listening on {self.host} WITHOUT TLS (--insecure): credentials and party data cross the network in clear text"
+            )
         if self.auth.mode == "off" and not loopback:
-            raise SettingsError(f"SCREENING_AUTH=off is allowed only on a loopback address, not {self.host}: remove it or bind 127.0.0.1")
+            raise SettingsError(
+                f"SCREENING_AUTH=off is allowed only on a loopback address, not {self.host}: remove it or bind 127.0.0.1"
+            )
         return warnings
 
     @classmethod
@@ -544,7 +561,11 @@ class ClientSettings:
             tls_server_name=os.environ.get("SCREENING_TLS_SERVER_NAME", "").strip(),
         )
         if (client.tls_client_cert is None) != (client.tls_client_key is None):
-            raise SettingsError("SCREENING_TLS_CLIENT_CERT and SCREENING_TLS_CLIENT_KEY go together: set both or neither")
+            raise SettingsError(
+                "SCREENING_TLS_CLIENT_CERT and SCREENING_TLS_CLIENT_KEY go together: set both or neither"
+            )
         if client.tls_client_cert is not None and client.tls_ca is None:
-            raise SettingsError("SCREENING_TLS_CLIENT_CERT needs SCREENING_TLS_CA (a client certificate is only sent over TLS)")
+            raise SettingsError(
+                "SCREENING_TLS_CLIENT_CERT needs SCREENING_TLS_CA (a client certificate is only sent over TLS)"
+            )
         return client

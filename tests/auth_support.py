@@ -55,9 +55,13 @@ class Pki:
     def server_tls(self, mutual: bool) -> TlsSettings:
         return TlsSettings(self.server_cert, self.server_key, self.ca_file if mutual else None)
 
-    def client_settings(self, target: str, api_key: str = "", certificate: tuple[Path, Path] | None = None) -> ClientSettings:
+    def client_settings(
+        self, target: str, api_key: str = "", certificate: tuple[Path, Path] | None = None
+    ) -> ClientSettings:
         cert, key = certificate if certificate else (None, None)
-        return ClientSettings(target=target, api_key=api_key, tls_ca=self.ca_file, tls_client_cert=cert, tls_client_key=key)
+        return ClientSettings(
+            target=target, api_key=api_key, tls_ca=self.ca_file, tls_client_cert=cert, tls_client_key=key
+        )
 
 
 @dataclass
@@ -81,7 +85,14 @@ class TokenIssuer:
     def token(self, subject: str, roles: list[str], *, expires_in: float = 600, audience: str = AUDIENCE,
               wrong_signature: bool = False, **claims: Any) -> str:  # fmt: skip
         now = int(time.time())
-        payload = {"iss": ISSUER, "aud": audience, "sub": subject, "roles": roles, "iat": now, "exp": int(now + expires_in)}
+        payload = {
+            "iss": ISSUER,
+            "aud": audience,
+            "sub": subject,
+            "roles": roles,
+            "iat": now,
+            "exp": int(now + expires_in),
+        }
         payload.update(claims)
         signer = self.other_key if wrong_signature else self.key
         return jwt.encode(payload, signer, algorithm="RS256", headers={"kid": self.kid})

@@ -59,7 +59,10 @@ def wait_serving(port: int, process: subprocess.Popen[str], timeout_s: float = 6
             if process.poll() is not None:
                 raise AssertionError(f"server exited early: {process.stderr.read() if process.stderr else ''}")
             try:
-                if health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == health_pb2.HealthCheckResponse.SERVING:
+                if (
+                    health.Check(health_pb2.HealthCheckRequest(), timeout=1).status
+                    == health_pb2.HealthCheckResponse.SERVING
+                ):
                     return
             except grpc.RpcError:
                 pass

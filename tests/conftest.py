@@ -146,7 +146,9 @@ async def wait_ready(running: RunningServer, timeout_s: float = 30.0) -> None:
 
 
 @pytest.fixture
-async def grpc_server(settings: Settings, test_catalog: Catalog, redis_client: aioredis.Redis) -> AsyncIterator[RunningServer]:
+async def grpc_server(
+    settings: Settings, test_catalog: Catalog, redis_client: aioredis.Redis
+) -> AsyncIterator[RunningServer]:
     """A real server on a loopback port, lists published from the fixture directory."""
     running = await start_server(settings, test_catalog, load_policy())
     await wait_ready(running)

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from prometheus_client import Counter, Gauge, Histogram
 
-import service.metrics as metrics
+from service import metrics
 
 RULES = Path(__file__).resolve().parents[1] / "deploy" / "prometheus" / "alerts.yml"
 

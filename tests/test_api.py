@@ -136,7 +136,9 @@ BAD_REQUESTS = [
 ]
 
 
-@pytest.mark.parametrize(("field", "request_message"), BAD_REQUESTS, ids=[f"{f}-{i}" for i, (f, _) in enumerate(BAD_REQUESTS)])
+@pytest.mark.parametrize(
+    ("field", "request_message"), BAD_REQUESTS, ids=[f"{f}-{i}" for i, (f, _) in enumerate(BAD_REQUESTS)]
+)
 async def test_bad_input_is_invalid_argument_naming_the_field(
     stub: pb_grpc.ScreeningServiceStub, field: str, request_message: pb.ScreenRequest
 ) -> None:
@@ -172,7 +174,9 @@ async def test_expired_deadline_is_deadline_exceeded(stub: pb_grpc.ScreeningServ
     assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
 
 
-async def test_screen_batch_answers_every_item_in_order_with_per_item_errors(stub: pb_grpc.ScreeningServiceStub) -> None:
+async def test_screen_batch_answers_every_item_in_order_with_per_item_errors(
+    stub: pb_grpc.ScreeningServiceStub,
+) -> None:
     names = ["Nicolas MADURO MOROS", "", "Johanna Doe", "AEROCARIBBEAN AIRLINES", "bad\x01name"]
 
     async def requests():  # type: ignore[no-untyped-def]
@@ -208,7 +212,10 @@ async def test_screen_batch_refuses_an_oversized_message_naming_the_field(stub: 
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await call.read()
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert caught.value.details() == f"requests: at most {MAX_BATCH_MESSAGE} per message, got {MAX_BATCH_MESSAGE + 1} (after 1 items)"
+    assert (
+        caught.value.details()
+        == f"requests: at most {MAX_BATCH_MESSAGE} per message, got {MAX_BATCH_MESSAGE + 1} (after 1 items)"
+    )
 
 
 def test_batch_answers_are_split_by_size_in_order() -> None:
@@ -285,7 +292,9 @@ async def test_health_is_not_serving_until_lists_load_then_serving(
         await running.stop(0.5)
 
 
-async def test_new_version_published_elsewhere_is_picked_up(stub: pb_grpc.ScreeningServiceStub, grpc_server: RunningServer) -> None:
+async def test_new_version_published_elsewhere_is_picked_up(
+    stub: pb_grpc.ScreeningServiceStub, grpc_server: RunningServer
+) -> None:
     from service.refresh.fetch import read_directory
     from service.refresh.publisher import publish_fetched
 
@@ -325,7 +334,9 @@ async def test_graceful_stop_finishes_in_flight_and_refuses_new(grpc_server: Run
         await stopping
 
 
-async def test_consolidated_decision_lists_every_reason_with_its_explanation(stub: pb_grpc.ScreeningServiceStub) -> None:
+async def test_consolidated_decision_lists_every_reason_with_its_explanation(
+    stub: pb_grpc.ScreeningServiceStub,
+) -> None:
     """A listed person, at an address in Iran, owning a company with a listed co-owner: three kinds of reason."""
     response = await stub.Screen(
         pb.ScreenRequest(
@@ -350,7 +361,9 @@ async def test_consolidated_decision_lists_every_reason_with_its_explanation(stu
     [owner_match] = response.owner_matches
     assert (owner_match.owner_name, owner_match.match.entry_id) == ("Banco Nacional de Cuba", "306")
     [match] = response.matches
-    assert match.explanation.text.startswith("'Nicolas MADURO MOROS' resembles the primary name 'MADURO MOROS, Nicolas'")
+    assert match.explanation.text.startswith(
+        "'Nicolas MADURO MOROS' resembles the primary name 'MADURO MOROS, Nicolas'"
+    )
     for needle in ("Decision BLOCK for a payment transaction", "ofac-sdn-blocked", "embargo-iran", "ofac-50-percent",
                    "31 CFR part 560", "Next step:", "Policy 2026-12-06.2+"):  # fmt: skip
         assert needle in response.summary, needle

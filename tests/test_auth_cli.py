@@ -34,7 +34,10 @@ def serving(env: dict[str, str], *args: str) -> Iterator[Served]:
     """A `screening serve` on a free loopback port until the block ends (then SIGTERM, stderr kept)."""
     served = Served(free_port())
     process = subprocess.Popen(
-        [*SCREENING, "serve", "--port", str(served.port), "--http-port", "0", *args], env=env, stderr=subprocess.PIPE, text=True
+        [*SCREENING, "serve", "--port", str(served.port), "--http-port", "0", *args],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         wait_serving(served.port, process)
@@ -54,7 +57,10 @@ def test_a_public_bind_without_tls_is_refused_with_how_to_fix_it(tmp_path: Path,
     refused = run_cli(["serve", "--host", "0.0.0.0", "--port", str(free_port()), "--http-port", "0"], env, timeout=60)
     assert refused.returncode == 2
     assert "without TLS" in refused.stderr and "SCREENING_TLS_CERT" in refused.stderr and "--insecure" in refused.stderr
-    off = run_cli(["serve", "--host", "0.0.0.0", "--port", str(free_port()), "--http-port", "0", "--insecure"], {**env, "SCREENING_AUTH": "off"})
+    off = run_cli(
+        ["serve", "--host", "0.0.0.0", "--port", str(free_port()), "--http-port", "0", "--insecure"],
+        {**env, "SCREENING_AUTH": "off"},
+    )
     assert off.returncode == 2 and "SCREENING_AUTH=off is allowed only on a loopback address" in off.stderr
 
 
@@ -92,7 +98,9 @@ def test_a_fresh_start_with_authentication_required(tmp_path: Path, server_prefi
         denied = run_cli([*review, "--key-file", str(key_file)], env)
         assert denied.returncode == 4 and "PERMISSION_DENIED" in denied.stderr and "reviewer" in denied.stderr
         as_admin = run_cli([*review, "--key-file", str(admin_file)], env)
-        assert as_admin.returncode == 2 and "NOT_FOUND" in as_admin.stderr  # allowed; there is simply nothing to approve
+        assert (
+            as_admin.returncode == 2 and "NOT_FOUND" in as_admin.stderr
+        )  # allowed; there is simply nothing to approve
 
         listed = run_cli(["keys", "list", "--json"], env)
         names = {key["name"] for key in json.loads(listed.stdout)}
@@ -107,9 +115,10 @@ def test_rate_limit_and_stream_cap_hold_across_two_server_processes(tmp_path: Pa
     )  # fmt: skip
     screener = run_cli(["keys", "create", "--name", "erp", "--role", "screener"], env).stdout.strip().splitlines()[-1]
     reviewer = run_cli(["keys", "create", "--name", "alice", "--role", "reviewer"], env).stdout.strip().splitlines()[-1]
-    with serving({**env, "SCREENING_DATA_DIR": str(tmp_path / "a")}) as one, serving(
-        {**env, "SCREENING_DATA_DIR": str(tmp_path / "b")}
-    ) as two:
+    with (
+        serving({**env, "SCREENING_DATA_DIR": str(tmp_path / "a")}) as one,
+        serving({**env, "SCREENING_DATA_DIR": str(tmp_path / "b")}) as two,
+    ):
         channels = [grpc.insecure_channel(f"127.0.0.1:{served.port}") for served in (one, two)]
         try:
             stubs = [pb_grpc.ScreeningServiceStub(channel) for channel in channels]
@@ -125,13 +134,18 @@ def test_rate_limit_and_stream_cap_hold_across_two_server_processes(tmp_path: Pa
                 assert 1 <= int(trailers["retry-after"]) <= 12 and int(trailers["retry-after-ms"]) > 0
 
             as_alice = (("authorization", f"Bearer {reviewer}"),)
-            watching = [stubs[n].WatchAlerts(pb.WatchAlertsRequest(after_id="$"), metadata=as_alice, timeout=30) for n in (0, 1)]
+            watching = [
+                stubs[n].WatchAlerts(pb.WatchAlertsRequest(after_id="$"), metadata=as_alice, timeout=30) for n in (0, 1)
+            ]
             for call in watching:  # both streams are open (their headers arrived) before the third is tried
                 call.initial_metadata()
             third = stubs[0].WatchAlerts(pb.WatchAlertsRequest(after_id="$"), metadata=as_alice, timeout=30)
             with pytest.raises(grpc.RpcError) as capped:
                 next(third)
-            assert capped.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and "SCREENING_MAX_STREAMS" in capped.value.details()
+            assert (
+                capped.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+                and "SCREENING_MAX_STREAMS" in capped.value.details()
+            )
             watching[1].cancel()  # closing one frees its slot, on the other process too
             for _ in range(50):
                 fourth = stubs[0].WatchAlerts(pb.WatchAlertsRequest(after_id="$"), metadata=as_alice, timeout=1)

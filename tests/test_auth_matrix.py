@@ -99,24 +99,41 @@ async def matrix_server(
     )  # fmt: skip
     callers = [
         Caller("anonymous", "", frozenset(), authenticated=False),
-        *(Caller(f"{role} key", secret, frozenset(methods)) for role, secret, methods in (
-            ("screener", secrets["screener"], SCREENER_METHODS),
-            ("reviewer", secrets["reviewer"], REVIEWER_METHODS),
-            ("registrar", secrets["registrar"], REGISTRAR_METHODS),
-            ("auditor", secrets["auditor"], AUDITOR_METHODS),
-            ("admin", secrets["admin"], ALL_METHODS),
-        )),  # fmt: skip
-        Caller("screener+registrar token", issuer.token("svc-batch", ["screener", "registrar"]),
-               frozenset(SCREENER_METHODS | REGISTRAR_METHODS)),  # fmt: skip
-        Caller("reviewer token (unknown roles ignored)", issuer.token("alice", ["reviewer", "unknown"]),
-               frozenset(REVIEWER_METHODS)),  # fmt: skip
+        *(
+            Caller(f"{role} key", secret, frozenset(methods))
+            for role, secret, methods in (
+                ("screener", secrets["screener"], SCREENER_METHODS),
+                ("reviewer", secrets["reviewer"], REVIEWER_METHODS),
+                ("registrar", secrets["registrar"], REGISTRAR_METHODS),
+                ("auditor", secrets["auditor"], AUDITOR_METHODS),
+                ("admin", secrets["admin"], ALL_METHODS),
+            )
+        ),
+        Caller(
+            "screener+registrar token",
+            issuer.token("svc-batch", ["screener", "registrar"]),
+            frozenset(SCREENER_METHODS | REGISTRAR_METHODS),
+        ),
+        Caller(
+            "reviewer token (unknown roles ignored)",
+            issuer.token("alice", ["reviewer", "unknown"]),
+            frozenset(REVIEWER_METHODS),
+        ),
         Caller("token without a known role", issuer.token("mallory", ["superuser"]), frozenset()),
         Caller("screener client certificate", "", frozenset(SCREENER_METHODS), certificate=MTLS_SCREENER),
         Caller("expired token", issuer.token("alice", ["admin"], expires_in=-3600), frozenset(), authenticated=False),
-        Caller("token for another audience", issuer.token("alice", ["admin"], audience="another-api"), frozenset(),
-               authenticated=False),  # fmt: skip
-        Caller("wrongly signed token", issuer.token("alice", ["admin"], wrong_signature=True), frozenset(),
-               authenticated=False),  # fmt: skip
+        Caller(
+            "token for another audience",
+            issuer.token("alice", ["admin"], audience="another-api"),
+            frozenset(),
+            authenticated=False,
+        ),
+        Caller(
+            "wrongly signed token",
+            issuer.token("alice", ["admin"], wrong_signature=True),
+            frozenset(),
+            authenticated=False,
+        ),
         Caller("revoked key", revoked, frozenset(), authenticated=False),
         Caller("unknown key", "scr_" + "x" * 43, frozenset(), authenticated=False),
     ]
@@ -134,12 +151,21 @@ def request_for(method: str) -> object:
         "ScreenBatch": pb.ScreenBatchRequest(requests=[pb.ScreenRequest(party=party)]),
         "GetListStatus": pb.GetListStatusRequest(),
         "RecordDisposition": pb.RecordDispositionRequest(
-            party_reference="MATRIX-1", list_id="ofac_sdn", entry_id="999999", reason="matrix",
+            party_reference="MATRIX-1",
+            list_id="ofac_sdn",
+            entry_id="999999",
+            reason="matrix",
             kind=pb.DISPOSITION_KIND_FALSE_POSITIVE,
-        ),  # fmt: skip
-        "RevokeDisposition": pb.RevokeDispositionRequest(party_reference="MATRIX-1", list_id="ofac_sdn", entry_id="306", reason="matrix"),
-        "ApproveDisposition": pb.ReviewDispositionRequest(party_reference="MATRIX-1", list_id="ofac_sdn", entry_id="306"),
-        "RejectDisposition": pb.ReviewDispositionRequest(party_reference="MATRIX-1", list_id="ofac_sdn", entry_id="306", note="no"),
+        ),
+        "RevokeDisposition": pb.RevokeDispositionRequest(
+            party_reference="MATRIX-1", list_id="ofac_sdn", entry_id="306", reason="matrix"
+        ),
+        "ApproveDisposition": pb.ReviewDispositionRequest(
+            party_reference="MATRIX-1", list_id="ofac_sdn", entry_id="306"
+        ),
+        "RejectDisposition": pb.ReviewDispositionRequest(
+            party_reference="MATRIX-1", list_id="ofac_sdn", entry_id="306", note="no"
+        ),
         "ListDispositions": pb.ListDispositionsRequest(),
         "RegisterParties": pb.RegisterPartiesRequest(),
         "RemoveParties": pb.RemovePartiesRequest(party_references=["MATRIX-NONE"]),
@@ -154,7 +180,9 @@ def request_for(method: str) -> object:
     }[method]
 
 
-async def call(stub: pb_grpc.ScreeningServiceStub, method: str, metadata: tuple[tuple[str, str], ...]) -> grpc.StatusCode:
+async def call(
+    stub: pb_grpc.ScreeningServiceStub, method: str, metadata: tuple[tuple[str, str], ...]
+) -> grpc.StatusCode:
     """Call `method` once; the status it ended with."""
     request = request_for(method)
     try:
@@ -217,7 +245,9 @@ async def test_refusals_say_what_is_wrong_without_echoing_the_credential(matrix_
         async with open_aio_channel(client) as channel:
             stub = pb_grpc.ScreeningServiceStub(channel)
             with pytest.raises(grpc.aio.AioRpcError) as refused:
-                await stub.RecordDisposition(request_for("RecordDisposition"), metadata=bearer_metadata(client), timeout=10)
+                await stub.RecordDisposition(
+                    request_for("RecordDisposition"), metadata=bearer_metadata(client), timeout=10
+                )
         assert phrase in refused.value.details(), (name, refused.value.details())
         if caller.credential:
             assert caller.credential not in refused.value.details()
@@ -234,7 +264,9 @@ async def test_health_needs_no_credential_but_tls_still_applies(matrix_server: M
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
 
 
-async def test_mutual_tls_refuses_a_client_without_a_certificate_from_the_ca(matrix_server: MatrixServer, tmp_path: Path) -> None:
+async def test_mutual_tls_refuses_a_client_without_a_certificate_from_the_ca(
+    matrix_server: MatrixServer, tmp_path: Path
+) -> None:
     target = f"127.0.0.1:{matrix_server.running.port}"
     admin = next(caller for caller in matrix_server.callers if caller.name == "admin key")
     stranger = Pki(tmp_path / "stranger")  # another CA: its client certificate is not trusted

@@ -166,7 +166,7 @@ def jwks_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     state = JwksServer()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the http.server API)
+        def do_GET(self) -> None:
             state.requests += 1
             body = json.dumps(state.document).encode()
             self.send_response(state.status)
@@ -175,7 +175,7 @@ def jwks_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the http.server API)
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -293,17 +293,13 @@ def test_required_claim_missing(verifier: TokenVerifier, rsa_key: rsa.RSAPrivate
 
 
 @pytest.mark.parametrize("subject", [None, "", 42])
-def test_subject_must_be_a_non_empty_string(
-    verifier: TokenVerifier, rsa_key: rsa.RSAPrivateKey, subject: Any
-) -> None:
+def test_subject_must_be_a_non_empty_string(verifier: TokenVerifier, rsa_key: rsa.RSAPrivateKey, subject: Any) -> None:
     token = make_token(rsa_key, drop=("sub",)) if subject is None else make_token(rsa_key, sub=subject)
     error = refused(verifier, token, "missing_claim")
     assert "'sub'" in error.message
 
 
-def test_signature_by_another_key_under_the_same_kid(
-    verifier: TokenVerifier, other_rsa_key: rsa.RSAPrivateKey
-) -> None:
+def test_signature_by_another_key_under_the_same_kid(verifier: TokenVerifier, other_rsa_key: rsa.RSAPrivateKey) -> None:
     refused(verifier, make_token(other_rsa_key, kid="rsa-1"), "bad_signature")
 
 
@@ -499,9 +495,7 @@ async def test_rotation_is_fetched_after_an_unknown_kid_at_most_once_per_30_s(
         await asyncio.wait_for(task, timeout=2)
 
 
-async def test_failed_refresh_keeps_the_previous_keys(
-    jwks_server: JwksServer, rsa_key: rsa.RSAPrivateKey
-) -> None:
+async def test_failed_refresh_keeps_the_previous_keys(jwks_server: JwksServer, rsa_key: rsa.RSAPrivateKey) -> None:
     jwks_server.document = jwks(jwk(rsa_key, "rsa-1"))
     async with httpx.AsyncClient(trust_env=False) as http:
         verifier = TokenVerifier(oidc(jwks_server.url), http=http)
@@ -649,4 +643,3 @@ def test_plain_http_on_loopback_and_https_are_accepted(url: str) -> None:
 def test_other_url_schemes_are_refused() -> None:
     with pytest.raises(TokenConfigError, match="https://"):
         TokenVerifier(oidc("ftp://idp.example.test/jwks"))
-

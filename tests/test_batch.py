@@ -91,10 +91,18 @@ async def test_csv_in_csv_out_in_input_order(
 async def test_jsonl_in_jsonl_out(grpc_server: RunningServer, tmp_path: Path) -> None:
     source = tmp_path / "parties.jsonl"
     lines = [
-        {"Party_Reference": "J-1", "Name": "Harold Finchley-Marsh", "alternative_names": ["Hal Marsh"],
-         "direction": "import"},
-        {"party_reference": "J-2", "name": "Nicolas MADURO MOROS", "date_of_birth": "1962-11-23",
-         "nationalities": "VE"},
+        {
+            "Party_Reference": "J-1",
+            "Name": "Harold Finchley-Marsh",
+            "alternative_names": ["Hal Marsh"],
+            "direction": "import",
+        },
+        {
+            "party_reference": "J-2",
+            "name": "Nicolas MADURO MOROS",
+            "date_of_birth": "1962-11-23",
+            "nationalities": "VE",
+        },
         {"party_reference": 3, "name": "Acme Widgets Ltd", "owners": "BANCO NACIONAL DE CUBA:60;Jane Roe:40"},
     ]
     source.write_text("".join(json.dumps(line) + "\n" for line in lines) + "\n", encoding="utf-8")  # a blank last line
@@ -237,7 +245,9 @@ def masked(path: Path) -> bytes:
     return _SCREENING_TIME.sub(b"<time>", data)
 
 
-async def _callers_since(redis_client: aioredis.Redis, server: RunningServer, key_prefix: str, after: bytes) -> set[str]:
+async def _callers_since(
+    redis_client: aioredis.Redis, server: RunningServer, key_prefix: str, after: bytes
+) -> set[str]:
     """The peers (client address:port) of the screenings audited after stream id `after`."""
     assert server.audit_writer is not None
     await server.audit_writer.flush()
@@ -308,7 +318,9 @@ class _SilentServicer(pb_grpc.ScreeningServiceServicer):
         yield pb.ScreenBatchResponse()  # pragma: no cover
 
 
-async def test_a_stream_without_answers_fails_after_the_timeout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_a_stream_without_answers_fails_after_the_timeout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     server = grpc.aio.server()
     pb_grpc.add_ScreeningServiceServicer_to_server(_SilentServicer(), server)
     port = server.add_insecure_port("127.0.0.1:0")

@@ -74,8 +74,12 @@ def test_missing_lists_are_a_clear_error(tmp_path: Path) -> None:
         bench_load(Settings.from_env(), "test:load:", options)
 
 
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs the redis-server binary (the harness runs a private one)")
-def test_smoke_run_adds_up_and_leaves_nothing_behind(fixture_catalogue: None, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="needs the redis-server binary (the harness runs a private one)"
+)
+def test_smoke_run_adds_up_and_leaves_nothing_behind(
+    fixture_catalogue: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     options = LoadOptions(
         scenarios=("sweep", "redis-stop"), lists_dir=FIXTURES / "ofac_sdn", sweep_rates=(50.0,), sweep_seconds=2.0,
         rate=50.0, seconds=3.5, fault_at=0.5, fault_seconds=2.0, baseline=False, names=300, connections=4,

@@ -85,9 +85,9 @@ def test_every_order_is_read_with_its_kind_status_merchandise_and_country(entrie
 
 def test_columns_are_found_by_name_in_any_order() -> None:
     data = (
-        "status,manufacturer,type,merchandise,date,country\r\n"
-        "Active,Acme Bricks Ltd,Finding,Bricks,2024-01-31,Pakistan\r\n"
-    ).encode()
+        b"status,manufacturer,type,merchandise,date,country\r\n"
+        b"Active,Acme Bricks Ltd,Finding,Bricks,2024-01-31,Pakistan\r\n"
+    )
     [entry] = parse(data)
     assert (entry.primary_name, entry.programs, entry.status, entry.countries) == (
         "Acme Bricks Ltd",
@@ -151,7 +151,7 @@ class _Site:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 body = site.files.get(self.path)
                 self.send_response(200 if body is not None else 404)
                 self.end_headers()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import re
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from service.registry.store import PartyRegistry
 from tests.cli_support import SCREENING, cli_env, embedded_servers_in, free_port, run_cli, wait_serving
 from tests.conftest import FIXTURES, SERVER_REDIS_URL
+
 
 @pytest.fixture(autouse=True)
 def no_embedded_redis_left_behind(tmp_path: Path) -> Iterator[None]:
@@ -84,7 +85,12 @@ def test_check_local_on_the_real_sdn_snapshot(tmp_path: Path, shared_data: Path)
 def test_serve_check_lists_and_sigterm_drain(tmp_path: Path, server_prefix: str) -> None:
     port = free_port()
     env = cli_env(tmp_path, REDIS_URL=SERVER_REDIS_URL, SCREENING_KEY_PREFIX=server_prefix)
-    server = subprocess.Popen([*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1", "--http-port", "0"], env=env, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1", "--http-port", "0"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_serving(port, server)
         target = ["--target", f"127.0.0.1:{port}"]
@@ -120,7 +126,10 @@ def test_serve_with_two_workers_shares_one_port(tmp_path: Path, server_prefix: s
     # The log goes to a file: a pipe nobody reads would fill up and stall the workers.
     with log_path.open("w") as log_file:
         server = subprocess.Popen(
-            [*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1", "--workers", "2", "--http-port", "off"], env=env, stderr=log_file, text=True
+            [*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1", "--workers", "2", "--http-port", "off"],
+            env=env,
+            stderr=log_file,
+            text=True,
         )
     try:
         wait_serving(port, server)
@@ -151,7 +160,9 @@ def test_serve_with_two_workers_shares_one_port(tmp_path: Path, server_prefix: s
             os.kill(int(str(pid)), 0)
 
 
-def test_refresh_from_the_real_mirror_then_lists_then_serve_without_refreshing(tmp_path: Path, shared_data: Path) -> None:
+def test_refresh_from_the_real_mirror_then_lists_then_serve_without_refreshing(
+    tmp_path: Path, shared_data: Path
+) -> None:
     """Done-when of the 'every list' issue, with the embedded Redis a fresh clone uses."""
     env = cli_env(tmp_path)
     for name in ("SCREENING_CATALOG", "LISTS_DIR"):
@@ -185,7 +196,12 @@ def test_refresh_from_the_real_mirror_then_lists_then_serve_without_refreshing(t
     assert "data date" in table and "2023-11-28" in table
 
     port = free_port()
-    server = subprocess.Popen([*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1", "--http-port", "0"], env=env, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [*SCREENING, "serve", "--port", str(port), "--host", "127.0.0.1", "--http-port", "0"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_serving(port, server)
         check = run_cli(["check", "Nicolas MADURO MOROS", "--target", f"127.0.0.1:{port}", "--json"], env)
@@ -209,7 +225,12 @@ def test_audit_and_dispositions_subcommands_are_wired() -> None:
 
     parser = build_parser()
     replay = parser.parse_args(["audit", "replay", "5d7e73f3", "--json"])
-    assert (replay.func, replay.audit_command, replay.screening_id, replay.json) == (cmd_audit, "replay", "5d7e73f3", True)
+    assert (replay.func, replay.audit_command, replay.screening_id, replay.json) == (
+        cmd_audit,
+        "replay",
+        "5d7e73f3",
+        True,
+    )
     assert parser.parse_args(["audit", "export"]).audit_command == "export"
     listing = parser.parse_args(["dispositions", "list", "--reference", "BP-7", "--include-revoked"])
     assert (listing.func, listing.reference, listing.include_revoked) == (cmd_dispositions, "BP-7", True)
@@ -242,9 +263,16 @@ def test_parties_import_registers_each_row_for_its_own_direction(tmp_path: Path,
     assert "registered 3 parties (0 new, 1 refused)" in again.stdout and "queued" not in again.stdout
     shown = run_cli(["parties", "show", "BP-1"], env)
     assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.splitlines()[:2] == ["BP-1: Harold Finchley-Marsh (import)", "state: not screened yet; first screening queued"]
+    assert shown.stdout.splitlines()[:2] == [
+        "BP-1: Harold Finchley-Marsh (import)",
+        "state: not screened yet; first screening queued",
+    ]
     as_json = json.loads(run_cli(["parties", "show", "BP-3", "--json"], env).stdout)
-    assert (as_json["party"]["name"], as_json["direction"], as_json["screeningQueued"]) == ("Acme Widgets GmbH", "DIRECTION_EXPORT", True)
+    assert (as_json["party"]["name"], as_json["direction"], as_json["screeningQueued"]) == (
+        "Acme Widgets GmbH",
+        "DIRECTION_EXPORT",
+        True,
+    )
     unknown = run_cli(["parties", "show", "BP-4"], env)
     assert unknown.returncode == 2 and "no registered party 'BP-4'" in unknown.stderr
 
@@ -271,7 +299,16 @@ def test_imported_parties_are_screened_once_and_rescreen_waits_for_its_job(tmp_p
     worked = run_cli(["worker", "--exit-when-idle"], env)
     assert worked.returncode == 0, worked.stderr
     listed = run_cli(["parties", "show", "BP-1"], env).stdout.splitlines()
-    assert listed[1].startswith("state: BLOCK since ") and listed[2].split() == ["BLOCK", "ofac_sdn", "22790", "(score", "1.00)", "'MADURO", "MOROS,", "Nicolas'"]
+    assert listed[1].startswith("state: BLOCK since ") and listed[2].split() == [
+        "BLOCK",
+        "ofac_sdn",
+        "22790",
+        "(score",
+        "1.00)",
+        "'MADURO",
+        "MOROS,",
+        "Nicolas'",
+    ]
     assert run_cli(["parties", "show", "BP-2"], env).stdout.splitlines()[1].startswith("state: CLEAR since ")
 
     worker = subprocess.Popen([*SCREENING, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -112,8 +112,8 @@ async def test_follow_alerts_resumes_after_a_server_restart_without_losing_or_re
 def test_the_package_needs_none_of_the_servers_code_or_dependencies(tmp_path: Path) -> None:
     imported = subprocess.run(
         [
-            sys.executable, "-c", "import sys, screening_client; print(sorted(m for m in sys.modules "
-            "if m.split('.')[0] in ('service', 'starlette', 'redis', 'rapidfuzz', 'numpy')))",
+            sys.executable, "-c", ("import sys, screening_client; print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('service', 'starlette', 'redis', 'rapidfuzz', 'numpy')))"),
         ],
         capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip

@@ -278,7 +278,7 @@ async def test_a_desk_uploads_a_batch_watches_it_and_downloads_the_results(
     upload.with_suffix(".txt").write_text("not a batch file", encoding="utf-8")
     seen = await asyncio.to_thread(_batch, console.url, console.reviewer_key, upload, tmp_path, shots)
     assert "Done: 3 of 3" in str(seen["progress"])
-    rows = list(csv.DictReader(Path(seen["file"]).open(encoding="utf-8")))  # type: ignore[arg-type]
+    rows = list(csv.DictReader(Path(seen["file"]).read_text(encoding="utf-8").splitlines()))  # type: ignore[arg-type]
     assert Path(seen["file"]).name == "suppliers-results.csv"  # type: ignore[arg-type]
     assert [(row["party_reference"], row["decision"]) for row in rows] == [
         ("S-1", "BLOCK"),

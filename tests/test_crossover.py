@@ -22,7 +22,14 @@ from service.store.snapshots import VersionMeta
 NOW = datetime.now(UTC)
 
 
-def entry(list_id: str, entry_id: str, *names: str, country: str = "CN", kind: EntityType = EntityType.ORGANIZATION, **fields: object) -> Entry:
+def entry(
+    list_id: str,
+    entry_id: str,
+    *names: str,
+    country: str = "CN",
+    kind: EntityType = EntityType.ORGANIZATION,
+    **fields: object,
+) -> Entry:
     return Entry(
         list_id=list_id,
         entry_id=entry_id,
@@ -33,7 +40,9 @@ def entry(list_id: str, entry_id: str, *names: str, country: str = "CN", kind: E
     )
 
 
-HIKVISION_SDN = entry("ofac_sdn", "40001", "HANGZHOU HIKVISION DIGITAL TECHNOLOGY CO., LTD.", programs=("CMIC-EO13959",))
+HIKVISION_SDN = entry(
+    "ofac_sdn", "40001", "HANGZHOU HIKVISION DIGITAL TECHNOLOGY CO., LTD.", programs=("CMIC-EO13959",)
+)
 HIKVISION_EL = entry("bis_entity", "el-1", "Hangzhou Hikvision Digital Technology Co., Ltd.", kind=EntityType.UNKNOWN,
                      federal_register_notice="84  FR  54002")  # fmt: skip
 HIKVISION_UFLPA = entry("dhs_uflpa", "uflpa-1", "Hikvision Limited", "Hangzhou Hikvision Digital Technology Co Ltd")

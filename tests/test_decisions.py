@@ -52,8 +52,18 @@ EAR_ALL_ITEMS = "For all items subject to the EAR."
 DENIAL = "Presumption of denial."
 
 
-def entry(list_id: str, entry_id: str, entity_type: EntityType, *names: str, weak: tuple[str, ...] = (), country: str = "", **fields: object) -> Entry:
-    listed = tuple(Name(name, NameKind.PRIMARY if position == 0 else NameKind.AKA) for position, name in enumerate(names))
+def entry(
+    list_id: str,
+    entry_id: str,
+    entity_type: EntityType,
+    *names: str,
+    weak: tuple[str, ...] = (),
+    country: str = "",
+    **fields: object,
+) -> Entry:
+    listed = tuple(
+        Name(name, NameKind.PRIMARY if position == 0 else NameKind.AKA) for position, name in enumerate(names)
+    )
     listed += tuple(Name(name, NameKind.AKA, AliasStrength.WEAK) for name in weak)
     addresses = (Address(country=country),) if country else ()
     return Entry(list_id, entry_id, entity_type, listed, addresses=addresses, **fields)  # type: ignore[arg-type]
@@ -61,20 +71,36 @@ def entry(list_id: str, entry_id: str, entity_type: EntityType, *names: str, wea
 
 # ------------------------------------------------------------------ the lists
 
-SDN_SDGT = entry("ofac_sdn", "90001", PERSON, "AL-NOURI, Khalid Ahmad", programs=("SDGT",), dates_of_birth=("1972",), nationalities=("LB",))
-SDN_RUSSIA = entry("ofac_sdn", "90002", ORG, "ZARYA STROITELNAYA KORPORATSIYA", programs=("RUSSIA-EO14024",), country="RU")
+SDN_SDGT = entry(
+    "ofac_sdn",
+    "90001",
+    PERSON,
+    "AL-NOURI, Khalid Ahmad",
+    programs=("SDGT",),
+    dates_of_birth=("1972",),
+    nationalities=("LB",),
+)
+SDN_RUSSIA = entry(
+    "ofac_sdn", "90002", ORG, "ZARYA STROITELNAYA KORPORATSIYA", programs=("RUSSIA-EO14024",), country="RU"
+)
 SDN_GLOMAG = entry("ofac_sdn", "90003", PERSON, "MENDOZA RIVAS, Carlos Eduardo", programs=("GLOMAG",))
-SDN_CROSSOVER = entry("ofac_sdn", "90004", ORG, "HONGDA PRECISION MACHINERY CO., LTD.", programs=("NPWMD",), country="CN")
+SDN_CROSSOVER = entry(
+    "ofac_sdn", "90004", ORG, "HONGDA PRECISION MACHINERY CO., LTD.", programs=("NPWMD",), country="CN"
+)
 SDN_OWNER_PETROV = entry("ofac_sdn", "90005", PERSON, "PETROV, Anatoly Viktorovich", programs=("RUSSIA-EO14024",))
 SDN_OWNER_SOKOLOV = entry("ofac_sdn", "90006", PERSON, "SOKOLOV, Dmitri Ivanovich", programs=("RUSSIA-EO14024",))
 SDN_OWNER_ORLOV = entry("ofac_sdn", "90008", PERSON, "ORLOV, Viktor Pavlovich", programs=("RUSSIA-EO14024",))
-SDN_WEAK_ALIAS = entry("ofac_sdn", "90007", ORG, "MARITIME BRIGHTSTAR SHIPPING LLC", weak=("GOLDEN FALCON",), programs=("SDGT",))
+SDN_WEAK_ALIAS = entry(
+    "ofac_sdn", "90007", ORG, "MARITIME BRIGHTSTAR SHIPPING LLC", weak=("GOLDEN FALCON",), programs=("SDGT",)
+)
 
 CONS_SSI = entry(
     "ofac_cons", "91001", ORG, "VOSTOKNEFTEGAZ OAO", programs=("UKRAINE-EO13662",), country="RU",
     remarks="Subject to Directive 1; Executive Order 13662 Directive Determination.",
 )  # fmt: skip
-CONS_CMIC = entry("ofac_cons", "91002", ORG, "ORIENT AEROSPACE TECHNOLOGY CORPORATION", programs=("CMIC-EO13959",), country="CN")
+CONS_CMIC = entry(
+    "ofac_cons", "91002", ORG, "ORIENT AEROSPACE TECHNOLOGY CORPORATION", programs=("CMIC-EO13959",), country="CN"
+)
 
 ENTITY_LIST = entry(
     "bis_entity", "B001", UNTYPED, "TIANJIN HUAXIN ELECTRONICS CO., LTD.", country="CN",
@@ -179,7 +205,12 @@ def test_sdn_blocks_in_every_direction(state: ScreeningState, direction: Directi
     assert (reason.code, reason.rule_id, reason.action) == ("OFAC_SDN_MATCH", "ofac-sdn-blocked", Action.BLOCK)
     assert reason.citation.startswith("31 CFR 501.603")
     assert "501.604" in reason.citation
-    assert (reason.list_id, reason.entry_id, reason.subject, reason.group) == ("ofac_sdn", "90003", SUBJECT_PARTY, "ofac_sdn/90003")
+    assert (reason.list_id, reason.entry_id, reason.subject, reason.group) == (
+        "ofac_sdn",
+        "90003",
+        SUBJECT_PARTY,
+        "ofac_sdn/90003",
+    )
     assert f"rule ofac-sdn-blocked: block for direction '{direction.value}'" in reason.text
     assert "'MENDOZA RIVAS, Carlos Eduardo' (GLOMAG) with score 1.00" in reason.text
 
@@ -269,9 +300,15 @@ def test_entity_list_import_is_clear_but_says_why(state: ScreeningState) -> None
     decision = outcome.decision
     assert decision.action is Action.CLEAR
     [reason] = decision.reasons
-    assert (reason.code, reason.rule_id, reason.action) == ("BIS_ENTITY_LIST_NO_EFFECT", "bis-entity-list-other", Action.CLEAR)
+    assert (reason.code, reason.rule_id, reason.action) == (
+        "BIS_ENTITY_LIST_NO_EFFECT",
+        "bis-entity-list-other",
+        Action.CLEAR,
+    )
     assert "licence requirement" not in reason.text  # the import rule quotes nothing
-    assert outcome.summary.startswith("Decision CLEAR for an import transaction with 'Tianjin Huaxin Electronics Co., Ltd.'")
+    assert outcome.summary.startswith(
+        "Decision CLEAR for an import transaction with 'Tianjin Huaxin Electronics Co., Ltd.'"
+    )
     assert "rule bis-entity-list-other: clear for direction 'import'" in outcome.summary
 
 
@@ -283,8 +320,20 @@ def test_entity_list_import_is_clear_but_says_why(state: ScreeningState) -> None
     [
         ("Gregory Wayne Hartwell", Direction.EXPORT, Action.BLOCK, "BIS_DENIED_PERSON", "bis-dpl-export"),
         ("Shenzhen Brightway Instruments Co.", Direction.EXPORT, Action.HOLD, "BIS_UNVERIFIED_LIST", "bis-uvl-export"),
-        ("Novosibirsk Radiotechnical Institute", Direction.EXPORT, Action.HOLD, "BIS_MILITARY_END_USER", "bis-meu-export"),
-        ("Novosibirsk Radiotechnical Institute", Direction.IMPORT, Action.CLEAR, "BIS_MILITARY_END_USER_NO_EFFECT", "bis-meu-other"),
+        (
+            "Novosibirsk Radiotechnical Institute",
+            Direction.EXPORT,
+            Action.HOLD,
+            "BIS_MILITARY_END_USER",
+            "bis-meu-export",
+        ),
+        (
+            "Novosibirsk Radiotechnical Institute",
+            Direction.IMPORT,
+            Action.CLEAR,
+            "BIS_MILITARY_END_USER_NO_EFFECT",
+            "bis-meu-other",
+        ),
         ("Arak Metallurgical Works", Direction.EXPORT, Action.HOLD, "STATE_NONPROLIFERATION_SANCTIONS", "state-isn"),
         ("Arak Metallurgical Works", Direction.PAYMENT, Action.HOLD, "STATE_NONPROLIFERATION_SANCTIONS", "state-isn"),
         ("Dale Everett Morrison", Direction.EXPORT, Action.HOLD, "ITAR_DEBARRED", "state-dtc-export"),
@@ -327,7 +376,10 @@ CROSSOVER_KEYS = {("ofac_sdn", "90004"), ("bis_entity", "B002"), ("dhs_uflpa", "
 
 
 def test_the_crossover_party_is_linked_across_three_lists(state: ScreeningState) -> None:
-    assert {(link.list_id, link.entry_id) for link in state.links[("ofac_sdn", "90004")]} == {("bis_entity", "B002"), ("dhs_uflpa", "F002")}
+    assert {(link.list_id, link.entry_id) for link in state.links[("ofac_sdn", "90004")]} == {
+        ("bis_entity", "B002"),
+        ("dhs_uflpa", "F002"),
+    }
     # A namesake on another list in another country would not be linked; these unrelated ones are not.
     assert ("bis_entity", "B001") not in state.links
 
@@ -337,7 +389,9 @@ def test_crossover_party_on_export(state: ScreeningState) -> None:
     assert matched(outcome) == CROSSOVER_KEYS
     decision = outcome.decision
     assert decision.action is Action.BLOCK
-    assert sorted(rule_ids(decision)) == sorted(["ofac-sdn-blocked", "sdn-ear-crossover", "bis-entity-list-export", "uflpa-other"])
+    assert sorted(rule_ids(decision)) == sorted(
+        ["ofac-sdn-blocked", "sdn-ear-crossover", "bis-entity-list-export", "uflpa-other"]
+    )
     assert rule_ids(decision)[0] == "ofac-sdn-blocked"  # strictest first
     # One party, one group: the first of its listings by list and entry id.
     assert {reason.group for reason in decision.reasons} == {"bis_entity/B002"}
@@ -360,7 +414,9 @@ def test_crossover_party_on_import(state: ScreeningState) -> None:
 
 
 @pytest.mark.parametrize("direction", [Direction.EXPORT, Direction.PAYMENT], ids=lambda d: d.value)
-def test_weak_alias_alone_yields_at_most_review_even_on_the_sdn_list(state: ScreeningState, direction: Direction) -> None:
+def test_weak_alias_alone_yields_at_most_review_even_on_the_sdn_list(
+    state: ScreeningState, direction: Direction
+) -> None:
     outcome = run(state, "Golden Falcon", direction)
     [match] = outcome.matches
     assert match.listed_name.strength is AliasStrength.WEAK and match.score >= state.policy.match_threshold
@@ -400,7 +456,9 @@ def test_typo_and_conflicting_birth_year_give_a_possible_match_on_the_sdn_list(s
 
 
 @pytest.mark.parametrize(
-    ("direction", "action"), [(Direction.EXPORT, Action.CLEAR), (Direction.IMPORT, Action.REVIEW)], ids=["export", "import"]
+    ("direction", "action"),
+    [(Direction.EXPORT, Action.CLEAR), (Direction.IMPORT, Action.REVIEW)],
+    ids=["export", "import"],
 )
 def test_possible_match_is_never_stricter_than_a_confirmed_one(
     state: ScreeningState, direction: Direction, action: Action
@@ -425,7 +483,10 @@ def test_clean_party_is_clear(state: ScreeningState) -> None:
     outcome = run(state, party(CLEAN, addresses=(QueryAddress(city="Hamburg", country="DE"),)), Direction.EXPORT)
     assert outcome.matches == () and outcome.decision.reasons == ()
     assert outcome.decision.action is Action.CLEAR
-    assert "No listed party matched at or above the review threshold, and no embargoed address was found." in outcome.summary
+    assert (
+        "No listed party matched at or above the review threshold, and no embargoed address was found."
+        in outcome.summary
+    )
 
 
 def test_iranian_address_is_blocked(state: ScreeningState) -> None:
@@ -433,7 +494,12 @@ def test_iranian_address_is_blocked(state: ScreeningState) -> None:
     decision = run(state, query, Direction.PAYMENT).decision
     assert decision.action is Action.BLOCK
     [reason] = decision.reasons
-    assert (reason.code, reason.rule_id, reason.subject, reason.group) == ("EMBARGOED_COUNTRY", "embargo-iran", SUBJECT_ADDRESS, "")
+    assert (reason.code, reason.rule_id, reason.subject, reason.group) == (
+        "EMBARGOED_COUNTRY",
+        "embargo-iran",
+        SUBJECT_ADDRESS,
+        "",
+    )
     assert (reason.list_id, reason.entry_id) == ("", "")
     assert "Iran (address 1: country IR)" in reason.text
     assert "31 CFR part 560" in reason.citation
@@ -529,7 +595,11 @@ def test_owned_30_percent_by_one_sdn_is_reviewed(state: ScreeningState) -> None:
     decision = run(state, party(OWNED, owners=owners), Direction.PAYMENT).decision
     assert decision.action is Action.REVIEW
     [reason] = decision.reasons
-    assert (reason.code, reason.rule_id, reason.subject) == ("OFAC_50_PERCENT_RULE_BELOW_THRESHOLD", "ofac-50-percent", SUBJECT_OWNERS)
+    assert (reason.code, reason.rule_id, reason.subject) == (
+        "OFAC_50_PERCENT_RULE_BELOW_THRESHOLD",
+        "ofac-50-percent",
+        SUBJECT_OWNERS,
+    )
     assert "Owned 30% in aggregate" in reason.text and "below 50%" in reason.text
     assert "Jan Kowalski" not in reason.text
 
@@ -561,7 +631,9 @@ def affiliate_decision(state: ScreeningState, direction: Direction, day: date) -
     assert found.matches == ()
     [owner] = found.owners
     assert [(m.list_id, m.entry.entry_id) for m in owner.matches] == [("bis_entity", "B003")]
-    return decide(found.matches, state.policy, context, day=day, regions=found.regions, owners=found.owners, links=state.links)
+    return decide(
+        found.matches, state.policy, context, day=day, regions=found.regions, owners=found.owners, links=state.links
+    )
 
 
 def test_affiliates_rule_holds_an_export_while_in_force(state: ScreeningState) -> None:
@@ -599,18 +671,20 @@ RECORDED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 GLOMAG_KEY = ("ofac_sdn", "90003")
 
 
-def disposition(entry_hash: str, kind: DispositionKind = DispositionKind.FALSE_POSITIVE, **changes: object) -> Disposition:
-    fields: dict[str, object] = dict(
-        subject=SUBJECT,
-        list_id="ofac_sdn",
-        entry_id="90003",
-        entry_hash=entry_hash,
-        kind=kind,
-        reason="different person: DOB 1991, Spanish passport",
-        reviewer="alice",
-        recorded_at=RECORDED,
-        version=1,
-    )
+def disposition(
+    entry_hash: str, kind: DispositionKind = DispositionKind.FALSE_POSITIVE, **changes: object
+) -> Disposition:
+    fields: dict[str, object] = {
+        "subject": SUBJECT,
+        "list_id": "ofac_sdn",
+        "entry_id": "90003",
+        "entry_hash": entry_hash,
+        "kind": kind,
+        "reason": "different person: DOB 1991, Spanish passport",
+        "reviewer": "alice",
+        "recorded_at": RECORDED,
+        "version": 1,
+    }
     fields.update(changes)
     return Disposition(**fields)  # type: ignore[arg-type]
 
@@ -676,7 +750,10 @@ def test_revoked_false_positive_does_not_suppress(state: ScreeningState) -> None
 
 def test_confirmed_match_keeps_the_match_and_adds_a_note(state: ScreeningState) -> None:
     confirmed = disposition(
-        screening_fingerprint(SDN_GLOMAG), DispositionKind.CONFIRMED_MATCH, reviewer="bob", reason="passport number agrees"
+        screening_fingerprint(SDN_GLOMAG),
+        DispositionKind.CONFIRMED_MATCH,
+        reviewer="bob",
+        reason="passport number agrees",
     )
     outcome = run(state, "Carlos Eduardo Mendoza Rivas", Direction.PAYMENT, {GLOMAG_KEY: confirmed})
     assert outcome.suppressed == ()

@@ -97,8 +97,10 @@ def page(body: str) -> bytes:
         ),
         # Parentheses that are part of a name stay, also inside an alias.
         (
-            "Hoshine Silicon Industry (Shanshan) Co., Ltd "
-            "(including one alias: Hesheng Silicon Industry (Shanshan) Co.)",
+            (
+                "Hoshine Silicon Industry (Shanshan) Co., Ltd "
+                "(including one alias: Hesheng Silicon Industry (Shanshan) Co.)"
+            ),
             "Hoshine Silicon Industry (Shanshan) Co., Ltd",
             [("Hesheng Silicon Industry (Shanshan) Co.", NameKind.AKA)],
         ),

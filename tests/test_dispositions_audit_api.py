@@ -110,7 +110,9 @@ def change_maduro_entry(lists_dir: Path) -> None:
     """The publisher amends the entry (a new passport in its remarks): its content hash changes."""
     path = lists_dir / "sdn.csv"
     text = path.read_bytes()
-    changed = text.replace(b"Cedula No. 5892464 (Venezuela);", b"Cedula No. 5892464 (Venezuela); Passport 123456 (Venezuela);")
+    changed = text.replace(
+        b"Cedula No. 5892464 (Venezuela);", b"Cedula No. 5892464 (Venezuela); Passport 123456 (Venezuela);"
+    )
     assert changed != text
     path.write_bytes(changed)
 
@@ -157,8 +159,14 @@ async def test_one_reviewer_cannot_clear_a_sanctioned_party_two_can(
         await callers.bob.ApproveDisposition(approval("BP-1001", "306", version=7))
     assert stale.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
-    approved = await callers.bob.ApproveDisposition(approval("BP-1001", "306", version=recorded.version, note="checked the BIC"))
-    assert (approved.status, approved.reviewer, approved.approved_by) == (pb.DISPOSITION_STATUS_ACTIVE, "key:alice", "key:bob")
+    approved = await callers.bob.ApproveDisposition(
+        approval("BP-1001", "306", version=recorded.version, note="checked the BIC")
+    )
+    assert (approved.status, approved.reviewer, approved.approved_by) == (
+        pb.DISPOSITION_STATUS_ACTIVE,
+        "key:alice",
+        "key:bob",
+    )
     cleared = await callers.erp.Screen(bank)
     assert cleared.decision == pb.DECISION_CLEAR
     [suppressed] = cleared.suppressed
@@ -231,10 +239,15 @@ async def test_a_batch_message_applies_each_partys_own_dispositions(callers: Cal
     [answer] = [m async for m in callers.erp.ScreenBatch(messages())]
     other, cleared, bad, clean, confirmed = answer.responses
     assert other.decision == pb.DECISION_BLOCK and not other.suppressed
-    assert cleared.decision == pb.DECISION_CLEAR and [s.disposition.reviewer for s in cleared.suppressed] == ["key:alice"]
+    assert cleared.decision == pb.DECISION_CLEAR and [s.disposition.reviewer for s in cleared.suppressed] == [
+        "key:alice"
+    ]
     assert bad.error.field == "party.name"
     assert clean.decision == pb.DECISION_CLEAR and not clean.matches and not clean.suppressed
-    assert confirmed.decision == pb.DECISION_BLOCK and "confirmed as a match by key:bob" in confirmed.matches[0].disposition_note
+    assert (
+        confirmed.decision == pb.DECISION_BLOCK
+        and "confirmed as a match by key:bob" in confirmed.matches[0].disposition_note
+    )
     assert [r.request_id for r in answer.responses] == [r.request_id for r in items]
 
 
@@ -250,7 +263,9 @@ async def test_dispositions_are_listed_revoked_and_validated(callers: Callers) -
     )
     assert (await callers.erp.Screen(request(MADURO))).decision == pb.DECISION_CLEAR
 
-    listed = await callers.bob.ListDispositions(pb.ListDispositionsRequest(party_fingerprint=screened.party_fingerprint))
+    listed = await callers.bob.ListDispositions(
+        pb.ListDispositionsRequest(party_fingerprint=screened.party_fingerprint)
+    )
     assert [(d.entry_id, d.kind) for d in listed.dispositions] == [("22790", pb.DISPOSITION_KIND_FALSE_POSITIVE)]
 
     revoked = await callers.bob.RevokeDisposition(
@@ -259,9 +274,16 @@ async def test_dispositions_are_listed_revoked_and_validated(callers: Callers) -
             reason="Second look: same passport.", reviewer="B. Senior",
         )
     )  # fmt: skip
-    assert (revoked.version, revoked.revoked, revoked.revoked_by, revoked.status) == (3, True, "key:bob", pb.DISPOSITION_STATUS_REVOKED)
+    assert (revoked.version, revoked.revoked, revoked.revoked_by, revoked.status) == (
+        3,
+        True,
+        "key:bob",
+        pb.DISPOSITION_STATUS_REVOKED,
+    )
     assert (await callers.erp.Screen(request(MADURO))).decision == pb.DECISION_BLOCK
-    active = await callers.bob.ListDispositions(pb.ListDispositionsRequest(party_fingerprint=screened.party_fingerprint))
+    active = await callers.bob.ListDispositions(
+        pb.ListDispositionsRequest(party_fingerprint=screened.party_fingerprint)
+    )
     assert not active.dispositions
     everything = await callers.bob.ListDispositions(pb.ListDispositionsRequest(include_revoked=True))
     assert [d.version for d in everything.dispositions] == [3]
@@ -278,7 +300,9 @@ async def test_dispositions_are_listed_revoked_and_validated(callers: Callers) -
         await callers.alice.RecordDisposition(pb.RecordDispositionRequest(**{**_fields(base), "party_fingerprint": ""}))
     assert "party_reference" in (nobody.value.details() or "")
     with pytest.raises(grpc.aio.AioRpcError) as nothing:
-        await callers.bob.ApproveDisposition(pb.ReviewDispositionRequest(party_reference="BP-NONE", list_id="ofac_sdn", entry_id="22790"))
+        await callers.bob.ApproveDisposition(
+            pb.ReviewDispositionRequest(party_reference="BP-NONE", list_id="ofac_sdn", entry_id="22790")
+        )
     assert nothing.value.code() == grpc.StatusCode.NOT_FOUND
 
 
@@ -312,7 +336,11 @@ async def test_every_screening_is_audited_exported_and_replayable(
     await audited(trail, cleared.screening_id)
     entries = await redis_client.xrange(trail.stream_key)
     assert len({decode(fields[b"record"]).screening_id for _, fields in entries}) == len(entries) == 2
-    assert (record.decision, record.request_id, record.party_fingerprint) == ("BLOCK", "req-BP-1", blocked.party_fingerprint)
+    assert (record.decision, record.request_id, record.party_fingerprint) == (
+        "BLOCK",
+        "req-BP-1",
+        blocked.party_fingerprint,
+    )
     assert record.caller == "key:erp"  # the authenticated principal, never a peer address
     assert record.party is not None and record.party["name"] == MADURO  # AUDIT_PARTY_DATA is on in this server
     assert [(m.list_id, m.entry_id) for m in record.matches] == [("ofac_sdn", "22790")]

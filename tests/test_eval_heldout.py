@@ -77,8 +77,10 @@ def _loaded(entries: dict[str, tuple[Entry, ...]]) -> dict[str, LoadedList]:
     return {
         list_id: LoadedList(
             VersionMeta(list_id, f"v-{list_id}", "test", len(list_entries), "fixture", (), now, now),
-            list_entries, now, timedelta(days=1),
-        )  # fmt: skip
+            list_entries,
+            now,
+            timedelta(days=1),
+        )
         for list_id, list_entries in entries.items()
     }
 

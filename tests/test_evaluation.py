@@ -121,7 +121,9 @@ def test_reorder_transliteration_scripts_and_legal_forms() -> None:
 # ---------------------------------------------------------------- the generated dataset
 
 
-def test_same_seed_same_file_in_any_process(tmp_path: Path, shared_data: Path, mirror_lists: dict[str, LoadedList]) -> None:
+def test_same_seed_same_file_in_any_process(
+    tmp_path: Path, shared_data: Path, mirror_lists: dict[str, LoadedList]
+) -> None:
     # Without the SDN list, to keep the test quick; determinism does not depend on which lists.
     lists = {list_id: loaded for list_id, loaded in mirror_lists.items() if list_id != "ofac_sdn"}
     first, _ = ds.write_dataset(ds.generate(lists, SEED, SMALL), tmp_path / "a")
@@ -233,7 +235,12 @@ def test_evaluation_figures_on_a_small_dataset(mirror_lists: dict[str, LoadedLis
     built = build_state(mirror_lists)  # the engine's default factory, as the service builds it
     outcomes = metrics.screen_all(small.cases, built.state, set(mirror_lists))
     rows = {(row.kind, row.category): row for row in metrics.table(outcomes)}
-    assert {category for _, category in rows} == {*ds.POSITIVE_CATEGORIES, *ds.NEGATIVE_CATEGORIES, *ds.HARD_CATEGORIES, "ALL"}
+    assert {category for _, category in rows} == {
+        *ds.POSITIVE_CATEGORIES,
+        *ds.NEGATIVE_CATEGORIES,
+        *ds.HARD_CATEGORIES,
+        "ALL",
+    }
     assert all(row.errors == 0 for row in rows.values())
     exact = rows[(ds.POSITIVE, "exact")]
     assert exact.cases == SMALL.per_category and exact.recall == 1.0

@@ -144,8 +144,13 @@ def entry_of(state: ScreeningState, entry_id: str = BANCO) -> Entry:
 
 
 async def clear_as(
-    store: DispositionStore, state: ScreeningState, reviewer: str = ALICE, *, entry_id: str = BANCO,
-    subject: str = SUBJECT, now: datetime = RECORDED,
+    store: DispositionStore,
+    state: ScreeningState,
+    reviewer: str = ALICE,
+    *,
+    entry_id: str = BANCO,
+    subject: str = SUBJECT,
+    now: datetime = RECORDED,
 ) -> Disposition:
     """Record a false positive the way the servicer does: the entry's hash and the policy's four-eyes verdict."""
     entry = entry_of(state, entry_id)
@@ -481,7 +486,9 @@ async def test_a_disposition_stored_before_four_eyes_reads_as_active(
     outcome = await screened(store, sdn_state)
     assert outcome.decision.action is Action.BLOCK and outcome.suppressed == ()
     note = outcome.disposition_notes[(LIST_ID, BANCO)]
-    assert "does not clear this match until a second reviewer approves it (ofac_sdn rule ofac-sdn-blocked blocks" in note
+    assert (
+        "does not clear this match until a second reviewer approves it (ofac_sdn rule ofac-sdn-blocked blocks" in note
+    )
     # ... until a second reviewer approves it.
     approved = await store.approve(SUBJECT, LIST_ID, BANCO, BOB)
     assert (approved.version, approved.reviewer, approved.approved_by) == (2, "j.doe", BOB)
@@ -547,7 +554,7 @@ async def test_concurrent_second_reviewers_let_exactly_one_through(
 def policy_error(tmp_path: Path, section: str) -> str:
     path = tmp_path / "policy.toml"
     marker = "\n# ------------------------------------------------------------------ OFAC SDN"
-    assert "[four_eyes]\nactions = [\"block\"]\nlists = []\n" in POLICY_TEXT
+    assert '[four_eyes]\nactions = ["block"]\nlists = []\n' in POLICY_TEXT
     path.write_text(POLICY_TEXT.replace('[four_eyes]\nactions = ["block"]\nlists = []\n', section, 1))
     assert marker in path.read_text()
     with pytest.raises(ConfigFileError) as caught:

@@ -47,12 +47,17 @@ LIST = [
     entry("17", ORG, "MARINATEC"),
     entry("18", PERSON, "AL-'ALI, Salih"),
     # A BIS-style row: no party type at all.
-    Entry(list_id="bis_entity", entry_id="EL-1", entity_type=EntityType.UNKNOWN, names=(Name("Muhammad Halim Ghoura"),)),
+    Entry(
+        list_id="bis_entity", entry_id="EL-1", entity_type=EntityType.UNKNOWN, names=(Name("Muhammad Halim Ghoura"),)
+    ),
     entry("19", ORG, "GAZPROM NEFT PJSC", country="RU"),
     entry("20", PERSON, "PAO, Yu Yi"),
 ]
 # Filler so that token weights (IDF) look like a real list: common words are common.
-FILLER = [entry(f"f{i}", ORG, f"{word} TRADING COMPANY LIMITED {i}") for i, word in enumerate(["ALPHA", "BETA", "GAMMA", "DELTA", "OMEGA"] * 4)]
+FILLER = [
+    entry(f"f{i}", ORG, f"{word} TRADING COMPANY LIMITED {i}")
+    for i, word in enumerate(["ALPHA", "BETA", "GAMMA", "DELTA", "OMEGA"] * 4)
+]
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +163,10 @@ def test_explanation_shows_alignment_methods_weights_and_ignored_legal_forms(mat
 def test_secondary_data_raise_and_lower_the_score(matcher: FuzzyMatcher) -> None:
     plain = top(matcher, "Igor Setchin")
     query = PartyQuery(
-        names=(QueryName("Igor Setchin", QueryNameSource.NAME),), entity_type=PERSON, countries=("FR",), date_of_birth="1960"
+        names=(QueryName("Igor Setchin", QueryNameSource.NAME),),
+        entity_type=PERSON,
+        countries=("FR",),
+        date_of_birth="1960",
     )
     [adjusted, *_] = matcher.find(query, frozenset(), 0.0, 5)
     assert plain is not None and adjusted.entry.entry_id == "4"
@@ -313,7 +321,9 @@ def test_an_organisation_is_found_without_the_acronym_its_listing_adds() -> None
     assert "read without (ARPA)" in written_out.explanation.text
     assert written_out.listed_name.value == "ACME ROCKET PROPULSION ACADEMY (ARPA)"  # the name as listed
     with_acronym = top(fresh, "Acme Rocket Propulsion Academy (ARPA)")
-    assert with_acronym is not None and with_acronym.score == 1.0 and "read without" not in with_acronym.explanation.text
+    assert (
+        with_acronym is not None and with_acronym.score == 1.0 and "read without" not in with_acronym.explanation.text
+    )
     generic = top(fresh, "Global Technology Import & Export S.A.")  # generic words only: whole name or nothing
     assert generic is not None and generic.entry.entry_id == "a2" and generic.score >= 0.99
     # Only organisations: a person's parenthetical is a nickname, part of who they are.
@@ -332,7 +342,10 @@ def test_words_saying_which_office_or_part_of_a_listed_company_weigh_little() ->
                             ("Banco Nacional de Cuba Representative Office", "representative office")):  # fmt: skip
         found = top(fresh, query)
         assert found is not None and found.entry.entry_id == "c1" and found.score >= 0.85, (query, found)
-        assert f"words after the listed name weighed 0.3 (which office, unit, place or business): {appended}" in found.explanation.text
+        assert (
+            f"words after the listed name weighed 0.3 (which office, unit, place or business): {appended}"
+            in found.explanation.text
+        )
     # Only after the whole listed name, and only such words: another company's name is not a unit.
     for query, below in (("Singapore Banco Nacional de Cuba", 0.9), ("Banco Nacional de Cuba Zhang Wei", 0.9)):
         found = top(fresh, query)

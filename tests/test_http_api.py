@@ -118,7 +118,7 @@ async def test_every_route_admits_whom_grpc_admits(doors: Doors) -> None:
             "entry_id": "999999",
             "reason": "r",
             "kind": "DISPOSITION_KIND_FALSE_POSITIVE",
-        },  # fmt: skip
+        },
         "RevokeDisposition": {"party_reference": "HTTP-1", "list_id": "ofac_sdn", "entry_id": "306", "reason": "r"},
         "ApproveDisposition": {"party_reference": "HTTP-1", "list_id": "ofac_sdn", "entry_id": "306"},
         "RejectDisposition": {"party_reference": "HTTP-1", "list_id": "ofac_sdn", "entry_id": "306", "note": "no"},
@@ -172,7 +172,7 @@ async def test_every_route_admits_whom_grpc_admits(doors: Doors) -> None:
             '{"party": {"name": "x", "addresses": [{"country": "DE"}, {"country": 3}]}}',
             "party.addresses[1].country",
             "expected a string",
-        ),  # fmt: skip
+        ),
         ('{"party": {"name": "x", "type": "PARTY_TYPE_DRAGON"}}', "party.type", "is not a PartyType"),
         ('{"party": {"name": "x"}, "options": {"max_matches": "many"}}', "options.max_matches", "expected an integer"),
         ('{"party": {"name": "x", "addresses": [{"country": "XX"}]}}', "party.addresses[0].country", "ISO 3166-1"),

@@ -23,8 +23,16 @@ from service.normalize.legal_forms import (
         ("public joint company stock polyus", "polyus", "public joint company stock"),  # words swapped
         ("jiont stok coompany aman", "aman", "jiont stok coompany"),  # a typo in each word
         ("limiteed liabilty ompany noelco", "noelco", "limiteed liabilty ompany"),
-        ("obshchestvo s ogranichennoi otvetstvennostyu markus", "markus", "obshchestvo s ogranichennoi otvetstvennostyu"),
-        ("otkrytoe aktsionernoe obshchestvo tekhnopromeksport", "tekhnopromeksport", "otkrytoe aktsionernoe obshchestvo"),
+        (
+            "obshchestvo s ogranichennoi otvetstvennostyu markus",
+            "markus",
+            "obshchestvo s ogranichennoi otvetstvennostyu",
+        ),
+        (
+            "otkrytoe aktsionernoe obshchestvo tekhnopromeksport",
+            "tekhnopromeksport",
+            "otkrytoe aktsionernoe obshchestvo",
+        ),
         ("kral aviation ltd sti", "kral aviation", "ltd sti"),
         # Form words that are not in a form sequence stay: "Public Security Bureau", "Open Society".
         ("public security bureau", "public security bureau", ""),
@@ -86,9 +94,12 @@ def test_legal_forms_are_set_aside_alike_in_every_process() -> None:
     )
     outputs = {
         subprocess.run(
-            [sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": str(seed)},
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         for seed in range(6)
     }
     assert outputs == {f"{[strip_legal_forms(tokens) for tokens in _AMBIGUOUS_TYPOS]!r}\n"}

@@ -44,7 +44,10 @@ def independent_diff(old: Path, new: Path) -> tuple[set[str], set[str], set[str]
 
 @pytest.mark.parametrize(
     ("old", "new"),
-    [("ofac-sdn-daily/2024-04-30", "ofac-sdn-daily/2024-05-01"), ("ofac-sdn-daily/2022-02-23", "ofac-sdn-daily/2022-02-25")],
+    [
+        ("ofac-sdn-daily/2024-04-30", "ofac-sdn-daily/2024-05-01"),
+        ("ofac-sdn-daily/2022-02-23", "ofac-sdn-daily/2022-02-25"),
+    ],
 )
 async def test_recorded_diff_and_event_match_an_independent_count(
     store: SnapshotStore, redis_client: aioredis.Redis, shared_data: Path, old: str, new: str
@@ -77,7 +80,7 @@ async def test_running_server_finds_a_party_added_on_2024_05_01_without_restart(
     old, new = shared_data / "ofac-sdn-daily/2024-04-30", shared_data / "ofac-sdn-daily/2024-05-01"
     added, _, _ = independent_diff(old, new)
     new_rows = raw_rows(new / "sdn.csv")
-    added_name = new_rows[sorted(added, key=int)[0]][1]
+    added_name = new_rows[min(added, key=int)][1]
 
     catalog = load_catalog()
     # Published (forced) before the server starts: its own start-up refresh from `old`
@@ -106,7 +109,7 @@ async def test_running_server_finds_a_party_added_on_2024_05_01_without_restart(
         await running.stop(0.5)
     assert answers[-1].decision == pb.DECISION_BLOCK, f"{added_name!r} never matched after the update"
     assert answers[-1].list_versions[0].version == result.version
-    assert answers[-1].matches[0].entry_id == sorted(added, key=int)[0]
+    assert answers[-1].matches[0].entry_id == min(added, key=int)
     # Every answer before the swap used the old version and said CLEAR: no mixed or failed responses.
     assert all(a.decision == pb.DECISION_CLEAR and a.list_versions[0].version != result.version for a in answers[:-1])
 
@@ -127,7 +130,9 @@ async def test_get_list_changes_pages_through_what_an_update_changed_with_names(
             stub = pb_grpc.ScreeningServiceStub(channel)
             pages, offset = [], 0
             while True:  # "" = the serving version, read seven at a time
-                page = await stub.GetListChanges(pb.GetListChangesRequest(list_id="ofac_sdn", offset=offset, page_size=7))
+                page = await stub.GetListChanges(
+                    pb.GetListChangesRequest(list_id="ofac_sdn", offset=offset, page_size=7)
+                )
                 pages.append(page)
                 if not page.next_offset:
                     break

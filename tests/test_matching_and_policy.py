@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-
 from pathlib import Path
 
 import msgspec
@@ -392,9 +391,12 @@ def test_policy_duplicate_list_direction_rule(tmp_path: Path) -> None:
     assert "'payment'" in message and "ofac-sdn-blocked" in message
     # The same list and direction narrowed to other programs, or in another period, is fine.
     narrowed = second.replace('action = "hold"', 'action = "hold"\nprograms_any = ["GLOMAG"]')
-    assert load_policy(_written(tmp_path, POLICY_TEXT + narrowed)).rules_for(
-        "ofac_sdn", Direction.PAYMENT, ("GLOMAG",), (), date.today()
-    )[-1].id == "sdn-payments"
+    assert (
+        load_policy(_written(tmp_path, POLICY_TEXT + narrowed))
+        .rules_for("ofac_sdn", Direction.PAYMENT, ("GLOMAG",), (), date.today())[-1]
+        .id
+        == "sdn-payments"
+    )
 
 
 def _written(tmp_path: Path, text: str) -> Path:
@@ -410,7 +412,7 @@ def test_policy_effective_windows_switch_rules_by_date(tmp_path: Path) -> None:
         'code = "X"\nlegal_basis = "x"\nnext_step = "x"\n'
     )
     policy = load_policy(_written(tmp_path, POLICY_TEXT + dated))
-    ids = lambda day: [r.id for r in policy.rules_for("ofac_sdn", Direction.PAYMENT, ("GLOMAG",), (), day)]  # noqa: E731
+    ids = lambda day: [r.id for r in policy.rules_for("ofac_sdn", Direction.PAYMENT, ("GLOMAG",), (), day)]
     assert ids(date(2029, 12, 31)) == ["ofac-sdn-blocked"]
     assert ids(date(2030, 6, 1)) == ["ofac-sdn-blocked", "sdn-glomag-2030"]
     assert ids(date(2031, 1, 1)) == ["ofac-sdn-blocked"]
@@ -426,7 +428,9 @@ def test_policy_rejects_duplicate_ids_unknown_quotes_and_bad_ownership(tmp_path:
     assert ".quote: unknown entry field 'licence_requirement'" in policy_error(tmp_path, quoted)
     share = POLICY_TEXT.replace("threshold_percent = 50", "threshold_percent = 150", 1)
     assert "(ofac-50-percent).threshold_percent" in policy_error(tmp_path, share)
-    region = POLICY_TEXT.replace('regions = ["IR"]\ndirections = ["export"', 'regions = ["IR"]\ndirections = ["exports"', 1)
+    region = POLICY_TEXT.replace(
+        'regions = ["IR"]\ndirections = ["export"', 'regions = ["IR"]\ndirections = ["exports"', 1
+    )
     assert "region_rules[1] (embargo-iran).directions" in policy_error(tmp_path, region)
 
 

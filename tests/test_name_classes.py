@@ -61,15 +61,17 @@ FILLER = [
 ] + [entry(f"p{i}", PERSON, name) for i, name in enumerate(["HUSSEIN, Ali", "HUSSEIN, Omar", "KIM Chol", "PAK Song"])]
 # Very common given names: held by many listed people, as on the real lists.
 SURNAMES = [f"SURNAME{chr(65 + i // 4)}{chr(65 + i % 4)}" for i in range(16)]
-COMMON = [
-    entry(f"c{i}", PERSON, f"{surname}, Mohammad Hossein {i}") for i, surname in enumerate(["REZAEI", "AHMADI"] * 35)
-] + [
-    entry(f"n{i}", PERSON, f"{surname}, Nikolay {patronymic}")
-    for i, (surname, patronymic) in enumerate(zip(SURNAMES * 2, ["Ivanovich", "Petrovich"] * 16, strict=True))
-] + [
-    entry(f"v{i}", PERSON, f"{surname}, {given} Vasilyevich")
-    for i, (surname, given) in enumerate(zip(SURNAMES * 2, ["Sergei", "Oleg"] * 16, strict=True))
-]
+COMMON = (
+    [entry(f"c{i}", PERSON, f"{surname}, Mohammad Hossein {i}") for i, surname in enumerate(["REZAEI", "AHMADI"] * 35)]
+    + [
+        entry(f"n{i}", PERSON, f"{surname}, Nikolay {patronymic}")
+        for i, (surname, patronymic) in enumerate(zip(SURNAMES * 2, ["Ivanovich", "Petrovich"] * 16, strict=True))
+    ]
+    + [
+        entry(f"v{i}", PERSON, f"{surname}, {given} Vasilyevich")
+        for i, (surname, given) in enumerate(zip(SURNAMES * 2, ["Sergei", "Oleg"] * 16, strict=True))
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +186,7 @@ def test_a_russian_name_is_not_read_as_korean() -> None:
 
 
 def test_another_korean_name_in_hangul_is_no_hit(matcher: FuzzyMatcher) -> None:
-    entry_id, score, text = best(matcher, "김민준", PERSON)  # Kim Min Jun
+    _entry_id, score, text = best(matcher, "김민준", PERSON)  # Kim Min Jun
     assert score < REVIEW, text
 
 
@@ -349,8 +351,10 @@ FILLER_4 = (
     # Many listed companies named "... Middle East": the Dice estimate ranks them above "LOOP SA".
     + [entry(f"me{i}", ORG, f"{chr(65 + i // 26)}{chr(65 + i % 26)}TRON MIDDLE EAST") for i in range(40)]
     # Surnames many listed people carry: a conflict between two of them is a light one by rarity.
-    + [entry(f"hs{i}", PERSON, f"{surname} SURNAME{chr(65 + i % 26)}{i}, Luis") for i, surname in
-       enumerate(["GONZALEZ", "REYES"] * 40)]
+    + [
+        entry(f"hs{i}", PERSON, f"{surname} SURNAME{chr(65 + i % 26)}{i}, Luis")
+        for i, surname in enumerate(["GONZALEZ", "REYES"] * 40)
+    ]
     # A list as large as the real ones, against which forty "Middle East" names are rare enough to weigh.
     + [entry(f"x{i}", ORG, f"FILLER {i:05d} HOLDING") for i in range(4000)]
 )
@@ -519,7 +523,7 @@ def test_a_final_n_in_korean_cyrillic_is_read_both_as_n_and_as_ng(matcher_4: Fuz
     # Kontsevich writes ㅇ (Sang) and ㄴ (Man) alike, with н: every combination is a reading.
     readings = [reading for reading, _ in korean_cyrillic_readings("Ким Сан Ман")]
     assert readings[0] == "kim sang mang" and "kim sang man" in readings and len(set(readings)) == len(readings)
-    assert [r for r, _ in korean_cyrillic_readings("Ли Дон Чжин")][0] == "ri tong chin"  # чж is one consonant
+    assert next(r for r, _ in korean_cyrillic_readings("Ли Дон Чжин")) == "ri tong chin"  # чж is one consonant
     score, text = score_of(matcher_4, "Ким Сан Ман", "km", PERSON)
     assert score >= 0.90, text
     assert "Korean name in Cyrillic read back" in text

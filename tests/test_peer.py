@@ -30,7 +30,9 @@ def _lists() -> dict[str, LoadedList]:
     return {"ofac_sdn": LoadedList(meta, ENTRIES, NOW, timedelta(days=7))}
 
 
-def _case(case_id: str, name: str, kind: str, expected: tuple[tuple[str, str], ...] = (), kind_type: str = "individual") -> ds.Case:
+def _case(
+    case_id: str, name: str, kind: str, expected: tuple[tuple[str, str], ...] = (), kind_type: str = "individual"
+) -> ds.Case:
     category = "exact" if kind == ds.POSITIVE else "person_western"
     return ds.Case(case_id, category, kind, ds.Query(name, kind_type, ""), expected)
 

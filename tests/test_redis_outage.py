@@ -35,7 +35,9 @@ UNLISTED = pb.ScreenRequest(party=pb.Party(name="Johanna Pemberton-Whitcombe", p
 
 
 @pytest.fixture
-async def server(settings: Settings, test_catalog: Catalog, private_redis: PrivateRedis, tmp_path: Path) -> AsyncIterator[RunningServer]:
+async def server(
+    settings: Settings, test_catalog: Catalog, private_redis: PrivateRedis, tmp_path: Path
+) -> AsyncIterator[RunningServer]:
     running = await start_server(
         dataclasses.replace(settings, redis_url=private_redis.url, audit_dir=tmp_path / "audit", drain_seconds=0.5),
         test_catalog,
@@ -100,7 +102,9 @@ async def test_a_paused_redis_costs_no_screening_and_responses_say_dispositions_
         await until(current)
 
 
-async def test_a_killed_and_restarted_redis_costs_no_screening(server: RunningServer, private_redis: PrivateRedis) -> None:
+async def test_a_killed_and_restarted_redis_costs_no_screening(
+    server: RunningServer, private_redis: PrivateRedis
+) -> None:
     async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
         stub = pb_grpc.ScreeningServiceStub(channel)
         await confirm_maduro(stub)
@@ -145,7 +149,9 @@ async def test_the_cache_follows_changes_made_by_other_processes(
     redis_client: aioredis.Redis, redis_url: str, key_prefix: str
 ) -> None:
     elsewhere = DispositionStore(redis_client, key_prefix)
-    await elsewhere.record("ref:BP-1", "ofac_sdn", "306", "h1", DispositionKind.CONFIRMED_MATCH, "before start", "key:alice")
+    await elsewhere.record(
+        "ref:BP-1", "ofac_sdn", "306", "h1", DispositionKind.CONFIRMED_MATCH, "before start", "key:alice"
+    )
     follower = aioredis.from_url(redis_url)
     cache = DispositionCache(DispositionStore(aioredis.from_url(redis_url), key_prefix), follower=follower)
     await cache.load()
@@ -153,7 +159,9 @@ async def test_the_cache_follows_changes_made_by_other_processes(
     stopping = asyncio.Event()
     task = asyncio.create_task(cache.follow(stopping))
     try:
-        await elsewhere.record("ref:BP-2", "ofac_sdn", "22790", "h2", DispositionKind.FALSE_POSITIVE, "other process", "key:bob")
+        await elsewhere.record(
+            "ref:BP-2", "ofac_sdn", "22790", "h2", DispositionKind.FALSE_POSITIVE, "other process", "key:bob"
+        )
         await elsewhere.revoke("ref:BP-1", "ofac_sdn", "306", "key:bob", "withdrawn")
 
         async def followed() -> bool:

@@ -81,7 +81,7 @@ def origin() -> Iterator[Origin]:
     state = Origin()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             response = state.respond(self.path, self.headers.get("User-Agent", ""))
             status, body = response[0], response[1]
             headers = response[2] if len(response) > 2 else {}  # type: ignore[misc]
@@ -92,7 +92,7 @@ def origin() -> Iterator[Origin]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

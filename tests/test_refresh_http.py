@@ -51,7 +51,7 @@ def publisher() -> Iterator[Publisher]:
     state = Publisher()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             path = self.path
             failure = state.failures.get(path)
             if path not in state.files:
@@ -87,7 +87,7 @@ def publisher() -> Iterator[Publisher]:
             if status != 304:
                 self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -122,7 +122,9 @@ async def refresh(store: SnapshotStore, catalog: Catalog) -> tuple[Outcome, str,
     return result.outcome, result.version, result.message
 
 
-async def test_conditional_requests_get_304_and_publish_nothing(store: SnapshotStore, catalog: Catalog, publisher: Publisher) -> None:
+async def test_conditional_requests_get_304_and_publish_nothing(
+    store: SnapshotStore, catalog: Catalog, publisher: Publisher
+) -> None:
     first = await refresh(store, catalog)
     assert first[0] is Outcome.PUBLISHED
     second = await refresh(store, catalog)
@@ -187,7 +189,9 @@ async def test_every_failure_keeps_the_last_good_version_serving(
         assert publisher.hits("/sdn.csv") >= 1 + fetch.DOWNLOAD_ATTEMPTS - 1
 
 
-async def test_a_mirror_base_url_is_read_like_a_directory(store: SnapshotStore, catalog: Catalog, publisher: Publisher) -> None:
+async def test_a_mirror_base_url_is_read_like_a_directory(
+    store: SnapshotStore, catalog: Catalog, publisher: Publisher
+) -> None:
     [result] = await refresh_lists(store, catalog, [LIST_ID], source_dir=publisher.base_url)
     assert result.outcome is Outcome.PUBLISHED and result.entry_count == 7
     assert f"{publisher.base_url}/sdn.csv" in (await store.current(LIST_ID)).origin  # type: ignore[union-attr]

@@ -65,7 +65,10 @@ def test_gender() -> None:
 
 
 def test_quoted_akas_are_weak_aliases() -> None:
-    assert parse_remarks(CYBER_REMARKS).weak_aliases == [("Mastercartaria", NameKind.AKA), ("Iranvisacart", NameKind.AKA)]
+    assert parse_remarks(CYBER_REMARKS).weak_aliases == [
+        ("Mastercartaria", NameKind.AKA),
+        ("Iranvisacart", NameKind.AKA),
+    ]
     # The OFAC specification's own example.
     facts = parse_remarks(
         "DOB 17 Jan 1941; POB El Menea, Algeria; a.k.a. 'ABU AL-FOUTOUH'; a.k.a. 'BOULAHIA'; a.k.a. 'HASSAN THE OLD'."

@@ -56,8 +56,7 @@ def refusal(party: pb.Party) -> InvalidArgument:
 def ordinary_names(count: int) -> list[str]:
     """Realistic aliases of three or four words ("Mohammed Ali Al-Hassan")."""
     return [
-        f"{GIVEN[i % len(GIVEN)]} {GIVEN[(i // 3) % len(GIVEN)]} {FAMILY[(i // 7) % len(FAMILY)]}"
-        for i in range(count)
+        f"{GIVEN[i % len(GIVEN)]} {GIVEN[(i // 3) % len(GIVEN)]} {FAMILY[(i // 7) % len(FAMILY)]}" for i in range(count)
     ]
 
 

@@ -78,7 +78,9 @@ async def wait_for_states(registry: PartyRegistry, jobs: Jobs, references: list[
             return
         await asyncio.sleep(0.1)
     missing = [ref for ref, state in zip(references, states, strict=True) if state is None]
-    raise AssertionError(f"after {timeout_s} s: {len(missing)} parties without a state (e.g. {missing[:3]}), jobs running {running}")
+    raise AssertionError(
+        f"after {timeout_s} s: {len(missing)} parties without a state (e.g. {missing[:3]}), jobs running {running}"
+    )
 
 
 @pytest.mark.real_data
@@ -108,9 +110,20 @@ async def test_update_raises_exactly_the_expected_alerts_on_watch_alerts(
             assert {(await registry.state(p.party_reference)).decision for p in parties} == {"CLEAR"}  # type: ignore[union-attr]
             hit_reference = parties[0].party_reference
             before = await stub.GetParty(pb.GetPartyRequest(party_reference=hit_reference))
-            assert (before.party.name, before.decision, list(before.alerted)) == (parties[0].name, pb.DECISION_CLEAR, [])
-            assert before.direction == pb.DIRECTION_EXPORT and not before.screening_queued and before.HasField("state_since")
-            for reference, code in (("", grpc.StatusCode.INVALID_ARGUMENT), ("NOT-REGISTERED", grpc.StatusCode.NOT_FOUND)):
+            assert (before.party.name, before.decision, list(before.alerted)) == (
+                parties[0].name,
+                pb.DECISION_CLEAR,
+                [],
+            )
+            assert (
+                before.direction == pb.DIRECTION_EXPORT
+                and not before.screening_queued
+                and before.HasField("state_since")
+            )
+            for reference, code in (
+                ("", grpc.StatusCode.INVALID_ARGUMENT),
+                ("NOT-REGISTERED", grpc.StatusCode.NOT_FOUND),
+            ):
                 with pytest.raises(grpc.aio.AioRpcError) as refused:
                     await stub.GetParty(pb.GetPartyRequest(party_reference=reference))
                 assert refused.value.code() == code and refused.value.details().startswith("party_reference: ")
@@ -207,7 +220,9 @@ async def test_a_dead_worker_s_shards_are_claimed_and_no_alert_is_lost_or_repeat
     await PartyRegistry(redis_client, key_prefix).register(records)
 
     jobs = Jobs(redis_client, key_prefix)
-    job_id, new = await jobs.create("delta", "ofac_sdn", published.version, job_id=f"delta:ofac_sdn:{published.version}")
+    job_id, new = await jobs.create(
+        "delta", "ofac_sdn", published.version, job_id=f"delta:ofac_sdn:{published.version}"
+    )
     assert new and not (await jobs.create("delta", "ofac_sdn", published.version, job_id=job_id))[1]
 
     # A worker takes 100 shards, processes half of them (alerts written, states set), and dies before acking any.
@@ -241,7 +256,11 @@ async def test_full_rescreen_sets_every_state_and_alerts_listed_parties(
     loader = ListLoader(store, test_catalog, load_policy())
     await loader.reload()
     records, _ = registered_parties(
-        [party("BP-1", "Nicolas MADURO MOROS"), party("BP-2", "Banco Nacional de Cuba"), party("BP-3", "Johanna Pemberton")],
+        [
+            party("BP-1", "Nicolas MADURO MOROS"),
+            party("BP-2", "Banco Nacional de Cuba"),
+            party("BP-3", "Johanna Pemberton"),
+        ],
         "export",
     )
     registry = PartyRegistry(redis_client, key_prefix)
@@ -272,7 +291,12 @@ async def test_full_rescreen_sets_every_state_and_alerts_listed_parties(
 
 
 async def test_killing_a_worker_process_mid_job_loses_and_repeats_no_alert(
-    server_redis_url: str, redis_client: aioredis.Redis, key_prefix: str, store: SnapshotStore, test_catalog, tmp_path: Path
+    server_redis_url: str,
+    redis_client: aioredis.Redis,
+    key_prefix: str,
+    store: SnapshotStore,
+    test_catalog,
+    tmp_path: Path,
 ) -> None:
     """A real `screening worker` process is killed (SIGKILL) while it works; another finishes the job."""
     import os
@@ -290,7 +314,10 @@ async def test_killing_a_worker_process_mid_job_loses_and_repeats_no_alert(
     old, new = FIXTURES / "ofac_sdn", the_update(tmp_path)
     await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=old)
     [published] = await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=new)
-    hits = [party(f"HIT-{n}", f"Zorvathian Kestrel Shipping Lines {suffix}") for n, suffix in enumerate(["", "Ltd", "LLC", "GmbH", "S.A.", "Inc"])]
+    hits = [
+        party(f"HIT-{n}", f"Zorvathian Kestrel Shipping Lines {suffix}")
+        for n, suffix in enumerate(["", "Ltd", "LLC", "GmbH", "S.A.", "Inc"])
+    ]
     filler = [party(f"P-{n}", f"{MADE_UP[n % len(MADE_UP)]} Holdings {n}") for n in range(20_000)]
     records, errors = registered_parties(hits + filler, "export")
     assert not errors
@@ -302,7 +329,7 @@ async def test_killing_a_worker_process_mid_job_loses_and_repeats_no_alert(
     env = {k: v for k, v in os.environ.items() if k not in ("LISTS_DIR",)}
     env.update(REDIS_URL=server_redis_url, SCREENING_KEY_PREFIX=key_prefix, SCREENING_CATALOG=str(FIXTURES / "sources.toml"),
                LOG_LEVEL="warning", SCREENING_DATA_DIR=str(tmp_path / "data"))  # fmt: skip
-    worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env)
+    worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env)  # noqa: ASYNC220 - returns at once
     try:
         for _ in range(600):
             done = await redis_client.scard(f"{jobs.job_key(job_id)}:done")

@@ -20,7 +20,9 @@ POLICY = load_policy()
 
 
 def entry(entry_id: str, name: str, programs: tuple[str, ...] = ("SDGT",), list_id: str = "ofac_sdn") -> Entry:
-    return Entry(list_id=list_id, entry_id=entry_id, entity_type=EntityType.ORGANIZATION, names=(Name(name),), programs=programs)
+    return Entry(
+        list_id=list_id, entry_id=entry_id, entity_type=EntityType.ORGANIZATION, names=(Name(name),), programs=programs
+    )
 
 
 def registered(reference: str, name: str) -> RegisteredParty:
@@ -29,7 +31,9 @@ def registered(reference: str, name: str) -> RegisteredParty:
     return record
 
 
-def delta(new_entries: list[Entry], added: tuple[str, ...] = (), changed: tuple[str, ...] = (), removed: tuple[str, ...] = ()) -> Delta:
+def delta(
+    new_entries: list[Entry], added: tuple[str, ...] = (), changed: tuple[str, ...] = (), removed: tuple[str, ...] = ()
+) -> Delta:
     diff = ListDiff("ofac_sdn", "v2", "v1", added, removed, changed)
     return Delta.build(diff, new_entries, "v2")
 
@@ -48,10 +52,16 @@ def run(party: RegisteredParty, state: PartyState | None, d: Delta, dispositions
 
 def test_new_hit_raises_one_alert_and_sets_the_state() -> None:
     hikvision = entry("1", "HANGZHOU HIKVISION DIGITAL TECHNOLOGY CO., LTD.")
-    state, alert = run(registered("BP-1", "Hangzhou Hikvision Digital Technology"), None, delta([hikvision], added=("1",)))
+    state, alert = run(
+        registered("BP-1", "Hangzhou Hikvision Digital Technology"), None, delta([hikvision], added=("1",))
+    )
     assert alert is not None and (alert.decision, alert.previous_decision) == ("BLOCK", "CLEAR")
     assert [(c[0], c[1], c[4]) for c in alert.entries] == [("ofac_sdn", "1", "new")]
-    assert state.decision == "BLOCK" and [a.entry_id for a in state.alerts] == ["1"] and state.versions == {"ofac_sdn": "v2"}
+    assert (
+        state.decision == "BLOCK"
+        and [a.entry_id for a in state.alerts] == ["1"]
+        and state.versions == {"ofac_sdn": "v2"}
+    )
 
 
 def test_unrelated_party_is_ruled_out_by_the_prefilter() -> None:
@@ -96,7 +106,12 @@ def test_false_positive_stays_quiet_until_the_entry_changes(same_hash: bool) -> 
         kind=DispositionKind.FALSE_POSITIVE, reason="Different company (Hikvision Bakery, Leeds).", reviewer="j.doe",
         recorded_at=datetime.now(UTC), version=2, approved_by="a.roe", approved_at=datetime.now(UTC),
     )  # fmt: skip
-    state, alert = run(registered("BP-1", "Hikvision Digital Technology"), None, delta([e], changed=("1",)), {("ofac_sdn", "1"): disposition})
+    state, alert = run(
+        registered("BP-1", "Hikvision Digital Technology"),
+        None,
+        delta([e], changed=("1",)),
+        {("ofac_sdn", "1"): disposition},
+    )
     if same_hash:
         assert alert is None and state.alerts == ()
     else:
@@ -118,11 +133,21 @@ def test_a_false_positive_without_a_second_reviewer_does_not_quiet_an_sdn_alert(
         kind=DispositionKind.FALSE_POSITIVE, reason="Different company.", reviewer="j.doe",
         recorded_at=datetime.now(UTC), version=1, status=status, approved_by=approved_by,
     )  # fmt: skip
-    state, alert = run(registered("BP-1", "Hikvision Digital Technology"), None, delta([e], changed=("1",)), {("ofac_sdn", "1"): disposition})
+    state, alert = run(
+        registered("BP-1", "Hikvision Digital Technology"),
+        None,
+        delta([e], changed=("1",)),
+        {("ofac_sdn", "1"): disposition},
+    )
     assert alert is not None and [(c[1], c[4]) for c in alert.entries] == [("1", "new")]
     assert state.decision == "BLOCK"
     # Screened again with nothing new: the alert is not announced a second time.
-    again, repeated = run(registered("BP-1", "Hikvision Digital Technology"), state, delta([e], changed=("1",)), {("ofac_sdn", "1"): disposition})
+    again, repeated = run(
+        registered("BP-1", "Hikvision Digital Technology"),
+        state,
+        delta([e], changed=("1",)),
+        {("ofac_sdn", "1"): disposition},
+    )
     assert repeated is None and again.decision == "BLOCK"
 
 
@@ -137,7 +162,9 @@ def test_near_tokens_needs_more_than_one_common_name_part() -> None:
 
 
 def test_registered_state_round_trips_through_msgpack() -> None:
-    state = PartyState("HOLD", (Alerted("bis_entity", "EL-1", "h", 0.93, "HOLD"),), {"bis_entity": "v9"}, "2026-11-28T01:00:00+00:00")
+    state = PartyState(
+        "HOLD", (Alerted("bis_entity", "EL-1", "h", 0.93, "HOLD"),), {"bis_entity": "v9"}, "2026-11-28T01:00:00+00:00"
+    )
     assert msgspec.msgpack.decode(msgspec.msgpack.encode(state), type=PartyState) == state
 
 

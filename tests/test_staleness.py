@@ -60,7 +60,9 @@ def test_stale_list_is_flagged_on_every_decision() -> None:
         assert response.decision == decision
         assert response.list_versions[0].stale
         [warning] = response.warnings
-        assert warning.startswith("ofac_sdn was last confirmed current 4.2 days ago, beyond its maximum age of 4.0 days")
+        assert warning.startswith(
+            "ofac_sdn was last confirmed current 4.2 days ago, beyond its maximum age of 4.0 days"
+        )
 
 
 def test_status_age_counts_from_the_last_confirmation_not_the_first_fetch() -> None:
@@ -76,7 +78,9 @@ def test_status_age_counts_from_the_last_confirmation_not_the_first_fetch() -> N
     old = ListStatusRecord(last_attempt_at=now - timedelta(days=5), last_success_at=now - timedelta(days=5))
     assert list_status_to_proto(spec, fetched, old, None, now).state == pb.LIST_STATE_STALE
 
-    failing = ListStatusRecord(last_attempt_at=now, last_error="sdn.csv:3: expected 12 columns", last_success_at=now - timedelta(hours=2))
+    failing = ListStatusRecord(
+        last_attempt_at=now, last_error="sdn.csv:3: expected 12 columns", last_success_at=now - timedelta(hours=2)
+    )
     status = list_status_to_proto(spec, fetched, failing, None, now)
     assert status.state == pb.LIST_STATE_UPDATE_FAILED and "sdn.csv:3" in status.last_error
     assert status.version == "0123456789abcdef"  # the last good version is still the one reported

@@ -293,7 +293,9 @@ async def test_malformed_sdn_csv_is_rejected_naming_file_and_line(
     assert "sdn.csv:4" in status.last_error
 
 
-async def test_rejected_first_update_stores_nothing(store: SnapshotStore, test_catalog: Catalog, tmp_path: Path) -> None:
+async def test_rejected_first_update_stores_nothing(
+    store: SnapshotStore, test_catalog: Catalog, tmp_path: Path
+) -> None:
     spec = test_catalog.get(LIST_ID)
     truncated = fetch_dir(test_catalog, copy_with_sdn(tmp_path, "truncated", sdn_rows()[:1]))
 

@@ -28,7 +28,7 @@ class Collector(trace_service_pb2_grpc.TraceServiceServicer):
         self.spans: list[Any] = []
         self.lock = threading.Lock()
 
-    def Export(self, request: Any, context: Any) -> Any:  # noqa: N802 - the protocol's name
+    def Export(self, request: Any, context: Any) -> Any:
         with self.lock:
             for resource_spans in request.resource_spans:
                 for scope_spans in resource_spans.scope_spans:

@@ -113,7 +113,7 @@ def test_fixture_keeps_the_real_format_quirks(csv_bytes: bytes) -> None:
     # Guard: the doubled header line, as in the real csl.csv.
     assert lines[0] == lines[1]
     assert lines[0].startswith(b"_id,source,entity_number,type,programs,name,")
-    headers, records = split_records(csv_bytes)
+    _headers, records = split_records(csv_bytes)
     sources = Counter(next(csv.reader(io.StringIO(r.decode(), newline="")))[1] for r in records)
     assert sources == FIXTURE_ROWS
 

@@ -183,7 +183,9 @@ def match_to_proto(
                 for pair in explanation.alignment
             ],
             name_score=explanation.name_score,
-            adjustments=[pb.ScoreAdjustment(factor=a.factor, delta=a.delta, detail=a.detail) for a in explanation.adjustments],
+            adjustments=[
+                pb.ScoreAdjustment(factor=a.factor, delta=a.delta, detail=a.detail) for a in explanation.adjustments
+            ],
             final_score=explanation.final_score,
             match_threshold=match_threshold,
             review_threshold=review_threshold,
@@ -269,7 +271,9 @@ def outcome_to_proto(outcome: ScreeningOutcome, request_id: str, party_reference
             for m, d in outcome.suppressed
         ],
         owner_matches=[
-            pb.OwnerMatch(owner_name=s.owner.name, share_percent=s.owner.share_percent, match=match_to_proto(m, *thresholds))
+            pb.OwnerMatch(
+                owner_name=s.owner.name, share_percent=s.owner.share_percent, match=match_to_proto(m, *thresholds)
+            )
             for s in outcome.owners
             for m in s.matches
         ],
@@ -349,8 +353,13 @@ def registered_party_to_proto(party: RegisteredParty, state: PartyState | None, 
     if state is not None:
         answer.decision = DECISIONS[Action[state.decision]]
         answer.alerted.extend(
-            pb.AlertedEntry(list_id=a.list_id, entry_id=a.entry_id, score=a.score, decision=DECISIONS[Action[a.decision]],
-                            listed_name=a.listed_name)  # fmt: skip
+            pb.AlertedEntry(
+                list_id=a.list_id,
+                entry_id=a.entry_id,
+                score=a.score,
+                decision=DECISIONS[Action[a.decision]],
+                listed_name=a.listed_name,
+            )
             for a in state.alerts
         )
         if state.screened_at:
@@ -403,7 +412,9 @@ def list_changes_to_proto(page: ChangePage) -> pb.ListChanges:
         added=counts["added"],
         removed=counts["removed"],
         changed=counts["changed"],
-        changes=[pb.ListChange(entry_id=c.entry_id, change=c.change, name=c.name, fields=c.fields) for c in page.changes],
+        changes=[
+            pb.ListChange(entry_id=c.entry_id, change=c.change, name=c.name, fields=c.fields) for c in page.changes
+        ],
         next_offset=page.next_offset,
     )
 

@@ -48,18 +48,26 @@ def registered_parties(
         try:
             query = validate_party(party, where)
             if not query.party_reference:
-                raise InvalidArgument(f"{where}.party_reference", "is required to register a party (it is the upsert key)")
+                raise InvalidArgument(
+                    f"{where}.party_reference", "is required to register a party (it is the upsert key)"
+                )
             if query.party_reference in seen:
-                raise InvalidArgument(f"{where}.party_reference", f"{query.party_reference!r} appears twice in this call")
+                raise InvalidArgument(
+                    f"{where}.party_reference", f"{query.party_reference!r} appears twice in this call"
+                )
         except InvalidArgument as exc:
-            errors.append(pb.ItemError(code=grpc.StatusCode.INVALID_ARGUMENT.value[0], message=str(exc), field=exc.field))
+            errors.append(
+                pb.ItemError(code=grpc.StatusCode.INVALID_ARGUMENT.value[0], message=str(exc), field=exc.field)
+            )
             continue
         seen.add(query.party_reference)
         clean = pb.Party()
         clean.CopyFrom(party)
         clean.party_reference = query.party_reference
         direction = directions if isinstance(directions, str) else directions[position]
-        records.append(RegisteredParty(query.party_reference, clean.SerializeToString(), party_tokens(party), direction))
+        records.append(
+            RegisteredParty(query.party_reference, clean.SerializeToString(), party_tokens(party), direction)
+        )
     return records, errors
 
 

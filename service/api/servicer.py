@@ -278,7 +278,9 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             if remaining is not None and remaining < MIN_USEFUL_SECONDS:
                 await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline expired before screening started")
             try:
-                response, record = await self.screen_once(request, request_id, current_principal.get().name, context.peer())
+                response, record = await self.screen_once(
+                    request, request_id, current_principal.get().name, context.peer()
+                )
             except InvalidArgument as exc:
                 log.info("rejected_request", field=exc.field, error=exc.message)
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
@@ -341,7 +343,9 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                 if isinstance(found, pb.ScreenResponse):
                     responses.append(found)  # a rejected item: its error, and no audit record
                     continue
-                response, record = self._conclude(found, dispositions.get(id(found), {}), request, request_id, caller, peer)
+                response, record = self._conclude(
+                    found, dispositions.get(id(found), {}), request, request_id, caller, peer
+                )
                 response.request_id = request_id
                 responses.append(response)
                 records.append(record)
@@ -359,13 +363,17 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             return subject_for("", party_fingerprint_.strip())
         raise InvalidArgument("party_reference", "party_reference or party_fingerprint is required")
 
-    async def RecordDisposition(self, request: pb.RecordDispositionRequest, context: grpc.aio.ServicerContext) -> pb.Disposition:
+    async def RecordDisposition(
+        self, request: pb.RecordDispositionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Disposition:
         reviewer = current_principal.get().name
         try:
             subject = self._subject(request.party_reference, request.party_fingerprint)
             kind = _DISPOSITION_KINDS.get(request.kind)
             if kind is None:
-                raise InvalidArgument("kind", "must be DISPOSITION_KIND_FALSE_POSITIVE or DISPOSITION_KIND_CONFIRMED_MATCH")
+                raise InvalidArgument(
+                    "kind", "must be DISPOSITION_KIND_FALSE_POSITIVE or DISPOSITION_KIND_CONFIRMED_MATCH"
+                )
             reviewer_name = validate_display_name("reviewer", request.reviewer)
             state = self._loader.state
             entry = state.entry(request.list_id, request.entry_id) if state else None
@@ -390,7 +398,9 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                  kind=kind.value, version=disposition.version, status=disposition.status.value)  # fmt: skip
         return disposition_to_proto(disposition)
 
-    async def RevokeDisposition(self, request: pb.RevokeDispositionRequest, context: grpc.aio.ServicerContext) -> pb.Disposition:
+    async def RevokeDisposition(
+        self, request: pb.RevokeDispositionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Disposition:
         try:
             subject = self._subject(request.party_reference, request.party_fingerprint)
             validate_display_name("reviewer", request.reviewer)
@@ -409,19 +419,27 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         if self._cache is not None:
             self._cache.apply(disposition)
 
-    async def ApproveDisposition(self, request: pb.ReviewDispositionRequest, context: grpc.aio.ServicerContext) -> pb.Disposition:
+    async def ApproveDisposition(
+        self, request: pb.ReviewDispositionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Disposition:
         return await self._review(request, context, approve=True)
 
-    async def RejectDisposition(self, request: pb.ReviewDispositionRequest, context: grpc.aio.ServicerContext) -> pb.Disposition:
+    async def RejectDisposition(
+        self, request: pb.ReviewDispositionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Disposition:
         return await self._review(request, context, approve=False)
 
-    async def _review(self, request: pb.ReviewDispositionRequest, context: grpc.aio.ServicerContext, approve: bool) -> pb.Disposition:
+    async def _review(
+        self, request: pb.ReviewDispositionRequest, context: grpc.aio.ServicerContext, approve: bool
+    ) -> pb.Disposition:
         """Four eyes: a second principal approves or rejects (the store refuses the recorder itself)."""
         second = current_principal.get().name
         try:
             subject = self._subject(request.party_reference, request.party_fingerprint)
             if request.version < 0:
-                raise InvalidArgument("version", f"must be 0 (the current one) or a version number, not {request.version}")
+                raise InvalidArgument(
+                    "version", f"must be 0 (the current one) or a version number, not {request.version}"
+                )
             change = self._dispositions.approve if approve else self._dispositions.reject
             disposition = await change(
                 subject, request.list_id, request.entry_id, second, request.note, expected_version=request.version
@@ -472,21 +490,33 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             return None
         return state.entry(list_id, entry_id)
 
-    async def GetListChanges(self, request: pb.GetListChangesRequest, context: grpc.aio.ServicerContext) -> pb.ListChanges:
+    async def GetListChanges(
+        self, request: pb.GetListChangesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListChanges:
         try:
             _check_list_id("list_id", request.list_id, self._catalog.lists, required=True)
             if request.change not in ("", *CHANGES):
-                raise InvalidArgument("change", f"{request.change[:32]!r} is not one of: added, removed, changed (or empty for all)")
+                raise InvalidArgument(
+                    "change", f"{request.change[:32]!r} is not one of: added, removed, changed (or empty for all)"
+                )
             version = _check_version("version", request.version)
-            offset, size = validate_page("offset", request.offset, "page_size", request.page_size, CHANGES_PAGE, MAX_CHANGES_PAGE)
+            offset, size = validate_page(
+                "offset", request.offset, "page_size", request.page_size, CHANGES_PAGE, MAX_CHANGES_PAGE
+            )
         except InvalidArgument as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         if not version:
             state = self._loader.state
             served = state.lists.get(request.list_id) if state is not None else None
-            version = served.meta.version if served is not None else (await self._store.current_version(request.list_id) or "")
+            version = (
+                served.meta.version
+                if served is not None
+                else (await self._store.current_version(request.list_id) or "")
+            )
             if not version:
-                await context.abort(grpc.StatusCode.NOT_FOUND, f"list_id: list {request.list_id} has no version loaded yet")
+                await context.abort(
+                    grpc.StatusCode.NOT_FOUND, f"list_id: list {request.list_id} has no version loaded yet"
+                )
         diff = await self._store.diff(request.list_id, version)
         if diff is None:
             await context.abort(
@@ -517,7 +547,9 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             )
         return record
 
-    async def GetScreening(self, request: pb.GetScreeningRequest, context: grpc.aio.ServicerContext) -> pb.ScreeningRecord:
+    async def GetScreening(
+        self, request: pb.GetScreeningRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ScreeningRecord:
         record = await self._record(request.screening_id, request.screened_on, context)
         log.info("screening_looked_up", screening_id=record.screening_id)
         return screening_record_to_proto(record)
@@ -541,20 +573,34 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
 
     # ------------------------------------------------------------ registry and re-screening
 
-    async def RegisterParties(self, request: pb.RegisterPartiesRequest, context: grpc.aio.ServicerContext) -> pb.RegisterPartiesResponse:
+    async def RegisterParties(
+        self, request: pb.RegisterPartiesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RegisterPartiesResponse:
         if self._registry is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no party registry on this server")
         if len(request.parties) > MAX_REGISTER_BATCH:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"parties: at most {MAX_REGISTER_BATCH} per call, got {len(request.parties)}")
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"parties: at most {MAX_REGISTER_BATCH} per call, got {len(request.parties)}",
+            )
         parties, errors = registered_parties(request.parties, direction_name(request.direction))
         result = await self._registry.register(parties, by=current_principal.get().name)
         # Start their first screening now rather than at the coordinator's next tick
         # (if a `registered` job is still running, they wait for the next one).
         job_id = await self._jobs.start_registered() if result.queued and self._jobs is not None else None
-        log.info("parties_registered", stored=result.stored, new=result.new, queued=result.queued, refused=len(errors), job_id=job_id)
+        log.info(
+            "parties_registered",
+            stored=result.stored,
+            new=result.new,
+            queued=result.queued,
+            refused=len(errors),
+            job_id=job_id,
+        )
         return pb.RegisterPartiesResponse(stored=result.stored, new=result.new, errors=errors, queued=result.queued)
 
-    async def RemoveParties(self, request: pb.RemovePartiesRequest, context: grpc.aio.ServicerContext) -> pb.RemovePartiesResponse:
+    async def RemoveParties(
+        self, request: pb.RemovePartiesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RemovePartiesResponse:
         if self._registry is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no party registry on this server")
         try:
@@ -583,20 +629,26 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             await context.abort(grpc.StatusCode.NOT_FOUND, f"job_id: no job {request.job_id[:80]!r}")
         return job_to_proto(info)
 
-    async def ListAlerts(self, request: pb.ListAlertsRequest, context: grpc.aio.ServicerContext) -> pb.ListAlertsResponse:
+    async def ListAlerts(
+        self, request: pb.ListAlertsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListAlertsResponse:
         if self._jobs is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no re-screening on this server")
         try:
             bounds = _queue_filter(request, self._catalog.lists, ALERTS_PAGE, MAX_ALERTS_PAGE)
         except InvalidArgument as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        page = await list_alerts(self._jobs, self._registry, self._dispositions, AlertFilter(**bounds), datetime.now(UTC))
+        page = await list_alerts(
+            self._jobs, self._registry, self._dispositions, AlertFilter(**bounds), datetime.now(UTC)
+        )
         return pb.ListAlertsResponse(
             alerts=[alert_to_proto(alert_id, raw) for alert_id, raw in page.alerts],
             scanned=page.scanned, truncated=page.truncated, more=page.more,
         )  # fmt: skip
 
-    async def ListReviews(self, request: pb.ListReviewsRequest, context: grpc.aio.ServicerContext) -> pb.ListReviewsResponse:
+    async def ListReviews(
+        self, request: pb.ListReviewsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListReviewsResponse:
         if self._reviews is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no review queue on this server")
         try:
@@ -609,7 +661,9 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             scanned=page.scanned, truncated=page.truncated, more=page.more,
         )  # fmt: skip
 
-    async def WatchAlerts(self, request: pb.WatchAlertsRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[pb.Alert]:
+    async def WatchAlerts(
+        self, request: pb.WatchAlertsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.Alert]:
         if self._jobs is None or self._feed is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no re-screening on this server")
         try:

@@ -128,7 +128,9 @@ def _check_text(field: str, value: str, limit: int, required: bool = False) -> s
     control = _CONTROL.search(value)
     if control is not None:
         position = control.start()
-        raise InvalidArgument(field, f"contains a control character (U+{ord(value[position]):04X}) at position {position}")
+        raise InvalidArgument(
+            field, f"contains a control character (U+{ord(value[position]):04X}) at position {position}"
+        )
     return value.strip()
 
 
@@ -173,7 +175,9 @@ def validate_screening_id(field: str, value: str) -> str:
     """A screening id as the service hands them out (a version 4 UUID, e.g. from ScreenResponse.screening_id)."""
     cleaned = _check_text(field, value, 64, required=True).lower()
     if not _SCREENING_ID.fullmatch(cleaned):
-        raise InvalidArgument(field, f"{value[:64]!r} is not a screening id (a UUID such as 1b4e28ba-2fa1-41d2-883f-0016d3cca427)")
+        raise InvalidArgument(
+            field, f"{value[:64]!r} is not a screening id (a UUID such as 1b4e28ba-2fa1-41d2-883f-0016d3cca427)"
+        )
     return cleaned
 
 
@@ -190,7 +194,9 @@ def validate_day(field: str, value: str) -> date | None:
         raise InvalidArgument(field, f"{text[:16]!r} is not a day written YYYY-MM-DD") from None
 
 
-def validate_page(offset_field: str, offset: int, size_field: str, size: int, default: int, limit: int) -> tuple[int, int]:
+def validate_page(
+    offset_field: str, offset: int, size_field: str, size: int, default: int, limit: int
+) -> tuple[int, int]:
     """(offset, page size) of a paged read: offset >= 0, size 0 (the default) to `limit`."""
     if offset < 0:
         raise InvalidArgument(offset_field, f"must be 0 or more, got {offset}")
@@ -313,7 +319,9 @@ def party_and_words(party: pb.Party, field: str = "party") -> tuple[PartyQuery, 
             lines: tuple[str, ...] = ()
             if address_lines := address.lines:
                 _check_count(f"{where}.lines", address_lines, MAX_ADDRESS_LINES)
-                checked = (_check_text(f"{where}.lines[{j}]", line, MAX_TEXT_CHARS) for j, line in enumerate(address_lines))
+                checked = (
+                    _check_text(f"{where}.lines[{j}]", line, MAX_TEXT_CHARS) for j, line in enumerate(address_lines)
+                )
                 lines = tuple(line for line in checked if line)
             city, state, postal_code = (
                 _check_text(f"{where}.{name}", value, MAX_TEXT_CHARS) if (value := getattr(address, name)) else ""
@@ -332,7 +340,11 @@ def party_and_words(party: pb.Party, field: str = "party") -> tuple[PartyQuery, 
             where = f"{field}.identifiers[{i}]"
             id_type = _check_text(f"{where}.type", identifier.type, 64)
             value = _check_text(f"{where}.value", identifier.value, MAX_REFERENCE_CHARS, required=True)
-            issuer = _check_country(f"{where}.issuing_country", identifier.issuing_country) if identifier.issuing_country else ""
+            issuer = (
+                _check_country(f"{where}.issuing_country", identifier.issuing_country)
+                if identifier.issuing_country
+                else ""
+            )
             identifiers.append(QueryIdentifier(id_type, value, issuer))
 
     owners = []
@@ -344,11 +356,15 @@ def party_and_words(party: pb.Party, field: str = "party") -> tuple[PartyQuery, 
             # Each owner is screened like a party of one name (service/engine/screener.py).
             words += name_words(f"{where}.name", name)
             if words > MAX_PARTY_WORDS:
-                message = _over_budget(words, "this owner brings the names to", "leave out minor owners or duplicate aliases")
+                message = _over_budget(
+                    words, "this owner brings the names to", "leave out minor owners or duplicate aliases"
+                )
                 raise InvalidArgument(f"{where}.name", message)
             # NaN fails both comparisons, so it is refused too.
             if not 0 < owner.share_percent <= 100:
-                raise InvalidArgument(f"{where}.share_percent", f"must be more than 0 and at most 100, not {owner.share_percent}")
+                raise InvalidArgument(
+                    f"{where}.share_percent", f"must be more than 0 and at most 100, not {owner.share_percent}"
+                )
             _check_enum(f"{where}.type", owner.type, _ENTITY_TYPES, "PartyType")
             country = _check_country(f"{where}.country", owner.country) if owner.country else ""
             owners.append(QueryOwner(name, owner.share_percent, _ENTITY_TYPES[owner.type], country))
@@ -458,7 +474,9 @@ def validate_context(context: pb.TransactionContext) -> TransactionContext:
         if context.destination_country
         else "",
         origin_country=country,
-        transaction_reference=_check_text("context.transaction_reference", context.transaction_reference, MAX_REFERENCE_CHARS),
+        transaction_reference=_check_text(
+            "context.transaction_reference", context.transaction_reference, MAX_REFERENCE_CHARS
+        ),
         item_eccns=tuple(item.eccn for item in items if item.eccn),
         item_hs_codes=tuple(item.hs_code for item in items if item.hs_code),
         origin_region=region,
@@ -484,7 +502,9 @@ def validate_list_ids(field: str, list_ids: Sequence[str], known_lists: Collecti
 def validate_options(options: pb.ScreenOptions, known_lists: Collection[str]) -> ScreenOptions:
     for i, list_id in enumerate(options.list_ids):
         if list_id not in known_lists:
-            raise InvalidArgument(f"options.list_ids[{i}]", f"unknown list {list_id[:64]!r}; known: {', '.join(sorted(known_lists))}")
+            raise InvalidArgument(
+                f"options.list_ids[{i}]", f"unknown list {list_id[:64]!r}; known: {', '.join(sorted(known_lists))}"
+            )
     if not 0 <= options.max_matches <= MAX_MATCHES_LIMIT:
         raise InvalidArgument("options.max_matches", f"must be between 0 (server default) and {MAX_MATCHES_LIMIT}")
     return ScreenOptions(

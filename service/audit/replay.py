@@ -77,7 +77,9 @@ def compare(record: AuditRecord, response: pb.ScreenResponse) -> list[str]:
     recorded_suppressed = {(m.list_id, m.entry_id) for m in record.matches if m.suppressed_by}
     replayed_suppressed = {(s.match.list_id, s.match.entry_id) for s in response.suppressed}
     if recorded_suppressed != replayed_suppressed:
-        differences.append(f"suppressed: recorded {sorted(recorded_suppressed)}, replayed {sorted(replayed_suppressed)}")
+        differences.append(
+            f"suppressed: recorded {sorted(recorded_suppressed)}, replayed {sorted(replayed_suppressed)}"
+        )
     recorded_reasons = sorted((r.code, r.rule_id, r.list_id, r.entry_id) for r in record.reasons)
     replayed_reasons = sorted((r.code, r.rule_id, r.list_id, r.entry_id) for r in response.reasons)
     if recorded_reasons != replayed_reasons:

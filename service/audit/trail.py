@@ -87,9 +87,7 @@ class ExportFrontier:
 class AuditTrail:
     """Writes audit records to the stream and finds them again (stream first, then files)."""
 
-    def __init__(
-        self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX, max_buffered: int = 1_000_000
-    ) -> None:
+    def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX, max_buffered: int = 1_000_000) -> None:
         self._redis = client
         self._prefix = prefix
         self._max_buffered = max_buffered
@@ -100,9 +98,7 @@ class AuditTrail:
 
     async def write(self, record: AuditRecord) -> str:
         """Append one record (one round trip); returns its stream id."""
-        entry_id = await self._redis.xadd(
-            self.stream_key, _fields(record), maxlen=self._max_buffered, approximate=True
-        )
+        entry_id = await self._redis.xadd(self.stream_key, _fields(record), maxlen=self._max_buffered, approximate=True)
         return _text(entry_id)
 
     async def write_many(self, records: Sequence[AuditRecord]) -> list[str]:
@@ -289,8 +285,8 @@ class AuditExporter:
         while not stop.is_set():
             try:
                 written = await self.export_once(batch)
-            except Exception as exc:  # noqa: BLE001 - Redis or disk trouble: keep the loop alive, retry later
-                log.error("audit_export_failed", error=str(exc), exc_info=True)
+            except Exception as exc:
+                log.exception("audit_export_failed", error=str(exc))
                 written = 0
             if written >= batch:
                 continue

@@ -63,7 +63,9 @@ class Authenticator:
         if scheme.lower() != "bearer" or not credential:
             raise AuthError("malformed_header", "the authorization metadata must be 'Bearer <API key or token>'")
         if len(credential) > MAX_CREDENTIAL_CHARS:
-            raise AuthError("malformed_token", f"the bearer credential is longer than {MAX_CREDENTIAL_CHARS} characters")
+            raise AuthError(
+                "malformed_token", f"the bearer credential is longer than {MAX_CREDENTIAL_CHARS} characters"
+            )
         if credential.startswith(API_KEY_PREFIX):
             if self._keys is None:
                 raise AuthError("unknown_key", "API keys are not available on this server")

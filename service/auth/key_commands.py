@@ -36,15 +36,19 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore
                         help=f"repeat for several: {', '.join(ROLES)}")  # fmt: skip
     create.add_argument("--rotate", action="store_true",
                         help="replace the name's valid key(s): they keep working for --grace, then expire")  # fmt: skip
-    create.add_argument("--grace", metavar="DURATION",
-                        help="with --rotate: how long the old key(s) keep working, e.g. 30m, 24h or 0s (default 24h)")
+    create.add_argument(
+        "--grace",
+        metavar="DURATION",
+        help="with --rotate: how long the old key(s) keep working, e.g. 30m, 24h or 0s (default 24h)",
+    )
     listing = key_commands.add_parser("list", help="every key: name, id, roles, state, creation, last use, expiry")
     listing.add_argument("--include-revoked", action="store_true", help="revoked keys too")
     listing.add_argument("--json", action="store_true", help="JSON instead of a table")
     revoke = key_commands.add_parser("revoke", help="revoke a name's valid keys now (all servers within seconds)")
     revoke.add_argument("name", help="the key name")
-    revoke.add_argument("--key-id",
-                        help="only this key (the 8 hex digits `keys list` shows), e.g. the old one after a rotation")
+    revoke.add_argument(
+        "--key-id", help="only this key (the 8 hex digits `keys list` shows), e.g. the old one after a rotation"
+    )
     keys.set_defaults(func=cmd_keys)
 
 

@@ -102,7 +102,7 @@ class ApiKey(msgspec.Struct, frozen=True):
     revoked_by: str = ""
 
     def state_at(self, now: datetime) -> str:
-        """"valid", "expiring" (rotated out, still in its grace period), "expired" or "revoked"."""
+        """ "valid", "expiring" (rotated out, still in its grace period), "expired" or "revoked"."""
         if self.revoked_at is not None:
             return REVOKED
         if self.expires_at is not None:

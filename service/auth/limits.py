@@ -391,4 +391,3 @@ class StreamCaps:
     def _hold(self, ticket: StreamTicket) -> None:
         self._held[ticket.id] = ticket
         self._counts[ticket.key] += 1
-

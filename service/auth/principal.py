@@ -39,6 +39,7 @@ class Principal:
 # Four eyes still apply: it can never approve its own dispositions.
 ANONYMOUS = Principal("anonymous", frozenset({ADMIN}), "none")
 
+
 def local_operator() -> Principal:
     """The operator running a CLI command that writes to Redis directly (keys, imports).
 

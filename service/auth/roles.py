@@ -60,7 +60,7 @@ def load_roles(service_name: str, methods: tuple[str, ...], path: Path | None = 
     spec, _ = read_toml(path, RolesFile)
     unknown_roles = set(spec.roles) - set(ROLES)
     if unknown_roles:
-        raise ConfigFileError(f"{path}: roles.{sorted(unknown_roles)[0]}: unknown role; roles are {', '.join(ROLES)}")
+        raise ConfigFileError(f"{path}: roles.{min(unknown_roles)}: unknown role; roles are {', '.join(ROLES)}")
     direct: dict[str, set[str]] = {}
     for role, role_spec in spec.roles.items():
         for position, method in enumerate(role_spec.methods):
@@ -72,7 +72,9 @@ def load_roles(service_name: str, methods: tuple[str, ...], path: Path | None = 
             direct.setdefault(method, set()).add(role)
         for position, included in enumerate(role_spec.includes):
             if included not in spec.roles or included == role:
-                raise ConfigFileError(f"{path}: roles.{role}.includes[{position}]: {included!r} is not another role of this file")
+                raise ConfigFileError(
+                    f"{path}: roles.{role}.includes[{position}]: {included!r} is not another role of this file"
+                )
     # `includes`: a role inherits the methods of the roles it includes (transitively).
     changed = True
     while changed:

@@ -396,7 +396,8 @@ class ResultWriter:
         values = (row[column] for column in OUTPUT_COLUMNS)
         # isprintable() (a C scan) is False for any line break: most values skip the regex.
         self._csv.writerow(
-            value if not isinstance(value, str) or value.isprintable() else _LINE_BREAKS.sub(" ", value) for value in values
+            value if not isinstance(value, str) or value.isprintable() else _LINE_BREAKS.sub(" ", value)
+            for value in values
         )
 
     def flush(self) -> None:

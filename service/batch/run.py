@@ -176,7 +176,11 @@ class Progress:
             rate = (self._done - self._start_done) / (now - self._start)
             left = max(self._total - self._done, 0)
             eta = f", ETA {left / rate:.0f} s" if rate > 0 else ""
-            print(f"{self._label}: {self._done}/{self._total} {self._units}, {rate:.0f}/s{eta}", file=self._stream, flush=True)
+            print(
+                f"{self._label}: {self._done}/{self._total} {self._units}, {rate:.0f}/s{eta}",
+                file=self._stream,
+                flush=True,
+            )
 
     def close(self) -> None:
         if self._bar is not None:
@@ -187,7 +191,7 @@ class Progress:
 
 
 class _Slot:
-    __slots__ = ("row", "result")
+    __slots__ = ("result", "row")
 
     def __init__(self, row: InputRow, result: dict[str, object] | None) -> None:
         self.row = row
@@ -474,7 +478,9 @@ class _Opened:
     workers: int  # how many processes serve the port (0 when it does not say)
 
 
-async def _open_stream(target: str, channel_options: list[tuple[str, int]], timeout: float, client: ClientSettings) -> _Opened:
+async def _open_stream(
+    target: str, channel_options: list[tuple[str, int]], timeout: float, client: ClientSettings
+) -> _Opened:
     """A connection of its own, checked serving, with a ScreenBatch call on it."""
     channel = open_aio_channel(client, target, channel_options)
     try:
@@ -482,7 +488,9 @@ async def _open_stream(target: str, channel_options: list[tuple[str, int]], time
         call = pb_grpc.ScreeningServiceStub(channel).ScreenBatch(metadata=bearer_metadata(client))
         try:
             # This server sends its headers as the call starts; another may only with its first answer.
-            headers = dict(await asyncio.wait_for(asyncio.shield(call.initial_metadata()), min(timeout, HEADERS_WAIT_S)) or ())
+            headers = dict(
+                await asyncio.wait_for(asyncio.shield(call.initial_metadata()), min(timeout, HEADERS_WAIT_S)) or ()
+            )
         except TimeoutError:
             headers = {}
     except BaseException:
@@ -493,7 +501,12 @@ async def _open_stream(target: str, channel_options: list[tuple[str, int]], time
 
 
 async def _spread_streams(
-    target: str, count: int, channel_options: list[tuple[str, int]], timeout: float, opened: list[_Opened], client: ClientSettings
+    target: str,
+    count: int,
+    channel_options: list[tuple[str, int]],
+    timeout: float,
+    opened: list[_Opened],
+    client: ClientSettings,
 ) -> None:
     """Open `count` streams into `opened`, spread over as many of the server's processes as it has.
 
@@ -529,7 +542,11 @@ async def _screen_remote(
     readers = [asyncio.create_task(_read(stream, out, progressed)) for stream in streams]
     feeder = asyncio.create_task(_feed(streams, readers, rows, out, progressed, options))
     watchdog = asyncio.create_task(_watch(streams, out, options))
-    tasks = [*readers, feeder, watchdog]  # in this order: when a call fails, its status says why, not the feeder's error
+    tasks = [
+        *readers,
+        feeder,
+        watchdog,
+    ]  # in this order: when a call fails, its status says why, not the feeder's error
     try:
         working: set[asyncio.Task[None]] = {*readers, feeder}
         while working:
@@ -574,7 +591,11 @@ async def _screen_local(engine: LocalEngine, rows: Iterable[InputRow], out: Orde
 
 
 async def screen_file(
-    options: BatchOptions, *, target: str | None = None, local: LocalFactory | None = None, client: ClientSettings | None = None
+    options: BatchOptions,
+    *,
+    target: str | None = None,
+    local: LocalFactory | None = None,
+    client: ClientSettings | None = None,
 ) -> BatchSummary:
     """Screen every party of `options.input` into `options.output`. Raises BadInput or BatchError.
 
@@ -613,11 +634,18 @@ async def screen_file(
             # A channel per stream, none sharing a connection (subchannels are shared across
             # channels by default): each is a TCP connection of its own that the kernel can
             # hand to another server process on the same port.
-            channel_options = [("grpc.max_receive_message_length", MAX_RESPONSE_BYTES), ("grpc.use_local_subchannel_pool", 1)]
+            channel_options = [
+                ("grpc.max_receive_message_length", MAX_RESPONSE_BYTES),
+                ("grpc.use_local_subchannel_pool", 1),
+            ]
             opened: list[_Opened] = []
             try:
-                await _spread_streams(target, options.streams, channel_options, options.timeout, opened, client or ClientSettings())
-                await screen(lambda out: _screen_remote([stream.call for stream in opened], rows, out, options), options.streams)
+                await _spread_streams(
+                    target, options.streams, channel_options, options.timeout, opened, client or ClientSettings()
+                )
+                await screen(
+                    lambda out: _screen_remote([stream.call for stream in opened], rows, out, options), options.streams
+                )
             finally:
                 for stream in opened:
                     await stream.channel.close()
@@ -627,7 +655,11 @@ async def screen_file(
 
 
 async def run_batch(
-    options: BatchOptions, *, target: str | None = None, local: LocalFactory | None = None, client: ClientSettings | None = None
+    options: BatchOptions,
+    *,
+    target: str | None = None,
+    local: LocalFactory | None = None,
+    client: ClientSettings | None = None,
 ) -> int:
     """`screening batch`: screen, print the summary; the exit code (0, 2 bad input, 3 unavailable, 4 refused)."""
     try:

@@ -187,11 +187,11 @@ def bench_auth(settings: Settings, prefix: str, lists_dir: Path, iterations: int
                             continue
                         samples[mode].append(time.perf_counter() - started)
                 # Paired: this round's median of each kind against this round's median without a credential.
-                none = samples["none"][round_started["none"]:]
-                for mode in paired:
-                    mine = samples[mode][round_started[mode]:]
+                none = samples["none"][round_started["none"] :]
+                for mode, ratios in paired.items():
+                    mine = samples[mode][round_started[mode] :]
                     if mine and none:
-                        paired[mode].append(percentile(mine, 0.5) / percentile(none, 0.5))
+                        ratios.append(percentile(mine, 0.5) / percentile(none, 0.5))
             channel.close()
         finally:
             for process in processes:
@@ -215,6 +215,8 @@ def print_auth(figures: dict[str, object]) -> None:
             rounds = percentile(paired[mode], 0.5)
             ratio = f"p50 x{p50 / base50:.3f}, p99 x{p99 / base99:.3f}; per round, median x{rounds:.3f}"
             verdict = "  (target <= x1.05 on p50: " + ("met)" if rounds <= AUTH_TARGET_P50 else "NOT met)")
-        print(f"  {mode:<8}       p50 {p50 * 1000:.3f} ms  p99 {p99 * 1000:.3f} ms  failed {failed[mode]}  {ratio}{verdict}")
+        print(
+            f"  {mode:<8}       p50 {p50 * 1000:.3f} ms  p99 {p99 * 1000:.3f} ms  failed {failed[mode]}  {ratio}{verdict}"
+        )
     print(f"  in process     API key {costs['key_us']:.1f} us, token (cached) {costs['token_cached_us']:.1f} us, "
           f"token (verified, RS256) {costs['token_verified_us']:.1f} us per authentication")  # fmt: skip

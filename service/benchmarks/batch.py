@@ -249,7 +249,9 @@ def _same_decisions(a: Path, b: Path) -> bool:
     return decisions(a) == decisions(b)
 
 
-async def bench_batch(settings: Settings, prefix: str, lists_dir: Path, parties: int, workers: int, streams: int) -> dict[str, object]:
+async def bench_batch(
+    settings: Settings, prefix: str, lists_dir: Path, parties: int, workers: int, streams: int
+) -> dict[str, object]:
     from service.benchmarks.command import _publish
 
     publish = await _publish(settings, lists_dir, prefix)
@@ -277,7 +279,7 @@ async def bench_batch(settings: Settings, prefix: str, lists_dir: Path, parties:
                    "--port", str(port), "--lists-dir", str(lists_dir)]  # fmt: skip
         with log_path.open("wb") as log_file:
             started = time.monotonic()
-            process = subprocess.Popen(
+            process = subprocess.Popen(  # noqa: ASYNC220 - starts the server and returns at once
                 command, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
                 cwd=REPOSITORY,
             )  # fmt: skip
@@ -299,7 +301,9 @@ async def bench_batch(settings: Settings, prefix: str, lists_dir: Path, parties:
 
 
 def _describe(run: BatchRun, base: BatchRun | None) -> str:
-    decisions = ", ".join(f"{kind} {run.decisions.get(kind, 0)}" for kind in ("CLEAR", "REVIEW", "HOLD", "BLOCK", "ERROR"))
+    decisions = ", ".join(
+        f"{kind} {run.decisions.get(kind, 0)}" for kind in ("CLEAR", "REVIEW", "HOLD", "BLOCK", "ERROR")
+    )
     ratio = f" (x{run.rate / base.rate:.2f})" if base is not None and base.rate > 0 else ""
     text = f"{run.streams:>2} stream(s)     {run.rate:,.0f} parties/s{ratio}, {run.elapsed_s:.1f} s; {decisions}"
     if run.worker_cpu_s:

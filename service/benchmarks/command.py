@@ -54,7 +54,13 @@ async def _publish(settings: Settings, lists_dir: Path, prefix: str) -> dict[str
         t3 = time.perf_counter()
     finally:
         await connection.close()
-    return {"read_s": t1 - t0, "parse_s": t2 - t1, "publish_s": t3 - t2, "entries": meta.entry_count, "redis_url": connection.url}
+    return {
+        "read_s": t1 - t0,
+        "parse_s": t2 - t1,
+        "publish_s": t3 - t2,
+        "entries": meta.entry_count,
+        "redis_url": connection.url,
+    }
 
 
 def _fresh_process_load(redis_url: str, prefix: str) -> dict[str, float]:
@@ -109,7 +115,10 @@ async def _latency(settings: Settings, prefix: str, iterations: int) -> dict[str
     entries = loader.state.lists["ofac_sdn"].entries
     rng = random.Random(7)
     listed = [rng.choice(entries).primary_name for _ in range(200)]
-    unlisted = [f"{rng.choice(['Anna', 'Pierre', 'Wei', 'Olu', 'Maria'])} {uuid.UUID(int=rng.getrandbits(128)).hex[:8]} Trading GmbH" for _ in range(200)]
+    unlisted = [
+        f"{rng.choice(['Anna', 'Pierre', 'Wei', 'Olu', 'Maria'])} {uuid.UUID(int=rng.getrandbits(128)).hex[:8]} Trading GmbH"
+        for _ in range(200)
+    ]
     requests = [
         pb.ScreenRequest(
             party=pb.Party(name=name, addresses=[pb.Address(country="DE")]),
@@ -161,13 +170,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "all run (about 30 s)."
     )
     parts = parser.add_argument_group("parts (default: all)")
-    parts.add_argument("--core", action="store_true", help="OFAC SDN parse+publish, fresh-process load, in-process Screen latency")
+    parts.add_argument(
+        "--core", action="store_true", help="OFAC SDN parse+publish, fresh-process load, in-process Screen latency"
+    )
     parts.add_argument("--lists", action="store_true", help="per-list parse and publish time of every catalogued list")
     parts.add_argument("--swap", action="store_true", help="live list swap on a running server under Screen load")
     parts.add_argument("--audit", action="store_true", help="Screen latency with and without the audit-record write")
-    parts.add_argument("--rescreen", action="store_true", help="register --parties parties and delta re-screen them after a real SDN update")
-    parts.add_argument("--batch", action="store_true", help="`screening batch` of the --lists-dir SDN set against `screening serve --workers W`, 1 stream vs S")
-    parts.add_argument("--auth", action="store_true", help="Screen latency with an API key and a JWT against a server with auth off")
+    parts.add_argument(
+        "--rescreen",
+        action="store_true",
+        help="register --parties parties and delta re-screen them after a real SDN update",
+    )
+    parts.add_argument(
+        "--batch",
+        action="store_true",
+        help="`screening batch` of the --lists-dir SDN set against `screening serve --workers W`, 1 stream vs S",
+    )
+    parts.add_argument(
+        "--auth", action="store_true", help="Screen latency with an API key and a JWT against a server with auth off"
+    )
     parts.add_argument("--items", action="store_true", help="Screen: 10 items and their producers vs one party")
     parts.add_argument("--http", action="store_true", help="Screen through the HTTP/JSON door vs gRPC, one server")
     parts.add_argument(
@@ -178,16 +199,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from service.benchmarks import load as bench_load
 
     bench_load.add_load_arguments(parser)
-    parser.add_argument("--parties", type=int, default=1_000_000, help="--rescreen: registered parties (default 1,000,000)")
+    parser.add_argument(
+        "--parties", type=int, default=1_000_000, help="--rescreen: registered parties (default 1,000,000)"
+    )
     parser.add_argument("--rescreen-workers", type=int, default=2, help="--rescreen: worker processes (default 2)")
-    parser.add_argument("--batch-parties", type=int, default=20_000, help="--batch: parties in the file (default 20,000)")
+    parser.add_argument(
+        "--batch-parties", type=int, default=20_000, help="--batch: parties in the file (default 20,000)"
+    )
     parser.add_argument("--batch-workers", type=int, default=2, help="--batch: server worker processes (default 2)")
     parser.add_argument("--batch-streams", type=int, help="--batch: ScreenBatch streams (default: --batch-workers)")
     parser.add_argument("--lists-dir", help="--core: SDN set to benchmark (default ../shared/data/ofac-sdn-2023-12-28)")
     parser.add_argument("--iterations", type=int, default=2000, help="--core: Screen calls to time (default 2000)")
-    parser.add_argument("--mirror", help="--lists: offline mirror of every list (default ../shared/data/mirror-2023-12)")
-    parser.add_argument("--swap-from", help="--swap: SDN set the server starts with (default ../shared/data/ofac-sdn-daily/2024-04-30)")
-    parser.add_argument("--swap-to", help="--swap: SDN set published during the run (default ../shared/data/ofac-sdn-daily/2024-05-01)")
+    parser.add_argument(
+        "--mirror", help="--lists: offline mirror of every list (default ../shared/data/mirror-2023-12)"
+    )
+    parser.add_argument(
+        "--swap-from", help="--swap: SDN set the server starts with (default ../shared/data/ofac-sdn-daily/2024-04-30)"
+    )
+    parser.add_argument(
+        "--swap-to", help="--swap: SDN set published during the run (default ../shared/data/ofac-sdn-daily/2024-05-01)"
+    )
     parser.add_argument("--swap-seconds", type=float, default=12.0,
                         help="--swap: client load duration in seconds; the publish starts after a quarter of it (default 12)")  # fmt: skip
     parser.add_argument("--reload-seconds", type=float, default=0.2,
@@ -241,7 +272,17 @@ def main(args: argparse.Namespace) -> int:
 
     if args.load:
         return _load(args)
-    parts_asked = (args.core, args.lists, args.swap, args.audit, args.rescreen, args.batch, args.auth, args.items, args.http)
+    parts_asked = (
+        args.core,
+        args.lists,
+        args.swap,
+        args.audit,
+        args.rescreen,
+        args.batch,
+        args.auth,
+        args.items,
+        args.http,
+    )
     run_all = not any(parts_asked)
     lists_dir = Path(args.lists_dir) if args.lists_dir else DEFAULT_SET
     mirror = Path(args.mirror) if args.mirror else bench_swap.DEFAULT_MIRROR
@@ -257,7 +298,10 @@ def main(args: argparse.Namespace) -> int:
               (run_all or args.swap, swap_from / "sdn.csv", "--swap-from with an OFAC SDN legacy CSV set"),
               (run_all or args.swap, swap_to / "sdn.csv", "--swap-to with an OFAC SDN legacy CSV set")]  # fmt: skip
     if args.iterations < 2:
-        print(f"error: --iterations must be at least 2 (one listed and one unlisted name), not {args.iterations}", file=sys.stderr)
+        print(
+            f"error: --iterations must be at least 2 (one listed and one unlisted name), not {args.iterations}",
+            file=sys.stderr,
+        )
         return 2
     for wanted, path, hint in needed:
         if wanted and not path.exists():
@@ -272,7 +316,10 @@ def main(args: argparse.Namespace) -> int:
         settings = Settings(**{**settings.__dict__, "redis_url": embedded.url})
     prefix = f"bench:{uuid.uuid4().hex[:8]}:"
     started = time.perf_counter()
-    print(f"redis            {'embedded' if embedded else settings.redis_url}  (throw-away key prefix {prefix})", flush=True)
+    print(
+        f"redis            {'embedded' if embedded else settings.redis_url}  (throw-away key prefix {prefix})",
+        flush=True,
+    )
     try:
         if run_all or args.core:
             publish = asyncio.run(_publish(settings, lists_dir, prefix))
@@ -280,7 +327,7 @@ def main(args: argparse.Namespace) -> int:
             latency = asyncio.run(_latency(settings, prefix, args.iterations))
             _print_core(lists_dir, publish, fresh, latency)
             sys.stdout.flush()
-        if (run_all or args.audit):
+        if run_all or args.audit:
             from service.benchmarks import audit as bench_audit
 
             if not (run_all or args.core):
@@ -291,7 +338,11 @@ def main(args: argparse.Namespace) -> int:
             from service.benchmarks import rescreen as bench_rescreen
 
             bench_rescreen.print_rescreen(
-                asyncio.run(bench_rescreen.bench_rescreen(settings, f"{prefix}rescreen:", args.parties, args.rescreen_workers, 100))
+                asyncio.run(
+                    bench_rescreen.bench_rescreen(
+                        settings, f"{prefix}rescreen:", args.parties, args.rescreen_workers, 100
+                    )
+                )
             )
             sys.stdout.flush()
         if run_all or args.batch:
@@ -306,13 +357,17 @@ def main(args: argparse.Namespace) -> int:
         if run_all or args.auth:
             from service.benchmarks import auth as bench_auth
 
-            figures = _served_part("auth", lambda: bench_auth.bench_auth(settings, f"{prefix}auth:", lists_dir, args.iterations))
+            figures = _served_part(
+                "auth", lambda: bench_auth.bench_auth(settings, f"{prefix}auth:", lists_dir, args.iterations)
+            )
             bench_auth.print_auth(figures)
             sys.stdout.flush()
         if run_all or args.http:
             from service.benchmarks import http as bench_http
 
-            figures = _served_part("HTTP", lambda: bench_http.bench_http(settings, f"{prefix}http:", lists_dir, args.iterations))
+            figures = _served_part(
+                "HTTP", lambda: bench_http.bench_http(settings, f"{prefix}http:", lists_dir, args.iterations)
+            )
             bench_http.print_http(figures, args.iterations)
             sys.stdout.flush()
         if run_all or args.items:

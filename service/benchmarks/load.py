@@ -169,7 +169,9 @@ class LoadOptions:
             sweep_seconds=args.load_sweep_seconds,
             swap_seconds=args.load_swap_seconds,
             swap_every=args.load_swap_every,
-            swap_dirs=tuple(Path(p) for p in args.load_swap_dirs.split(",") if p.strip()) if args.load_swap_dirs else (),
+            swap_dirs=tuple(Path(p) for p in args.load_swap_dirs.split(",") if p.strip())
+            if args.load_swap_dirs
+            else (),
             lists_dir=Path(args.load_lists_dir) if args.load_lists_dir else None,
             fault_at=args.load_fault_at,
             fault_seconds=args.load_fault_seconds,
@@ -190,7 +192,9 @@ class LoadOptions:
 
 def add_load_arguments(parser: argparse.ArgumentParser) -> None:
     """The --load-* options (not --load itself); read them back with LoadOptions.from_args(args)."""
-    group = parser.add_argument_group("--load: open-loop load and fault harness (private redis-server, `serve --workers`)")
+    group = parser.add_argument_group(
+        "--load: open-loop load and fault harness (private redis-server, `serve --workers`)"
+    )
     group.add_argument("--load-scenarios", default=",".join(SCENARIOS),
                        help=f"comma-separated, from {','.join(SCENARIOS)} (default: all)")  # fmt: skip
     group.add_argument("--load-rate", type=float, default=500.0,
@@ -201,13 +205,22 @@ def add_load_arguments(parser: argparse.ArgumentParser) -> None:
                        help="calls/s of the sweep's runs (default 200,400,600,800,1000,1200)")  # fmt: skip
     group.add_argument("--load-sweep-seconds", type=float, default=15.0, help="length of each sweep run (default 15)")
     group.add_argument("--load-swap-seconds", type=float, default=120.0, help="length of the swap run (default 120)")
-    group.add_argument("--load-swap-every", type=float, default=10.0, help="a new SDN version every N seconds (default 10)")
+    group.add_argument(
+        "--load-swap-every", type=float, default=10.0, help="a new SDN version every N seconds (default 10)"
+    )
     group.add_argument("--load-swap-dirs",
                        help="comma-separated SDN folders to cycle through, the first served at start "
                             "(default: ../shared/data/ofac-sdn-daily/2024-*)")  # fmt: skip
-    group.add_argument("--load-lists-dir", help="SDN set of the sweep, fault and idle-streams servers (default ../shared/data/ofac-sdn-2023-12-28)")
-    group.add_argument("--load-fault-at", type=float, default=15.0, help="seconds into the run the Redis fault starts (default 15)")
-    group.add_argument("--load-fault-seconds", type=float, default=30.0, help="how long Redis stays stopped / dead (default 30)")
+    group.add_argument(
+        "--load-lists-dir",
+        help="SDN set of the sweep, fault and idle-streams servers (default ../shared/data/ofac-sdn-2023-12-28)",
+    )
+    group.add_argument(
+        "--load-fault-at", type=float, default=15.0, help="seconds into the run the Redis fault starts (default 15)"
+    )
+    group.add_argument(
+        "--load-fault-seconds", type=float, default=30.0, help="how long Redis stays stopped / dead (default 30)"
+    )
     group.add_argument("--load-idle-streams", type=int, default=200, help="idle WatchAlerts streams (default 200)")
     group.add_argument("--load-names", type=int, default=5000, help="distinct names sent (default 5,000; 10%% listed)")
     group.add_argument("--load-seed", type=int, default=13, help="seed of the name mix (default 13)")
@@ -216,10 +229,17 @@ def add_load_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--load-clients", type=int, default=0,
                        help=f"client processes (default: one per {RATE_PER_CLIENT:g} calls/s of the fastest run)")  # fmt: skip
     group.add_argument("--load-deadline", type=float, default=5.0, help="deadline of each call in seconds (default 5)")
-    group.add_argument("--load-warmup-seconds", type=float, default=5.0, help="unmeasured calls before the first run on a new server (default 5)")
+    group.add_argument(
+        "--load-warmup-seconds",
+        type=float,
+        default=5.0,
+        help="unmeasured calls before the first run on a new server (default 5)",
+    )
     group.add_argument("--load-reload-seconds", type=float,
                        help="the servers' SCREENING_RELOAD_SECONDS (default: the service's own, 5)")  # fmt: skip
-    group.add_argument("--load-redis-server", default="redis-server", help="the redis-server binary (default: redis-server on PATH)")
+    group.add_argument(
+        "--load-redis-server", default="redis-server", help="the redis-server binary (default: redis-server on PATH)"
+    )
     group.add_argument("--load-publisher-nice", type=int, default=19,
                        help="niceness of the swap's publisher processes, which stand for a refresher on another "
                             "machine (default 19; 0 = compete with the servers for this machine's CPUs)")  # fmt: skip
@@ -441,7 +461,9 @@ def build_names(entries: Sequence[Any], count: int, listed_share: float, seed: i
             names.append(_Name(name, True, alias, kind, country))
         else:
             name, kind, country = _made_up(rng, n)
-            names.append(_Name(name, False, False, kind if rng.random() < 0.5 else "", country if rng.random() < 0.5 else ""))
+            names.append(
+                _Name(name, False, False, kind if rng.random() < 0.5 else "", country if rng.random() < 0.5 else "")
+            )
     return names
 
 
@@ -672,14 +694,18 @@ class _Clients:
                 raise RuntimeError(f"client process failed on {message[0]!r}: {value}")
             return value
 
-        return list(await asyncio.gather(*(asyncio.to_thread(ask, c, m) for c, m in zip(self._conns, messages, strict=True))))
+        return list(
+            await asyncio.gather(*(asyncio.to_thread(ask, c, m) for c, m in zip(self._conns, messages, strict=True)))
+        )
 
     async def names(self, serialized: list[bytes]) -> None:
         await self._ask([("names", serialized)] * len(self._conns), 120)
 
     async def connect(self, target: str, connections: int) -> tuple[dict[str, int], dict[str, int]]:
         """(connections per server worker, connections that could not name their worker and were replaced)."""
-        share = [connections // len(self._conns) + (k < connections % len(self._conns)) for k in range(len(self._conns))]
+        share = [
+            connections // len(self._conns) + (k < connections % len(self._conns)) for k in range(len(self._conns))
+        ]
         answers = await self._ask([("connect", target, max(1, s)) for s in share], 120)
         placement: Counter[str] = Counter()
         retried: Counter[str] = Counter()
@@ -752,7 +778,9 @@ class PrivateRedis:
         command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                    "--dir", str(self.directory), "--dbfilename", "dump.rdb", "--logfile", str(self.directory / "redis.log")]  # fmt: skip
         started = time.monotonic()
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         self._all.append(self.process)
         client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1, socket_connect_timeout=1)
         try:
@@ -766,7 +794,9 @@ class PrivateRedis:
                 except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError):
                     pass
                 if time.monotonic() - started > REDIS_START_TIMEOUT_S:
-                    raise LoadSetupError(f"redis-server on port {self.port} did not answer within {REDIS_START_TIMEOUT_S:g} s")
+                    raise LoadSetupError(
+                        f"redis-server on port {self.port} did not answer within {REDIS_START_TIMEOUT_S:g} s"
+                    )
                 time.sleep(0.05)
         finally:
             client.close()
@@ -873,8 +903,12 @@ class _Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"`screening serve` exited with {self.process.returncode}: {_tail(self.log_path)}")
             if time.monotonic() - started > SERVE_TIMEOUT_S:
-                raise TimeoutError(f"not every worker answered after {SERVE_TIMEOUT_S:g} s (answered: {sorted(answered)})")
-            async with grpc.aio.insecure_channel(self.target, options=[("grpc.use_local_subchannel_pool", 1)]) as channel:
+                raise TimeoutError(
+                    f"not every worker answered after {SERVE_TIMEOUT_S:g} s (answered: {sorted(answered)})"
+                )
+            async with grpc.aio.insecure_channel(
+                self.target, options=[("grpc.use_local_subchannel_pool", 1)]
+            ) as channel:
                 worker, workers = await _worker_of(grpc, pb, pb_grpc, channel, request)
             if workers:
                 answered.add(worker)
@@ -1050,7 +1084,9 @@ class _Run:
 
 
 class _Harness:
-    def __init__(self, settings: Settings, prefix: str, options: LoadOptions, report: LoadReport, directory: Path) -> None:
+    def __init__(
+        self, settings: Settings, prefix: str, options: LoadOptions, report: LoadReport, directory: Path
+    ) -> None:
         self.settings = settings
         self.prefix = prefix
         self.options = options
@@ -1079,7 +1115,11 @@ class _Harness:
             made_up=sum(not n.listed for n in names), with_type=sum(bool(n.party_type) for n in names),
             with_country=sum(bool(n.country) for n in names), dropped_invalid=dropped,
         )  # fmt: skip
-        fastest = max([self.options.rate, *self.options.sweep_rates]) if "sweep" in self.options.scenarios else self.options.rate
+        fastest = (
+            max([self.options.rate, *self.options.sweep_rates])
+            if "sweep" in self.options.scenarios
+            else self.options.rate
+        )
         count = self.options.clients or max(1, math.ceil(fastest / RATE_PER_CLIENT))
         count = min(count, max(1, self.options.connections))
         self.report.clients = count
@@ -1151,7 +1191,9 @@ class _Harness:
         redis_before = _cpu_of(redis_pid)
         action = asyncio.create_task(during(t0)) if during is not None else None
         try:
-            calls, client_cpu_s, samples = await self.clients.run(rate, total, t0, self.options.deadline_s, base, seconds)
+            calls, client_cpu_s, samples = await self.clients.run(
+                rate, total, t0, self.options.deadline_s, base, seconds
+            )
             if action is not None:
                 await action
         finally:
@@ -1160,7 +1202,9 @@ class _Harness:
                 await asyncio.gather(action, return_exceptions=True)
         server_cpu_s = server.cpu_s() - cpu_before
         machine_after = _machine_busy_s()
-        redis_after = _cpu_of(redis_pid) if self.current_redis is not None and self.current_redis.pid == redis_pid else None
+        redis_after = (
+            _cpu_of(redis_pid) if self.current_redis is not None and self.current_redis.pid == redis_pid else None
+        )
         names = [(base + i) % len(self.names) for i in range(total)]
         listed = [self.names[n].listed for n in names]
         for call in calls:
@@ -1191,7 +1235,9 @@ class _Harness:
             for rate in self.options.sweep_rates:
                 run = await self.run(f"{rate:g}/s", server, rate, self.options.sweep_seconds)
                 self.report.sweep.append(run.figures)
-                _flush_line(f"load sweep       {rate:g}/s done: p99 {_ms(run.figures.p99_s)}, errors {run.figures.failed}")
+                _flush_line(
+                    f"load sweep       {rate:g}/s done: p99 {_ms(run.figures.p99_s)}, errors {run.figures.failed}"
+                )
         crossing = next((f.rate for f in self.report.sweep if not f.p99_s <= P99_LIMIT_S), None)
         self.report.sweep_crossing = crossing
 
@@ -1212,14 +1258,18 @@ class _Harness:
             if opts.baseline:
                 before = await self.run("baseline (swap set)", server, opts.rate, opts.seconds)
                 self.report.baselines["swap"] = before.figures
-                _flush_line(f"load swap        baseline done: p99 {_ms(before.figures.p99_s)}, errors {before.figures.failed}")
+                _flush_line(
+                    f"load swap        baseline done: p99 {_ms(before.figures.p99_s)}, errors {before.figures.failed}"
+                )
             # Every publisher process is started (imports, connects) before the run and waits for "go".
             publishers = []
             try:
                 for k in range(1, swaps + 1):
-                    publishers.append(await _start_publisher(
-                        redis_server.url, self.prefix, dirs[k % len(dirs)], nice=opts.publisher_nice
-                    ))
+                    publishers.append(
+                        await _start_publisher(
+                            redis_server.url, self.prefix, dirs[k % len(dirs)], nice=opts.publisher_nice
+                        )
+                    )
                 for publisher in publishers:
                     await _read_marked(publisher, 120)
                 results: list[dict[str, Any]] = []
@@ -1334,7 +1384,9 @@ class _Harness:
                     await channel.close()
         self.report.idle = IdleFigures(run.figures, opts.idle_streams, opts.idle_streams - sum(refused.values()),
                                        dict(refused), still_open, dict(ended))  # fmt: skip
-        _flush_line(f"load idle        done: errors {run.figures.failed}, streams open {still_open}/{opts.idle_streams}")
+        _flush_line(
+            f"load idle        done: errors {run.figures.failed}, streams open {still_open}/{opts.idle_streams}"
+        )
 
 
 def _swap_events(run: _Run, results: list[dict[str, Any]], sources: list[str]) -> list[SwapEvent]:
@@ -1361,7 +1413,11 @@ def _swap_events(run: _Run, results: list[dict[str, Any]], sources: list[str]) -
         older_after = [c[2] for c, g in zip(ok, generations, strict=True) if 0 <= g < k and c[2] > end]
         all_served = (max(older_after, default=end) - end) if newer else None
         next_start = float(results[k]["t_start"]) if k < len(results) else float("inf")
-        window_end = end + all_served + 1.0 if all_served is not None else min(next_start, run.calls[-1][1] if run.calls else end)
+        window_end = (
+            end + all_served + 1.0
+            if all_served is not None
+            else min(next_start, run.calls[-1][1] if run.calls else end)
+        )
         window = [c for c in run.calls if start - 1.0 <= c[1] <= window_end]
         events.append(SwapEvent(
             index=k, source=source, outcome=str(result.get("outcome")), version=str(result.get("version") or ""),
@@ -1421,7 +1477,9 @@ def _check_inputs(options: LoadOptions) -> tuple[Path, list[Path]]:
     if "swap" in options.scenarios and not swap_dirs and DEFAULT_DAILY_DIR.is_dir():
         swap_dirs = sorted(p for p in DEFAULT_DAILY_DIR.glob("2024-*") if (p / "sdn.csv").is_file())
     base_missing = needs_base and not (lists_dir / "sdn.csv").is_file()
-    swap_missing = "swap" in options.scenarios and (len(swap_dirs) < 2 or any(not (p / "sdn.csv").is_file() for p in swap_dirs))
+    swap_missing = "swap" in options.scenarios and (
+        len(swap_dirs) < 2 or any(not (p / "sdn.csv").is_file() for p in swap_dirs)
+    )
     defaults_used = (base_missing and options.lists_dir is None) or (swap_missing and not options.swap_dirs)
     if defaults_used and not SHARED_DATA.is_dir():
         raise LoadSetupError(
@@ -1451,6 +1509,7 @@ def bench_load(settings: Settings, prefix: str, options: LoadOptions) -> LoadRep
     started = time.monotonic()
     previous_handler = None
     if threading.current_thread() is threading.main_thread():
+
         def on_sigterm(_signum: int, _frame: object) -> None:
             raise SystemExit(128 + signal.SIGTERM)
 
@@ -1587,7 +1646,9 @@ def print_load(report: LoadReport) -> None:
         print(_row(sw.run))
         if "swap" in report.baselines:
             print(_row(report.baselines["swap"], "baseline (no swap)"))
-        for line in _error_lines(sw.run) + (_error_lines(report.baselines["swap"]) if "swap" in report.baselines else []):
+        for line in _error_lines(sw.run) + (
+            _error_lines(report.baselines["swap"]) if "swap" in report.baselines else []
+        ):
             print(line)
         print(f"  {'#':>3} {'at':>6} {'set':<11} {'outcome':<10} {'publish':>8} {'1st new':>8} {'all new':>8}  "
               f"{'±1 s window: sent':>17} {'failed':>6} {'max':>8}")  # fmt: skip
@@ -1597,15 +1658,19 @@ def print_load(report: LoadReport) -> None:
             print(f"  {e.index:>3} {e.publish_start_s:>5.1f}s {e.source:<11} {e.outcome:<10} {_ms(e.publish_s):>8} "
                   f"{_ms(e.first_served_s):>8} {_ms(e.all_served_s):>8}  {e.window_sent:>17,} {e.window_failed:>6,} "
                   f"{_ms(e.window_max_s):>8}{note}")  # fmt: skip
-        print("  (1st new / all new: after refresh_lists returned, when the first call answered with the new version was sent / "
-              "after which no call sent was answered with an older one; n/a: never (the next publish came first, or the run ended); "
-              "window: due from 1 s before the publish to 1 s after all new, or to the next publish)")
+        print(
+            "  (1st new / all new: after refresh_lists returned, when the first call answered with the new version was sent / "
+            "after which no call sent was answered with an older one; n/a: never (the next publish came first, or the run ended); "
+            "window: due from 1 s before the publish to 1 s after all new, or to the next publish)"
+        )
     for scenario in ("redis-stop", "redis-kill"):
         ff = report.faults.get(scenario)
         if ff is None:
             continue
         what = ("SIGSTOP" if scenario == "redis-stop" else "SIGKILL") + f" at {ff.fault_start_s:.1f} s, "
-        what += ("SIGCONT" if scenario == "redis-stop" else "restarted (same port, RDB snapshot of the lists)") + f" at {ff.fault_end_s:.1f} s"
+        what += (
+            "SIGCONT" if scenario == "redis-stop" else "restarted (same port, RDB snapshot of the lists)"
+        ) + f" at {ff.fault_end_s:.1f} s"
         print(f"load {scenario:<11} {o.rate:g} calls/s for {o.seconds:g} s; redis-server {what}:")
         print(_HEADER)
         print(_row(ff.run))
@@ -1622,7 +1687,9 @@ def print_load(report: LoadReport) -> None:
         if ff.last_error_after_end_s is not None:
             print(f"    last failed call due {ff.last_error_after_end_s:.1f} s after the fault ended")
         if ff.redis_restart_s is not None:
-            print(f"    redis-server answered {_ms(ff.redis_restart_s)} after the restart, with {ff.redis_keys_after_restart} keys")
+            print(
+                f"    redis-server answered {_ms(ff.redis_restart_s)} after the restart, with {ff.redis_keys_after_restart} keys"
+            )
         if ff.audit is not None:
             a = ff.audit
             print(f"    audit: {a.found:,} / {a.total:,} successful screenings have a record ({a.in_stream:,} in the stream, "

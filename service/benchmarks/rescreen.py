@@ -38,7 +38,9 @@ def _added_names(count: int) -> list[tuple[str, str]]:
         return {row[0]: row[1] for row in csv.reader(text.splitlines()) if len(row) > 1}
 
     old, new = rows(OLD / "sdn.csv"), rows(NEW / "sdn.csv")
-    added = [(ent, new[ent]) for ent in sorted(set(new) - set(old), key=int) if len(new[ent].replace(",", " ").split()) >= 2]
+    added = [
+        (ent, new[ent]) for ent in sorted(set(new) - set(old), key=int) if len(new[ent].replace(",", " ").split()) >= 2
+    ]
     return added[:count]
 
 
@@ -89,7 +91,12 @@ async def bench_rescreen(settings: Settings, prefix: str, parties: int, workers:
         [published] = await refresh_lists(store, catalog, ["ofac_sdn"], source_dir=NEW, force=True)
         jobs = Jobs(client, prefix)
         job_id, _ = await jobs.create("delta", "ofac_sdn", published.version)
-        env = {**os.environ, "SCREENING_KEY_PREFIX": prefix, "REDIS_URL": str(settings.redis_url), "LOG_LEVEL": "warning"}
+        env = {
+            **os.environ,
+            "SCREENING_KEY_PREFIX": prefix,
+            "REDIS_URL": str(settings.redis_url),
+            "LOG_LEVEL": "warning",
+        }
         delta_s = _run_workers(workers, env)
         info = await jobs.get(job_id)
         assert info is not None
@@ -125,7 +132,8 @@ def _run_workers(workers: int, env: dict[str, str]) -> float:
     """Wall seconds for `workers` worker processes to empty the shard stream."""
     started = time.perf_counter()
     processes = [
-        subprocess.Popen([sys.executable, "-m", "service.cli", "worker", "--exit-when-idle"], env=env) for _ in range(workers)
+        subprocess.Popen([sys.executable, "-m", "service.cli", "worker", "--exit-when-idle"], env=env)
+        for _ in range(workers)
     ]
     for process in processes:
         process.wait()

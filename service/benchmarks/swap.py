@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import math
 import os
 import random
 import sys
@@ -41,7 +42,16 @@ DEFAULT_SWAP_FROM = SHARED_DATA / "ofac-sdn-daily" / "2024-04-30"
 DEFAULT_SWAP_TO = SHARED_DATA / "ofac-sdn-daily" / "2024-05-01"
 SWAP_LIST = "ofac_sdn"
 _MARK = "@@bench@@ "  # the publisher child's protocol lines on stdout start with this
-_LEVELS = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 40, "exception": 40, "critical": 50, "fatal": 50}
+_LEVELS = {
+    "debug": 10,
+    "info": 20,
+    "warning": 30,
+    "warn": 30,
+    "error": 40,
+    "exception": 40,
+    "critical": 50,
+    "fatal": 50,
+}
 
 
 # ----------------------------------------------------------------- per-list parse + publish
@@ -247,7 +257,7 @@ async def _read_marked(process: asyncio.subprocess.Process, timeout_s: float) ->
             raise RuntimeError(f"publisher process ended early (exit {await process.wait()}): {stderr[-2000:]}")
         text = line.decode(errors="replace").rstrip("\n")
         if text.startswith(_MARK):
-            return json.loads(text[len(_MARK):])  # type: ignore[no-any-return]
+            return json.loads(text[len(_MARK) :])  # type: ignore[no-any-return]
 
 
 def _window(samples: list[_Sample]) -> dict[str, float]:
@@ -266,12 +276,16 @@ async def _publish_forced(settings: Settings, prefix: str, source: Path) -> None
 
     connection = await connect(settings.redis_url, settings.data_dir)
     try:
-        await refresh_lists(SnapshotStore(connection.client, prefix), load_catalog(), [SWAP_LIST], source_dir=source, force=True)
+        await refresh_lists(
+            SnapshotStore(connection.client, prefix), load_catalog(), [SWAP_LIST], source_dir=source, force=True
+        )
     finally:
         await connection.close()
 
 
-async def bench_swap(settings: Settings, prefix: str, old_dir: Path, new_dir: Path, seconds: float, reload_s: float) -> dict[str, object]:
+async def bench_swap(
+    settings: Settings, prefix: str, old_dir: Path, new_dir: Path, seconds: float, reload_s: float
+) -> dict[str, object]:
     """Serve `old_dir`, publish `new_dir` from another process under load, measure the swap."""
     from service.catalog import load_catalog
     from service.decide.policy import load_policy
@@ -319,7 +333,9 @@ async def bench_swap(settings: Settings, prefix: str, old_dir: Path, new_dir: Pa
             samples: list[_Sample] = []
             target: dict[str, str] = {}
             served, started = asyncio.Event(), asyncio.Event()
-            client = asyncio.create_task(_client_loop(running.port, requests, kinds, samples, stop, target, served, started))
+            client = asyncio.create_task(
+                _client_loop(running.port, requests, kinds, samples, stop, target, served, started)
+            )
             await asyncio.wait_for(started.wait(), 60)
             loop_start = time.monotonic()
             await asyncio.sleep(seconds / 4)
@@ -391,7 +407,7 @@ async def bench_swap(settings: Settings, prefix: str, old_dir: Path, new_dir: Pa
 
 
 def _ms(value: float | None) -> str:
-    return "n/a" if value is None or value != value else f"{value * 1000:.1f} ms"
+    return "n/a" if value is None or math.isnan(value) else f"{value * 1000:.1f} ms"
 
 
 def print_swap(f: dict[str, object], old_dir: Path, new_dir: Path) -> None:
@@ -404,18 +420,26 @@ def print_swap(f: dict[str, object], old_dir: Path, new_dir: Path) -> None:
           f"publish {_ms(pub['publish_s'])}, refresh_lists {_ms(float(pub['t_end']) - float(pub['t_start']))}")  # type: ignore[arg-type]  # fmt: skip
     if f["served"]:
         delay = f.get("reload_delay_s")
-        began = "n/a" if delay is None else (f"{_ms(delay)} after it" if delay >= 0 else f"{_ms(-delay)} before it returned")  # type: ignore[operator]
+        began = (
+            "n/a"
+            if delay is None
+            else (f"{_ms(delay)} after it" if delay >= 0 else f"{_ms(-delay)} before it returned")
+        )  # type: ignore[operator]
         print(f"swap time        new version served {_ms(f['swap_s'])} after refresh_lists returned "
               f"(server reload began {began} and took {_ms(f.get('reload_wall_s'))}: "
               f"list_loaded {_ms(f['list_loaded_s'])}, index {f['index_how']} {_ms(f['index_s'])})")  # type: ignore[arg-type]  # fmt: skip
     else:
-        print(f"swap time        NEW VERSION NEVER SERVED (versions seen: {f['versions_seen']}, server at {f['final_version']})")
+        print(
+            f"swap time        NEW VERSION NEVER SERVED (versions seen: {f['versions_seen']}, server at {f['final_version']})"
+        )
     for name in ("before", "during", "after"):
         w: dict[str, float] = f[name]  # type: ignore[assignment]
         label = {"before": "before publish", "during": "during swap", "after": "after swap"}[name]
-        print(f"swap latency     {label:<15} n={int(w['n']):>5}  p50 {_ms(w['p50']):>9}  p99 {_ms(w['p99']):>9}  max {_ms(w['max']):>9}")
+        print(
+            f"swap latency     {label:<15} n={int(w['n']):>5}  p50 {_ms(w['p50']):>9}  p99 {_ms(w['p99']):>9}  max {_ms(w['max']):>9}"
+        )
     before, during = f["before"]["p99"], f["during"]["p99"]  # type: ignore[index]
-    ratio = during / before if before and before == before and during == during else float("nan")
+    ratio = during / before if before and not math.isnan(before) and not math.isnan(during) else float("nan")
     print(f"swap ratio       during-swap p99 / before-swap p99 = {ratio:.1f}x (same run; one call in flight at a time, "
           f"so a stall of the server's event loop delays one call: it shows in max, not in p99)")  # fmt: skip
     failures: dict[str, int] = f["failures"]  # type: ignore[assignment]
@@ -453,7 +477,9 @@ def _publisher_child(spec: dict[str, str]) -> int:
                 return 1
             t_start = time.monotonic()
             # Forced: the daily SDN folders hold sdn.csv only, a set a normal refresh rejects.
-            [result] = await refresh_lists(store, catalog, [spec["list_id"]], source_dir=Path(spec["source"]), force=True)
+            [result] = await refresh_lists(
+                store, catalog, [spec["list_id"]], source_dir=Path(spec["source"]), force=True
+            )
             t_end = time.monotonic()
             # As `screening refresh` does; the servers may already be building it (one build either way).
             await warm_index(store, catalog)
@@ -472,5 +498,8 @@ def _publisher_child(spec: dict[str, str]) -> int:
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "publish":
         sys.exit(_publisher_child(json.loads(sys.argv[2])))
-    print("usage: python -m service.benchmarks.swap publish '{json}' (started by `screening bench --swap`)", file=sys.stderr)
+    print(
+        "usage: python -m service.benchmarks.swap publish '{json}' (started by `screening bench --swap`)",
+        file=sys.stderr,
+    )
     sys.exit(2)

@@ -114,7 +114,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
             if missing_urls or not fmt.required:
                 raise ConfigFileError(
                     f"{where}.formats[{position}].files: every required and optional file needs an entry, its "
-                    f"official URL or \"\" for a file only read from a local mirror "
+                    f'official URL or "" for a file only read from a local mirror '
                     f"(missing: {', '.join(missing_urls) or 'no required files listed'})"
                 )
             essential = essential_files(fmt.format, fmt.file_names)

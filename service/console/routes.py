@@ -397,7 +397,7 @@ class Console:
         message = pb.RecordDispositionRequest(
             party_reference=form.get("party_reference", ""), party_fingerprint=form.get("party_fingerprint", ""),
             list_id=form.get("list_id", ""), entry_id=form.get("entry_id", ""),
-            kind=pb.DispositionKind.Value(form["kind"]) if form.get("kind") in pb.DispositionKind.keys() else 0,
+            kind=pb.DispositionKind.Value(form["kind"]) if form.get("kind") in pb.DispositionKind.keys() else 0,  # noqa: SIM118 - a protobuf enum wrapper has no __contains__
             reason=form.get("reason", ""), screening_id=form.get("screening_id", ""),
         )  # fmt: skip
         try:

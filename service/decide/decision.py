@@ -109,7 +109,9 @@ def _quoted(rule: Rule, match: MatchResult, policy: Policy) -> str:
     return "; ".join(parts)
 
 
-def _list_reasons(match: MatchResult, policy: Policy, context: TransactionContext, day: date, group: str) -> list[Reason]:
+def _list_reasons(
+    match: MatchResult, policy: Policy, context: TransactionContext, day: date, group: str
+) -> list[Reason]:
     entry = match.entry
     subject = _subject(match)
     direction = context.direction.value
@@ -125,7 +127,9 @@ def _list_reasons(match: MatchResult, policy: Policy, context: TransactionContex
                 action = confirmed
                 text = f"{subject}, {threshold}: possible match, shown for information: even a confirmed match {why}."
         return [
-            Reason(action, near.code, match.list_id, entry.entry_id, "near-match", "", near.next_step, text, group=group)
+            Reason(
+                action, near.code, match.list_id, entry.entry_id, "near-match", "", near.next_step, text, group=group
+            )
         ]
     if not rules:
         fallback = policy.spec.unmapped_list
@@ -154,20 +158,38 @@ def _list_reasons(match: MatchResult, policy: Policy, context: TransactionContex
 
 
 def _fitting_rules(
-    policy: Policy, match: MatchResult, context: TransactionContext, day: date, applies_to: str, goods: Sequence[QueryItem]
+    policy: Policy,
+    match: MatchResult,
+    context: TransactionContext,
+    day: date,
+    applies_to: str,
+    goods: Sequence[QueryItem],
 ) -> tuple[list[Rule], str]:
     """The rules in force for this match's entry and whom it is about (the party or a producer),
     in this transaction, and how the entry's merchandise was found among `goods` ("" if no rule asks)."""
     entry = match.entry
     rules = policy.rules_for(
-        match.list_id, context.direction, entry.programs, entry.tags, day, applies_to, _destination(context), entry.status
+        match.list_id,
+        context.direction,
+        entry.programs,
+        entry.tags,
+        day,
+        applies_to,
+        _destination(context),
+        entry.status,
     )
     return _by_goods(rules, entry, goods)
 
 
 def _rule_reasons(
-    rules: Sequence[Rule], match: MatchResult, policy: Policy, context: TransactionContext, said: str, goods_found: str,
-    subject: str, group: str = "",
+    rules: Sequence[Rule],
+    match: MatchResult,
+    policy: Policy,
+    context: TransactionContext,
+    said: str,
+    goods_found: str,
+    subject: str,
+    group: str = "",
 ) -> list[Reason]:
     """One reason per rule that fires on a confirmed match; `said` is what matched what, in words."""
     entry = match.entry
@@ -325,7 +347,9 @@ def _listed_owner_match(screening: OwnerScreening, rule: OwnershipRule, policy: 
     return None
 
 
-def _ownership_reasons(owners: Sequence[OwnerScreening], policy: Policy, context: TransactionContext, day: date) -> list[Reason]:
+def _ownership_reasons(
+    owners: Sequence[OwnerScreening], policy: Policy, context: TransactionContext, day: date
+) -> list[Reason]:
     reasons: list[Reason] = []
     if not owners:
         return reasons

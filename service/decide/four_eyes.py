@@ -49,7 +49,9 @@ def approval_required(policy: Policy, list_id: str, entry: Entry, day: date) -> 
     return ""
 
 
-def clears(disposition: Disposition, list_id: str, entry: Entry, entry_hash: str, score: float, policy: Policy, day: date) -> bool:
+def clears(
+    disposition: Disposition, list_id: str, entry: Entry, entry_hash: str, score: float, policy: Policy, day: date
+) -> bool:
     """Whether a false positive hides this match today: the one rule screening and re-screening apply.
 
     Besides `suppresses` (active, entry unchanged, approved or below the match

@@ -22,13 +22,68 @@ from service.normalize.names import fold
 _WORD = re.compile(r"[a-z]+")
 # Words of a merchandise description that do not say what the goods are.
 _NOT_GOODS = frozenset(
-    """and or of the a an in on for with from by to its their all any other others made produced manufactured
-    product products goods merchandise item items including include includes such as certain related derived
-    containing contain using use used raw finished semi components component parts part materials material
-    company companies entity entities group subsidiaries subsidiary""".split()
+    [
+        "and",
+        "or",
+        "of",
+        "the",
+        "a",
+        "an",
+        "in",
+        "on",
+        "for",
+        "with",
+        "from",
+        "by",
+        "to",
+        "its",
+        "their",
+        "all",
+        "any",
+        "other",
+        "others",
+        "made",
+        "produced",
+        "manufactured",
+        "product",
+        "products",
+        "goods",
+        "merchandise",
+        "item",
+        "items",
+        "including",
+        "include",
+        "includes",
+        "such",
+        "as",
+        "certain",
+        "related",
+        "derived",
+        "containing",
+        "contain",
+        "using",
+        "use",
+        "used",
+        "raw",
+        "finished",
+        "semi",
+        "components",
+        "component",
+        "parts",
+        "part",
+        "materials",
+        "material",
+        "company",
+        "companies",
+        "entity",
+        "entities",
+        "group",
+        "subsidiaries",
+        "subsidiary",
+    ]
 )
 _ALL_GOODS = re.compile(
-    r"\ball\s+(?:products|goods|merchandise|items)\b|\bany\s+(?:products|goods|merchandise)\b", re.I
+    r"\ball\s+(?:products|goods|merchandise|items)\b|\bany\s+(?:products|goods|merchandise)\b", re.IGNORECASE
 )
 
 

@@ -35,7 +35,9 @@ SUBJECTS = (SUBJECT_PARTY, SUBJECT_PRODUCER)
 MERCHANDISE = ("", "matched", "not_matched")
 
 # Entry fields a rule may quote in its reason ("licence required: For all items subject to the EAR").
-QUOTABLE_FIELDS = frozenset({"license_requirement", "license_policy", "federal_register_notice", "start_date", "programs"})
+QUOTABLE_FIELDS = frozenset(
+    {"license_requirement", "license_policy", "federal_register_notice", "start_date", "programs"}
+)
 
 
 class Action(IntEnum):
@@ -208,7 +210,9 @@ class Policy:
             directions = self._check_rule(where, rule, seen_ids)
             for field in rule.quote:
                 if field not in QUOTABLE_FIELDS:
-                    raise ConfigFileError(f"{where}.quote: unknown entry field {field!r}; use {', '.join(sorted(QUOTABLE_FIELDS))}")
+                    raise ConfigFileError(
+                        f"{where}.quote: unknown entry field {field!r}; use {', '.join(sorted(QUOTABLE_FIELDS))}"
+                    )
             if rule.quote_remarks:
                 try:
                     self.remark_patterns[rule.id] = re.compile(rule.quote_remarks)
@@ -249,7 +253,9 @@ class Policy:
             where = f"{path}: ownership_rules[{position}] ({ownership.id})"
             self._check_rule(where, ownership, seen_ids)
             if not 0 < ownership.threshold_percent <= 100:
-                raise ConfigFileError(f"{where}.threshold_percent: must be in (0, 100], not {ownership.threshold_percent}")
+                raise ConfigFileError(
+                    f"{where}.threshold_percent: must be in (0, 100], not {ownership.threshold_percent}"
+                )
         for name in ("near_match", "weak_alias", "unmapped_list", "owner_near_match"):
             self._action(f"{path}: {name}", getattr(spec, name).action)
             if name != "near_match" and getattr(spec, name).at_most_confirmed:
@@ -334,7 +340,9 @@ class Policy:
     def _check_windows(where: str, windows: list[Window]) -> None:
         for position, window in enumerate(windows):
             if window.starts and window.until and window.until < window.starts:
-                raise ConfigFileError(f"{where}.effective[{position}]: 'until' {window.until} is before 'from' {window.starts}")
+                raise ConfigFileError(
+                    f"{where}.effective[{position}]: 'until' {window.until} is before 'from' {window.starts}"
+                )
 
     def rules_for(
         self,
@@ -388,7 +396,11 @@ class Policy:
         return [rule for rule in rules if direction.value in rule.directions and in_force(rule.effective, day)]
 
     def ownership_rules_for(self, direction: Direction, day: date) -> list[OwnershipRule]:
-        return [rule for rule in self.spec.ownership_rules if direction.value in rule.directions and in_force(rule.effective, day)]
+        return [
+            rule
+            for rule in self.spec.ownership_rules
+            if direction.value in rule.directions and in_force(rule.effective, day)
+        ]
 
 
 def _destinations_overlap(first: list[str], second: list[str]) -> bool:

@@ -233,7 +233,7 @@ def native_text(text: str) -> str:
 
 
 def _script(text: str) -> str:
-    """"cjk" for a spelling with Chinese characters, "arabic" for Arabic script, else "latin"
+    """ "cjk" for a spelling with Chinese characters, "arabic" for Arabic script, else "latin"
     (matched through its folded words, as other scripts the transliteration reads well are)."""
     for ch in text:
         code = ord(ch)

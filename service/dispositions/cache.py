@@ -100,7 +100,9 @@ class DispositionCache:
         by_subject: dict[str, dict[EntryKey, Disposition]] = {}
         for disposition in dispositions:
             if not disposition.revoked:
-                by_subject.setdefault(disposition.subject, {})[(disposition.list_id, disposition.entry_id)] = disposition
+                by_subject.setdefault(disposition.subject, {})[(disposition.list_id, disposition.entry_id)] = (
+                    disposition
+                )
         # Changes applied while the snapshot was read (this process's own writes) are kept if newer.
         for subject, held in self._by_subject.items():
             for key, disposition in held.items():
@@ -122,7 +124,10 @@ class DispositionCache:
                     await self.load()
                     next_resync = time.monotonic() + RESYNC_EVERY_S
                     if self._unreachable_since is not None:
-                        log.info("dispositions_store_reachable_again", after_s=round(time.monotonic() - self._unreachable_since, 1))
+                        log.info(
+                            "dispositions_store_reachable_again",
+                            after_s=round(time.monotonic() - self._unreachable_since, 1),
+                        )
                     self._unreachable_since = None
                 changes = await self._store.changes_after(self._position, BLOCK_MS, client=self._follower)
                 for position, disposition in changes:

@@ -160,9 +160,7 @@ class IndexSource:
             # Another process is building it: keep serving the previous version meanwhile.
             await asyncio.sleep(POLL_S)
 
-    async def ensure_stored(
-        self, lists: Sequence[ListPart], entry_blobs: Callable[[], Awaitable[list[bytes]]]
-    ) -> str:
+    async def ensure_stored(self, lists: Sequence[ListPart], entry_blobs: Callable[[], Awaitable[list[bytes]]]) -> str:
         """Make sure the index of these list versions is stored, building it if need be (a publisher
         warming it for the servers). Returns "stored" (already), "built" or "built elsewhere"."""
         key = index_key(lists)

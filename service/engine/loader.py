@@ -181,7 +181,7 @@ class ListLoader:
                 pass
             try:
                 await self.reload()
-            except Exception:  # noqa: BLE001 - keep serving the loaded version
+            except Exception:
                 log.exception("list_reload_failed")
 
 

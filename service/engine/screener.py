@@ -102,7 +102,9 @@ class ScreeningOutcome:
     dispositions_applied: tuple[Disposition, ...] = ()
 
 
-def find_all(state: ScreeningState | None, query: PartyQuery, context: TransactionContext, options: ScreenOptions) -> Found:
+def find_all(
+    state: ScreeningState | None, query: PartyQuery, context: TransactionContext, options: ScreenOptions
+) -> Found:
     started = time.perf_counter()
     if state is None:
         raise NotReady("no restricted-party list is loaded yet; retry when the health check reports SERVING")
@@ -323,8 +325,10 @@ def summary_text(
     name = query.names[0].value if query.names else ""
     direction = context.direction.value
     parts = [
-        f"Decision {decision.action.name} for {'an' if direction[0] in 'aeiou' else 'a'} {direction} transaction "
-        f"with '{name}' (screening {screening_id}, {now.isoformat(sep=' ', timespec='seconds').removesuffix('+00:00')} UTC)."
+        (
+            f"Decision {decision.action.name} for {'an' if direction[0] in 'aeiou' else 'a'} {direction} transaction "
+            f"with '{name}' (screening {screening_id}, {now.isoformat(sep=' ', timespec='seconds').removesuffix('+00:00')} UTC)."
+        )
     ]
     # One party on several lists is said once, before its reasons.
     listings: dict[str, list[str]] = {}
@@ -376,7 +380,9 @@ def _cleared_by(disposition: Disposition) -> str:
 # same ones (ages are whole seconds in the response), and computing them for every
 # list on every request is a measurable share of a sub-millisecond screening. The
 # state is held weakly, so a replaced state is not kept alive by this cache.
-_lists_used_cache: tuple[weakref.ref[ScreeningState], int, frozenset[str], tuple[ListUsed, ...], tuple[str, ...]] | None = None
+_lists_used_cache: (
+    tuple[weakref.ref[ScreeningState], int, frozenset[str], tuple[ListUsed, ...], tuple[str, ...]] | None
+) = None
 
 
 def _lists_used(

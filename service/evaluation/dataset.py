@@ -124,7 +124,9 @@ class Case:
             kind=str(data["kind"]),
             query=Query(str(query["name"]), str(query.get("type", "unknown")), str(query.get("country", ""))),
             expected=tuple((str(e["list_id"]), str(e["entry_id"])) for e in expected),
-            source=(str(source["list_id"]), str(source["entry_id"]), str(source["name"])) if isinstance(source, dict) else None,
+            source=(str(source["list_id"]), str(source["entry_id"]), str(source["name"]))
+            if isinstance(source, dict)
+            else None,
             note=str(data.get("note", "")),
         )
 
@@ -291,8 +293,10 @@ def _query_country(countries: Sequence[str], rng: random.Random) -> str:
 
 
 def _valid_query_name(name: str) -> bool:
-    return bool(name_tokens(name)) and len(name) <= MAX_NAME_CHARS and not any(
-        unicodedata.category(c) == "Cc" for c in name
+    return (
+        bool(name_tokens(name))
+        and len(name) <= MAX_NAME_CHARS
+        and not any(unicodedata.category(c) == "Cc" for c in name)
     )
 
 
@@ -312,7 +316,9 @@ def list_quotas(
     return {list_id: round(target * weight / total) for list_id, weight in weights.items()}
 
 
-def _sample(category: str, seed: int, candidates: Mapping[str, list[Candidate]], target: int, make: Maker) -> list[Case]:
+def _sample(
+    category: str, seed: int, candidates: Mapping[str, list[Candidate]], target: int, make: Maker
+) -> list[Case]:
     """Up to `target` cases, each list contributing its share, then the rest from any list."""
     picked: list[Case] = []
     seen_entries: set[tuple[str, str]] = set()
@@ -372,7 +378,9 @@ def _candidates(lists: Mapping[str, Sequence[Entry]], aliases: bool) -> dict[str
 # ---------------------------------------------------------------- positives
 
 
-def _positive_maker(category: str, listed: ListedNames, parties: Mapping[tuple[str, str], Party], stats: _Stats) -> Maker:
+def _positive_maker(
+    category: str, listed: ListedNames, parties: Mapping[tuple[str, str], Party], stats: _Stats
+) -> Maker:
     generator = GENERATORS.get(category)
 
     def make(entry: Entry, name: str, rng: random.Random) -> Case | None:
@@ -471,6 +479,7 @@ def _plain_negatives(seed: int, total: int, listed: ListedNames, stats: _Stats) 
             made += 1
 
     for culture in pools.CULTURES:
+
         def draw_person(rng: random.Random, culture: pools.Culture = culture) -> tuple[str, str, str, str, str]:
             name, layout = _person_name(culture, rng)
             country = rng.choice(culture.countries) if rng.random() < 0.5 else ""
@@ -509,7 +518,9 @@ _PLACE_WORDS = frozenset(tables.PLACE_WORDS)
 
 def _culture_pool(party: Party, given: bool) -> tuple[str, ...]:
     """Names of the party's own culture where its countries say which, so a hard negative stays plausible."""
-    cultures = [c for c in pools.CULTURES if set(c.countries + pools.MORE_COUNTRIES.get(c.name, ())) & set(party.countries)]
+    cultures = [
+        c for c in pools.CULTURES if set(c.countries + pools.MORE_COUNTRIES.get(c.name, ())) & set(party.countries)
+    ]
     cultures = cultures or [c for c in pools.CULTURES if c.name in pools.FALLBACK_CULTURES]
     return tuple(name for c in cultures for name in (c.given if given else c.family))
 
@@ -632,7 +643,11 @@ def generate(lists: Mapping[str, LoadedList], seed: int = DEFAULT_SEED, sizes: S
         )
     manifest: dict[str, object] = {
         "seed": seed,
-        "sizes": {"per_category": sizes.per_category, "negatives": sizes.negatives, "hard_per_category": sizes.hard_per_category},
+        "sizes": {
+            "per_category": sizes.per_category,
+            "negatives": sizes.negatives,
+            "hard_per_category": sizes.hard_per_category,
+        },
         "lists": {
             list_id: {"version": loaded.meta.version, "entries": len(loaded.entries), "origin": loaded.meta.origin}
             for list_id, loaded in lists.items()

@@ -34,7 +34,7 @@ _ORG_HINTS = frozenset((
     "forwarding", "courier", "motorlari", "kimya", "makina", "elektronik", "tekstil", "insaat", "dis", "gida",
     "fzc", "fzco", "dmcc", "eood", "ood", "doo", "sro", "spa", "srl", "lda", "pvt", "pty", "bvba", "sl",
 ))  # fmt: skip
-_NAME_SUFFIX = re.compile(r",?\s+(jr|sr|ii|iii|iv)\.?$", re.I)
+_NAME_SUFFIX = re.compile(r",?\s+(jr|sr|ii|iii|iv)\.?$", re.IGNORECASE)
 _SPECIAL_FOLDS = {"ß": "ss", "ı": "i", "ø": "o", "đ": "d", "ł": "l", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"}
 
 

@@ -48,7 +48,7 @@ _NAME_PARTICLES = frozenset((
     *PARTICLE_WORDS, "bin", "ibn", "ben", "bint", "abu", "abd", "de", "da", "del", "della", "di", "do", "dos", "das",
     "du", "la", "le", "van", "von", "der", "den", "y", "e", "ould",
 ))  # fmt: skip
-_KUNYA = re.compile(r"^\s*(abu|abou|umm|um)[\s\-]+(?:(?:al|el|ul)[\s\-]+)?([^\W\d_]{3,})", re.I)
+_KUNYA = re.compile(r"^\s*(abu|abou|umm|um)[\s\-]+(?:(?:al|el|ul)[\s\-]+)?([^\W\d_]{3,})", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------- hard_one_word_near

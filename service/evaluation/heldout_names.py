@@ -117,7 +117,7 @@ def _particle_case(original: str, new: str) -> str:
 def _particle_edits(name: str, arabic: bool, context: Context) -> list[tuple[int, int, str, str]]:
     """Every particle edit the name allows: (start, end, replacement, note)."""
     edits: list[tuple[int, int, str, str]] = []
-    for match in re.finditer(r"\b(bin|ibn|ben|bint|binti)\b(?=[ \-]+[^\W\d_]{2,})", name, re.I):
+    for match in re.finditer(r"\b(bin|ibn|ben|bint|binti)\b(?=[ \-]+[^\W\d_]{2,})", name, re.IGNORECASE):
         particle = match.group(1).lower()
         if particle == "ben" and not arabic:
             continue
@@ -128,7 +128,7 @@ def _particle_edits(name: str, arabic: bool, context: Context) -> list[tuple[int
             end = match.end(1) + len(name[match.end(1) :]) - len(name[match.end(1) :].lstrip(" -"))
             edits.append((match.start(1), end, "", f"'{match.group(1)}' dropped"))
     article = r"\b(al|el|ul|ad|as|ash|at|ar|az|an|adh|ath)([\- ])([^\W\d_]{2,})"
-    for match in re.finditer(article, name, re.I) if arabic else ():
+    for match in re.finditer(article, name, re.IGNORECASE) if arabic else ():
         particle, separator, following = match.group(1), match.group(2), match.group(3)
         lower = particle.lower()
         if lower not in ("al", "el", "ul") and not fold(following).startswith(lower[1:]):
@@ -148,7 +148,7 @@ def _particle_edits(name: str, arabic: bool, context: Context) -> list[tuple[int
         edits.append((start, match.end(3), attached, f"'{particle}{separator}{following}' attached"))
         edits.append((start, end, "", f"'{particle}{separator}' dropped"))
     abd = r"\b(abd[\s\-]?(?:al|el|ul)[\s\-]?|abdul|abdel|abdol|abdoul)\s*([^\W\d_]{4,})"
-    for match in re.finditer(abd, name, re.I) if arabic else ():
+    for match in re.finditer(abd, name, re.IGNORECASE) if arabic else ():
         current = re.sub(r"[\s\-]+", " ", match.group(1).lower()).strip()
         following = match.group(2)
         if not re.search(r"\s", match.group()) and context.entry_frequency.get(fold(following), 0) < 3:
@@ -162,7 +162,7 @@ def _particle_edits(name: str, arabic: bool, context: Context) -> list[tuple[int
         attached = _particle_case(match.group(1), current.replace(" ", "") + following.lower())
         if " " not in current and re.search(r"\s", match.group()):
             edits.append((match.start(), match.end(), attached, f"'{match.group().strip()}' attached as '{attached}'"))
-    for match in re.finditer(r"\b(al|el)([^\W\d_]{4,})", name, re.I):
+    for match in re.finditer(r"\b(al|el)([^\W\d_]{4,})", name, re.IGNORECASE):
         rest = match.group(2)
         if arabic and context.entry_frequency.get(fold(rest), 0) >= 3:
             rest = rest.upper() if is_upper(match.group()) else capitalised(rest)
@@ -224,9 +224,10 @@ def script_cyrillic(entry: Entry, context: Context, rng: random.Random) -> Made:
     if not person and not context.is_organisation(entry):
         return None
     countries = countries_of(entry)
-    if not set(countries) & set(POST_SOVIET[:10]):
-        if countries or "slavic" not in culture_of(entry, entry.primary_name) or not person:
-            return None
+    if not set(countries) & set(POST_SOVIET[:10]) and (
+        countries or "slavic" not in culture_of(entry, entry.primary_name) or not person
+    ):
+        return None
     for name in strong_names(entry):
         if len(name) > 90:
             continue
@@ -378,8 +379,10 @@ def middle_dropped(entry: Entry, context: Context, rng: random.Random) -> Made:
 
     def droppable(chunks: list[str], i: int) -> bool:
         word = chunks[i]
-        return fold(word).strip(".,") not in _PARTICLES and fold(chunks[i - 1]).strip(".,") not in _PARTICLES and any(
-            c.isalpha() for c in word
+        return (
+            fold(word).strip(".,") not in _PARTICLES
+            and fold(chunks[i - 1]).strip(".,") not in _PARTICLES
+            and any(c.isalpha() for c in word)
         )
 
     # Never the first given name; of "FAMILY1 FAMILY2, Given" the second family name may go.

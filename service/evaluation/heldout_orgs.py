@@ -314,7 +314,7 @@ _NOT_PERSONAL = frozenset((
     "san", "santa", *GENERIC_ORG_WORDS,
 ))  # fmt: skip
 _NETWORK_WORDS = "|".join(sorted(NETWORK_WORDS, key=len, reverse=True))
-_NETWORK = re.compile(r"^(?P<person>[^\W\d_][\w\s\-]*?)\s+(?P<word>" + _NETWORK_WORDS + r")$", re.I)
+_NETWORK = re.compile(r"^(?P<person>[^\W\d_][\w\s\-]*?)\s+(?P<word>" + _NETWORK_WORDS + r")$", re.IGNORECASE)
 
 
 def partial_family_network(entry: Entry, context: Context, rng: random.Random) -> Made:

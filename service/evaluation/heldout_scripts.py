@@ -224,11 +224,7 @@ def to_chinese(entry: Entry, name: str, rng: random.Random) -> tuple[str, str] |
 def looks_russian(word: str) -> bool:
     """A word romanised from Russian (no w, q, th, ph, ck, oo, ou, nor a c outside ch/ts)."""
     folded = fold(word)
-    return (
-        folded.isalpha()
-        and folded not in _ENGLISH
-        and not re.search(r"w|q|th|ph|ck|oo|ou|c(?!h)", folded)
-    )
+    return folded.isalpha() and folded not in _ENGLISH and not re.search(r"w|q|th|ph|ck|oo|ou|c(?!h)", folded)
 
 
 def cyrillic_word(word: str, person: bool = True) -> str:

@@ -18,11 +18,10 @@ from service.catalog import Catalog, load_catalog
 from service.catalog.tags import load_tagger
 from service.decide.policy import load_policy
 from service.engine.state import LoadedList, MatcherFactory, ScreeningState
+from service.engine.state import build_default_matcher as default_factory
 from service.refresh.fetch import read_directory
 from service.refresh.publisher import parse_fetched
 from service.store.snapshots import VersionMeta
-
-from service.engine.state import build_default_matcher as default_factory
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 DEFAULT_MIRROR = SHARED_DATA / "mirror-2023-12"

@@ -19,7 +19,11 @@ from service.api.validation import InvalidArgument, validate_request
 from service.engine.state import ScreeningState
 from service.evaluation.dataset import HARD_NEGATIVE, KINDS, NEGATIVE, POSITIVE, Case
 
-PARTY_TYPES = {"individual": pb.PARTY_TYPE_INDIVIDUAL, "organization": pb.PARTY_TYPE_ORGANIZATION, "unknown": pb.PARTY_TYPE_UNSPECIFIED}
+PARTY_TYPES = {
+    "individual": pb.PARTY_TYPE_INDIVIDUAL,
+    "organization": pb.PARTY_TYPE_ORGANIZATION,
+    "unknown": pb.PARTY_TYPE_UNSPECIFIED,
+}
 SWEEP = tuple(round(0.50 + 0.05 * step, 2) for step in range(10))  # 0.50 .. 0.95
 # Deep enough that an expected entry ranked behind near-duplicates still counts in the sweep.
 SWEEP_LIMIT = 50
@@ -62,7 +66,9 @@ def request_for(case: Case) -> pb.ScreenRequest:
     if case.query.country:
         party.addresses.add(country=case.query.country)
     # Export: the question the service answers ("may this order go ahead?").
-    return pb.ScreenRequest(request_id=case.id, party=party, context=pb.TransactionContext(direction=pb.DIRECTION_EXPORT))
+    return pb.ScreenRequest(
+        request_id=case.id, party=party, context=pb.TransactionContext(direction=pb.DIRECTION_EXPORT)
+    )
 
 
 def screen_case(case: Case, state: ScreeningState, known_lists: Collection[str]) -> Outcome:
@@ -119,7 +125,15 @@ def _row(kind: str, category: str, outcomes: Sequence[Outcome]) -> Row:
     n = len(outcomes)
     errors = sum(1 for o in outcomes if o.error)
     if kind == POSITIVE:
-        return Row(kind, category, n, _share(sum(o.found for o in outcomes), n), _share(sum(o.top1 for o in outcomes), n), None, errors)
+        return Row(
+            kind,
+            category,
+            n,
+            _share(sum(o.found for o in outcomes), n),
+            _share(sum(o.top1 for o in outcomes), n),
+            None,
+            errors,
+        )
     return Row(kind, category, n, None, None, _share(sum(o.flagged for o in outcomes), n), errors)
 
 

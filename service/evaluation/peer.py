@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from service.evaluation import metrics
-from service.evaluation.dataset import KINDS, NEGATIVE, POSITIVE, Case
-from service.model.entry import AliasStrength, Entry, EntityType, NameKind
+from service.evaluation.dataset import KINDS, POSITIVE, Case
+from service.model.entry import AliasStrength, EntityType, Entry, NameKind
 from service.normalize.names import name_tokens
 
 if TYPE_CHECKING:
@@ -128,7 +128,9 @@ class Peer:
     def candidates(self, name: str) -> list[int]:
         from rapidfuzz import fuzz, process
 
-        hits = process.extract(_key(name), self.names, scorer=fuzz.token_set_ratio, processor=None, limit=PREFILTER_LIMIT)
+        hits = process.extract(
+            _key(name), self.names, scorer=fuzz.token_set_ratio, processor=None, limit=PREFILTER_LIMIT
+        )
         chosen = list(dict.fromkeys(self.owner[index] for _, _, index in hits))
         return chosen[:CANDIDATES]
 
@@ -211,10 +213,19 @@ def _row(kind: str, category: str, pairs: Sequence[tuple[metrics.Outcome, PeerOu
     n = len(pairs)
     row: dict[str, object] = {"kind": kind, "category": category, "cases": n}
     if kind == POSITIVE:
-        row |= {"ours_recall": _share(sum(o.found for o, _ in pairs), n), "peer_recall": _share(sum(p.found for _, p in pairs), n)}
+        row |= {
+            "ours_recall": _share(sum(o.found for o, _ in pairs), n),
+            "peer_recall": _share(sum(p.found for _, p in pairs), n),
+        }
     else:
-        row |= {"ours_fpr": _share(sum(o.flagged for o, _ in pairs), n), "peer_fpr": _share(sum(p.flagged for _, p in pairs), n)}
-    row |= {"ours_p50_ms": _ms([o.latency_s for o, _ in pairs], 0.5), "peer_p50_ms": _ms([p.latency_s for _, p in pairs], 0.5)}
+        row |= {
+            "ours_fpr": _share(sum(o.flagged for o, _ in pairs), n),
+            "peer_fpr": _share(sum(p.flagged for _, p in pairs), n),
+        }
+    row |= {
+        "ours_p50_ms": _ms([o.latency_s for o, _ in pairs], 0.5),
+        "peer_p50_ms": _ms([p.latency_s for _, p in pairs], 0.5),
+    }
     return row
 
 
@@ -281,7 +292,9 @@ def print_comparison(report: Mapping[str, Any], ours: str) -> None:
     ratio = t["peer_p50_ms"] / t["ours_p50_ms"] if t["ours_p50_ms"] else float("inf")
     mean_ratio = t["peer_mean_ms"] / t["ours_mean_ms"] if t["ours_mean_ms"] else float("inf")
     print()
-    print(f"latency  ours screen_request p50 {t['ours_p50_ms']:.3f} ms (p99 {t['ours_p99_ms']:.3f}, mean {t['ours_mean_ms']:.3f})")
+    print(
+        f"latency  ours screen_request p50 {t['ours_p50_ms']:.3f} ms (p99 {t['ours_p99_ms']:.3f}, mean {t['ours_mean_ms']:.3f})"
+    )
     print(f"         peer p50 {t['peer_p50_ms']:.1f} ms (p99 {t['peer_p99_ms']:.1f}, mean {t['peer_mean_ms']:.1f}) = "
           f"pre-filter p50 {t['peer_prefilter_p50_ms']:.1f} ms (mean {t['peer_prefilter_mean_ms']:.1f}) + "
           f"logic-v2 scoring p50 {t['peer_scoring_p50_ms']:.1f} ms (mean {t['peer_scoring_mean_ms']:.1f})")  # fmt: skip

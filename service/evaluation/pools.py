@@ -29,89 +29,125 @@ def _split(text: str) -> tuple[str, ...]:
 CULTURES: tuple[Culture, ...] = (
     Culture(
         "western",
-        _split("James Oliver William Henry Thomas Emma Charlotte Sophie Lucas Hugo Louis Camille Chloe Jonas Lukas "
-               "Felix Lena Anna Hannah Marco Giulia Matteo Francesca Lorenzo Pieter Daan Sanne Lars Erik Ingrid "
-               "Astrid Niamh Sean Claire Margaret Patrick Isabelle Antoine Johanna Henrik"),
-        _split("Smith Taylor Brown Wilson Walker Wright Martin Bernard Dubois Laurent Lefebvre Moreau Muller Schmidt "
-               "Schneider Fischer Weber Becker Rossi Russo Ferrari Esposito Bianchi Romano Jansen Visser Bakker "
-               "Hansen Johansson Lindqvist Nielsen Murphy Kelly Byrne Fontaine Hartmann Keller Vogel"),
+        _split(
+            "James Oliver William Henry Thomas Emma Charlotte Sophie Lucas Hugo Louis Camille Chloe Jonas Lukas "
+            "Felix Lena Anna Hannah Marco Giulia Matteo Francesca Lorenzo Pieter Daan Sanne Lars Erik Ingrid "
+            "Astrid Niamh Sean Claire Margaret Patrick Isabelle Antoine Johanna Henrik"
+        ),
+        _split(
+            "Smith Taylor Brown Wilson Walker Wright Martin Bernard Dubois Laurent Lefebvre Moreau Muller Schmidt "
+            "Schneider Fischer Weber Becker Rossi Russo Ferrari Esposito Bianchi Romano Jansen Visser Bakker "
+            "Hansen Johansson Lindqvist Nielsen Murphy Kelly Byrne Fontaine Hartmann Keller Vogel"
+        ),
         ("GB", "FR", "DE", "IT", "NL", "SE", "DK", "IE", "BE", "AT", "CH", "US", "CA"),
     ),
     Culture(
         "hispanic",
-        _split("Alejandro Sofia Mateo Valentina Santiago Camila Diego Lucia Javier Martina Andres Gabriela Carlos "
-               "Isabella Miguel Fernanda Pablo Daniela Raul Ximena Rodrigo Paula Esteban Carolina Ignacio Adriana "
-               "Emilio Natalia Tomas Rocio"),
-        _split("Garcia Rodriguez Martinez Hernandez Lopez Gonzalez Perez Sanchez Ramirez Torres Flores Rivera "
-               "Gomez Diaz Reyes Morales Cruz Ortiz Gutierrez Chavez Ramos Ruiz Alvarez Mendoza Castillo Jimenez "
-               "Vargas Romero Herrera Medina Aguilar Vega Navarro Dominguez Salazar Cabrera"),
+        _split(
+            "Alejandro Sofia Mateo Valentina Santiago Camila Diego Lucia Javier Martina Andres Gabriela Carlos "
+            "Isabella Miguel Fernanda Pablo Daniela Raul Ximena Rodrigo Paula Esteban Carolina Ignacio Adriana "
+            "Emilio Natalia Tomas Rocio"
+        ),
+        _split(
+            "Garcia Rodriguez Martinez Hernandez Lopez Gonzalez Perez Sanchez Ramirez Torres Flores Rivera "
+            "Gomez Diaz Reyes Morales Cruz Ortiz Gutierrez Chavez Ramos Ruiz Alvarez Mendoza Castillo Jimenez "
+            "Vargas Romero Herrera Medina Aguilar Vega Navarro Dominguez Salazar Cabrera"
+        ),
         ("ES", "MX", "AR", "CO", "PE", "CL", "EC", "UY", "GT", "DO"),
     ),
     Culture(
         "slavic",
-        _split("Ivan Pavel Mikhail Sergei Andrei Dmitri Alexei Nikolai Oleg Igor Maxim Roman Artem Kirill Denis "
-               "Anastasia Olga Tatiana Irina Ekaterina Maria Svetlana Yulia Ksenia Darya Piotr Tomasz Krzysztof "
-               "Katarzyna Agnieszka Jakub Ondrej Petra Bohdan Oksana Taras Mykola"),
-        _split("Ivanov Smirnov Kuznetsov Popov Vasiliev Petrov Sokolov Mikhailov Novikov Fedorov Morozov Volkov "
-               "Alekseev Lebedev Semenov Egorov Pavlov Kozlov Stepanov Nikolaev Orlov Andreev Makarov Nikitin "
-               "Zakharov Kowalski Nowak Wisniewski Wojcik Kaminski Novak Svoboda Dvorak Shevchenko Bondarenko "
-               "Kovalenko Tkachenko Kravchenko"),
+        _split(
+            "Ivan Pavel Mikhail Sergei Andrei Dmitri Alexei Nikolai Oleg Igor Maxim Roman Artem Kirill Denis "
+            "Anastasia Olga Tatiana Irina Ekaterina Maria Svetlana Yulia Ksenia Darya Piotr Tomasz Krzysztof "
+            "Katarzyna Agnieszka Jakub Ondrej Petra Bohdan Oksana Taras Mykola"
+        ),
+        _split(
+            "Ivanov Smirnov Kuznetsov Popov Vasiliev Petrov Sokolov Mikhailov Novikov Fedorov Morozov Volkov "
+            "Alekseev Lebedev Semenov Egorov Pavlov Kozlov Stepanov Nikolaev Orlov Andreev Makarov Nikitin "
+            "Zakharov Kowalski Nowak Wisniewski Wojcik Kaminski Novak Svoboda Dvorak Shevchenko Bondarenko "
+            "Kovalenko Tkachenko Kravchenko"
+        ),
         ("RU", "UA", "BY", "PL", "CZ", "SK", "BG", "RS", "KZ"),
     ),
     Culture(
         "arabic",
-        _split("Omar Khalid Youssef Karim Tariq Samir Nabil Walid Fadi Rami Ziad Bilal Hamza Anas Marwan Nizar "
-               "Fatima Aisha Layla Mariam Noura Rania Salma Huda Dina Yasmin Amira Leila Rasha Hala Maha Nadia"),
-        _split("Haddad Khoury Nasser Saleh Mansour Darwish Khalil Aziz Hamdan Shaheen Barakat Najjar Sabbagh "
-               "Qureshi Farouk Jaber Hijazi Bitar Tamer Zayed Sharif Awad Issa Saad Rahal Nassar Hamoud Kanaan "
-               "Abboud Jarrah Ghanem Zein Masoud"),
+        _split(
+            "Omar Khalid Youssef Karim Tariq Samir Nabil Walid Fadi Rami Ziad Bilal Hamza Anas Marwan Nizar "
+            "Fatima Aisha Layla Mariam Noura Rania Salma Huda Dina Yasmin Amira Leila Rasha Hala Maha Nadia"
+        ),
+        _split(
+            "Haddad Khoury Nasser Saleh Mansour Darwish Khalil Aziz Hamdan Shaheen Barakat Najjar Sabbagh "
+            "Qureshi Farouk Jaber Hijazi Bitar Tamer Zayed Sharif Awad Issa Saad Rahal Nassar Hamoud Kanaan "
+            "Abboud Jarrah Ghanem Zein Masoud"
+        ),
         ("EG", "JO", "LB", "MA", "TN", "SA", "AE", "QA", "KW", "OM", "DZ"),
     ),
     Culture(
         "chinese",
-        _split("Wei Fang Na Min Jing Qiang Lei Jun Yang Yong Yan Jie Tao Ming Chao Xiuying Xia Ping Gang Hui Hao "
-               "Yu Xin Lin Bo Rui Kai Yi Zhen Ting Lan Shu Peng Bin Dan Yun"),
-        _split("Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Gao Lin Luo Zheng Liang "
-               "Xie Song Tang Han Feng Deng Cao Peng Zeng Xiao Tian Dong Pan Yuan Cai Jiang"),
+        _split(
+            "Wei Fang Na Min Jing Qiang Lei Jun Yang Yong Yan Jie Tao Ming Chao Xiuying Xia Ping Gang Hui Hao "
+            "Yu Xin Lin Bo Rui Kai Yi Zhen Ting Lan Shu Peng Bin Dan Yun"
+        ),
+        _split(
+            "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Gao Lin Luo Zheng Liang "
+            "Xie Song Tang Han Feng Deng Cao Peng Zeng Xiao Tian Dong Pan Yuan Cai Jiang"
+        ),
         ("CN", "TW", "SG", "HK", "MY"),
         family_first=True,
     ),
     Culture(
         "indian",
-        _split("Aarav Vivaan Aditya Arjun Rohan Rahul Vikram Sanjay Anil Suresh Rajesh Amit Priya Ananya Kavya "
-               "Diya Pooja Neha Sneha Lakshmi Meera Sunita Deepak Manoj Karthik Sunil Ravi Nikhil Divya Swati "
-               "Harpreet Gurpreet Arun Venkat Shreya"),
-        _split("Sharma Verma Gupta Patel Shah Mehta Joshi Iyer Nair Reddy Rao Menon Pillai Kumar Das Banerjee "
-               "Chatterjee Mukherjee Bose Ghosh Sen Agarwal Kapoor Malhotra Chopra Bhatia Saxena Srinivasan "
-               "Krishnan Desai Kulkarni Naidu Chauhan Thakur Pandey"),
+        _split(
+            "Aarav Vivaan Aditya Arjun Rohan Rahul Vikram Sanjay Anil Suresh Rajesh Amit Priya Ananya Kavya "
+            "Diya Pooja Neha Sneha Lakshmi Meera Sunita Deepak Manoj Karthik Sunil Ravi Nikhil Divya Swati "
+            "Harpreet Gurpreet Arun Venkat Shreya"
+        ),
+        _split(
+            "Sharma Verma Gupta Patel Shah Mehta Joshi Iyer Nair Reddy Rao Menon Pillai Kumar Das Banerjee "
+            "Chatterjee Mukherjee Bose Ghosh Sen Agarwal Kapoor Malhotra Chopra Bhatia Saxena Srinivasan "
+            "Krishnan Desai Kulkarni Naidu Chauhan Thakur Pandey"
+        ),
         ("IN", "NP", "LK", "GB", "US", "AE"),
     ),
     Culture(
         "african",
-        _split("Chinedu Emeka Ngozi Adaeze Oluwaseun Tunde Folake Babajide Kwame Kofi Ama Akosua Yaw Abena Amara "
-               "Chiamaka Ikenna Uchenna Wanjiru Njeri Kamau Otieno Achieng Baraka Zawadi Thabo Sipho Lerato "
-               "Nomvula Themba Abebe Tesfaye Mekdes Alemayehu Fatoumata Mamadou Aminata Ousmane"),
-        _split("Okafor Okonkwo Adeyemi Adebayo Balogun Eze Nwosu Obi Mensah Owusu Boateng Asante Appiah Osei "
-               "Kamau Mwangi Odhiambo Njoroge Kiprotich Wanjala Nkosi Dlamini Ndlovu Mokoena Khumalo Mahlangu "
-               "Bekele Tadesse Girma Haile Diallo Traore Keita Coulibaly Sow Ndiaye"),
+        _split(
+            "Chinedu Emeka Ngozi Adaeze Oluwaseun Tunde Folake Babajide Kwame Kofi Ama Akosua Yaw Abena Amara "
+            "Chiamaka Ikenna Uchenna Wanjiru Njeri Kamau Otieno Achieng Baraka Zawadi Thabo Sipho Lerato "
+            "Nomvula Themba Abebe Tesfaye Mekdes Alemayehu Fatoumata Mamadou Aminata Ousmane"
+        ),
+        _split(
+            "Okafor Okonkwo Adeyemi Adebayo Balogun Eze Nwosu Obi Mensah Owusu Boateng Asante Appiah Osei "
+            "Kamau Mwangi Odhiambo Njoroge Kiprotich Wanjala Nkosi Dlamini Ndlovu Mokoena Khumalo Mahlangu "
+            "Bekele Tadesse Girma Haile Diallo Traore Keita Coulibaly Sow Ndiaye"
+        ),
         ("NG", "GH", "KE", "ZA", "ET", "SN", "ML", "TZ", "UG", "CI"),
     ),
     Culture(
         "japanese",
-        _split("Haruto Sota Yuto Riku Daiki Takumi Kenta Shota Naoki Takuya Hiroshi Kenji Yuki Hina Yui Sakura "
-               "Misaki Aoi Mei Rin Yuko Naomi Akiko Keiko Emi Ayumi Kazuki Ryota Tatsuya Makoto"),
-        _split("Sato Suzuki Takahashi Tanaka Watanabe Ito Yamamoto Nakamura Kobayashi Kato Yoshida Yamada Sasaki "
-               "Yamaguchi Matsumoto Inoue Kimura Hayashi Shimizu Yamazaki Mori Abe Ikeda Hashimoto Yamashita "
-               "Ishikawa Nakajima Maeda Fujita Ogawa Okada Goto Hasegawa Murakami"),
+        _split(
+            "Haruto Sota Yuto Riku Daiki Takumi Kenta Shota Naoki Takuya Hiroshi Kenji Yuki Hina Yui Sakura "
+            "Misaki Aoi Mei Rin Yuko Naomi Akiko Keiko Emi Ayumi Kazuki Ryota Tatsuya Makoto"
+        ),
+        _split(
+            "Sato Suzuki Takahashi Tanaka Watanabe Ito Yamamoto Nakamura Kobayashi Kato Yoshida Yamada Sasaki "
+            "Yamaguchi Matsumoto Inoue Kimura Hayashi Shimizu Yamazaki Mori Abe Ikeda Hashimoto Yamashita "
+            "Ishikawa Nakajima Maeda Fujita Ogawa Okada Goto Hasegawa Murakami"
+        ),
         ("JP",),
         family_first=True,
     ),
     Culture(
         "korean",
-        _split("Minjun Seoyeon Jihoon Subin Hyunwoo Jimin Yerin Doyun Haeun Sungmin Jiwoo Seojun Yuna Minseo "
-               "Junho Eunji Hyejin Donghyun Sangwoo Jisoo Taeyang Kyungsoo Soyeon Hyunjin Yeji"),
-        _split("Kim Lee Park Choi Jung Kang Cho Yoon Jang Lim Han Oh Seo Shin Kwon Hwang Ahn Song Yoo Hong Jeon "
-               "Ko Moon Yang Son Bae Baek Heo Nam"),
+        _split(
+            "Minjun Seoyeon Jihoon Subin Hyunwoo Jimin Yerin Doyun Haeun Sungmin Jiwoo Seojun Yuna Minseo "
+            "Junho Eunji Hyejin Donghyun Sangwoo Jisoo Taeyang Kyungsoo Soyeon Hyunjin Yeji"
+        ),
+        _split(
+            "Kim Lee Park Choi Jung Kang Cho Yoon Jang Lim Han Oh Seo Shin Kwon Hwang Ahn Song Yoo Hong Jeon "
+            "Ko Moon Yang Son Bae Baek Heo Nam"
+        ),
         ("KR",),
         family_first=True,
     ),

@@ -136,7 +136,9 @@ def main(args: argparse.Namespace) -> int:
         cases = ds.read_cases(directory)
         screen_started = time.perf_counter()
         outcomes = metrics.screen_all(cases, built.state, set(lists))
-        figures = _set_figures(name, directory, ds.read_manifest(directory), lists, outcomes, time.perf_counter() - screen_started)
+        figures = _set_figures(
+            name, directory, ds.read_manifest(directory), lists, outcomes, time.perf_counter() - screen_started
+        )
         sets[name] = figures
         all_outcomes += outcomes
         _print_set(figures, outcomes, args.examples, show_sweep=name != "realworld")
@@ -271,7 +273,10 @@ def _targets(sets: Mapping[str, Mapping[str, object]], latency: Mapping[str, flo
             value = float(row[column])
             met = value >= limit if at_least else value <= limit
             found.append({"target": what, "set": name, "value": value, "limit": limit, "met": met})
-    for what, value, limit in (("Screen p50 ms", latency["p50_ms"], TARGET_P50_MS), ("Screen p99 ms", latency["p99_ms"], TARGET_P99_MS)):
+    for what, value, limit in (
+        ("Screen p50 ms", latency["p50_ms"], TARGET_P50_MS),
+        ("Screen p99 ms", latency["p99_ms"], TARGET_P99_MS),
+    ):
         found.append({"target": what, "set": "all", "value": value, "limit": limit, "met": value <= limit})
     return found
 
@@ -318,24 +323,34 @@ def _print_header(report: dict[str, object]) -> None:
     r: dict = report  # type: ignore[type-arg]
     policy, timing, memory = r["policy"], r["timing_s"], r["memory_mb"]
     entries = sum(v["entries"] for v in r["lists"].values())
-    print(f"matcher  {r['matcher']['algorithm']} ({r['matcher']['factory']}); policy {policy['version']}: "
-          f"match >= {policy['match_threshold']:.2f}, review >= {policy['review_threshold']:.2f}; direction export")
+    print(
+        f"matcher  {r['matcher']['algorithm']} ({r['matcher']['factory']}); policy {policy['version']}: "
+        f"match >= {policy['match_threshold']:.2f}, review >= {policy['review_threshold']:.2f}; direction export"
+    )
     print(f"lists    {len(r['lists'])} lists, {entries:,} entries, parsed in {timing['parse_lists']:.1f} s")
-    print(f"index    ScreeningState.build {timing['index_build']:.2f} s; RSS {memory['rss_after_lists']:.0f} MB after "
-          f"parsing -> {memory['rss_after_index']:.0f} MB after build (+{memory['index_delta']:.0f} MB), "
-          f"peak {memory['peak']:.0f} MB")
+    print(
+        f"index    ScreeningState.build {timing['index_build']:.2f} s; RSS {memory['rss_after_lists']:.0f} MB after "
+        f"parsing -> {memory['rss_after_index']:.0f} MB after build (+{memory['index_delta']:.0f} MB), "
+        f"peak {memory['peak']:.0f} MB"
+    )
 
 
-def _print_set(figures: dict[str, object], outcomes: Sequence[metrics.Outcome], examples: int, show_sweep: bool) -> None:
+def _print_set(
+    figures: dict[str, object], outcomes: Sequence[metrics.Outcome], examples: int, show_sweep: bool
+) -> None:
     from service.evaluation import dataset as ds
     from service.evaluation import metrics
 
     f: dict = figures  # type: ignore[type-arg]
     print()
     print(f"== {SET_TITLES[f['name']]}")
-    print(f"dataset  {f['directory']}/{ds.CASES_FILE}: {f['cases']:,} cases, seed {f['seed']}, screened in {f['screen_s']:.1f} s")
+    print(
+        f"dataset  {f['directory']}/{ds.CASES_FILE}: {f['cases']:,} cases, seed {f['seed']}, screened in {f['screen_s']:.1f} s"
+    )
     if f["stale_versions"]:
-        print(f"warning  generated from other versions of: {', '.join(f['stale_versions'])}; regenerate with --generate")
+        print(
+            f"warning  generated from other versions of: {', '.join(f['stale_versions'])}; regenerate with --generate"
+        )
     print(f"{'kind':<14} {'category':<24} {'cases':>6} {'recall':>8} {'top-1':>8} {'FPR':>7}")
     previous_kind = ""
     for row in f["categories"]:
@@ -345,18 +360,24 @@ def _print_set(figures: dict[str, object], outcomes: Sequence[metrics.Outcome], 
             print("-" * 70)
         previous_kind = "ALL" if row["category"] == "ALL" else row["kind"]
         errors = f"  ({row['errors']} rejected)" if row["errors"] else ""
-        print(f"{row['kind']:<14} {row['category']:<24} {row['cases']:>6} {_pct(row['recall']):>8} "
-              f"{_pct(row['top1']):>8} {_pct(row['fpr']):>7}{errors}")
+        print(
+            f"{row['kind']:<14} {row['category']:<24} {row['cases']:>6} {_pct(row['recall']):>8} "
+            f"{_pct(row['top1']):>8} {_pct(row['fpr']):>7}{errors}"
+        )
     if show_sweep:
         print()
         print(f"threshold sweep: best matcher score per case (Matcher.find, min_score {metrics.SWEEP[0]:.2f})")
         print(f"  {'score >=':>8} {'recall':>8} {'FPR neg':>8} {'FPR hard':>9}")
         for point in f["sweep"]:
-            print(f"  {point['threshold']:>8.2f} {_pct(point['recall']):>8} {_pct(point['fpr_negative']):>8} "
-                  f"{_pct(point['fpr_hard_negative']):>9}")
+            print(
+                f"  {point['threshold']:>8.2f} {_pct(point['recall']):>8} {_pct(point['fpr_negative']):>8} "
+                f"{_pct(point['fpr_hard_negative']):>9}"
+            )
     lat = f["latency"]
-    print(f"latency  screen_request p50 {lat['p50_ms']:.3f} ms, p99 {lat['p99_ms']:.3f} ms, max {lat['max_ms']:.1f} ms "
-          f"({lat['calls']:,} calls)")
+    print(
+        f"latency  screen_request p50 {lat['p50_ms']:.3f} ms, p99 {lat['p99_ms']:.3f} ms, max {lat['max_ms']:.1f} ms "
+        f"({lat['calls']:,} calls)"
+    )
     if examples:
         _print_examples(outcomes, examples)
 
@@ -370,10 +391,14 @@ def _print_targets(report: dict[str, object]) -> None:
         shown = f"{value:.3f}" if "ms" in target["target"] else _pct(value)
         bound = f"{limit:.1f}" if "ms" in target["target"] else _pct(limit)
         relation = ">=" if target["target"] == "recall" else "<="
-        print(f"  {'met ' if target['met'] else 'MISS'} {target['target']:<30} {target['set']:<10} {shown:>8} "
-              f"(target {relation} {bound})")
+        print(
+            f"  {'met ' if target['met'] else 'MISS'} {target['target']:<30} {target['set']:<10} {shown:>8} "
+            f"(target {relation} {bound})"
+        )
     lat, timing = r["latency"], r["timing_s"]
-    print(f"latency  all sets: screen_request p50 {lat['p50_ms']:.3f} ms, p99 {lat['p99_ms']:.3f} ms ({lat['calls']:,} calls)")
+    print(
+        f"latency  all sets: screen_request p50 {lat['p50_ms']:.3f} ms, p99 {lat['p99_ms']:.3f} ms ({lat['calls']:,} calls)"
+    )
     print(f"runtime  {timing['total']:.1f} s (parse {timing['parse_lists']:.1f}, index {timing['index_build']:.1f})")
 
 

@@ -280,6 +280,14 @@ PLACE_WORDS: tuple[str, ...] = (
     "shanghai", "shenyang", "shenzhen", "sichuan", "singapore", "st", "syria", "syrian", "tehran", "tianjin",
     "turkey", "wuhan", "xian", "xinjiang", "zhejiang",
 )  # fmt: skip
-EXTRA_ORG_WORDS: tuple[str, ...] = ("Trading", "International", "Group", "Holding", "Global", "Industries", "Enterprises")
+EXTRA_ORG_WORDS: tuple[str, ...] = (
+    "Trading",
+    "International",
+    "Group",
+    "Holding",
+    "Global",
+    "Industries",
+    "Enterprises",
+)
 TITLES_MALE: tuple[str, ...] = ("Mr.", "Dr.", "Prof.")
 TITLES_FEMALE: tuple[str, ...] = ("Mrs.", "Ms.", "Dr.")

@@ -26,12 +26,21 @@ from service.normalize.names import fold, name_tokens
 # A word is a run of letters or digits; separators (spaces, commas, quotes, hyphens) stay as written.
 _WORD = re.compile(r"([^\W_]+)")
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
-_ACCENTS = {"a": "áàâä", "e": "éèêë", "i": "íîï", "o": "óôö", "u": "úüû", "n": "ñ", "c": "ç", "s": "š", "z": "ž", "y": "ý"}
+_ACCENTS = {
+    "a": "áàâä",
+    "e": "éèêë",
+    "i": "íîï",
+    "o": "óôö",
+    "u": "úüû",
+    "n": "ñ",
+    "c": "ç",
+    "s": "š",
+    "z": "ž",
+    "y": "ý",
+}
 _GENERIC = frozenset(tables.GENERIC_ORG_WORDS)
 _PLACES = frozenset(tables.PLACE_WORDS)
-_SPELLINGS: dict[str, tuple[str, ...]] = {
-    spelling: group for group in tables.SPELLING_GROUPS for spelling in group
-}
+_SPELLINGS: dict[str, tuple[str, ...]] = {spelling: group for group in tables.SPELLING_GROUPS for spelling in group}
 
 
 @dataclass(frozen=True)
@@ -134,7 +143,9 @@ def edit_word(word: str, operation: str, rng: random.Random) -> str:
     return match_case(word, lower) if word[:1].isupper() else lower
 
 
-def _edit_words(name: str, rng: random.Random, positions: Sequence[int], edits_each: int) -> tuple[str, list[str]] | None:
+def _edit_words(
+    name: str, rng: random.Random, positions: Sequence[int], edits_each: int
+) -> tuple[str, list[str]] | None:
     pieces = split_words(name)
     notes = []
     for position in positions:
@@ -379,8 +390,10 @@ def find_legal_form(name: str) -> LegalForm | None:
         return best
     for k in range(1, min(len(words) - 1, _MAX_FORM_WORDS) + 1):
         found = _FORMS.get("".join(words[:k]))
-        if found is not None and found[0] in _PREFIX_FAMILIES and (
-            best is None or len("".join(found[1])) > len("".join(best.tokens))
+        if (
+            found is not None
+            and found[0] in _PREFIX_FAMILIES
+            and (best is None or len("".join(found[1])) > len("".join(best.tokens)))
         ):
             best = LegalForm(found[0], found[1], 1, 2 * k, at_end=False)
     return best
@@ -416,7 +429,9 @@ def legal_form(name: str, party: Party, rng: random.Random) -> Variant | None:
         return Variant(f"{name} {form}", f"added '{form}'")
     rest = pieces[: found.start] if found.at_end else pieces[found.end :]
     written_form = join_words(pieces[found.start :] if found.at_end else pieces[found.start : found.end])
-    family = "llc_ru" if found.family == "llc" and set(party.countries) & set(tables.CYRILLIC_COUNTRIES) else found.family
+    family = (
+        "llc_ru" if found.family == "llc" and set(party.countries) & set(tables.CYRILLIC_COUNTRIES) else found.family
+    )
     targets = [t for t in tables.LEGAL_FORM_WRITTEN.get(family, ()) if name_tokens(t) != found.tokens]
     if targets and rng.random() < 0.5:
         target = rng.choice(targets)
@@ -536,7 +551,9 @@ def other_script(name: str, party: Party, rng: random.Random) -> Variant | None:
     if not set(party.countries) & set(tables.CYRILLIC_COUNTRIES):
         return None
     if party.person:
-        return Variant(join_words([to_cyrillic(p) if i % 2 else p for i, p in enumerate(split_words(name))]), "Cyrillic")
+        return Variant(
+            join_words([to_cyrillic(p) if i % 2 else p for i, p in enumerate(split_words(name))]), "Cyrillic"
+        )
     # Companies only with a Russian-style legal form and no English words: "GAZPROM GAZNADZOR, OOO" is
     # written in Cyrillic by Russians, "Luhansk People's Republic" letter by letter is written by nobody.
     found = find_legal_form(name)

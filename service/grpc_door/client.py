@@ -86,7 +86,9 @@ def open_channel(client: ClientSettings, target: str | None = None, options: Opt
     address = target or client.target
     credentials = channel_credentials(client)
     merged = _options(client, options)
-    channel = grpc.secure_channel(address, credentials, merged) if credentials else grpc.insecure_channel(address, merged)
+    channel = (
+        grpc.secure_channel(address, credentials, merged) if credentials else grpc.insecure_channel(address, merged)
+    )
     if client.api_key:
         return grpc.intercept_channel(channel, _BearerInterceptor(client.api_key))
     return channel

@@ -173,9 +173,15 @@ async def _bootstrap(running: RunningServer, catalog: Catalog, settings: Setting
                 running.store, catalog, source_dir=settings.lists_dir, only_if_missing=settings.lists_dir is None
             )
             for result in results:
-                log.info("list_prepared", list_id=result.list_id, outcome=result.outcome.value, version=result.version, detail=result.message)
+                log.info(
+                    "list_prepared",
+                    list_id=result.list_id,
+                    outcome=result.outcome.value,
+                    version=result.version,
+                    detail=result.message,
+                )
             await running.loader.reload()
-        except Exception:  # noqa: BLE001 - keep trying; health stays NOT_SERVING meanwhile
+        except Exception:
             log.exception("list_bootstrap_failed")
         if running.loader.state is not None:
             break
@@ -211,7 +217,7 @@ async def _refresh_periodically(running: RunningServer, catalog: Catalog, settin
             count_refreshes(outcomes)
             if Outcome.PUBLISHED.value in outcomes.values():
                 await running.loader.reload()
-        except Exception:  # noqa: BLE001 - the serving version stays; the failure is in list status
+        except Exception:
             REFRESH_FAILURES.labels("all", "crashed").inc()
             log.exception("scheduled_refresh_failed")
         REFRESH_SECONDS.set(time.perf_counter() - started)
@@ -231,7 +237,7 @@ async def _export_audit(exporter: AuditExporter, stopping: asyncio.Event) -> Non
         await exporter.run(stopping)
     except asyncio.CancelledError:
         raise
-    except Exception:  # noqa: BLE001 - records stay in the stream until a later export
+    except Exception:
         log.exception("audit_export_failed")
 
 
@@ -285,7 +291,9 @@ async def _bootstrap_admin_key(settings: Settings, client: Any) -> None:
     """With authentication required and no key at all, write a first admin key to a file and say where."""
     if not settings.auth_required:
         return
-    written = await ApiKeyStore(client, settings.key_prefix).bootstrap_admin(settings.bootstrap_key_path, "serve:bootstrap")
+    written = await ApiKeyStore(client, settings.key_prefix).bootstrap_admin(
+        settings.bootstrap_key_path, "serve:bootstrap"
+    )
     if written is not None:
         log.warning(
             "first_admin_key_created", path=str(written),
@@ -361,7 +369,7 @@ async def start_server(
         try:
             app = create_app(
                 servicer, auth.interceptor, secure_cookies=credentials is not None,
-                serving=lambda: ready.is_set() and not draining.is_set(), console_sign_in=settings.auth.console_sign_in,
+                serving=lambda: ready.is_set() and not (draining.is_set() or stopping.is_set()), console_sign_in=settings.auth.console_sign_in,
             )  # fmt: skip
             http = await start_http(app, settings, settings.http_port)
         except BaseException as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from typing import Any, TypeVar
 
 import grpc
@@ -54,7 +54,7 @@ def _kind(value: Any) -> str:
     return "an object"
 
 
-@lru_cache(maxsize=None)  # one entry per message type of the contract: built once, not per request
+@cache  # one entry per message type of the contract: built once, not per request
 def _fields(descriptor: Descriptor) -> dict[str, FieldDescriptor]:
     """The message's fields by their .proto name and by their JSON (lowerCamelCase) name."""
     found: dict[str, FieldDescriptor] = {}

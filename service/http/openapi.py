@@ -206,14 +206,18 @@ def reference_page() -> str:
     schemas = document["components"]["schemas"]
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Screening API reference</title>",
-        "<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
-        "code{background:#f3f3f3;padding:0 .2em}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;"
-        "padding:.2em .6em;text-align:left;vertical-align:top}h2{margin-top:2rem}</style></head><body>",
+        (
+            "<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
+            "code{background:#f3f3f3;padding:0 .2em}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;"
+            "padding:.2em .6em;text-align:left;vertical-align:top}h2{margin-top:2rem}</style></head><body>"
+        ),
         f"<h1>{html.escape(document['info']['title'])} &middot; HTTP API {html.escape(API_VERSION)}</h1>",
-        f"<p>{html.escape(document['info']['description'])} "
-        "Machine-readable: <a href='/openapi.json'>/openapi.json</a>. "
-        "Send <code>Authorization: Bearer &lt;API key or token&gt;</code>. Refusals are "
-        f"<code>{PROBLEM_TYPE}</code> documents naming the field at fault.</p>",
+        (
+            f"<p>{html.escape(document['info']['description'])} "
+            "Machine-readable: <a href='/openapi.json'>/openapi.json</a>. "
+            "Send <code>Authorization: Bearer &lt;API key or token&gt;</code>. Refusals are "
+            f"<code>{PROBLEM_TYPE}</code> documents naming the field at fault.</p>"
+        ),
     ]
     for route in ROUTES:
         operation = document["paths"][route.path][route.verb.lower()]

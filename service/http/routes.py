@@ -45,7 +45,7 @@ ROUTES: tuple[Route, ...] = (
         "/v1/screen:batch",
         "Screen many parties: one ScreenRequest per line in, one ScreenResponse per line out, in order, streamed",
         "ndjson",
-    ),  # fmt: skip
+    ),
     Route("GetListStatus", "GET", "/v1/lists", "Each list's serving version, age and state"),
     Route("RecordDisposition", "POST", "/v1/dispositions", "Record a reviewer's disposition of a match"),
     Route(
@@ -67,14 +67,14 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         "/v1/screenings/{screening_id}:replay",
         "Screen a recorded party again on its list versions and say what differs",
-    ),  # fmt: skip
+    ),
     Route(
         "WatchAlerts",
         "GET",
         "/v1/alerts",
         "Re-screening alerts as they are raised (Server-Sent Events; resume with after_id or Last-Event-ID)",
         "sse",
-    ),  # fmt: skip
+    ),
 )
 
 _covered = {route.rpc for route in ROUTES}

@@ -11,6 +11,7 @@ including a typo in every token, without scanning the vocabulary.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -106,7 +107,9 @@ def _joined_positions(value: str, tokens: tuple[str, ...]) -> tuple[int, ...]:
 def glued_neighbours(tokens: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
     """(k, tokens[k] + tokens[k + 1]) for each adjacent pair of tokens of two or more letters."""
     return tuple(
-        (k, tokens[k] + tokens[k + 1]) for k in range(len(tokens) - 1) if len(tokens[k]) >= 2 and len(tokens[k + 1]) >= 2
+        (k, tokens[k] + tokens[k + 1])
+        for k in range(len(tokens) - 1)
+        if len(tokens[k]) >= 2 and len(tokens[k + 1]) >= 2
     )
 
 
@@ -142,7 +145,7 @@ class FuzzyIndex:
             for token in set(tokens):
                 postings[token].add(record_id)
             # Adjacent tokens glued, so a query "Hikvision" finds a listed "Hik Vision".
-            for left, right in zip(tokens, tokens[1:], strict=False):
+            for left, right in itertools.pairwise(tokens):
                 postings[left + right].add(record_id)
         # Postings as one flat array and a (start, end) span per token: crediting candidates
         # is then vectorised over a view, not a Python loop over every name sharing a token.
@@ -171,8 +174,16 @@ class FuzzyIndex:
                 self.raw_weights[token] = max(weight, 0.05)
 
         self.records: list[IndexedTokens] = [
-            IndexedTokens(r.name_id, r.tokens, r.legal_forms, r.is_person, r.type_known,
-                          tuple(self.weight(t) for t in r.tokens), glued_neighbours(r.tokens), r.joined)  # fmt: skip
+            IndexedTokens(
+                r.name_id,
+                r.tokens,
+                r.legal_forms,
+                r.is_person,
+                r.type_known,
+                tuple(self.weight(t) for t in r.tokens),
+                glued_neighbours(r.tokens),
+                r.joined,
+            )
             for r in records
         ]
         # Total weight of each record's tokens, to rank candidates by an estimated score.

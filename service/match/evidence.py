@@ -49,7 +49,9 @@ def adjustments(
     if query_countries and evidence.countries:
         shared = sorted(query_countries & evidence.countries)
         if shared:
-            found.append(Adjustment("country", COUNTRY_AGREES, f"country {', '.join(shared)} matches the listed countries"))
+            found.append(
+                Adjustment("country", COUNTRY_AGREES, f"country {', '.join(shared)} matches the listed countries")
+            )
         else:
             found.append(
                 Adjustment(
@@ -63,14 +65,19 @@ def adjustments(
         year = int(query.date_of_birth[:4])
         listed = ", ".join(entry.dates_of_birth)
         if year in evidence.birth_years:
-            found.append(Adjustment("date_of_birth", BIRTH_YEAR_AGREES, f"birth year {year} agrees with listed DOB {listed}"))
+            found.append(
+                Adjustment("date_of_birth", BIRTH_YEAR_AGREES, f"birth year {year} agrees with listed DOB {listed}")
+            )
         else:
-            found.append(Adjustment("date_of_birth", BIRTH_YEAR_CONFLICTS, f"birth year {year} differs from listed DOB {listed}"))
+            found.append(
+                Adjustment("date_of_birth", BIRTH_YEAR_CONFLICTS, f"birth year {year} differs from listed DOB {listed}")
+            )
     for identifier in query.identifiers:
         if identifier_key(identifier.value) in evidence.identifier_values:
             found.append(
-                Adjustment("identifier", IDENTIFIER_AGREES, f"identifier {identifier.type} {identifier.value} is on the entry")
+                Adjustment(
+                    "identifier", IDENTIFIER_AGREES, f"identifier {identifier.type} {identifier.value} is on the entry"
+                )
             )
             break
     return found
-

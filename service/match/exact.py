@@ -42,7 +42,8 @@ class ExactNameMatcher:
                     continue
                 weight = round(1.0 / len(query_tokens), 4)
                 alignment = tuple(
-                    TokenPair(q, t, 1.0, "exact", weight) for q, t in zip(sorted(query_tokens), sorted(hit.tokens), strict=True)
+                    TokenPair(q, t, 1.0, "exact", weight)
+                    for q, t in zip(sorted(query_tokens), sorted(hit.tokens), strict=True)
                 )
                 text = (
                     f"'{query_name.value}' equals the {listed_name.kind.value} name '{listed_name.value}'"

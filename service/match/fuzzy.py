@@ -17,6 +17,7 @@ Scores are in [0, 1]; thresholds live in lists/policy.toml.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import threading
 from collections import OrderedDict
@@ -96,7 +97,20 @@ RARE_PART_MIN_LETTERS = 5
 PARTIAL_NAME_SCORE = 0.85
 # Words that name a criminal organisation after its family ("Barakat Network", "Karar Group").
 NETWORK_WORDS = frozenset(
-    "network organization organisation group family clan cartel syndicate gang ring dto tco".split()
+    [
+        "network",
+        "organization",
+        "organisation",
+        "group",
+        "family",
+        "clan",
+        "cartel",
+        "syndicate",
+        "gang",
+        "ring",
+        "dto",
+        "tco",
+    ]
 )
 # A name part in at least this many listed names is common ("mohammad", "hossein", "sergey").
 COMMON_PART_POSTINGS = 30
@@ -239,7 +253,9 @@ def _candidate_pairs(
                 # the same sound or transliteration group; anything else can only be similar
                 # through the wider scoring budget (two edits from seven letters), or be an initial.
                 t_length = listed_lengths[j]
-                if (q_length >= SCORING_TWO_EDITS_FROM or t_length >= SCORING_TWO_EDITS_FROM) and -2 <= q_length - t_length <= 2:
+                if (
+                    q_length >= SCORING_TWO_EDITS_FROM or t_length >= SCORING_TWO_EDITS_FROM
+                ) and -2 <= q_length - t_length <= 2:
                     sim, method = token_similarity(q, t)
                 elif is_person and (q_length == 1 or t_length == 1):
                     sim, method = 0.0, ""
@@ -271,7 +287,11 @@ def _candidate_pairs(
 
 
 def _glued(
-    glued_pairs: tuple[tuple[int, str], ...], strong: set[int], others: tuple[str, ...], other_lengths: list[int], query_side: bool
+    glued_pairs: tuple[tuple[int, str], ...],
+    strong: set[int],
+    others: tuple[str, ...],
+    other_lengths: list[int],
+    query_side: bool,
 ) -> list[tuple[int, tuple[int, ...], float, str]]:
     """(k, (position in others,), similarity, method) where tokens[k] + tokens[k + 1] resembles one other token."""
     found = []
@@ -332,7 +352,7 @@ class _TokenPostings:
     # No reference back to the matcher: the matcher caches these, and a cycle would leave a
     # replaced matcher (and its whole index) to the cycle collector, which never sees it
     # once frozen (service.engine.index_source.collector_paused).
-    __slots__ = ("_found", "total", "_merged", "_pairs")
+    __slots__ = ("_found", "_merged", "_pairs", "total")
 
     def __init__(self, index: FuzzyIndex, found: dict[str, float]) -> None:
         self._found = found
@@ -354,7 +374,6 @@ class _TokenPostings:
             ids, credit = self.merged(matcher, common_only)
             pairs = self._pairs[common_only] = list(zip(ids.tolist(), credit.tolist(), strict=True))
         return pairs
-
 
 
 class FuzzyMatcher:
@@ -429,7 +448,7 @@ class FuzzyMatcher:
             rated, postings = self._rated_vocabulary(token)
             expansions.append(rated)
             lookups.append((token, postings))
-        for left, right in zip(tokens, tokens[1:], strict=False):
+        for left, right in itertools.pairwise(tokens):
             glued = left + right
             if glued in index.postings:  # "hik vision" -> a listed "hikvision"
                 lookups.append((glued, self._glued_postings(glued)))
@@ -501,7 +520,9 @@ class FuzzyMatcher:
             return []
         record_weights = self._record_weights
         # (-estimate, record id): best first, ties by record id, as the numpy path ranks them.
-        top = sorted([(-2 * share / (query_weight + record_weights[record]), record) for record, share in shares.items()])
+        top = sorted(
+            [(-2 * share / (query_weight + record_weights[record]), record) for record, share in shares.items()]
+        )
         top = top[:CANDIDATES_SCORED]
         floor = max(-top[0][0] * CANDIDATE_SHARE_CUTOFF, min_score * ESTIMATE_FLOOR_OF_MIN_SCORE)
         chosen = [record_id for negated, record_id in top if -negated >= floor]
@@ -592,7 +613,9 @@ class FuzzyMatcher:
         chosen: list[_Pair] = []
         used_q: set[int] = set()
         used_l: set[int] = set()
-        pairs = _candidate_pairs(query, listed, record.is_person, weights_q, weights_l, expansions, glued_q, record.glued)
+        pairs = _candidate_pairs(
+            query, listed, record.is_person, weights_q, weights_l, expansions, glued_q, record.glued
+        )
         if (record.is_person or query_is_person) and len(query) == 2:
             # In a two-part name each part is half the identity: "Ahmad Salim" is not "SALIH,
             # Ahmad", although a typo joins them. (In a longer name the other parts decide.)
@@ -753,7 +776,14 @@ class FuzzyMatcher:
             score = min(score, PARTIAL_NAME_SCORE)
 
         return _Scored(
-            score, tuple(chosen), frozenset(used_q), frozenset(used_l), appended, partial, business, common_parts_only,
+            score,
+            tuple(chosen),
+            frozenset(used_q),
+            frozenset(used_l),
+            appended,
+            partial,
+            business,
+            common_parts_only,
             network,
         )
 
@@ -772,7 +802,9 @@ class FuzzyMatcher:
         # The query's spelling must be a name the lists hold, and for a typo one they hold a few
         # times: a random slip of the keyboard seldom lands on such a name, though it may on a rare one.
         needed = NAME_OF_ITS_OWN_POSTINGS if pair.method == "typo" else 1
-        return self._index.posting_count(written) >= needed and distinct_names(written, listed[pair.listed_positions[0]])
+        return self._index.posting_count(written) >= needed and distinct_names(
+            written, listed[pair.listed_positions[0]]
+        )
 
     def _common_part(self, listed_token: str, query: tuple[str, ...], pair: _Pair) -> bool:
         """A name part very common on the lists (in either spelling: they split a name's
@@ -843,8 +875,14 @@ class FuzzyMatcher:
             )
             for pair in sorted(chosen, key=lambda p: p.query_positions)
         ]
-        alignment += [TokenPair(query[i], "", 0.0, "unmatched", round(weights_q[i] / total, 4)) for i in range(len(query)) if i not in used_q]
-        alignment += [TokenPair("", listed[j], 0.0, "unmatched_listed", 0.0) for j in range(len(listed)) if j not in used_l]
+        alignment += [
+            TokenPair(query[i], "", 0.0, "unmatched", round(weights_q[i] / total, 4))
+            for i in range(len(query))
+            if i not in used_q
+        ]
+        alignment += [
+            TokenPair("", listed[j], 0.0, "unmatched_listed", 0.0) for j in range(len(listed)) if j not in used_l
+        ]
         alignment += [TokenPair("", form, 0.0, "legal_form_ignored", 0.0) for form in record.legal_forms]
         return alignment
 
@@ -990,7 +1028,10 @@ class FuzzyMatcher:
                 current = best.get(key)
                 listed_name = entry.names[indexed.name_position]
                 strong = listed_name.strength is AliasStrength.STRONG
-                if current is not None and (current.score, current.listed_name.strength is AliasStrength.STRONG) >= (score, strong):
+                if current is not None and (current.score, current.listed_name.strength is AliasStrength.STRONG) >= (
+                    score,
+                    strong,
+                ):
                     continue
                 alignment = self._alignment(tokens, weights_q, record, scored)
                 alignment += [TokenPair(form, "", 0.0, "legal_form_ignored", 0.0) for form in query_legal]
@@ -1000,18 +1041,45 @@ class FuzzyMatcher:
                     f" resembles the {listed_name.kind.value} name '{listed_name.value}'"
                     f"{f' read without {indexed.set_aside}' if indexed.set_aside else ''}"
                     f"{' (weak alias)' if not strong else ''} of {entry.list_id} entry {entry.entry_id}: "
-                    + ", ".join(f"{p.query_token}~{p.listed_token} {p.similarity:.2f} {p.method}" for p in alignment if p.similarity > 0)
-                    + (f"; ignored legal forms {' '.join(record.legal_forms + query_legal)}" if record.legal_forms or query_legal else "")
-                    + (f"; words after the listed name weighed {APPENDED_FACTOR:.1f} (which office, unit, place or business): "
-                       f"{' '.join(scored.appended)}" if scored.appended else "")
-                    + (f" (a line of business: score at most {PARTIAL_NAME_SCORE:.2f}, for review)"
-                       if scored.business else "")
-                    + (f"; one rare part of the listed person's name, alone: surfaced for review, scored "
-                       f"{PARTIAL_NAME_SCORE:.2f} x its similarity" if scored.partial else "")
-                    + (f"; only two very common parts of the listed person's name: score at most "
-                       f"{COMMON_PARTS_SCORE:.2f}" if scored.common_parts_only else "")
-                    + (f"; an uncommon family name and a word for its organisation: surfaced for review, scored "
-                       f"{PARTIAL_NAME_SCORE:.2f} x its similarity" if scored.network else "")
+                    + ", ".join(
+                        f"{p.query_token}~{p.listed_token} {p.similarity:.2f} {p.method}"
+                        for p in alignment
+                        if p.similarity > 0
+                    )
+                    + (
+                        f"; ignored legal forms {' '.join(record.legal_forms + query_legal)}"
+                        if record.legal_forms or query_legal
+                        else ""
+                    )
+                    + (
+                        f"; words after the listed name weighed {APPENDED_FACTOR:.1f} (which office, unit, place or business): "
+                        f"{' '.join(scored.appended)}"
+                        if scored.appended
+                        else ""
+                    )
+                    + (
+                        f" (a line of business: score at most {PARTIAL_NAME_SCORE:.2f}, for review)"
+                        if scored.business
+                        else ""
+                    )
+                    + (
+                        f"; one rare part of the listed person's name, alone: surfaced for review, scored "
+                        f"{PARTIAL_NAME_SCORE:.2f} x its similarity"
+                        if scored.partial
+                        else ""
+                    )
+                    + (
+                        f"; only two very common parts of the listed person's name: score at most "
+                        f"{COMMON_PARTS_SCORE:.2f}"
+                        if scored.common_parts_only
+                        else ""
+                    )
+                    + (
+                        f"; an uncommon family name and a word for its organisation: surfaced for review, scored "
+                        f"{PARTIAL_NAME_SCORE:.2f} x its similarity"
+                        if scored.network
+                        else ""
+                    )
                     + f"; name score {name_score:.2f}"
                     + "".join(f"; {a.detail} ({a.delta:+.2f})" for a in found)
                     + f"; final score {score:.2f}."

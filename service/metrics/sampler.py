@@ -106,7 +106,7 @@ async def run_sampler(
         except (RedisError, OSError) as exc:
             REDIS_ERRORS.labels("metrics_sample").inc()
             log.warning("metrics_sample_failed", error=type(exc).__name__)
-        except Exception:  # noqa: BLE001 - a sampler bug must not end the metrics for the life of the process
+        except Exception:
             log.exception("metrics_sample_crashed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), SAMPLE_SECONDS)

@@ -26,13 +26,12 @@ from service.model.query import (
 __all__ = [
     "Address",
     "AliasStrength",
+    "Direction",
     "EntityType",
     "Entry",
     "Identifier",
     "Name",
     "NameKind",
-    "Vessel",
-    "Direction",
     "PartyQuery",
     "QueryAddress",
     "QueryIdentifier",
@@ -42,4 +41,5 @@ __all__ = [
     "QueryOwner",
     "ScreenOptions",
     "TransactionContext",
+    "Vessel",
 ]

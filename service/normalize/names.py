@@ -19,7 +19,9 @@ from service.normalize.hangul import HANGUL_WORD, romanise_word
 _JOINERS = re.compile(r"['’`´.]")
 _SEPARATORS = re.compile(r"[^\w]+|_")
 # Letters NFKD does not decompose into base + combining mark.
-_SPECIAL_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+_SPECIAL_LETTERS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
 
 
 def fold(text: str) -> str:

@@ -8,7 +8,23 @@ Abdul / Abd / Abdel) and is the place to add what an evaluation shows missing.
 from __future__ import annotations
 
 _GROUPS: tuple[tuple[str, ...], ...] = (
-    ("muhammad", "mohammed", "mohammad", "mohamed", "mohamad", "muhammed", "mohamud", "mohd", "mhmd", "mohammod", "mouhamed", "muhamed", "muhamad", "mehmet", "mehmed"),
+    (
+        "muhammad",
+        "mohammed",
+        "mohammad",
+        "mohamed",
+        "mohamad",
+        "muhammed",
+        "mohamud",
+        "mohd",
+        "mhmd",
+        "mohammod",
+        "mouhamed",
+        "muhamed",
+        "muhamad",
+        "mehmet",
+        "mehmed",
+    ),
     ("husayn", "hussein", "hossein", "husein", "hussain", "husain", "hosein", "hossain", "hussien", "hsyn"),
     ("hasan", "hassan", "hasen", "hassen"),
     ("abd", "abdul", "abdel", "abdol", "abdal", "abdoul", "abdu"),

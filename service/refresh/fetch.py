@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Self
 
 import httpx
 import msgspec
@@ -127,13 +128,15 @@ class DownloadSession:
     (the trade.gov CSL feeds six lists) download it once.
     """
 
-    def __init__(self, timeout_s: float = DOWNLOAD_TIMEOUT_S, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self, timeout_s: float = DOWNLOAD_TIMEOUT_S, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self._client = httpx.AsyncClient(
             timeout=timeout_s, follow_redirects=True, headers={"User-Agent": USER_AGENT}, transport=transport
         )
         self._bodies: dict[str, tuple[bytes, HttpValidator]] = {}
 
-    async def __aenter__(self) -> DownloadSession:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *_: object) -> None:

@@ -74,7 +74,9 @@ async def publish_fetched(
     current = await store.current(spec.id)
     if current is not None and current.version == fetched.version:
         await store.publish_unchanged(spec.id)
-        return RefreshResult(spec.id, Outcome.UNCHANGED, current.version, current.entry_count, "same files as the serving version")
+        return RefreshResult(
+            spec.id, Outcome.UNCHANGED, current.version, current.entry_count, "same files as the serving version"
+        )
     started = time.perf_counter()
     previous_entries: list[Entry] = []
     try:

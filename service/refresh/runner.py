@@ -54,7 +54,9 @@ async def refresh_lists(
                 current = await store.current(list_id)
                 serving = current.version if current else ""
                 if only_if_missing and current is not None:
-                    results.append(RefreshResult(list_id, Outcome.UNCHANGED, serving, current.entry_count, "already stored"))
+                    results.append(
+                        RefreshResult(list_id, Outcome.UNCHANGED, serving, current.entry_count, "already stored")
+                    )
                     continue
                 try:
                     if directory is not None:
@@ -75,7 +77,13 @@ async def refresh_lists(
                     assert current is not None
                     await store.publish_unchanged(list_id)
                     results.append(
-                        RefreshResult(list_id, Outcome.UNCHANGED, serving, current.entry_count, f"not modified (HTTP 304 from {fetched.origin})")
+                        RefreshResult(
+                            list_id,
+                            Outcome.UNCHANGED,
+                            serving,
+                            current.entry_count,
+                            f"not modified (HTTP 304 from {fetched.origin})",
+                        )
                     )
                     continue
                 result = await publish_fetched(store, spec, fetched, force=force)

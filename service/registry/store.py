@@ -94,6 +94,7 @@ end
 return done
 """
 
+
 class StoredState(NamedTuple):
     """A party's state as read, with its stored bytes: what a compare-and-set expects to find."""
 
@@ -240,7 +241,11 @@ class PartyRegistry:
     async def stored_states(self, bucket: int, references: Sequence[str]) -> dict[str, StoredState]:
         """The current states of some of a bucket's parties (those without one are left out)."""
         raws = await self._redis.hmget(self.states_key(bucket), list(references))
-        return {ref: StoredState(_STATE_DECODER.decode(raw), raw) for ref, raw in zip(references, raws, strict=True) if raw is not None}
+        return {
+            ref: StoredState(_STATE_DECODER.decode(raw), raw)
+            for ref, raw in zip(references, raws, strict=True)
+            if raw is not None
+        }
 
     async def unscreened(self, bucket: int) -> tuple[list[tuple[RegisteredParty, bytes]], dict[str, StoredState]]:
         """A bucket's parties awaiting their first screening (each with its stored bytes) and their states."""

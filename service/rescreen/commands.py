@@ -20,8 +20,12 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore
     party_commands = parties.add_subparsers(dest="parties_command", required=True)
     importing = party_commands.add_parser("import", help="register (upsert) parties from a CSV or JSON Lines file")
     importing.add_argument("file", help="same columns as `screening batch` (party_reference and name required)")
-    importing.add_argument("--direction", choices=["export", "import", "payment", "other"], default="export",
-                           help="for rows whose direction column is blank (default export)")
+    importing.add_argument(
+        "--direction",
+        choices=["export", "import", "payment", "other"],
+        default="export",
+        help="for rows whose direction column is blank (default export)",
+    )
     importing.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines on stderr")
     party_commands.add_parser("count", help="how many parties are registered, and Redis bytes per party")
     show = party_commands.add_parser("show", help="one registered party, its current screening state and open alerts")
@@ -29,10 +33,14 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore
     show.add_argument("--json", action="store_true", help="the GetParty answer as JSON")
     parties.set_defaults(func=cmd_parties)
 
-    rescreen = commands.add_parser("rescreen", help="re-screen every registered party now (after a policy or matcher change)")
+    rescreen = commands.add_parser(
+        "rescreen", help="re-screen every registered party now (after a policy or matcher change)"
+    )
     rescreen.add_argument("--all", action="store_true", required=True, help="every registered party against every list")
     rescreen.add_argument("--wait", action="store_true", help="wait until the job is done, showing progress")
-    rescreen.add_argument("--no-progress", action="store_true", help="with --wait: no progress bar or lines, only the outcome")
+    rescreen.add_argument(
+        "--no-progress", action="store_true", help="with --wait: no progress bar or lines, only the outcome"
+    )
     rescreen.set_defaults(func=cmd_rescreen)
 
     jobs = commands.add_parser("jobs", help="recent re-screening jobs and their progress")
@@ -40,7 +48,9 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore
     jobs.set_defaults(func=cmd_jobs)
 
     worker = commands.add_parser("worker", help="a re-screening worker process (shares the shards with every other)")
-    worker.add_argument("--exit-when-idle", action="store_true", help="stop once no shard is left (for benchmarks and batch runs)")
+    worker.add_argument(
+        "--exit-when-idle", action="store_true", help="stop once no shard is left (for benchmarks and batch runs)"
+    )
     worker.set_defaults(func=cmd_worker)
 
 
@@ -59,7 +69,9 @@ async def _parties(args: argparse.Namespace) -> int:
         registry = PartyRegistry(connection.client, settings.key_prefix)
         if args.parties_command == "count":
             count = await registry.count()
-            print(f"{count} registered parties; {await registry.memory_per_party():.0f} Redis bytes per party (sampled)")
+            print(
+                f"{count} registered parties; {await registry.memory_per_party():.0f} Redis bytes per party (sampled)"
+            )
             return 0
         if args.parties_command == "show":
             return _show_party(await registry.lookup(args.reference.strip()), args.reference, args.json)
@@ -83,7 +95,12 @@ async def _parties(args: argparse.Namespace) -> int:
                 print(f"refused: {error.message}", file=sys.stderr)
             # Written straight to Redis by whoever can reach it: the operating-system user is the principal.
             result = await registry.register(records, by=operator)
-            stored, new, queued, refused = stored + result.stored, new + result.new, queued + result.queued, refused + len(errors)
+            stored, new, queued, refused = (
+                stored + result.stored,
+                new + result.new,
+                queued + result.queued,
+                refused + len(errors),
+            )
             batch.clear()
 
         path = Path(args.file)
@@ -91,7 +108,15 @@ async def _parties(args: argparse.Namespace) -> int:
         try:
             input_format = file_format(path, None, "file")
             with PartyReader(path, input_format, args.direction) as reader:
-                progress = Progress(count_rows(path, input_format), 0, not args.no_progress, PROGRESS_EVERY_S, label="import", unit="row", units="rows")
+                progress = Progress(
+                    count_rows(path, input_format),
+                    0,
+                    not args.no_progress,
+                    PROGRESS_EVERY_S,
+                    label="import",
+                    unit="row",
+                    units="rows",
+                )
                 for row in reader:
                     progress.update()
                     if row.request is None:
@@ -109,7 +134,9 @@ async def _parties(args: argparse.Namespace) -> int:
                 progress.close()
         await flush()
         elapsed = time.perf_counter() - started
-        print(f"registered {stored} parties ({new} new, {refused} refused) in {elapsed:.1f} s ({stored / max(elapsed, 1e-9):.0f}/s)")
+        print(
+            f"registered {stored} parties ({new} new, {refused} refused) in {elapsed:.1f} s ({stored / max(elapsed, 1e-9):.0f}/s)"
+        )
         if queued:
             from service.rescreen.jobs import Jobs
 
@@ -138,7 +165,9 @@ def _show_party(found: tuple | None, reference: str, as_json: bool) -> int:
         return 0
     decision = pb.Decision.Name(answer.decision).removeprefix("DECISION_") if answer.decision else "not screened yet"
     since = f" since {answer.state_since.ToDatetime():%Y-%m-%d %H:%M:%S} UTC" if answer.HasField("state_since") else ""
-    print(f"{answer.party.party_reference}: {answer.party.name} ({pb.Direction.Name(answer.direction).removeprefix('DIRECTION_').lower()})")
+    print(
+        f"{answer.party.party_reference}: {answer.party.name} ({pb.Direction.Name(answer.direction).removeprefix('DIRECTION_').lower()})"
+    )
     print(f"state: {decision}{since}" + ("; first screening queued" if answer.screening_queued else ""))
     for alerted in answer.alerted:
         print(f"  {pb.Decision.Name(alerted.decision).removeprefix('DECISION_'):<6} {alerted.list_id} {alerted.entry_id} "
@@ -177,7 +206,9 @@ async def _rescreen(args: argparse.Namespace) -> int:
         finally:
             progress.close()
         took = (info.finished_at - info.created_at).total_seconds() if info.finished_at and info.created_at else 0.0
-        print(f"job {job_id} {info.state}: {info.parties_screened} parties screened, {info.alerts} alerts, {took:.1f} s")
+        print(
+            f"job {job_id} {info.state}: {info.parties_screened} parties screened, {info.alerts} alerts, {took:.1f} s"
+        )
         if info.state == "failed":
             print(f"error: {info.shards_failed} shards given up; last error: {info.error}", file=sys.stderr)
             return 1
@@ -204,7 +235,11 @@ async def _jobs(args: argparse.Namespace) -> int:
             return 2
         for info in infos:
             assert info is not None
-            took = f"{(info.finished_at - info.created_at).total_seconds():.1f} s" if info.finished_at and info.created_at else "-"
+            took = (
+                f"{(info.finished_at - info.created_at).total_seconds():.1f} s"
+                if info.finished_at and info.created_at
+                else "-"
+            )
             print(f"{info.job_id:<40} {info.kind:<10} {info.state:<8} {info.shards_done:>4}/{info.shards_total:<4} shards "
                   f"{info.parties_screened:>9} parties {info.alerts:>6} alerts  {took}"
                   + (f"  {info.shards_failed} shards failed" if info.shards_failed else ""))  # fmt: skip

@@ -15,6 +15,7 @@ longer applies) yields one alert for the party.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -78,7 +79,7 @@ class NearTokens:
         identified by one common name part), or one token when all the others are
         generic words that weigh next to nothing ("Wang Trading" ~ "WANG").
         """
-        glued = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
+        glued = [a + b for a, b in itertools.pairwise(tokens)]
         unknown = [t for t in dict.fromkeys((*tokens, *glued)) if t not in self._known]
         if unknown:
             self._rate(unknown)
@@ -97,7 +98,7 @@ class NearTokens:
         """Rate every new token of many parties in one C call (a shard's worth)."""
         unknown: dict[str, None] = {}
         for tokens in token_lists:
-            for t in (*tokens, *(a + b for a, b in zip(tokens, tokens[1:], strict=False))):
+            for t in (*tokens, *(a + b for a, b in itertools.pairwise(tokens))):
                 if t not in self._known:
                     unknown[t] = None
         if unknown:
@@ -116,7 +117,9 @@ class NearTokens:
         budget = np.where(longest >= 7, 2, np.where(longest >= 4, 1, 0))
         close = (distances <= budget).any(axis=1)
         for token, hit in zip(tokens, close.tolist(), strict=True):
-            self._known[token] = bool(hit) or canonical(token) in self._canonical or phonetic_key(token) in self._phonetic
+            self._known[token] = (
+                bool(hit) or canonical(token) in self._canonical or phonetic_key(token) in self._phonetic
+            )
 
 
 @dataclass
@@ -260,7 +263,10 @@ def rescreen_party(
         return new_state, None
     text = (
         f"Party {party.reference}: {previous} -> {decision}; "
-        + "; ".join(f"{change} {list_id} {entry_id}{' ' + repr(name) if name else ''}" for list_id, entry_id, name, _, change, _ in changes)
+        + "; ".join(
+            f"{change} {list_id} {entry_id}{' ' + repr(name) if name else ''}"
+            for list_id, entry_id, name, _, change, _ in changes
+        )
         + "."
     )
     return new_state, AlertDraft(party.reference, decision, previous, tuple(sorted(changes)), text)

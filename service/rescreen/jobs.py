@@ -118,19 +118,24 @@ end
 # KEYS: the job's key, the shard stream, the job index. ARGV: job id, created_at, score (time),
 # kind, list id, version. One shard per registry bucket; 0 if the job exists (the same id twice
 # is one job: a list version published again, a second coordinator).
-_CREATE = _ENQUEUE_JOB + f"""
+_CREATE = (
+    _ENQUEUE_JOB
+    + f"""
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local buckets = {{}}
 for bucket = 0, {BUCKETS - 1} do buckets[#buckets + 1] = bucket end
 enqueue(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], buckets)
 return 1
 """
+)
 
 # KEYS: the set of buckets with unscreened parties, the running `registered` job's id, the
 # shard stream, the job index. ARGV: job id, job key, created_at, score (time), key prefix.
 # Starts a `registered` job for those buckets unless one is still running: all or nothing,
 # so a coordinator dying half-way neither loses parties nor leaves a job without shards.
-_START_REGISTERED = _ENQUEUE_JOB + """
+_START_REGISTERED = (
+    _ENQUEUE_JOB
+    + """
 local running = redis.call('GET', KEYS[2])
 if running and redis.call('HGET', ARGV[5] .. 'job:' .. running, 'state') == 'running' then return false end
 local buckets = redis.call('SMEMBERS', KEYS[1])
@@ -140,6 +145,7 @@ redis.call('SET', KEYS[2], ARGV[1])
 enqueue(ARGV[2], KEYS[3], KEYS[4], ARGV[1], ARGV[3], ARGV[4], 'registered', '', '', buckets)
 return #buckets
 """
+)
 
 
 def stream_id(value: str) -> tuple[int, int]:
@@ -234,7 +240,9 @@ class Jobs:
         log.info("rescreen_job_created", job_id=job_id, kind="registered", shards=int(started))
         return job_id
 
-    async def create(self, kind: str, list_id: str = "", version: str = "", job_id: str | None = None) -> tuple[str, bool]:
+    async def create(
+        self, kind: str, list_id: str = "", version: str = "", job_id: str | None = None
+    ) -> tuple[str, bool]:
         """Create a job and enqueue its shards; (job id, whether it is new). The same id twice is one job."""
         job_id = job_id or f"{kind}:{uuid.uuid4().hex[:12]}"
         await self.ensure_group(self.shards_key, GROUP)
@@ -368,7 +376,9 @@ class Jobs:
     async def _finish_if_complete(self, job_id: str, shards_total: int) -> None:
         key = self.job_key(job_id)
         done, failed = await self._redis.scard(f"{key}:done"), await self._redis.scard(f"{key}:failed")
-        if done + failed >= shards_total and await self._redis.hsetnx(key, "finished_at", datetime.now(UTC).isoformat()):
+        if done + failed >= shards_total and await self._redis.hsetnx(
+            key, "finished_at", datetime.now(UTC).isoformat()
+        ):
             await self._redis.hset(key, "state", "failed" if failed else "done")
             async with self._redis.pipeline(transaction=False) as pipe:
                 for part in _JOB_PARTS:
@@ -421,7 +431,7 @@ class RescreenWorker:
                     await asyncio.sleep(0)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - Redis unreachable, say: try again
+            except Exception:
                 log.exception("rescreen_worker_failed")
                 await asyncio.sleep(1.0)
 
@@ -433,7 +443,9 @@ class RescreenWorker:
         )
         entries = [(entry_id, fields) for entry_id, fields in claimed if fields]
         if not entries:
-            read = await self.client.xreadgroup(GROUP, self.consumer, {self.jobs.shards_key: ">"}, count=1, block=block_ms)
+            read = await self.client.xreadgroup(
+                GROUP, self.consumer, {self.jobs.shards_key: ">"}, count=1, block=block_ms
+            )
             entries = [entry for _, batch in read for entry in batch] if read else []
         for entry_id, fields in entries:
             job_id, bucket = fields[b"job_id"].decode(), int(fields[b"bucket"])
@@ -443,7 +455,7 @@ class RescreenWorker:
                 log.warning("rescreen_shard_of_unknown_job", job_id=job_id, bucket=bucket)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - counted; retried (claimed) until given up
+            except Exception as exc:
                 log.exception("rescreen_shard_failed", job_id=job_id, bucket=bucket)
                 if not await self.jobs.shard_failed(job_id, bucket, f"{type(exc).__name__}: {exc}", self.max_attempts):
                     continue  # stays pending: claimed again after claim_idle_ms
@@ -461,12 +473,16 @@ class RescreenWorker:
         if state is None:
             raise RuntimeError("no list state loaded: cannot re-screen yet")
         if outdated := await self._outdated(state):
-            raise RuntimeError(f"loaded lists older than those serving ({', '.join(outdated)}): the shard waits for a reload")
+            raise RuntimeError(
+                f"loaded lists older than those serving ({', '.join(outdated)}): the shard waits for a reload"
+            )
         return state
 
     async def _outdated(self, state: ScreeningState) -> list[str]:
         serving = await self.snapshots.current_versions(sorted(state.lists))
-        return [list_id for list_id, version in serving.items() if version and version != state.lists[list_id].meta.version]
+        return [
+            list_id for list_id, version in serving.items() if version and version != state.lists[list_id].meta.version
+        ]
 
     async def _delta(self, job_id: str, list_id: str, version: str) -> Delta:
         delta = self._deltas.get(job_id)
@@ -551,7 +567,6 @@ class RescreenWorker:
         await self.jobs.shard_done(job_id, bucket, result.screened, job.shards_total)
         return result
 
-
     async def _settle_scored(
         self, job_id: str, bucket: int, scored: Sequence[_Scored], states: Mapping[str, StoredState],
         decide: Callable[[_Scored, StoredState | None], Settling | None],
@@ -601,12 +616,14 @@ class Coordinator:
                 await self._jobs.start_registered()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - the event stays pending and is retried
+            except Exception:
                 log.exception("rescreen_coordinator_failed")
                 await asyncio.sleep(1.0)
 
     async def once(self, block_ms: int | None = None) -> list[str]:
-        read = await self._redis.xreadgroup(COORDINATOR_GROUP, self._consumer, {self._events: ">"}, count=10, block=block_ms)
+        read = await self._redis.xreadgroup(
+            COORDINATOR_GROUP, self._consumer, {self._events: ">"}, count=10, block=block_ms
+        )
         created = []
         for _, batch in read or []:
             for entry_id, fields in batch:

@@ -61,7 +61,7 @@ class EmbeddedRedis:
                     break
                 time.sleep(0.02)
             self._server._cleanup()
-        except Exception:  # noqa: BLE001 - shutting down anyway; the server may have gone
+        except Exception:
             log.debug("embedded_redis_shutdown_failed", exc_info=True)
 
     def stop_for_good(self) -> None:
@@ -151,7 +151,9 @@ def parse_sentinel_url(url: str) -> SentinelTarget:
     hosts, _, path = rest.partition("/")
     parts = [part for part in path.split("/") if part]
     if not hosts or not parts:
-        raise ValueError("a Sentinel URL names its sentinels and the master: redis+sentinel://host:port,host:port/mymaster")
+        raise ValueError(
+            "a Sentinel URL names its sentinels and the master: redis+sentinel://host:port,host:port/mymaster"
+        )
     sentinels = []
     for host_port in hosts.split(","):
         host, _, port = host_port.rpartition(":")

@@ -252,7 +252,12 @@ def _parse_time(text: str | None) -> datetime | None:
 
 
 def encode_entries(entries: Sequence[Entry]) -> bytes:
-    return frame([_ENCODER.encode(entries[start : start + ENTRIES_PER_PART]) for start in range(0, len(entries), ENTRIES_PER_PART)])
+    return frame(
+        [
+            _ENCODER.encode(entries[start : start + ENTRIES_PER_PART])
+            for start in range(0, len(entries), ENTRIES_PER_PART)
+        ]
+    )
 
 
 def entry_parts(blob: bytes) -> Iterator[list[Entry]]:

@@ -1,10 +1,10 @@
 """Client for the sanctions and export-control screening service: generated stubs and a small typed client.
 
-    from screening_client import ScreeningClient, pb
+from screening_client import ScreeningClient, pb
 
-    with ScreeningClient("screening.example:50051", credential=key, ca_file="ca.pem") as client:
-        answer = client.screen(pb.Party(name="ACME Trading", addresses=[pb.Address(country="DE")]))
-        print(pb.Decision.Name(answer.decision))
+with ScreeningClient("screening.example:50051", credential=key, ca_file="ca.pem") as client:
+    answer = client.screen(pb.Party(name="ACME Trading", addresses=[pb.Address(country="DE")]))
+    print(pb.Decision.Name(answer.decision))
 """
 
 from screening_client.client import ScreeningClient

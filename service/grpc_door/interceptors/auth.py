@@ -66,6 +66,8 @@ def _tolerant(deserialize: Callable[[bytes], Any] | None, message: str) -> Calla
             return Undecodable(f"request: not a valid {message} ({len(data)} bytes: {str(exc)[:120]})")
 
     return decode
+
+
 REFLECTION_PREFIXES = ("/grpc.reflection.v1alpha.ServerReflection/", "/grpc.reflection.v1.ServerReflection/")
 
 
@@ -162,7 +164,10 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         retry_after = None if principal is ANONYMOUS else await self._limiter.acquire(principal)
         if retry_after is not None:
             context.set_trailing_metadata(
-                (("retry-after", str(max(1, math.ceil(retry_after)))), ("retry-after-ms", str(math.ceil(retry_after * 1000))))
+                (
+                    ("retry-after", str(max(1, math.ceil(retry_after)))),
+                    ("retry-after-ms", str(math.ceil(retry_after * 1000))),
+                )
             )
             await self._refuse(
                 context, grpc.StatusCode.RESOURCE_EXHAUSTED, "rate_limited", short, principal.name,
@@ -252,7 +257,9 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 class _StreamSlot:
     """One of the principal's open-stream slots for the life of a streaming call."""
 
-    def __init__(self, owner: AuthInterceptor, principal: Principal, method: str, context: grpc.aio.ServicerContext) -> None:
+    def __init__(
+        self, owner: AuthInterceptor, principal: Principal, method: str, context: grpc.aio.ServicerContext
+    ) -> None:
         self._owner = owner
         self._principal = principal
         self._method = method

@@ -64,11 +64,13 @@ _KINDS = {"wro": KIND_WRO, "withhold release order": KIND_WRO, "finding": KIND_F
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y/%m/%d")
 _HTS = re.compile(r"\d{4}(?:\.?\d{2}){0,3}")
 # "Yu Long No. 2 (fishing vessel)": the order names a vessel, not a company.
-_VESSEL_MARK = re.compile(r"\s*\((?:fishing\s+)?vessel\)\s*", re.I)
+_VESSEL_MARK = re.compile(r"\s*\((?:fishing\s+)?vessel\)\s*", re.IGNORECASE)
 # Several manufacturers in one cell: "A; B", "A | B" or one per line.
 _SEPARATORS = re.compile(r"\s*(?:;|\||\n)\s*")
 # "Name (a.k.a. Other)", "Name, also known as Other".
-_AKA = re.compile(r"\s*[\(,]?\s*(?:a\.?k\.?a\.?|also known as|formerly known as|f\.?k\.?a\.?)\s+([^)]+)\)?\s*$", re.I)
+_AKA = re.compile(
+    r"\s*[\(,]?\s*(?:a\.?k\.?a\.?|also known as|formerly known as|f\.?k\.?a\.?)\s+([^)]+)\)?\s*$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)

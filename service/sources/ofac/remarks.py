@@ -122,8 +122,7 @@ class RemarkFacts:
 def split_items(remarks: str) -> list[str]:
     """Split remarks into items; OFAC ends the whole text with a full stop."""
     text = remarks.strip()
-    if text.endswith("."):
-        text = text[:-1]
+    text = text.removesuffix(".")
     return [item.strip() for item in re.split(r";\s+", text) if item.strip()]
 
 

@@ -154,7 +154,9 @@ def _entry(list_id: str, file_name: str, position: int, element: ET.Element) -> 
         country = _text(address, "s:country")
         addresses.append(
             Address(
-                lines=tuple(line for tag in ("address1", "address2", "address3") if (line := _text(address, f"s:{tag}"))),
+                lines=tuple(
+                    line for tag in ("address1", "address2", "address3") if (line := _text(address, f"s:{tag}"))
+                ),
                 city=_text(address, "s:city"),
                 state_or_province=_text(address, "s:stateOrProvince"),
                 postal_code=_text(address, "s:postalCode"),
@@ -204,7 +206,9 @@ def _entry(list_id: str, file_name: str, position: int, element: ET.Element) -> 
         entry_id=uid,
         entity_type=entity_type,
         names=tuple(names),
-        programs=tuple(p.text.strip() for p in element.findall("s:programList/s:program", _NS) if p.text and p.text.strip()),
+        programs=tuple(
+            p.text.strip() for p in element.findall("s:programList/s:program", _NS) if p.text and p.text.strip()
+        ),
         addresses=tuple(addresses),
         dates_of_birth=tuple(
             value

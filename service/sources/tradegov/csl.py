@@ -46,8 +46,8 @@ from service.model import Address, EntityType, Entry, Identifier, Name, NameKind
 from service.normalize.countries import country_code, is_country_code
 from service.normalize.names import name_tokens
 from service.sources.errors import ListFileError
-from service.sources.text import decode_text
 from service.sources.parsed import FORCED_OPTION, ParseResult
+from service.sources.text import decode_text
 
 CSL_CSV = "consolidated.csv"
 CSL_JSON = "consolidated.json"
