@@ -1,10 +1,12 @@
 # Small runtime image: dependencies built in one stage, copied into a slim one.
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY service ./service
+# Every dependency at the locked version and hash (requirements.lock), then the service itself.
 RUN python -m venv /opt/venv \
- && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check .
+ && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check --require-hashes -r requirements.lock \
+ && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check --no-deps .
 
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 screening \
