@@ -29,12 +29,15 @@ from tests.auth_support import with_auth
 from tests.cli_support import SCREENING, cli_env, free_port, run_cli, wait_serving
 from tests.conftest import SERVER_REDIS_URL, wait_ready
 
+# Every family service/metrics defines (README, "Metrics").
 FAMILIES = {
     "screening_rpc_duration_seconds", "screening_rpc_streams", "screening_decisions", "screening_matches",
     "screening_list_age_seconds", "screening_list_max_age_seconds", "screening_list_state", "screening_list_entries",
-    "screening_list_loaded", "screening_auth_refusals", "screening_audit_queue_records",
-    "screening_audit_unconfirmed_records", "screening_audit_export_lag_records", "screening_rescreen_jobs_running",
-    "screening_rescreen_shards_pending",
+    "screening_list_loaded", "screening_list_refreshes", "screening_list_refresh_failures",
+    "screening_refresh_duration_seconds", "screening_auth_refusals", "screening_redis_errors",
+    "screening_audit_queue_records", "screening_audit_unconfirmed_records", "screening_audit_spilled_records",
+    "screening_audit_export_lag_records", "screening_rescreen_jobs_running", "screening_rescreen_shards_pending",
+    "screening_alerts_raised",
 }  # fmt: skip
 
 
@@ -126,8 +129,14 @@ def test_two_workers_report_as_one_server(tmp_path: Path, server_prefix: str) ->
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
     assert server.returncode == 0, log_path.read_text()[-2000:]
-    # (no stream and no refusal here: a labelled family without samples has nothing to show)
-    assert FAMILIES - {"screening_rpc_streams", "screening_auth_refusals"} <= set(after), FAMILIES - set(after)
+    # Every family, those of events that did not happen too (at zero: a series exists before its first event).
+    assert FAMILIES <= set(after), FAMILIES - set(after)
+    refusals = "screening_auth_refusals_total"
+    assert value(after, "screening_auth_refusals", refusals, reason="missing_credentials") == 0
+    failures = "screening_list_refresh_failures_total"
+    assert (("__name__", failures), ("list", "ofac_sdn"), ("reason", "fetch")) in after[
+        "screening_list_refresh_failures"
+    ]
     decisions = "screening_decisions_total"
     for decision, expected in (("BLOCK", 4), ("CLEAR", 4)):
         labels = {"decision": decision, "direction": "other"}  # the CLI's check sends no direction

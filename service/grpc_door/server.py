@@ -62,6 +62,7 @@ from service.http.serve import HttpServer, start_http
 from service.logs import configure_logging
 from service.match.fuzzy import warm_reference_data
 from service.metrics import REFRESH_FAILURES, REFRESH_SECONDS, REFRESHES
+from service.metrics import initialise as initialise_metrics
 from service.metrics.endpoint import MetricsServer, cleanup_workers, prepare_workers, start_metrics, worker_ended
 from service.metrics.sampler import run_sampler
 from service.refresh.child import refresh_in_child
@@ -392,8 +393,9 @@ async def start_server(
     running.tasks.append(asyncio.create_task(disposition_cache.follow(running.stopping)))
     running.tasks.append(asyncio.create_task(alert_feed.run(running.stopping)))
     running.tasks.append(asyncio.create_task(reviews.run(running.stopping)))
+    initialise_metrics(catalog.lists, SERVICE_METHODS)
     running.tasks.append(asyncio.create_task(
-        run_sampler(running.stopping, catalog, store, loader, audit_writer, trail, jobs)
+        run_sampler(running.stopping, catalog, store, loader, audit_writer, trail, jobs, ready)
     ))  # fmt: skip
     try:
         running.metrics = start_metrics(settings)

@@ -13,6 +13,8 @@ the lists' gauges are the same in every worker (`livemax`), queue depths add up 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import Counter, Gauge, Histogram
 
 # Buckets for calls that usually take about a millisecond and must be seen when they do not.
@@ -95,3 +97,33 @@ RESCREEN_SHARDS_PENDING = Gauge(
     "screening_rescreen_shards_pending", "Re-screening shards waiting or being worked on", multiprocess_mode="livemax"
 )
 ALERTS_RAISED = Counter("screening_alerts_raised_total", "Re-screening alerts raised by this server's workers")
+
+# Refusal reasons an operator alerts on; others (a malformed header, a missing claim...) appear when they occur.
+_REFUSALS = (
+    "missing_credentials", "unknown_key", "revoked_key", "expired_token", "bad_signature", "wrong_audience",
+    "missing_role", "rate_limited",
+)  # fmt: skip
+_DECISIONS = ("CLEAR", "REVIEW", "HOLD", "BLOCK")
+_DIRECTIONS = ("export", "import", "payment", "other")
+
+
+def initialise(list_ids: Iterable[str], methods: Iterable[str]) -> None:
+    """Every bounded label set known at start, at zero: a family shows from the first scrape, and
+    `increase()` and absent-series alerts work before the first event (a counter born at 1 hides it)."""
+    for decision in _DECISIONS:
+        for direction in _DIRECTIONS:
+            DECISIONS.labels(decision, direction)
+    for reason in _REFUSALS:
+        AUTH_REFUSALS.labels(reason)
+    for method in methods:
+        REDIS_ERRORS.labels(method)
+    for door in ("grpc", "http"):
+        for method in ("ScreenBatch", "WatchAlerts"):
+            RPC_STREAMS.labels(door, method, "OK")
+    for list_id in list_ids:
+        MATCHES.labels(list_id)
+        for outcome in ("published", "unchanged", "rejected", "failed", "skipped"):
+            REFRESHES.labels(list_id, outcome)
+        for reason in ("fetch", "rejected"):
+            REFRESH_FAILURES.labels(list_id, reason)
+    REFRESH_FAILURES.labels("all", "crashed")

@@ -98,7 +98,11 @@ async def run_sampler(
     audit: AuditWriter,
     trail: AuditTrail,
     jobs: Jobs,
+    ready: asyncio.Event | None = None,
 ) -> None:
+    """`ready`: set once the lists are loaded; the lists are sampled at once then, not up to
+    SAMPLE_SECONDS later (a scrape right after start would miss their age)."""
+    waiting_for_lists = ready is not None and not ready.is_set()
     while not stopping.is_set():
         try:
             await sample_lists(catalog, store, loader)
@@ -108,5 +112,10 @@ async def run_sampler(
             log.warning("metrics_sample_failed", error=type(exc).__name__)
         except Exception:
             log.exception("metrics_sample_crashed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stopping.wait(), SAMPLE_SECONDS)
+        wake = [asyncio.ensure_future(stopping.wait())]
+        if waiting_for_lists and ready is not None:
+            wake.append(asyncio.ensure_future(ready.wait()))
+        _, pending = await asyncio.wait(wake, timeout=SAMPLE_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in pending:
+            waiter.cancel()
+        waiting_for_lists = waiting_for_lists and ready is not None and not ready.is_set()
