@@ -97,20 +97,7 @@ RARE_PART_MIN_LETTERS = 5
 PARTIAL_NAME_SCORE = 0.85
 # Words that name a criminal organisation after its family ("Barakat Network", "Karar Group").
 NETWORK_WORDS = frozenset(
-    [
-        "network",
-        "organization",
-        "organisation",
-        "group",
-        "family",
-        "clan",
-        "cartel",
-        "syndicate",
-        "gang",
-        "ring",
-        "dto",
-        "tco",
-    ]
+    "network organization organisation group family clan cartel syndicate gang ring dto tco".split()
 )
 # A name part in at least this many listed names is common ("mohammad", "hossein", "sergey").
 COMMON_PART_POSTINGS = 30

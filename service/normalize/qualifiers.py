@@ -76,69 +76,31 @@ def _country_tokens() -> frozenset[str]:
 # Lines of business a querier adds to a company's name ("<listed> Chemicals", "... Auto Parts",
 # "... Freight Forwarding"): after the whole listed name they say which business of it is meant.
 BUSINESS_WORDS: frozenset[str] = frozenset(
-    ["chemicals", "chemical", "petrochemical", "petrochemicals", "parts", "auto", "automotive", "freight", "forwarding", "forwarders", "cargo", "express", "courier", "medical", "equipment", "security", "systems", "oil", "gas", "petroleum", "steel", "metals", "metal", "mining", "minerals", "electronics", "electronic", "electrical", "electric", "machinery", "machines", "textiles", "textile", "garments", "apparel", "foods", "food", "pharma", "pharmaceuticals", "pharmaceutical", "healthcare", "marine", "maritime", "consulting", "consultants", "consultancy", "software", "solutions", "telecom", "telecommunications", "communications", "power", "aviation", "aerospace", "agro", "agriculture", "agricultural", "beverages", "insurance", "finance", "financial", "capital", "realty", "properties", "property", "estate", "hotels", "hotel", "tourism", "travel", "tours", "media", "printing", "packaging", "plastics", "rubber", "paper", "glass", "cement", "furniture", "jewelry", "jewellery", "gold", "diamonds", "supply", "supplies", "instruments", "devices", "components", "materials", "tools", "fishing", "seafood", "dairy", "sugar", "cotton", "fertilizers", "fertilisers", "laboratories", "laboratory", "labs", "research", "design", "defense", "defence", "shipyard", "shipbuilding", "tankers", "trading", "logistics", "shipping", "transport", "services", "engineering", "construction", "manufacturing", "products", "production", "technology", "technologies", "tech", "energy", "industries", "industrial", "investments", "investment", "development", "commercial", "precision", "foodstuff", "foodstuffs", "optics", "optical", "contracting", "contractors", "trade"]
+    """
+    chemicals chemical petrochemical petrochemicals parts auto automotive freight forwarding forwarders cargo
+    express courier medical equipment security systems oil gas petroleum steel metals metal mining minerals
+    electronics electronic electrical electric machinery machines textiles textile garments apparel foods food
+    pharma pharmaceuticals pharmaceutical healthcare marine maritime consulting consultants consultancy software
+    solutions telecom telecommunications communications power aviation aerospace agro agriculture agricultural
+    beverages insurance finance financial capital realty properties property estate hotels hotel tourism travel
+    tours media printing packaging plastics rubber paper glass cement furniture jewelry jewellery gold diamonds
+    supply supplies instruments devices components materials tools fishing seafood dairy sugar cotton fertilizers
+    fertilisers laboratories laboratory labs research design defense defence shipyard shipbuilding tankers
+    trading logistics shipping transport services engineering construction manufacturing products production
+    technology technologies tech energy industries industrial investments investment development commercial
+    precision foodstuff foodstuffs optics optical contracting contractors trade
+    """.split()
 )  # fmt: skip
 # Regions and parts of the world used as place qualifiers ("<listed> Asia Pacific", "... Middle East").
 REGION_WORDS: frozenset[str] = frozenset(
-    [
-        "asia",
-        "pacific",
-        "europe",
-        "european",
-        "middle",
-        "east",
-        "west",
-        "north",
-        "south",
-        "central",
-        "africa",
-        "african",
-        "america",
-        "americas",
-        "latin",
-        "gulf",
-        "mena",
-        "emea",
-        "apac",
-        "eurasia",
-        "caucasus",
-        "balkans",
-        "scandinavia",
-        "nordic",
-        "baltic",
-        "levant",
-        "maghreb",
-        "oceania",
-        "caribbean",
-        "turkey",
-        "russia",
-        "syria",
-        "vietnam",
-        "laos",
-        "burma",
-        "macau",
-        "macao",
-        "holland",
-        "britain",
-        "england",
-        "scotland",
-        "wales",
-        "czech",
-        "hk",
-        "uae",
-        "usa",
-        "uk",
-        "prc",
-        "ksa",
-        "rok",
-        "dprk",
-        "drc",
-    ]
+    "asia pacific europe european middle east west north south central africa african america americas latin "
+    "gulf mena emea apac eurasia caucasus balkans scandinavia nordic baltic levant maghreb oceania caribbean "
+    # Everyday names and abbreviations of countries that ISO 3166 (pycountry) spells otherwise.
+    "turkey russia syria vietnam laos burma macau macao holland britain england scotland wales czech "
+    "hk uae usa uk prc ksa rok dprk drc".split()
 )
 # Words that join a qualifier to the name ("Branch in Bucharest", "Office of ...").
-CONNECTORS: frozenset[str] = frozenset(
-    ["in", "of", "the", "at", "for", "de", "del", "di", "du", "des", "da", "do", "und", "and", "et", "y", "e"]
-)
+CONNECTORS: frozenset[str] = frozenset("in of the at for de del di du des da do und and et y e".split())
 _NUMBERING = frozenset({"no", "nr", "number", "num"})
 # At most this many words (numbers aside) after the listed name are read as its qualifier.
 MAX_QUALIFIER_WORDS = 4
