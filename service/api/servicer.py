@@ -13,7 +13,6 @@ import uuid
 from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import grpc
 import structlog
@@ -54,9 +53,10 @@ from service.auth.principal import current_principal
 from service.catalog import Catalog
 from service.decide.four_eyes import approval_required
 from service.dispositions.cache import DispositionCache
-from service.dispositions.reviews import DEFAULT_PAGE as REVIEWS_PAGE
-from service.dispositions.reviews import MAX_PAGE as MAX_REVIEWS_PAGE
-from service.dispositions.reviews import ReviewFilter, ReviewLog, list_reviews
+from service.dispositions.queue import DEFAULT_PAGE as QUEUE_PAGE
+from service.dispositions.queue import MAX_PAGE as MAX_QUEUE_PAGE
+from service.dispositions.queue import QueueFilter
+from service.dispositions.reviews import ReviewLog, list_reviews
 from service.dispositions.store import Disposition, DispositionKind, DispositionStore, subject_for
 from service.engine.loader import ListLoader
 from service.engine.screener import Found, NotReady, conclude, find_all
@@ -70,9 +70,7 @@ from service.refresh.changes import MAX_PAGE as MAX_CHANGES_PAGE
 from service.refresh.diff import screening_fingerprint
 from service.registry.store import PartyRegistry
 from service.rescreen.alert_feed import AlertFeed
-from service.rescreen.alert_queue import DEFAULT_PAGE as ALERTS_PAGE
-from service.rescreen.alert_queue import MAX_PAGE as MAX_ALERTS_PAGE
-from service.rescreen.alert_queue import AlertFilter, list_alerts
+from service.rescreen.alert_queue import list_alerts
 from service.rescreen.jobs import ALERTS_MAXLEN, Jobs
 from service.store.snapshots import SnapshotStore
 from service.tracing import span
@@ -100,10 +98,8 @@ DECISION_NAMES = {
 }  # fmt: skip
 
 
-def _queue_filter(
-    request: pb.ListAlertsRequest | pb.ListReviewsRequest, known_lists: Collection[str], default: int, limit: int
-) -> dict[str, Any]:
-    """A review-queue request's filters (ListAlerts, ListReviews), checked: AlertFilter's / ReviewFilter's fields."""
+def _queue_filter(request: pb.ListAlertsRequest | pb.ListReviewsRequest, known_lists: Collection[str]) -> QueueFilter:
+    """A review-queue request's filters (ListAlerts, ListReviews), checked."""
     _check_list_id("list_id", request.list_id, known_lists)
     if request.decision not in DECISION_NAMES:
         raise InvalidArgument("decision", f"{request.decision} is not a Decision value")
@@ -112,15 +108,15 @@ def _queue_filter(
             raise InvalidArgument(name, f"must be between 0 (no bound) and {MAX_AGE_HOURS}")
     if request.max_age_hours and request.max_age_hours < request.min_age_hours:
         raise InvalidArgument("max_age_hours", "must not be below min_age_hours")
-    _, size = validate_page("offset", 0, "page_size", request.page_size, default, limit)
-    return {
-        "list_id": request.list_id,
-        "decision": DECISION_NAMES[request.decision],
-        "min_age": timedelta(hours=request.min_age_hours) if request.min_age_hours else None,
-        "max_age": timedelta(hours=request.max_age_hours) if request.max_age_hours else None,
-        "open_only": request.open_only,
-        "page_size": size,
-    }
+    _, size = validate_page("offset", 0, "page_size", request.page_size, QUEUE_PAGE, MAX_QUEUE_PAGE)
+    return QueueFilter(
+        list_id=request.list_id,
+        decision=DECISION_NAMES[request.decision],
+        min_age=timedelta(hours=request.min_age_hours) if request.min_age_hours else None,
+        max_age=timedelta(hours=request.max_age_hours) if request.max_age_hours else None,
+        open_only=request.open_only,
+        page_size=size,
+    )
 
 
 def _check_list_id(field: str, list_id: str, known: Collection[str], required: bool = False) -> None:
@@ -635,12 +631,10 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         if self._jobs is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no re-screening on this server")
         try:
-            bounds = _queue_filter(request, self._catalog.lists, ALERTS_PAGE, MAX_ALERTS_PAGE)
+            rules = _queue_filter(request, self._catalog.lists)
         except InvalidArgument as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        page = await list_alerts(
-            self._jobs, self._registry, self._dispositions, AlertFilter(**bounds), datetime.now(UTC)
-        )
+        page = await list_alerts(self._jobs, self._registry, self._dispositions, rules, datetime.now(UTC))
         return pb.ListAlertsResponse(
             alerts=[alert_to_proto(alert_id, raw) for alert_id, raw in page.alerts],
             scanned=page.scanned, truncated=page.truncated, more=page.more,
@@ -652,10 +646,10 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         if self._reviews is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no review queue on this server")
         try:
-            bounds = _queue_filter(request, self._catalog.lists, REVIEWS_PAGE, MAX_REVIEWS_PAGE)
+            rules = _queue_filter(request, self._catalog.lists)
         except InvalidArgument as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        page = await list_reviews(self._reviews, self._dispositions, ReviewFilter(**bounds), datetime.now(UTC))
+        page = await list_reviews(self._reviews, self._dispositions, rules, datetime.now(UTC))
         return pb.ListReviewsResponse(
             reviews=[review_to_proto(review) for review in page.reviews],
             scanned=page.scanned, truncated=page.truncated, more=page.more,

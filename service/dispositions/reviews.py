@@ -22,13 +22,14 @@ import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import msgspec
 import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
+from service.dispositions.queue import SCAN_LIMIT, VERDICT_CHUNK, QueueFilter
 from service.dispositions.store import DispositionStore, is_verdict
 from service.store.streams import newest_pages
 
@@ -38,10 +39,6 @@ MAXLEN = 100_000
 MAX_QUEUED = 10_000
 BATCH = 200
 SEND_EVERY_S = 0.05
-SCAN_LIMIT = 10_000
-DEFAULT_PAGE = 100
-MAX_PAGE = 1000
-VERDICT_CHUNK = 250
 
 
 class ReviewMatch(msgspec.Struct, frozen=True, array_like=True):
@@ -64,16 +61,6 @@ class ReviewRecord(msgspec.Struct, frozen=True):
 
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(ReviewRecord)
-
-
-@dataclass(frozen=True)
-class ReviewFilter:
-    list_id: str = ""
-    decision: str = ""
-    min_age: timedelta | None = None
-    max_age: timedelta | None = None
-    open_only: bool = False
-    page_size: int = DEFAULT_PAGE
 
 
 @dataclass(frozen=True)
@@ -148,19 +135,8 @@ class ReviewLog:
             yield found
 
 
-def _wanted(review: ReviewRecord, rules: ReviewFilter, now: datetime) -> bool:
-    if rules.decision and review.decision != rules.decision:
-        return False
-    if rules.list_id and all(match.list_id != rules.list_id for match in review.matches):
-        return False
-    age = now - review.screened_at
-    if rules.min_age is not None and age < rules.min_age:
-        return False
-    return rules.max_age is None or age <= rules.max_age
-
-
 async def list_reviews(
-    log_: ReviewLog, dispositions: DispositionStore, rules: ReviewFilter, now: datetime, scan_limit: int = SCAN_LIMIT
+    log_: ReviewLog, dispositions: DispositionStore, rules: QueueFilter, now: datetime, scan_limit: int = SCAN_LIMIT
 ) -> ReviewPage:
     chosen: list[ReviewRecord] = []
     seen: set[str] = set()
@@ -177,7 +153,7 @@ async def list_reviews(
                 if review.subject in seen:  # overtaken by a newer screening of the same party
                     continue
                 seen.add(review.subject)
-            if _wanted(review, rules, now):
+            if rules.passes(review.decision, (m.list_id for m in review.matches), review.screened_at, now):
                 chosen.append(review)
     if rules.open_only:
         chosen = await undecided(dispositions, chosen)
@@ -190,7 +166,7 @@ async def undecided(dispositions: DispositionStore, reviews: Sequence[ReviewReco
     if not reviews:
         return []
     verdicts = []
-    for start in range(0, len(reviews), VERDICT_CHUNK):  # pipelines of a few hundred: the loop breathes between
+    for start in range(0, len(reviews), VERDICT_CHUNK):
         chunk = reviews[start : start + VERDICT_CHUNK]
         verdicts += await dispositions.active_for_many(
             [(review.subject, [(m.list_id, m.entry_id) for m in review.matches]) for review in chunk]

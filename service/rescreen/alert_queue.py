@@ -18,30 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import msgspec
 
-from service.dispositions.reviews import VERDICT_CHUNK
+from service.dispositions.queue import SCAN_LIMIT, VERDICT_CHUNK, QueueFilter
 from service.dispositions.store import DispositionStore, is_verdict, subject_for
 from service.registry.store import PartyRegistry
 from service.rescreen.jobs import AlertRecord, Jobs
 
-SCAN_LIMIT = 10_000
-DEFAULT_PAGE = 100
-MAX_PAGE = 1000
-
 _DECODER = msgspec.json.Decoder(AlertRecord)
-
-
-@dataclass(frozen=True)
-class AlertFilter:
-    list_id: str = ""  # "" = any list
-    decision: str = ""  # "CLEAR" | "REVIEW" | "HOLD" | "BLOCK"; "" = any
-    min_age: timedelta | None = None  # raised at least this long ago
-    max_age: timedelta | None = None  # raised at most this long ago
-    open_only: bool = False
-    page_size: int = DEFAULT_PAGE
 
 
 @dataclass(frozen=True)
@@ -52,22 +38,11 @@ class AlertPage:
     more: bool  # more alerts matched than the page holds (the newest were left out)
 
 
-def _wanted(alert: AlertRecord, rules: AlertFilter, now: datetime) -> bool:
-    if rules.decision and alert.decision != rules.decision:
-        return False
-    if rules.list_id and all(entry[0] != rules.list_id for entry in alert.entries):
-        return False
-    age = now - alert.raised_at
-    if rules.min_age is not None and age < rules.min_age:
-        return False
-    return rules.max_age is None or age <= rules.max_age
-
-
 async def list_alerts(
     jobs: Jobs,
     registry: PartyRegistry | None,
     dispositions: DispositionStore,
-    rules: AlertFilter,
+    rules: QueueFilter,
     now: datetime,
     scan_limit: int = SCAN_LIMIT,
 ) -> AlertPage:
@@ -88,7 +63,7 @@ async def list_alerts(
                 if alert.reference in seen_parties:
                     continue
                 seen_parties.add(alert.reference)
-            if _wanted(alert, rules, now):
+            if rules.passes(alert.decision, (entry[0] for entry in alert.entries), alert.raised_at, now):
                 chosen.append((alert_id, raw, alert))
     if rules.open_only:
         chosen = await _still_open(registry, dispositions, chosen)
@@ -105,7 +80,7 @@ async def _still_open(
         return []
     references = [alert.reference for _, _, alert in chosen]
     states = {}
-    for start in range(0, len(references), VERDICT_CHUNK):  # pipelines of a few hundred: the loop breathes between
+    for start in range(0, len(references), VERDICT_CHUNK):
         states.update(await registry.states(references[start : start + VERDICT_CHUNK]))
     # Per alert: the entries it raised that the party is still alerted on, with their current content hash.
     waiting: list[dict[tuple[str, str], str]] = []
