@@ -40,7 +40,8 @@ from service.api.validation import (
     validate_day,
     validate_display_name,
     validate_list_ids,
-    validate_page,
+    validate_offset,
+    validate_page_size,
     validate_reference,
     validate_request,
     validate_screening_id,
@@ -108,7 +109,7 @@ def _queue_filter(request: pb.ListAlertsRequest | pb.ListReviewsRequest, known_l
             raise InvalidArgument(name, f"must be between 0 (no bound) and {MAX_AGE_HOURS}")
     if request.max_age_hours and request.max_age_hours < request.min_age_hours:
         raise InvalidArgument("max_age_hours", "must not be below min_age_hours")
-    _, size = validate_page("offset", 0, "page_size", request.page_size, QUEUE_PAGE, MAX_QUEUE_PAGE)
+    size = validate_page_size("page_size", request.page_size, QUEUE_PAGE, MAX_QUEUE_PAGE)
     return QueueFilter(
         list_id=request.list_id,
         decision=DECISION_NAMES[request.decision],
@@ -496,9 +497,8 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                     "change", f"{request.change[:32]!r} is not one of: added, removed, changed (or empty for all)"
                 )
             version = _check_version("version", request.version)
-            offset, size = validate_page(
-                "offset", request.offset, "page_size", request.page_size, CHANGES_PAGE, MAX_CHANGES_PAGE
-            )
+            offset = validate_offset("offset", request.offset)
+            size = validate_page_size("page_size", request.page_size, CHANGES_PAGE, MAX_CHANGES_PAGE)
         except InvalidArgument as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         if not version:

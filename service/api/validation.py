@@ -194,15 +194,17 @@ def validate_day(field: str, value: str) -> date | None:
         raise InvalidArgument(field, f"{text[:16]!r} is not a day written YYYY-MM-DD") from None
 
 
-def validate_page(
-    offset_field: str, offset: int, size_field: str, size: int, default: int, limit: int
-) -> tuple[int, int]:
-    """(offset, page size) of a paged read: offset >= 0, size 0 (the default) to `limit`."""
-    if offset < 0:
-        raise InvalidArgument(offset_field, f"must be 0 or more, got {offset}")
+def validate_page_size(field: str, size: int, default: int, limit: int) -> int:
+    """A paged read's page size: 0 (the default) to `limit`."""
     if not 0 <= size <= limit:
-        raise InvalidArgument(size_field, f"must be between 0 (default {default}) and {limit}, got {size}")
-    return offset, size or default
+        raise InvalidArgument(field, f"must be between 0 (default {default}) and {limit}, got {size}")
+    return size or default
+
+
+def validate_offset(field: str, offset: int) -> int:
+    if offset < 0:
+        raise InvalidArgument(field, f"must be 0 or more, got {offset}")
+    return offset
 
 
 def validate_display_name(field: str, value: str, limit: int = 128) -> str:
