@@ -24,6 +24,7 @@
 | REDIS_URL_FILE           | (unset)                               | read REDIS_URL (it may hold a password) from this file |
 | REDIS_SENTINELS          | (unset)                               | Redis behind Sentinel: `host:port,host:port` of the sentinels (or a `redis+sentinel://[:password@]h:p,h:p/master[/db]` REDIS_URL) |
 | REDIS_SENTINEL_MASTER    | mymaster                              | the master's name the sentinels monitor |
+| REDIS_CLUSTER            | false                                 | true: REDIS_URL names a node of a Redis Cluster (a `redis+cluster://h:p,h:p` URL, or a plain URL of a cluster node, is recognised without it) |
 
 Transport security and authentication (see README, "Security"):
 
@@ -140,6 +141,15 @@ def _redis_url() -> str | None:
     sentinels = os.environ.get("REDIS_SENTINELS", "").strip()
     if sentinels and url:
         raise SettingsError("REDIS_URL and REDIS_SENTINELS are both set: use one (or a redis+sentinel:// REDIS_URL)")
+    if _bool("REDIS_CLUSTER", False):
+        if sentinels or not url:
+            raise SettingsError("REDIS_CLUSTER=1 needs a REDIS_URL naming a cluster node (and no REDIS_SENTINELS)")
+        from service.store.connection import as_cluster_url  # the one place these URLs are made
+
+        try:
+            return as_cluster_url(url)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
     if not sentinels:
         return url or None
     master = os.environ.get("REDIS_SENTINEL_MASTER", "").strip() or "mymaster"

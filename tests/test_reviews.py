@@ -9,6 +9,9 @@ import redis.asyncio as aioredis
 from service.dispositions.reviews import ReviewLog, ReviewMatch, ReviewRecord
 from tests.redis_support import PrivateRedis
 
+# Also on a real Redis Cluster (tests/conftest.py): these stores' keys must share slots.
+ALSO_ON_CLUSTER = True
+
 
 def review(n: int) -> ReviewRecord:
     return ReviewRecord(

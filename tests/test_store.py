@@ -18,7 +18,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import redis.asyncio as aioredis
 from redis.exceptions import LockError
 
 from service.catalog import Catalog
@@ -27,8 +26,12 @@ from service.engine.loader import ListLoader
 from service.model import Entry
 from service.refresh.fetch import FetchedFiles, read_directory
 from service.refresh.publisher import Outcome, parse_fetched, publish_fetched
+from service.store.connection import open_client
 from service.store.snapshots import SnapshotStore
 from tests.conftest import FIXTURES, REPO_ROOT
+
+# Also on a real Redis Cluster (tests/conftest.py): these stores' keys must share slots.
+ALSO_ON_CLUSTER = True
 
 LIST_ID = "ofac_sdn"
 CSV_DIR = FIXTURES / "ofac_sdn"
@@ -436,7 +439,7 @@ async def test_loader_reload_follows_new_versions(store: SnapshotStore, test_cat
 
 async def test_refresh_lock_is_single_flight(store: SnapshotStore, redis_url: str, key_prefix: str) -> None:
     # The second contender uses its own connection, as another process would.
-    other_client = aioredis.from_url(redis_url)
+    other_client = open_client(redis_url)
     other = SnapshotStore(other_client, key_prefix)
     try:
         first = store.refresh_lock(LIST_ID, timeout_s=10, wait_s=0.2)
@@ -497,7 +500,7 @@ async def test_readers_never_see_a_half_published_version(
     assert len(expected) == 2
     await store.publish(full)
 
-    reader_client = aioredis.from_url(redis_url)
+    reader_client = open_client(redis_url)
     reader = SnapshotStore(reader_client, key_prefix)
     done = asyncio.Event()
     seen: dict[str, int] = {}
@@ -561,7 +564,7 @@ async def test_readers_never_see_a_half_published_version_across_new_versions(
     assert len(expected) == 20
     await store.publish(updates[0])
 
-    reader_client = aioredis.from_url(redis_url)
+    reader_client = open_client(redis_url)
     reader = SnapshotStore(reader_client, key_prefix)
     done = asyncio.Event()
     seen: set[str] = set()

@@ -51,6 +51,7 @@ import structlog
 from redis.exceptions import RedisError, WatchError
 
 from service.auth.principal import ADMIN, ROLES, AuthError, Principal
+from service.store.keyspace import AUTH, KeySpace
 
 log = structlog.get_logger(__name__)
 
@@ -168,13 +169,14 @@ def new_secret() -> str:
 
 
 class _Keys:
-    """The Redis key names of one prefix."""
+    """The Redis key names of one prefix; one cluster slot for all (a change writes them in one MULTI)."""
 
-    def __init__(self, prefix: str) -> None:
-        self.keys = f"{prefix}auth:keys"
-        self.last_used = f"{prefix}auth:keys:last-used"
-        self.generation = f"{prefix}auth:keys:generation"
-        self.log = f"{prefix}auth:keys:log"
+    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+        space = KeySpace(client, prefix)
+        self.keys = space.key("auth:keys", AUTH)
+        self.last_used = space.key("auth:keys:last-used", AUTH)
+        self.generation = space.key("auth:keys:generation", AUTH)
+        self.log = space.key("auth:keys:log", AUTH)
 
 
 # ---------------------------------------------------------------- administration
@@ -183,7 +185,7 @@ class _Keys:
 class ApiKeyStore:
     def __init__(self, client: aioredis.Redis, prefix: str) -> None:
         self._redis = client
-        self._k = _Keys(prefix)
+        self._k = _Keys(client, prefix)
 
     async def create(
         self,
@@ -355,7 +357,7 @@ class ApiKeyTable:
 
     def __init__(self, client: aioredis.Redis, prefix: str, refresh_s: float = 1.0) -> None:
         self._redis = client
-        self._k = _Keys(prefix)
+        self._k = _Keys(client, prefix)
         self._refresh_s = refresh_s
         self._keys: dict[str, tuple[ApiKey, Principal]] = {}
         self._generation: int | None = None

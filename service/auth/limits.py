@@ -51,6 +51,7 @@ import structlog
 
 from service.auth.principal import Principal
 from service.settings import RateLimit
+from service.store.keyspace import load_scripts
 
 log = structlog.get_logger(__name__)
 
@@ -214,6 +215,11 @@ class RateLimiter:
     def key(self, principal_name: str) -> str:
         return f"{self._prefix}ratelimit:{principal_name}"
 
+    async def prepare(self) -> None:
+        """Load the script before the first call: that call has REDIS_TIMEOUT_S, not time for a script load."""
+        if self._take is not None:
+            await load_scripts(self._take.registered_client, self._take)
+
     def limit_of(self, principal: Principal) -> RateLimit | None:
         """The principal's limit (the most generous of its roles'), or None: not limited."""
         try:
@@ -312,12 +318,20 @@ class StreamCaps:
         self._gate = _RedisGate(client, "stream_caps")
         self._open_script = client.register_script(_OPEN) if client is not None else None
         self._renew_script = client.register_script(_RENEW) if client is not None else None
+        # A cluster pipeline sends EVALSHA with no fallback: the script is loaded on every primary first.
+        self._renew_loaded = False
         # The tickets this process holds (renewed by `run`), and how many per key (the local count).
         self._held: dict[str, StreamTicket] = {}
         self._counts: Counter[str] = Counter()
 
     def key(self, kind: str, principal_name: str) -> str:
         return f"{self._prefix}streams:{kind}:{principal_name}"
+
+    async def prepare(self) -> None:
+        """Load the scripts before the first stream opens (see RateLimiter.prepare)."""
+        if self._open_script is not None and self._renew_script is not None:
+            await load_scripts(self._open_script.registered_client, self._open_script, self._renew_script)
+            self._renew_loaded = True
 
     async def open(self, principal: Principal, kind: str) -> StreamTicket | None:
         """A ticket for a new stream of `kind` ("WatchAlerts", "ScreenBatch"); None: `cap` are already open."""
@@ -374,6 +388,9 @@ class StreamCaps:
         client = self._gate.client
         assert client is not None and self._renew_script is not None
         try:
+            if not self._renew_loaded:
+                await self._gate.call(load_scripts(client, self._renew_script))
+                self._renew_loaded = True
             async with client.pipeline(transaction=False) as pipe:
                 for ticket in tickets:
                     await self._renew_script(keys=[ticket.key], args=[self._ttl_ms, ticket.id], client=pipe)

@@ -204,6 +204,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--rescreen-workers", type=int, default=2, help="--rescreen: worker processes (default 2)")
     parser.add_argument(
+        "--rescreen-cluster", choices=("also", "no", "only"), default="also",
+        help="--rescreen: also run it on a local 3-primary Redis Cluster started for the run (default), not, or only",
+    )  # fmt: skip
+    parser.add_argument(
         "--batch-parties", type=int, default=20_000, help="--batch: parties in the file (default 20,000)"
     )
     parser.add_argument("--batch-workers", type=int, default=2, help="--batch: server worker processes (default 2)")
@@ -337,12 +341,8 @@ def main(args: argparse.Namespace) -> int:
         if run_all or args.rescreen:
             from service.benchmarks import rescreen as bench_rescreen
 
-            bench_rescreen.print_rescreen(
-                asyncio.run(
-                    bench_rescreen.bench_rescreen(
-                        settings, f"{prefix}rescreen:", args.parties, args.rescreen_workers, 100
-                    )
-                )
+            bench_rescreen.run_rescreen(
+                settings, f"{prefix}rescreen:", args.parties, args.rescreen_workers, 100, args.rescreen_cluster
             )
             sys.stdout.flush()
         if run_all or args.batch:

@@ -15,6 +15,7 @@ registered again with changed data afterwards (a `registered` job, every list).
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import os
 import random
@@ -126,6 +127,51 @@ async def bench_rescreen(settings: Settings, prefix: str, parties: int, workers:
         }  # fmt: skip
     finally:
         await connection.close()
+
+
+def run_rescreen(settings: Settings, prefix: str, parties: int, workers: int, planted: int, cluster: str) -> None:
+    """The benchmark on the configured Redis, then (`cluster` "also") on a local 3-primary Redis Cluster, same run.
+
+    `cluster`: "also", "no" or "only". The cluster is started for the run (redis-server and redis-cli on
+    PATH) and stopped after it; both runs use the same parties, update and worker count.
+    """
+    import dataclasses
+    import tempfile
+
+    from service.benchmarks.local_cluster import LocalCluster
+
+    runs: list[tuple[str, dict[str, float]]] = []
+    if cluster != "only":
+        where = "embedded Redis" if not settings.redis_url else "one Redis"
+        print(f"-- re-screening on {where}", flush=True)
+        figures = asyncio.run(bench_rescreen(settings, prefix, parties, workers, planted))
+        print_rescreen(figures)
+        runs.append((where, figures))
+    if cluster != "no":
+        with tempfile.TemporaryDirectory(prefix="bench-cluster-") as folder:
+            try:
+                local = LocalCluster(Path(folder))
+            except FileNotFoundError as exc:
+                print(f"-- re-screening on a Redis Cluster: skipped ({exc})")
+                return
+            with local:
+                print(f"-- re-screening on a local Redis Cluster of {len(local.ports)} primaries", flush=True)
+                figures = asyncio.run(
+                    bench_rescreen(
+                        dataclasses.replace(settings, redis_url=local.url), prefix, parties, workers, planted
+                    )
+                )
+                print_rescreen(figures)
+                runs.append((f"cluster of {len(local.ports)}", figures))
+    if len(runs) == 2:
+        (_, one), (_, many) = runs
+        print(f"cluster / one Redis: registration rate x{_rate(many, 'register_s') / _rate(one, 'register_s'):.2f}, "
+              f"delta rate x{_rate(many, 'delta_s') / _rate(one, 'delta_s'):.2f} "
+              f"(same machine: the cluster's three servers share its cores)")  # fmt: skip
+
+
+def _rate(figures: dict[str, float], seconds: str) -> float:
+    return figures["parties"] / figures[seconds]
 
 
 def _run_workers(workers: int, env: dict[str, str]) -> float:

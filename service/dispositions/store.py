@@ -48,6 +48,8 @@ import msgspec
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
+from service.store.keyspace import DISPOSITIONS, KeySpace
+
 DEFAULT_PREFIX = "screening:"
 # Separates key parts inside hash fields and history keys; rejected in ids so parts cannot collide.
 SEP = "\x1f"
@@ -220,19 +222,21 @@ def _active(keys: Sequence[tuple[str, str]], raws: Sequence[bytes | None]) -> di
 class DispositionStore:
     def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
         self._redis = client
-        self._prefix = prefix
+        # One cluster slot for all: a change writes the subject's hash, the entry's history and
+        # the log in one WATCH/MULTI (service.store.keyspace).
+        self._keys = KeySpace(client, prefix)
 
     # ------------------------------------------------------------ keys
 
     def _subject_key(self, subject: str) -> str:
-        return f"{self._prefix}disp:{subject}"
+        return self._keys.key(f"disp:{subject}", DISPOSITIONS)
 
     def _history_key(self, subject: str, list_id: str, entry_id: str) -> str:
-        return f"{self._prefix}disp-history:{subject}{SEP}{list_id}{SEP}{entry_id}"
+        return self._keys.key(f"disp-history:{subject}{SEP}{list_id}{SEP}{entry_id}", DISPOSITIONS)
 
     @property
     def log_key(self) -> str:
-        return f"{self._prefix}dispositions:log"
+        return self._keys.key("dispositions:log", DISPOSITIONS)
 
     # ------------------------------------------------------------ writes
 
@@ -535,7 +539,7 @@ class DispositionStore:
 
     async def _all_subject_hashes(self) -> builtins.list[dict[bytes | str, bytes | str]]:
         # SCAN may return a key more than once; the set removes repeats.
-        pattern = f"{_glob_escape(self._prefix)}disp:*"
+        pattern = f"{_glob_escape(self._subject_key(''))}*"
         keys = {key async for key in self._redis.scan_iter(match=pattern, count=1000)}
         hashes: builtins.list[dict[bytes | str, bytes | str]] = []
         ordered = sorted(keys)

@@ -275,11 +275,14 @@ async def build_auth(settings: Settings, client: Any, roles: RoleTable | None = 
         tokens = TokenVerifier(settings.auth.oidc)
         await tokens.load()
     streams = StreamCaps(client, prefix, settings.auth.max_streams)
+    limiter = RateLimiter(client, prefix, settings.auth.rate_limits)
+    await streams.prepare()
+    await limiter.prepare()
     reflection = settings.auth.reflection
     interceptor = AuthInterceptor(
         Authenticator(keys, tokens, settings.auth.mtls_roles),
         roles or load_roles(SERVICE_NAME, SERVICE_METHODS),
-        RateLimiter(client, prefix, settings.auth.rate_limits),
+        limiter,
         streams,
         required=settings.auth_required,
         public_prefixes=(HEALTH_PREFIX, *(REFLECTION_PREFIXES if reflection == "public" else ())),

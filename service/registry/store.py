@@ -16,6 +16,11 @@ bucket, and the bucket in a set of buckets with such parties); a `registered`
 job gives it its first state against every list (see service.rescreen.jobs).
 Registering the same data again changes nothing and screens nothing.
 
+A bucket's keys share a Redis Cluster slot (service.store.keyspace), so the
+scripts below touch one slot; the set of buckets with unscreened parties lives
+with the jobs, and is written after the bucket (a crash in between is repaired
+by `sweep_unscreened`).
+
 Who registered and removed what is kept in the stream `{prefix}parties:log`
 (one entry per call: action, principal, count, the references), beside the
 log line of the request: a removed party leaves no other trace.
@@ -30,7 +35,9 @@ from typing import Any, NamedTuple
 
 import msgspec
 import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError
 
+from service.store.keyspace import JOBS, KeySpace, bucket_group, load_scripts
 from service.store.snapshots import DEFAULT_PREFIX
 
 BUCKETS = 256
@@ -70,14 +77,13 @@ class PartyState(msgspec.Struct, frozen=True, array_like=True):
     screened_at: str = ""
 
 
-# KEYS: the bucket's parties, its unscreened set, the set of buckets with unscreened parties.
-# ARGV: reference, record bytes, bucket. Returns 2 new, 1 changed, 0 the same data again.
+# KEYS: the bucket's parties, its unscreened set. ARGV: reference, record bytes.
+# Returns 2 new, 1 changed, 0 the same data again.
 _UPSERT = """
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old == ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('SADD', KEYS[3], ARGV[3])
 if old then return 1 end
 return 2
 """
@@ -122,26 +128,31 @@ class RegisterResult:
 class PartyRegistry:
     def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
         self._redis = client
-        self._prefix = prefix
+        self._keys = KeySpace(client, prefix)
         self._upsert = client.register_script(_UPSERT)
         self._mark_screened = client.register_script(_MARK_SCREENED)
+        self._scripts_loaded = False
 
     @property
     def unscreened_buckets_key(self) -> str:
-        return f"{self._prefix}parties:unscreened-buckets"
+        return self._keys.key("parties:unscreened-buckets", JOBS)
 
     def unscreened_key(self, bucket: int) -> str:
-        return f"{self._prefix}parties:unscreened:{bucket}"
+        return self._keys.key(f"parties:unscreened:{bucket}", bucket_group(bucket))
 
     def parties_key(self, bucket: int) -> str:
-        return f"{self._prefix}parties:{bucket}"
+        return self._keys.key(f"parties:{bucket}", bucket_group(bucket))
 
     def states_key(self, bucket: int) -> str:
-        return f"{self._prefix}party-state:{bucket}"
+        return self._keys.key(f"party-state:{bucket}", bucket_group(bucket))
+
+    def outbox_key(self, bucket: int) -> str:
+        """Alerts settled in this bucket, not yet on the alert stream (service.rescreen.jobs)."""
+        return self._keys.key(f"alert-outbox:{bucket}", bucket_group(bucket))
 
     @property
     def log_key(self) -> str:
-        return f"{self._prefix}parties:log"
+        return self._keys.key("parties:log")
 
     def _log(self, pipe: Any, action: str, by: str, references: Sequence[str]) -> None:
         pipe.xadd(
@@ -158,14 +169,47 @@ class PartyRegistry:
         """
         if not parties:
             return RegisterResult(0, 0)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for party in parties:
-                bucket = bucket_of(party.reference)
-                keys = [self.parties_key(bucket), self.unscreened_key(bucket), self.unscreened_buckets_key]
-                await self._upsert(keys=keys, args=[party.reference, _PARTY_ENCODER.encode(party), bucket], client=pipe)
-            self._log(pipe, "register", by, [party.reference for party in parties])
-            outcomes = [int(n) for n in (await pipe.execute())[:-1]]
+        buckets = [bucket_of(party.reference) for party in parties]
+        if not self._scripts_loaded:
+            await load_scripts(self._redis, self._upsert)
+            self._scripts_loaded = True
+        try:
+            outcomes = await self._upsert_all(parties, buckets, by)
+            waiting = {bucket for bucket, outcome in zip(buckets, outcomes, strict=True) if outcome}
+        except NoScriptError:
+            # A cluster primary that lost its scripts (restarted, failed over) refused its part.
+            # Upserts are idempotent: run them all again. What the first attempt stored now
+            # reads "unchanged", so every bucket is put in the waiting set (an empty shard costs little).
+            await load_scripts(self._redis, self._upsert)
+            outcomes = await self._upsert_all(parties, buckets, by)
+            waiting = set(buckets)
+        # After the parties, on purpose: a `registered` job started in between still finds
+        # these buckets here. A crash before this line is repaired by sweep_unscreened.
+        if waiting:
+            await self._redis.sadd(self.unscreened_buckets_key, *waiting)
         return RegisterResult(len(parties), outcomes.count(2), sum(1 for n in outcomes if n))
+
+    async def _upsert_all(self, parties: Sequence[RegisteredParty], buckets: Sequence[int], by: str) -> list[int]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for party, bucket in zip(parties, buckets, strict=True):
+                keys = [self.parties_key(bucket), self.unscreened_key(bucket)]
+                await self._upsert(keys=keys, args=[party.reference, _PARTY_ENCODER.encode(party)], client=pipe)
+            self._log(pipe, "register", by, [party.reference for party in parties])
+            return [int(n) for n in (await pipe.execute())[:-1]]
+
+    async def sweep_unscreened(self) -> int:
+        """Put back in the waiting set every bucket with unscreened parties; returns how many.
+
+        Repairs a registration that stopped between its parties and the waiting set.
+        """
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for bucket in range(BUCKETS):
+                pipe.scard(self.unscreened_key(bucket))
+            counts = await pipe.execute()
+        waiting = [bucket for bucket, count in enumerate(counts) if count]
+        if waiting:
+            await self._redis.sadd(self.unscreened_buckets_key, *waiting)
+        return len(waiting)
 
     async def remove(self, references: Iterable[str], by: str = "") -> int:
         """Forget parties and their screening state; returns how many existed. `by`: as for register."""

@@ -18,7 +18,13 @@ decided from (compare-and-set: two jobs on the same party neither lose each
 other's changes nor both announce one), the alert at most once per job (HSETNX
 on the job's alerted set), and a shard counts as done once (SADD).
 
-Alerts go to the stream `alerts` (bounded), read by WatchAlerts.
+Alerts go to the stream `alerts` (bounded), read by WatchAlerts. They get there
+in two steps, because a bucket's keys and the jobs' keys live on different Redis
+Cluster slots (service.store.keyspace) and a script touches one slot: the settle
+script writes the state and puts the alert in the bucket's outbox (one slot),
+then `forward_alerts` moves the outbox to the stream, once per job and party
+(the other slot). A crash in between leaves the alert in the outbox; the shard
+runs again and forwards it.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ from service.rescreen.engine import (
     query_of,
     rescreen_party,
 )
+from service.store.keyspace import JOBS, KeySpace
 from service.store.snapshots import DEFAULT_PREFIX, SnapshotStore
 from service.store.streams import newest_pages
 
@@ -75,31 +82,48 @@ class UnknownJob(LookupError):
     """A shard whose job no longer exists (deleted): nothing to do, acknowledged."""
 
 
-# KEYS: the bucket's states, the job's alerted hash, the alert stream. ARGV: stream max length,
-# then per party: reference, the state read ('' for none), the new state, its alert JSON ('' for none).
+# KEYS: the bucket's states, its alert outbox (one slot). ARGV: the job id, then per party:
+# reference, the state read ('' for none), the new state, its alert JSON ('' for none).
 # Compare-and-set per party: a state another job changed since it was read is left alone and
 # the reference returned, for the caller to decide again from the new state. A party's state
-# and its alert are written together, the alert at most once per job. Returns the conflicts and
-# how many alerts this call raised.
+# and its alert are written together: the alert into the outbox, under "job id US reference"
+# (the first one kept). Returns the conflicts.
 _SETTLE = """
 local conflicts = {}
-local raised = 0
 for i = 2, #ARGV, 4 do
   local reference = ARGV[i]
   if (redis.call('HGET', KEYS[1], reference) or '') ~= ARGV[i + 1] then
     conflicts[#conflicts + 1] = reference
   else
     redis.call('HSET', KEYS[1], reference, ARGV[i + 2])
-    if ARGV[i + 3] ~= '' and redis.call('HSETNX', KEYS[2], reference, '1') == 1 then
-      redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*', 'alert', ARGV[i + 3])
-      raised = raised + 1
+    if ARGV[i + 3] ~= '' then
+      redis.call('HSETNX', KEYS[2], ARGV[1] .. '\\31' .. reference, ARGV[i + 3])
     end
   end
 end
-return {conflicts, raised}
+return conflicts
 """
+
+# KEYS: the alert stream, the job's alerted hash (one slot). ARGV: stream max length, then per
+# party: reference, alert JSON. Each alert goes on the stream at most once per job and party.
+# Returns how many this call raised.
+_FORWARD = """
+local raised = 0
+for i = 2, #ARGV, 2 do
+  if redis.call('HSETNX', KEYS[2], ARGV[i], '1') == 1 then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'alert', ARGV[i + 1])
+    raised = raised + 1
+  end
+end
+return raised
+"""
+# Separates the job id from the reference in an outbox field (a job id never holds it).
+_OUTBOX_SEP = "\x1f"
 SETTLE_ROUNDS = 5
 SETTLE_CHUNK = 500  # parties per script call: keeps each call short, Redis serves others in between
+# How often a coordinator looks in every bucket for parties a broken-off registration left
+# unscreened without putting their bucket in the waiting set (PartyRegistry.sweep_unscreened).
+SWEEP_INTERVAL_S = 60.0
 
 
 # Writes a job's record, its shards and its place in the job index, inside one script (so
@@ -130,19 +154,22 @@ return 1
 )
 
 # KEYS: the set of buckets with unscreened parties, the running `registered` job's id, the
-# shard stream, the job index. ARGV: job id, job key, created_at, score (time), key prefix.
+# shard stream, the job index, the new job's key, then the key of the job last read as running
+# (if any). ARGV: job id, created_at, score (time), the id last read ('' for none).
 # Starts a `registered` job for those buckets unless one is still running: all or nothing,
 # so a coordinator dying half-way neither loses parties nor leaves a job without shards.
+# Returns -1 while one runs (or the running one changed since read), 0 with nothing waiting,
+# else the number of shards.
 _START_REGISTERED = (
     _ENQUEUE_JOB
     + """
-local running = redis.call('GET', KEYS[2])
-if running and redis.call('HGET', ARGV[5] .. 'job:' .. running, 'state') == 'running' then return false end
+if (redis.call('GET', KEYS[2]) or '') ~= ARGV[4] then return -1 end
+if KEYS[6] and redis.call('HGET', KEYS[6], 'state') == 'running' then return -1 end
 local buckets = redis.call('SMEMBERS', KEYS[1])
-if #buckets == 0 then return false end
+if #buckets == 0 then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], ARGV[1])
-enqueue(ARGV[2], KEYS[3], KEYS[4], ARGV[1], ARGV[3], ARGV[4], 'registered', '', '', buckets)
+enqueue(KEYS[5], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], 'registered', '', '', buckets)
 return #buckets
 """
 )
@@ -197,8 +224,9 @@ class JobInfo:
 class Jobs:
     def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
         self._redis = client
-        self._prefix = prefix
+        self._keys = KeySpace(client, prefix)
         self._settle = client.register_script(_SETTLE)
+        self._forward = client.register_script(_FORWARD)
         self._create = client.register_script(_CREATE)
         self._start_registered = client.register_script(_START_REGISTERED)
         self._registry = PartyRegistry(client, prefix)
@@ -206,39 +234,46 @@ class Jobs:
 
     @property
     def shards_key(self) -> str:
-        return f"{self._prefix}rescreen:shards"
+        return self._keys.key("rescreen:shards", JOBS)
 
     @property
     def alerts_key(self) -> str:
-        return f"{self._prefix}alerts"
+        return self._keys.key("alerts", JOBS)
 
     def job_key(self, job_id: str) -> str:
-        return f"{self._prefix}job:{job_id}"
+        return self._keys.key(f"job:{job_id}", JOBS)
 
     @property
     def index_key(self) -> str:
         """Job ids by creation time (`screening jobs`)."""
-        return f"{self._prefix}jobs"
+        return self._keys.key("jobs", JOBS)
 
     @property
     def registered_job_key(self) -> str:
-        return f"{self._prefix}registered-job"
+        return self._keys.key("registered-job", JOBS)
 
-    async def start_registered(self) -> str | None:
+    async def start_registered(self, sweep: bool = False) -> str | None:
         """Start a `registered` job for the parties awaiting their first screening; its id, or None.
 
         None when no party is waiting, or while the previous such job is still running.
+        `sweep`: when none is waiting, look in every bucket first (see PartyRegistry.sweep_unscreened).
         """
         await self.ensure_group(self.shards_key, GROUP)
         job_id = f"registered:{uuid.uuid4().hex[:12]}"
-        started = await self._start_registered(
-            keys=[self._unscreened_buckets_key, self.registered_job_key, self.shards_key, self.index_key],
-            args=[job_id, self.job_key(job_id), datetime.now(UTC).isoformat(), time.time(), self._prefix],
-        )
-        if not started:
+        started = await self._start_registered_job(job_id)
+        if started == 0 and sweep and await self._registry.sweep_unscreened():
+            started = await self._start_registered_job(job_id)
+        if started <= 0:
             return None
-        log.info("rescreen_job_created", job_id=job_id, kind="registered", shards=int(started))
+        log.info("rescreen_job_created", job_id=job_id, kind="registered", shards=started)
         return job_id
+
+    async def _start_registered_job(self, job_id: str) -> int:
+        running = (await self._redis.get(self.registered_job_key) or b"").decode()
+        keys = [self._unscreened_buckets_key, self.registered_job_key, self.shards_key, self.index_key]
+        keys += [self.job_key(job_id)] + ([self.job_key(running)] if running else [])
+        args = [job_id, datetime.now(UTC).isoformat(), time.time(), running]
+        return int(await self._start_registered(keys=keys, args=args))
 
     async def create(
         self, kind: str, list_id: str = "", version: str = "", job_id: str | None = None
@@ -337,9 +372,9 @@ class Jobs:
         versions = dict(list_versions or {})
         conflicts: list[str] = []
         now = datetime.now(UTC)
-        keys = [self._registry.states_key(bucket), f"{self.job_key(job_id)}:alerted", self.alerts_key]
+        keys = [self._registry.states_key(bucket), self._registry.outbox_key(bucket)]
         for start in range(0, len(changes), SETTLE_CHUNK):
-            args: list[str | bytes | int] = [ALERTS_MAXLEN]
+            args: list[str | bytes | int] = [job_id]
             for change in changes[start : start + SETTLE_CHUNK]:
                 alert = b""
                 if (draft := change.alert) is not None:
@@ -347,10 +382,34 @@ class Jobs:
                                          draft.text, now, versions, policy_version)  # fmt: skip
                     alert = msgspec.json.encode(record)
                 args += [change.reference, change.expected, self._registry.encode_state(change.state), alert]
-            found, raised = await self._settle(keys=keys, args=args)
-            conflicts += [ref.decode() for ref in found]
-            ALERTS_RAISED.inc(raised)
+            conflicts += [ref.decode() for ref in await self._settle(keys=keys, args=args)]
+        await self.forward_alerts(bucket)
         return conflicts
+
+    async def forward_alerts(self, bucket: int) -> int:
+        """Move the bucket's settled alerts to the alert stream, each once per job and party; how many were raised.
+
+        Also forwards what an earlier, interrupted shard left in the outbox.
+        """
+        outbox_key = self._registry.outbox_key(bucket)
+        outbox = await self._redis.hgetall(outbox_key)
+        if not outbox:
+            return 0
+        by_job: dict[str, list[bytes]] = {}
+        for name, alert in outbox.items():
+            job_id, _, reference = name.decode().partition(_OUTBOX_SEP)
+            by_job.setdefault(job_id, []).extend((reference.encode(), alert))
+        raised = 0
+        for job_id, pairs in by_job.items():
+            keys = [self.alerts_key, f"{self.job_key(job_id)}:alerted"]
+            for start in range(0, len(pairs), 2 * SETTLE_CHUNK):
+                raised += int(
+                    await self._forward(keys=keys, args=[ALERTS_MAXLEN, *pairs[start : start + 2 * SETTLE_CHUNK]])
+                )
+        # Only the fields read: an alert settled meanwhile waits for the next forward.
+        await self._redis.hdel(outbox_key, *outbox)
+        ALERTS_RAISED.inc(raised)
+        return raised
 
     async def shard_done(self, job_id: str, bucket: int, screened: int, shards_total: int = BUCKETS) -> None:
         key = self.job_key(job_id)
@@ -610,10 +669,14 @@ class Coordinator:
     async def run(self, stop: asyncio.Event, block_ms: int = 1000) -> None:
         # "$": only updates from now on; earlier ones had their chance (or use `screening rescreen`).
         await self._jobs.ensure_group(self._events, COORDINATOR_GROUP, start="$")
+        next_sweep = 0.0
         while not stop.is_set():
             try:
                 await self.once(block_ms)
-                await self._jobs.start_registered()
+                sweep = time.monotonic() >= next_sweep
+                await self._jobs.start_registered(sweep=sweep)
+                if sweep:
+                    next_sweep = time.monotonic() + SWEEP_INTERVAL_S
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -18,6 +18,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 import structlog
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.sentinel import Sentinel
 
 log = structlog.get_logger(__name__)
@@ -80,6 +81,10 @@ class EmbeddedRedis:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass  # gone
+
+
+# What the service talks to: one Redis (standalone, embedded or behind Sentinel) or a cluster.
+Client = aioredis.Redis | RedisCluster
 
 
 @dataclass
@@ -164,8 +169,70 @@ def parse_sentinel_url(url: str) -> SentinelTarget:
     return SentinelTarget(tuple(sentinels), parts[0], db, password or None)
 
 
-def _client(url: str, embedded: EmbeddedRedis | None) -> aioredis.Redis:
+CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
+
+
+@dataclass(frozen=True)
+class ClusterTarget:
+    """`redis+cluster://[user:password@]host:port[,host:port...]` (`rediss+cluster://` with TLS): some of a
+    Redis Cluster's nodes; the client learns the others and the slot map from them."""
+
+    nodes: tuple[tuple[str, int], ...]
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+
+def parse_cluster_url(url: str) -> ClusterTarget:
+    tls = url.startswith("rediss+cluster://")
+    rest = url.split("://", 1)[1]
+    username = password = None
+    if "@" in rest:
+        credentials, rest = rest.rsplit("@", 1)
+        user, _, secret = credentials.partition(":")
+        username, password = (user or None), (secret or None)
+    hosts = rest.split("/", 1)[0]
+    if "/" in rest and rest.split("/", 1)[1].strip("/") not in ("", "0"):
+        raise ValueError("a Redis Cluster has database 0 only: drop the /db from the URL")
+    nodes = []
+    for host_port in filter(None, hosts.split(",")):
+        host, _, port = host_port.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"cluster node {host_port!r} is not host:port")
+        nodes.append((host.strip("[]"), int(port)))
+    if not nodes:
+        raise ValueError("a cluster URL names at least one node: redis+cluster://host:port,host:port")
+    return ClusterTarget(tuple(nodes), username, password, tls)
+
+
+def as_cluster_url(url: str) -> str:
+    """redis://h:p (REDIS_CLUSTER=1) -> redis+cluster://h:p; a cluster URL is returned as it is."""
+    if url.startswith(CLUSTER_SCHEMES):
+        return url
+    for plain, cluster in (("redis://", "redis+cluster://"), ("rediss://", "rediss+cluster://")):
+        if url.startswith(plain):
+            return cluster + url.removeprefix(plain)
+    raise ValueError("REDIS_CLUSTER=1 needs a redis:// or rediss:// REDIS_URL naming a cluster node")
+
+
+def _cluster_client(url: str, timeouts: dict[str, float]) -> RedisCluster:
+    target = parse_cluster_url(url)
+    return RedisCluster(
+        startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
+        username=target.username,
+        password=target.password,
+        ssl=target.tls,
+        decode_responses=False,
+        **timeouts,
+    )
+
+
+def _client(url: str, embedded: EmbeddedRedis | None) -> Any:
     timeouts = {"socket_connect_timeout": CONNECT_TIMEOUT_S, "socket_timeout": SOCKET_TIMEOUT_S}
+    if url.startswith(CLUSTER_SCHEMES):
+        # Keys are tagged by slot group (service.store.keyspace), so every script and
+        # transaction touches one slot; the client routes each command to its slot's node.
+        return _cluster_client(url, timeouts)
     if url.startswith(SENTINEL_SCHEME):
         # The sentinels say which server is the master; after a failover the pool asks them again
         # on its next connection, so the clients follow the new master without a restart.
@@ -177,6 +244,11 @@ def _client(url: str, embedded: EmbeddedRedis | None) -> aioredis.Redis:
             unix_socket_path=embedded.socket_path, decode_responses=False, client_name=embedded.client_name, **timeouts
         )
     return aioredis.from_url(url, decode_responses=False, health_check_interval=30, **timeouts)
+
+
+def open_client(url: str) -> Any:
+    """A client for a Redis URL (plain, TLS, unix socket, Sentinel or cluster), not yet connected."""
+    return _client(url, None)
 
 
 async def connect(redis_url: str | None, data_dir: Path, embedded: EmbeddedRedis | None = None) -> RedisConnection:
@@ -191,7 +263,23 @@ async def connect(redis_url: str | None, data_dir: Path, embedded: EmbeddedRedis
     client = _client(url, embedded)
     try:
         await client.ping()
+        if not url.startswith(CLUSTER_SCHEMES) and await _is_cluster_node(client):
+            # A plain URL of a cluster node names the cluster: use the cluster client
+            # (a plain client would meet MOVED for most keys).
+            await client.aclose()
+            url = as_cluster_url(url)
+            client = _client(url, embedded)
+            await client.ping()
+            log.info("redis_cluster_detected", url=redact_url(url))
     except Exception as exc:
         await client.aclose()
         raise ConnectionError(f"cannot reach Redis at {redact_url(url)}: {exc}") from exc
     return RedisConnection(client=client, url=url, embedded=embedded, owns_embedded=owns_embedded)
+
+
+async def _is_cluster_node(client: aioredis.Redis) -> bool:
+    try:
+        info = await client.info("cluster")
+    except Exception:  # noqa: BLE001 - a server that hides INFO (ACLs) is taken as what the URL says
+        return False
+    return bool(info.get("cluster_enabled"))

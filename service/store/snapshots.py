@@ -33,6 +33,7 @@ from service.refresh.diff import ListDiff
 from service.refresh.fetch import HttpValidator
 from service.sources.parsed import ParsedList, SourceFile
 from service.store.framed import frame, is_framed, parts
+from service.store.keyspace import mget
 
 DEFAULT_PREFIX = "screening:"
 # Old versions kept for diffs and audit reproduction; the current one is never pruned.
@@ -183,7 +184,7 @@ class SnapshotStore:
         """Each list's serving version, in one round trip (None: never published)."""
         if not list_ids:
             return {}
-        raws = await self._redis.mget([self._key(list_id, "current") for list_id in list_ids])
+        raws = await mget(self._redis, [self._key(list_id, "current") for list_id in list_ids])
         return {list_id: raw.decode() if raw else None for list_id, raw in zip(list_ids, raws, strict=True)}
 
     async def current(self, list_id: str) -> VersionMeta | None:
