@@ -497,6 +497,68 @@ async def test_two_jobs_settling_one_party_announce_its_change_once(
     assert await registry.unscreened(bucket) == ([], {})
 
 
+async def test_a_worker_dying_between_state_and_alert_stream_raises_the_alert_once_on_the_retry(
+    redis_client: aioredis.Redis, key_prefix: str, store: SnapshotStore, test_catalog
+) -> None:
+    """The state and the alert are written together (bucket and its outbox); the outbox reaches the
+    alert stream on the shard's next run, once, however many times the shard runs."""
+    from service.api.registration import registered_parties
+    from service.registry.store import bucket_of
+    from tests.conftest import FIXTURES
+
+    await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=FIXTURES / "ofac_sdn")
+    loader = ListLoader(store, test_catalog, load_policy())
+    await loader.reload()
+    registry, jobs = PartyRegistry(redis_client, key_prefix), Jobs(redis_client, key_prefix)
+    records, _ = registered_parties([party("BP-1", "Nicolas MADURO MOROS")], "export")
+    await registry.register(records)
+    job_id = await jobs.start_registered()
+    assert job_id is not None
+    worker = RescreenWorker(redis_client, key_prefix, lambda: loader.state, consumer="w")
+
+    async def dies(bucket: int) -> int:
+        raise ConnectionError("worker killed between the settle script and the alert stream")
+
+    worker.jobs.forward_alerts = dies  # type: ignore[method-assign]
+    bucket = bucket_of("BP-1")
+    with pytest.raises(ConnectionError):
+        await worker.process_shard(job_id, bucket)
+    # The state is written and the alert waits in the bucket's outbox; the stream has none yet.
+    assert (await registry.state("BP-1")).decision == "BLOCK"  # type: ignore[union-attr]
+    assert await redis_client.hlen(registry.outbox_key(bucket)) == 1
+    assert await redis_client.xlen(jobs.alerts_key) == 0
+    del worker.jobs.forward_alerts  # the retry (another worker, or this one after XAUTOCLAIM)
+    for _ in range(2):
+        result = await worker.process_shard(job_id, bucket)
+        assert result.alerts == []  # nothing new decided: the state already says BLOCK
+    entries = await redis_client.xrange(jobs.alerts_key)
+    assert [json.loads(fields[b"alert"])["reference"] for _, fields in entries] == ["BP-1"]
+    assert await redis_client.hlen(registry.outbox_key(bucket)) == 0
+    job = await jobs.get(job_id)
+    assert job is not None and job.alerts == 1 and job.state == "done"
+
+
+async def test_parties_of_a_registration_cut_short_are_found_by_the_sweep(
+    redis_client: aioredis.Redis, key_prefix: str
+) -> None:
+    """A registration that stored its parties but died before naming their bucket as waiting."""
+    from service.api.registration import registered_parties
+    from service.registry.store import bucket_of
+
+    registry, jobs = PartyRegistry(redis_client, key_prefix), Jobs(redis_client, key_prefix)
+    records, _ = registered_parties([party("BP-9", "Johanna Pemberton")], "export")
+    assert (await registry.register(records)).queued == 1
+    assert await redis_client.smembers(registry.unscreened_buckets_key) == {str(bucket_of("BP-9")).encode()}
+    await redis_client.delete(registry.unscreened_buckets_key)  # as if the process died before that write
+    assert await jobs.start_registered() is None
+    job_id = await jobs.start_registered(sweep=True)
+    assert job_id is not None
+    job = await jobs.get(job_id)
+    assert job is not None and job.shards_total == 1
+    # While that job runs, a sweep starts nothing more.
+    assert await jobs.start_registered(sweep=True) is None
+
+
 async def test_a_screening_against_every_list_uses_the_versions_serving_now(
     redis_client: aioredis.Redis, key_prefix: str, store: SnapshotStore, test_catalog, tmp_path: Path
 ) -> None:
