@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 from google.protobuf.json_format import MessageToDict
 
 from service.api.gen import screening_pb2 as pb
-from service.command_words import DIRECTIONS, EXIT_BAD_INPUT, EXIT_DENIED, EXIT_UNAVAILABLE, PARTY_TYPES
+from service.command_words import (
+    DEFAULT_DIRECTION,
+    DIRECTIONS,
+    EXIT_BAD_INPUT,
+    EXIT_DENIED,
+    EXIT_UNAVAILABLE,
+    PARTY_TYPES,
+)
 from service.command_words import settings_from_args as _settings
 from service.config_files import ConfigFileError
 from service.settings import ClientSettings, Settings, SettingsError
@@ -624,7 +631,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--dob", help="date of birth: YYYY, YYYY-MM or YYYY-MM-DD")
     check.add_argument("--alt", action="append", help="an alternative name (repeatable)")
     check.add_argument("--reference", help="your own reference for the party")
-    check.add_argument("--direction", choices=sorted(DIRECTIONS), default="other")
+    check.add_argument(
+        "--direction", choices=sorted(DIRECTIONS), default=DEFAULT_DIRECTION, help=f"default {DEFAULT_DIRECTION}"
+    )
     check.add_argument("--destination", help="ISO 3166-1 alpha-2 country an export goes to")
     check.add_argument("--origin", help="ISO 3166-1 alpha-2 country the goods come from")
     check.add_argument("--origin-region", help="ISO 3166-2 subdivision the goods come from, e.g. CN-XJ")
@@ -649,7 +658,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", dest="input_format", choices=("csv", "jsonl"), help="input format (default: by extension)"
     )
     batch.add_argument("--output-format", choices=("csv", "jsonl"), help="output format (default: by extension)")
-    batch.add_argument("--direction", choices=sorted(DIRECTIONS), default="export", help="for rows without a direction")
+    batch.add_argument(
+        "--direction", choices=sorted(DIRECTIONS), default=DEFAULT_DIRECTION,
+        help=f"for rows without a direction (default {DEFAULT_DIRECTION})",
+    )  # fmt: skip
     existing = batch.add_mutually_exclusive_group()
     existing.add_argument("--resume", action="store_true", help="skip the parties the output already holds and append")
     existing.add_argument("--overwrite", action="store_true", help="replace an existing output file")

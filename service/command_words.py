@@ -27,6 +27,9 @@ DIRECTIONS = {
     "payment": pb.DIRECTION_PAYMENT,
     "other": pb.DIRECTION_OTHER,
 }
+# Every command's direction when none is given (check, batch and parties import alike): an
+# export, the direction whose rules the crossover lists mostly carry (and the strictest).
+DEFAULT_DIRECTION = "export"
 EXIT_BAD_INPUT = 2
 EXIT_UNAVAILABLE = 3
 # The server refused the caller: no or bad credentials (UNAUTHENTICATED), or not the role (PERMISSION_DENIED).

@@ -321,3 +321,15 @@ def test_imported_parties_are_screened_once_and_rescreen_waits_for_its_job(tmp_p
     assert waited.returncode == 0, waited.stderr
     # Nothing changed since the first screening: a full re-screen says nothing new.
     assert re.search(r"job full:\w+ done: 2 parties screened, 0 alerts, [\d.]+ s", waited.stdout), waited.stdout
+
+
+def test_every_command_taking_a_direction_defaults_to_the_same_one() -> None:
+    from service.cli import build_parser
+    from service.command_words import DEFAULT_DIRECTION
+
+    parser = build_parser()
+    defaults = {
+        " ".join(argv[:2]): parser.parse_args(argv).direction
+        for argv in (["check", "Acme"], ["batch", "in.csv", "--output", "out.csv"], ["parties", "import", "in.csv"])
+    }
+    assert set(defaults.values()) == {DEFAULT_DIRECTION} == {"export"}, defaults

@@ -34,3 +34,15 @@ def test_compose_keeps_redis_and_audit_files_on_volumes_and_names_real_settings(
             assert name in known, f"docker-compose.yml sets {name}, which the service does not read"
     # Scaling out: each replica takes the next host port of a range, none is fixed.
     assert all("-" in port.split(":")[0] for port in screening["ports"])
+
+
+def test_every_environment_variable_the_service_reads_is_in_the_readme() -> None:
+    read = settings_variables() | set(
+        re.findall(
+            r"environ\.get\(\"([A-Z][A-Z0-9_]+)\"",
+            "".join(p.read_text() for p in (REPOSITORY / "service").rglob("*.py")),
+        )
+    )
+    readme = (REPOSITORY / "README.md").read_text()
+    undocumented = sorted(name for name in read if name not in readme)
+    assert len(read) > 40 and not undocumented, f"not in the README: {undocumented}"

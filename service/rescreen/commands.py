@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from service.command_words import settings_from_args
+from service.command_words import DEFAULT_DIRECTION, DIRECTIONS, settings_from_args
 
 IMPORT_BATCH = 5000
 PROGRESS_EVERY_S = 5.0  # without a terminal: a progress line this often
@@ -22,9 +22,9 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore
     importing.add_argument("file", help="same columns as `screening batch` (party_reference and name required)")
     importing.add_argument(
         "--direction",
-        choices=["export", "import", "payment", "other"],
-        default="export",
-        help="for rows whose direction column is blank (default export)",
+        choices=sorted(DIRECTIONS),
+        default=DEFAULT_DIRECTION,
+        help=f"for rows whose direction column is blank (default {DEFAULT_DIRECTION})",
     )
     importing.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines on stderr")
     party_commands.add_parser("count", help="how many parties are registered, and Redis bytes per party")
