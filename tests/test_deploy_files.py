@@ -46,3 +46,16 @@ def test_every_environment_variable_the_service_reads_is_in_the_readme() -> None
     readme = (REPOSITORY / "README.md").read_text()
     undocumented = sorted(name for name in read if name not in readme)
     assert len(read) > 40 and not undocumented, f"not in the README: {undocumented}"
+
+
+def test_the_image_points_every_data_file_setting_at_its_copy_of_lists() -> None:
+    """Installed from the lock file (not editable), the package has no lists/ beside it: the image must
+    name each data file the service reads from there (a missing one fails the first screening)."""
+    code = "".join(path.read_text() for path in (REPOSITORY / "service").rglob("*.py"))
+    defaults = dict(re.findall(r"environ\.get\(\"(SCREENING_[A-Z_]+)\", LISTS_DIR / \"([a-z_]+\.toml)\"\)", code))
+    image_env = dict(re.findall(r"(SCREENING_[A-Z_]+)=(\S+)", (REPOSITORY / "Dockerfile").read_text()))
+    assert len(defaults) >= 6
+    for variable, file_name in defaults.items():
+        assert image_env.get(variable) == f"/app/lists/{file_name}", variable
+        assert (REPOSITORY / "lists" / file_name).is_file()
+    assert "COPY lists /app/lists" in (REPOSITORY / "Dockerfile").read_text()
