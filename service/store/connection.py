@@ -14,7 +14,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import redis.asyncio as aioredis
 import structlog
@@ -164,14 +164,22 @@ def parse_sentinel_url(url: str) -> SentinelTarget:
     return SentinelTarget(tuple(sentinels), parts[0], db, password or None)
 
 
+class _Timeouts(TypedDict):
+    socket_connect_timeout: float
+    socket_timeout: float
+
+
 def _client(url: str, embedded: EmbeddedRedis | None) -> aioredis.Redis:
-    timeouts = {"socket_connect_timeout": CONNECT_TIMEOUT_S, "socket_timeout": SOCKET_TIMEOUT_S}
+    timeouts: _Timeouts = {"socket_connect_timeout": CONNECT_TIMEOUT_S, "socket_timeout": SOCKET_TIMEOUT_S}
     if url.startswith(SENTINEL_SCHEME):
         # The sentinels say which server is the master; after a failover the pool asks them again
         # on its next connection, so the clients follow the new master without a restart.
         target = parse_sentinel_url(url)
         sentinel = Sentinel(list(target.sentinels), sentinel_kwargs=timeouts, **timeouts)
-        return sentinel.master_for(target.master, db=target.db, password=target.password, decode_responses=False)
+        master: aioredis.Redis = sentinel.master_for(  # redis-py leaves master_for unannotated
+            target.master, db=target.db, password=target.password, decode_responses=False
+        )
+        return master
     if embedded is not None:
         return aioredis.Redis(
             unix_socket_path=embedded.socket_path, decode_responses=False, client_name=embedded.client_name, **timeouts
@@ -179,14 +187,19 @@ def _client(url: str, embedded: EmbeddedRedis | None) -> aioredis.Redis:
     return aioredis.from_url(url, decode_responses=False, health_check_interval=30, **timeouts)
 
 
-async def connect(redis_url: str | None, data_dir: Path, embedded: EmbeddedRedis | None = None) -> RedisConnection:
-    """Connect to `redis_url`, or to an embedded server (started here unless given)."""
+async def connect(
+    redis_url: str | None, data_dir: Path | None, embedded: EmbeddedRedis | None = None
+) -> RedisConnection:
+    """Connect to `redis_url`, or to an embedded server (started here in `data_dir` unless given)."""
     owns_embedded = embedded is None
     if redis_url:
         url = redis_url
         embedded = None
     else:
-        embedded = embedded or start_embedded(data_dir)
+        if embedded is None:
+            if data_dir is None:
+                raise ValueError("no Redis URL, and no data directory for an embedded Redis")
+            embedded = start_embedded(data_dir)
         url = embedded.url
     client = _client(url, embedded)
     try:
