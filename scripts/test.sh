@@ -17,7 +17,8 @@ if ! redis_up && [ -z "${TEST_REDIS_URL:-}" ] && command -v redis-server >/dev/n
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
   for _ in $(seq 50); do redis_up && break; sleep 0.1; done
 fi
-# Lint and format first: seconds, and a failure here names the line.
+# Lint, format and type checks first: seconds, and a failure here names the line.
 .venv/bin/ruff check --quiet service tests clients scripts
 .venv/bin/ruff format --check --quiet service tests clients scripts
+.venv/bin/python -m mypy
 exec .venv/bin/python -m pytest "$@"

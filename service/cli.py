@@ -9,10 +9,10 @@ import dataclasses
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from google.protobuf.json_format import MessageToDict
 
@@ -30,16 +30,29 @@ from service.config_files import ConfigFileError
 from service.settings import ClientSettings, Settings, SettingsError
 
 if TYPE_CHECKING:
+    from google.protobuf.message import Message
+
+    from service.batch.run import LocalEngine
     from service.catalog import Catalog
     from service.engine.index_warm import Warmed
+    from service.engine.loader import ListLoader
+    from service.store.connection import RedisConnection
     from service.store.snapshots import SnapshotStore
+
+
+class _ClientOverrides(TypedDict, total=False):
+    """The ClientSettings fields that command-line options override."""
+
+    target: str
+    api_key: str
+    tls_ca: Path
 
 
 def client_settings(args: argparse.Namespace) -> ClientSettings:
     """How to reach the server: the environment (SCREENING_TARGET, SCREENING_API_KEY[_FILE], SCREENING_TLS_*),
     overridden by --target, --key-file and --ca."""
     client = ClientSettings.from_env()
-    overrides: dict[str, object] = {}
+    overrides: _ClientOverrides = {}
     if getattr(args, "target", None):
         overrides["target"] = args.target
     if getattr(args, "key_file", None):
@@ -65,7 +78,7 @@ def exit_code_for(code: object) -> int:
     return EXIT_UNAVAILABLE
 
 
-def _to_json(message: object) -> str:
+def _to_json(message: Message) -> str:
     return json.dumps(MessageToDict(message, preserving_proto_field_name=True), indent=2, ensure_ascii=False)
 
 
@@ -145,7 +158,9 @@ def _add_item(context: pb.TransactionContext, text: str) -> None:
             item.producer.addresses.add(country=producer["producer_country"])
 
 
-async def _local_state(settings: Settings, list_ids: Sequence[str] | None = None):  # type: ignore[no-untyped-def]
+async def _local_state(
+    settings: Settings, list_ids: Sequence[str] | None = None
+) -> tuple[RedisConnection, SnapshotStore, Catalog, ListLoader]:
     """Connect, make sure lists are published (LISTS_DIR or download), load them."""
     from service.catalog import load_catalog
     from service.decide.policy import load_policy
@@ -267,7 +282,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 @contextlib.asynccontextmanager
-async def _batch_engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+async def _batch_engine(args: argparse.Namespace) -> AsyncIterator[LocalEngine]:
     """The lists `check --local` screens against, for `batch --local`."""
     from service.batch.run import LocalEngine
 

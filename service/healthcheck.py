@@ -28,7 +28,7 @@ def main() -> int:
         return 1
     with open_channel(client) as channel:
         try:
-            response = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=3)
+            response = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=3)  # type: ignore[attr-defined]  # typeshed's HealthStub declares no methods
         except grpc.RpcError as exc:
             print(f"unhealthy: {exc.code().name}: {exc.details()}", file=sys.stderr)
             return 1

@@ -53,7 +53,7 @@ class Written:
     what: str
 
 
-def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tls = commands.add_parser("tls", help="certificates for trying TLS and mutual TLS")
     tls_commands = tls.add_subparsers(dest="tls_command", required=True)
     init = tls_commands.add_parser(

@@ -15,16 +15,20 @@ from __future__ import annotations
 import os
 from collections.abc import MutableMapping
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
+
+if TYPE_CHECKING:  # imported when tracing is set up, not before (see setup_tracing)
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.trace import Tracer
 
 log = structlog.get_logger(__name__)
 
 _ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 _NOTHING: AbstractContextManager[None] = nullcontext()
-_tracer: Any = None
-_provider: Any = None
+_tracer: Tracer | None = None
+_provider: TracerProvider | None = None
 
 
 def enabled() -> bool:

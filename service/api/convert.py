@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import overload
 
 import msgspec
 from google.protobuf.duration_pb2 import Duration
@@ -64,6 +65,10 @@ _MICROSECOND = timedelta(microseconds=1)
 
 # Both by hand: protobuf's FromDatetime/FromTimedelta are pure Python and cost more than
 # the rest of a response's scalars together (every screening carries one of each).
+@overload
+def timestamp(moment: datetime) -> Timestamp: ...
+@overload
+def timestamp(moment: datetime | None) -> Timestamp | None: ...
 def timestamp(moment: datetime | None) -> Timestamp | None:
     if moment is None:
         return None

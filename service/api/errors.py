@@ -15,6 +15,7 @@ from redis.exceptions import BusyLoadingError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from service.api.context import CallContext
 from service.api.validation import InvalidArgument
 from service.engine.screener import NotReady
 
@@ -42,7 +43,7 @@ def status_for(exc: BaseException) -> grpc.StatusCode | None:
     return None
 
 
-async def abort_with(context: grpc.aio.ServicerContext, exc: BaseException) -> NoReturn:
+async def abort_with(context: CallContext, exc: BaseException) -> NoReturn:
     """Abort the call with the status `exc` maps to; re-raise an unknown error (a bug, logged by gRPC)."""
     code = status_for(exc)
     if code is None:

@@ -25,9 +25,9 @@ DIRECTION_VALUES = {name: value for value, name in DIRECTION_NAMES.items()}
 MAX_PARTIES_PER_CALL = 1000
 
 
-def direction_name(direction: int, default: str = "export") -> str:
+def direction_name(direction: pb.Direction, default: str = "export") -> str:
     """A Direction value's name; DIRECTION_UNSPECIFIED (or unknown) is `default`."""
-    return DIRECTION_NAMES.get(direction, default)  # type: ignore[call-overload]
+    return DIRECTION_NAMES.get(direction, default)
 
 
 def registered_parties(

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Collection, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import grpc
 import structlog
 
+from service.api.context import CallContext
 from service.api.convert import (
     alert_to_proto,
     disposition_to_proto,
@@ -268,7 +269,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             self._reviews.add(review_record(outcome, response, found.subject, caller, request, self._audit_party_data))
         return response, audit_record(outcome, request, request_id, caller, self._audit_party_data, peer)
 
-    async def Screen(self, request: pb.ScreenRequest, context: grpc.aio.ServicerContext) -> pb.ScreenResponse:
+    async def Screen(self, request: pb.ScreenRequest, context: CallContext) -> pb.ScreenResponse:
         request_id = request.request_id or uuid.uuid4().hex
         with structlog.contextvars.bound_contextvars(request_id=request_id, rpc="Screen"):
             remaining = context.time_remaining()
@@ -288,8 +289,8 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             return response
 
     async def ScreenBatch(
-        self, request_iterator: AsyncIterator[pb.ScreenBatchRequest], context: grpc.aio.ServicerContext
-    ) -> AsyncIterator[pb.ScreenBatchResponse]:
+        self, request_iterator: AsyncIterator[pb.ScreenBatchRequest], context: CallContext
+    ) -> AsyncGenerator[pb.ScreenBatchResponse, None]:
         count = 0
         caller, peer = current_principal.get().name, context.peer()
         if self._worker_headers is not None:
@@ -360,9 +361,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             return subject_for("", party_fingerprint_.strip())
         raise InvalidArgument("party_reference", "party_reference or party_fingerprint is required")
 
-    async def RecordDisposition(
-        self, request: pb.RecordDispositionRequest, context: grpc.aio.ServicerContext
-    ) -> pb.Disposition:
+    async def RecordDisposition(self, request: pb.RecordDispositionRequest, context: CallContext) -> pb.Disposition:
         reviewer = current_principal.get().name
         try:
             subject = self._subject(request.party_reference, request.party_fingerprint)
@@ -395,9 +394,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                  kind=kind.value, version=disposition.version, status=disposition.status.value)  # fmt: skip
         return disposition_to_proto(disposition)
 
-    async def RevokeDisposition(
-        self, request: pb.RevokeDispositionRequest, context: grpc.aio.ServicerContext
-    ) -> pb.Disposition:
+    async def RevokeDisposition(self, request: pb.RevokeDispositionRequest, context: CallContext) -> pb.Disposition:
         try:
             subject = self._subject(request.party_reference, request.party_fingerprint)
             validate_display_name("reviewer", request.reviewer)
@@ -416,18 +413,14 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         if self._cache is not None:
             self._cache.apply(disposition)
 
-    async def ApproveDisposition(
-        self, request: pb.ReviewDispositionRequest, context: grpc.aio.ServicerContext
-    ) -> pb.Disposition:
+    async def ApproveDisposition(self, request: pb.ReviewDispositionRequest, context: CallContext) -> pb.Disposition:
         return await self._review(request, context, approve=True)
 
-    async def RejectDisposition(
-        self, request: pb.ReviewDispositionRequest, context: grpc.aio.ServicerContext
-    ) -> pb.Disposition:
+    async def RejectDisposition(self, request: pb.ReviewDispositionRequest, context: CallContext) -> pb.Disposition:
         return await self._review(request, context, approve=False)
 
     async def _review(
-        self, request: pb.ReviewDispositionRequest, context: grpc.aio.ServicerContext, approve: bool
+        self, request: pb.ReviewDispositionRequest, context: CallContext, approve: bool
     ) -> pb.Disposition:
         """Four eyes: a second principal approves or rejects (the store refuses the recorder itself)."""
         second = current_principal.get().name
@@ -449,7 +442,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         return disposition_to_proto(disposition)
 
     async def ListDispositions(
-        self, request: pb.ListDispositionsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ListDispositionsRequest, context: CallContext
     ) -> pb.ListDispositionsResponse:
         try:
             subject = None
@@ -462,9 +455,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             await abort_with(context, exc)
         return pb.ListDispositionsResponse(dispositions=[disposition_to_proto(d) for d in found])
 
-    async def GetListStatus(
-        self, request: pb.GetListStatusRequest, context: grpc.aio.ServicerContext
-    ) -> pb.GetListStatusResponse:
+    async def GetListStatus(self, request: pb.GetListStatusRequest, context: CallContext) -> pb.GetListStatusResponse:
         try:
             list_ids = validate_list_ids("list_ids", request.list_ids, self._catalog.lists)  # each once
         except InvalidArgument as exc:
@@ -487,9 +478,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             return None
         return state.entry(list_id, entry_id)
 
-    async def GetListChanges(
-        self, request: pb.GetListChangesRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ListChanges:
+    async def GetListChanges(self, request: pb.GetListChangesRequest, context: CallContext) -> pb.ListChanges:
         try:
             _check_list_id("list_id", request.list_id, self._catalog.lists, required=True)
             if request.change not in ("", *CHANGES):
@@ -525,7 +514,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
 
     # ------------------------------------------------------------ audit
 
-    async def _record(self, screening_id: str, screened_on: str, context: grpc.aio.ServicerContext) -> AuditRecord:
+    async def _record(self, screening_id: str, screened_on: str, context: CallContext) -> AuditRecord:
         if self._replays is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no audit trail on this server")
         try:
@@ -543,15 +532,13 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             )
         return record
 
-    async def GetScreening(
-        self, request: pb.GetScreeningRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ScreeningRecord:
+    async def GetScreening(self, request: pb.GetScreeningRequest, context: CallContext) -> pb.ScreeningRecord:
         record = await self._record(request.screening_id, request.screened_on, context)
         log.info("screening_looked_up", screening_id=record.screening_id)
         return screening_record_to_proto(record)
 
     async def ReplayScreening(
-        self, request: pb.ReplayScreeningRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ReplayScreeningRequest, context: CallContext
     ) -> pb.ReplayScreeningResponse:
         record = await self._record(request.screening_id, request.screened_on, context)
         assert self._replays is not None  # _record aborted otherwise
@@ -570,7 +557,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
     # ------------------------------------------------------------ registry and re-screening
 
     async def RegisterParties(
-        self, request: pb.RegisterPartiesRequest, context: grpc.aio.ServicerContext
+        self, request: pb.RegisterPartiesRequest, context: CallContext
     ) -> pb.RegisterPartiesResponse:
         if self._registry is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no party registry on this server")
@@ -594,9 +581,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         )
         return pb.RegisterPartiesResponse(stored=result.stored, new=result.new, errors=errors, queued=result.queued)
 
-    async def RemoveParties(
-        self, request: pb.RemovePartiesRequest, context: grpc.aio.ServicerContext
-    ) -> pb.RemovePartiesResponse:
+    async def RemoveParties(self, request: pb.RemovePartiesRequest, context: CallContext) -> pb.RemovePartiesResponse:
         if self._registry is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no party registry on this server")
         try:
@@ -607,7 +592,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         log.info("parties_removed", asked=len(request.party_references), removed=removed)
         return pb.RemovePartiesResponse(removed=removed)
 
-    async def GetParty(self, request: pb.GetPartyRequest, context: grpc.aio.ServicerContext) -> pb.RegisteredParty:
+    async def GetParty(self, request: pb.GetPartyRequest, context: CallContext) -> pb.RegisteredParty:
         if self._registry is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no party registry on this server")
         try:
@@ -619,15 +604,13 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             await context.abort(grpc.StatusCode.NOT_FOUND, f"party_reference: no registered party {reference[:80]!r}")
         return registered_party_to_proto(*found)
 
-    async def GetJob(self, request: pb.GetJobRequest, context: grpc.aio.ServicerContext) -> pb.Job:
+    async def GetJob(self, request: pb.GetJobRequest, context: CallContext) -> pb.Job:
         info = await self._jobs.get(request.job_id) if self._jobs else None
         if info is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"job_id: no job {request.job_id[:80]!r}")
         return job_to_proto(info)
 
-    async def ListAlerts(
-        self, request: pb.ListAlertsRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ListAlertsResponse:
+    async def ListAlerts(self, request: pb.ListAlertsRequest, context: CallContext) -> pb.ListAlertsResponse:
         if self._jobs is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no re-screening on this server")
         try:
@@ -640,9 +623,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             scanned=page.scanned, truncated=page.truncated, more=page.more,
         )  # fmt: skip
 
-    async def ListReviews(
-        self, request: pb.ListReviewsRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ListReviewsResponse:
+    async def ListReviews(self, request: pb.ListReviewsRequest, context: CallContext) -> pb.ListReviewsResponse:
         if self._reviews is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no review queue on this server")
         try:
@@ -655,9 +636,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             scanned=page.scanned, truncated=page.truncated, more=page.more,
         )  # fmt: skip
 
-    async def WatchAlerts(
-        self, request: pb.WatchAlertsRequest, context: grpc.aio.ServicerContext
-    ) -> AsyncIterator[pb.Alert]:
+    async def WatchAlerts(self, request: pb.WatchAlertsRequest, context: CallContext) -> AsyncGenerator[pb.Alert, None]:
         if self._jobs is None or self._feed is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no re-screening on this server")
         try:

@@ -61,7 +61,7 @@ def context_as_dict(context: pb.TransactionContext, include_party: bool) -> dict
     rest = pb.TransactionContext()
     rest.CopyFrom(context)
     rest.ClearField("items")
-    items = [
+    items: list[dict[str, Any]] | None = [
         _as_dict(pb.Item, _kept_item(item, include_party).SerializeToString(deterministic=True))
         for item in context.items
     ]

@@ -39,6 +39,7 @@ from service.audit.trail import (
     _scan_files,
     parse_stream_id,
 )
+from service.store import replies
 
 SEAL_SUFFIX = ".sha256"
 SEAL_GRACE = timedelta(hours=1)
@@ -84,7 +85,7 @@ def _closed(files: list[tuple[str, int, Path]], now: datetime) -> Iterator[Path]
 def seal_closed(directory: Path, now: datetime | None = None) -> list[Path]:
     """Seal every closed, unsealed day file (blocking I/O: run it in a thread). Returns the files sealed."""
     now = now or datetime.now(UTC)
-    sealed = []
+    sealed: list[Path] = []
     if not directory.is_dir():
         return sealed
     with _directory_lock(directory):  # no exporter appends while a file is measured
@@ -169,7 +170,7 @@ async def check_stream(
     wanted: dict[str, list[str]] = {}
     low = "-"
     while True:
-        page = await client.xrange(trail.stream_key, min=low, count=_STREAM_PAGE)
+        page = replies.entries(await client.xrange(trail.stream_key, min=low, count=_STREAM_PAGE))
         if not page:
             break
         for entry_id, fields in page:

@@ -39,6 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import msgspec
 import redis.asyncio as aioredis
@@ -46,6 +47,10 @@ import structlog
 from redis.exceptions import ResponseError
 
 from service.audit.record import AuditRecord, decode, encode
+from service.store import replies
+
+if TYPE_CHECKING:
+    from redis.typing import EncodableT, FieldT
 
 log = structlog.get_logger(__name__)
 
@@ -162,7 +167,7 @@ class AuditTrail:
         scanned = 0
         while scanned < limit:
             requested = min(_FIND_PAGE, limit - scanned)
-            page = await self._redis.xrevrange(self.stream_key, max=upper, min="-", count=requested)
+            page = replies.entries(await self._redis.xrevrange(self.stream_key, max=upper, min="-", count=requested))
             for entry_id, fields in page:
                 if fields.get(_F_ID) == wanted:
                     try:
@@ -264,8 +269,8 @@ class AuditExporter:
         if not response:
             return []
         if isinstance(response, dict):  # RESP3 shape
-            return next(iter(response.values()))[0]
-        return response[0][1]
+            return cast(list[_Entry], next(iter(response.values()))[0])
+        return replies.streams_read(response)[0][1]
 
     async def _ensure_group(self) -> None:
         if self._group_ready:
@@ -530,7 +535,7 @@ def find_exported(
     return None
 
 
-def _fields(record: AuditRecord) -> dict[bytes, bytes]:
+def _fields(record: AuditRecord) -> dict[FieldT, EncodableT]:
     return {_F_ID: record.screening_id.encode(), _F_RECORD: encode(record)}
 
 

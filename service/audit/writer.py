@@ -183,7 +183,7 @@ class AuditWriter:
         log.warning("audit_records_recovered_to_files", records=len(records), reason=reason)
 
     def _take(self, limit: int) -> list[AuditRecord]:
-        records = []
+        records: list[AuditRecord] = []
         while len(records) < limit and not self._queue.empty():
             records.append(self._queue.get_nowait())
         return records

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 _OPTIONS = {"name": "--name", "roles": "--role", "grace": "--grace", "key_id": "--key-id"}
 
 
-def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keys = commands.add_parser("keys", help="API keys: create (or rotate), list, revoke")
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
     create = key_commands.add_parser("create", help="create a key (shown once) for a client, or rotate its key")

@@ -49,6 +49,7 @@ import msgspec
 import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError, WatchError
+from redis.typing import EncodableT, FieldT
 
 from service.auth.principal import ADMIN, ROLES, AuthError, Principal
 from service.store.keyspace import AUTH, KeySpace
@@ -152,8 +153,10 @@ class ApiKeyConflictError(RuntimeError):
 
 
 _DECODER = msgspec.json.Decoder(ApiKey)
+# A key log entry's fields, typed as redis-py's XADD takes them.
+_LogEntry = dict[FieldT, EncodableT]
 # What a change computes from every current key: the records to write and the log entries.
-_Change = Callable[[dict[str, ApiKey]], tuple[dict[str, ApiKey], list[dict[str, str]]]]
+_Change = Callable[[dict[str, ApiKey]], tuple[dict[str, ApiKey], list[_LogEntry]]]
 
 
 def key_hash(secret: str) -> str:
@@ -212,7 +215,7 @@ class ApiKeyStore:
         digest = key_hash(secret)
         key = ApiKey(key_id_of(digest), name, role_list, at, created_by)
 
-        def change(existing: dict[str, ApiKey]) -> tuple[dict[str, ApiKey], builtins.list[dict[str, str]]]:
+        def change(existing: dict[str, ApiKey]) -> tuple[dict[str, ApiKey], builtins.list[_LogEntry]]:
             current = {d: k for d, k in existing.items() if k.name == name and k.usable(at)}
             if current and not rotate:
                 ids = ", ".join(k.key_id for k in current.values())
@@ -244,7 +247,7 @@ class ApiKeyStore:
             raise ApiKeyError(f"{key_id!r} is not a key id: the 8 hex digits `screening keys list` shows", "key_id")
         at = _utc(now)
 
-        def change(existing: dict[str, ApiKey]) -> tuple[dict[str, ApiKey], builtins.list[dict[str, str]]]:
+        def change(existing: dict[str, ApiKey]) -> tuple[dict[str, ApiKey], builtins.list[_LogEntry]]:
             targets = {
                 d: msgspec.structs.replace(k, revoked_at=at, revoked_by=revoked_by)
                 for d, k in existing.items()
@@ -287,13 +290,14 @@ class ApiKeyStore:
         if await self._redis.exists(self._k.keys):
             return None
         tmp = await asyncio.to_thread(_temp_file_beside, path)
+        leftover: Path | None = tmp  # removed on the way out unless it became the key file
         try:
             secret = new_secret()
             digest = key_hash(secret)
             at = datetime.now(UTC)
             key = ApiKey(key_id_of(digest), BOOTSTRAP_NAME, (ADMIN,), at, created_by)
 
-            def change(existing: dict[str, ApiKey]) -> tuple[dict[str, ApiKey], builtins.list[dict[str, str]]]:
+            def change(existing: dict[str, ApiKey]) -> tuple[dict[str, ApiKey], builtins.list[_LogEntry]]:
                 if existing:
                     raise _AlreadyBootstrapped
                 return {digest: key}, [_log_entry("create", key, created_by, at)]
@@ -308,12 +312,12 @@ class ApiKeyStore:
                 # Nobody can have the key now: remove it, so that the next start bootstraps again.
                 await self._undo_bootstrap(digest, key, created_by)
                 raise
-            tmp = None
+            leftover = None
             log.info("api_key_bootstrapped", name=BOOTSTRAP_NAME, key_id=key.key_id, path=str(path))
             return path
         finally:
-            if tmp is not None:
-                tmp.unlink(missing_ok=True)
+            if leftover is not None:
+                leftover.unlink(missing_ok=True)
 
     async def _undo_bootstrap(self, digest: str, key: ApiKey, by: str) -> None:
         try:
@@ -517,7 +521,7 @@ def _decode_all(raw: dict[bytes | str, bytes | str]) -> dict[str, ApiKey]:
     return keys
 
 
-def _log_entry(action: str, key: ApiKey, by: str, at: datetime) -> dict[str, str]:
+def _log_entry(action: str, key: ApiKey, by: str, at: datetime) -> _LogEntry:
     return {"action": action, "name": key.name, "key_id": key.key_id, "by": by, "at": _iso(at)}
 
 

@@ -341,7 +341,7 @@ async def _wait_serving(channel: grpc.aio.Channel, target: str, timeout: float) 
     except TimeoutError:
         raise BatchError(EXIT_UNAVAILABLE, f"UNAVAILABLE: no server at {target} (waited {timeout:g} s)") from None
     try:
-        reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=timeout)
+        reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=timeout)  # type: ignore[attr-defined]  # typeshed's HealthStub declares no methods
     except grpc.aio.AioRpcError as exc:
         if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
             return  # a server without the health service: ScreenBatch itself will tell
@@ -355,7 +355,7 @@ class _Stream:
     """One ScreenBatch call and when it last made progress (for the no-answer deadline)."""
 
     index: int
-    call: grpc.aio.StreamStreamCall
+    call: grpc.aio.StreamStreamCall[pb.ScreenBatchRequest, pb.ScreenBatchResponse]
     # Last answer, or when the stream went from idle to busy: an idle stream is owed nothing.
     since: float = field(default_factory=time.monotonic)
 
@@ -383,7 +383,8 @@ async def _feed(
             stream.since = time.monotonic()
         for row in pending:
             out.expect(row, stream.index)
-        message = pb.ScreenBatchRequest(requests=[row.request for row in pending])
+        # Every pending row has its request (a row without one is written out, never queued): the filter only narrows.
+        message = pb.ScreenBatchRequest(requests=[row.request for row in pending if row.request is not None])
         pending = []
         try:
             await stream.call.write(message)
@@ -473,7 +474,7 @@ async def _watch(streams: list[_Stream], out: OrderedOutput, options: BatchOptio
 @dataclass(eq=False)
 class _Opened:
     channel: grpc.aio.Channel
-    call: grpc.aio.StreamStreamCall
+    call: grpc.aio.StreamStreamCall[pb.ScreenBatchRequest, pb.ScreenBatchResponse]
     worker: str  # the server process that took the connection ("" when it does not say)
     workers: int  # how many processes serve the port (0 when it does not say)
 
@@ -535,7 +536,10 @@ async def _spread_streams(
 
 
 async def _screen_remote(
-    calls: list[grpc.aio.StreamStreamCall], rows: Iterable[InputRow], out: OrderedOutput, options: BatchOptions
+    calls: list[grpc.aio.StreamStreamCall[pb.ScreenBatchRequest, pb.ScreenBatchResponse]],
+    rows: Iterable[InputRow],
+    out: OrderedOutput,
+    options: BatchOptions,
 ) -> None:
     streams = [_Stream(i, call) for i, call in enumerate(calls)]
     progressed = asyncio.Event()  # an answer arrived: a window has room, the reorder buffer may have shrunk

@@ -165,7 +165,7 @@ async def _wait_serving(target: str, process: subprocess.Popen[bytes], log_path:
             raise TimeoutError(f"the server was not SERVING after {SERVE_TIMEOUT_S:g} s: {_tail(log_path)}")
         try:
             async with grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)]) as channel:
-                reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2.0)
+                reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2.0)  # type: ignore[attr-defined]  # typeshed's HealthStub declares no methods
             serving = reply.status == health_pb2.HealthCheckResponse.SERVING
         except grpc.aio.AioRpcError:
             serving = False

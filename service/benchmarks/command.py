@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 from service.api.gen import screening_pb2 as pb
 from service.benchmarks import SHARED_DATA, percentile
@@ -30,7 +30,17 @@ T = TypeVar("T")
 DEFAULT_SET = SHARED_DATA / "ofac-sdn-2023-12-28"
 
 
-async def _publish(settings: Settings, lists_dir: Path, prefix: str) -> dict[str, float]:
+class Published(TypedDict):
+    """`_publish`'s figures: seconds per step, the entries published and where."""
+
+    read_s: float
+    parse_s: float
+    publish_s: float
+    entries: int
+    redis_url: str
+
+
+async def _publish(settings: Settings, lists_dir: Path, prefix: str) -> Published:
     from service.catalog import load_catalog
     from service.refresh.fetch import read_directory
     from service.refresh.publisher import parse_fetched
@@ -91,7 +101,7 @@ asyncio.run(main())
 """
     started = time.perf_counter()
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    figures = json.loads(output.strip().splitlines()[-1])
+    figures: dict[str, float] = json.loads(output.strip().splitlines()[-1])
     figures["process_wall_s"] = time.perf_counter() - started
     return figures
 
@@ -229,7 +239,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="--swap: how often the server polls for new versions (default 0.2)")  # fmt: skip
 
 
-def _print_core(lists_dir: Path, publish: dict[str, float], fresh: dict[str, float], latency: dict[str, float]) -> None:
+def _print_core(lists_dir: Path, publish: Published, fresh: dict[str, float], latency: dict[str, float]) -> None:
     print(f"data set         {lists_dir}  ({publish['entries']} entries)")
     print(f"parse+publish    read {publish['read_s']*1000:.0f} ms, parse+validate {publish['parse_s']*1000:.0f} ms, "
           f"publish to Redis {publish['publish_s']*1000:.0f} ms")  # fmt: skip
@@ -349,26 +359,26 @@ def main(args: argparse.Namespace) -> int:
             from service.benchmarks import batch as bench_batch
 
             batch_streams = args.batch_streams or args.batch_workers
-            figures = _served_part("batch", lambda: asyncio.run(bench_batch.bench_batch(
+            batch_figures = _served_part("batch", lambda: asyncio.run(bench_batch.bench_batch(
                 settings, f"{prefix}batch:", lists_dir, args.batch_parties, args.batch_workers, batch_streams
             )))  # fmt: skip
-            bench_batch.print_batch(figures)
+            bench_batch.print_batch(batch_figures)
             sys.stdout.flush()
         if run_all or args.auth:
             from service.benchmarks import auth as bench_auth
 
-            figures = _served_part(
+            auth_figures = _served_part(
                 "auth", lambda: bench_auth.bench_auth(settings, f"{prefix}auth:", lists_dir, args.iterations)
             )
-            bench_auth.print_auth(figures)
+            bench_auth.print_auth(auth_figures)
             sys.stdout.flush()
         if run_all or args.http:
             from service.benchmarks import http as bench_http
 
-            figures = _served_part(
+            http_figures = _served_part(
                 "HTTP", lambda: bench_http.bench_http(settings, f"{prefix}http:", lists_dir, args.iterations)
             )
-            bench_http.print_http(figures, args.iterations)
+            bench_http.print_http(http_figures, args.iterations)
             sys.stdout.flush()
         if run_all or args.items:
             from service.benchmarks import items as bench_items
@@ -383,10 +393,10 @@ def main(args: argparse.Namespace) -> int:
             bench_swap.print_lists(rows, mirror)
             sys.stdout.flush()
         if run_all or args.swap:
-            figures = _served_part("swap", lambda: asyncio.run(
+            swap_figures = _served_part("swap", lambda: asyncio.run(
                 bench_swap.bench_swap(settings, f"{prefix}swap:", swap_from, swap_to, args.swap_seconds, args.reload_seconds)
             ))  # fmt: skip
-            bench_swap.print_swap(figures, swap_from, swap_to)
+            bench_swap.print_swap(swap_figures, swap_from, swap_to)
     except _PartFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

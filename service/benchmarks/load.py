@@ -95,7 +95,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1178,7 +1178,7 @@ class _Harness:
     # ------------------------------------------------------------ runs
 
     async def run(self, label: str, server: _Server, rate: float, seconds: float,
-                  during: Callable[[float], Awaitable[None]] | None = None) -> _Run:  # fmt: skip
+                  during: Callable[[float], Coroutine[Any, Any, None]] | None = None) -> _Run:  # fmt: skip
         """One open-loop run of `rate` calls/s for `seconds`; `during(t0)` runs alongside (the fault)."""
         assert self.clients is not None
         total = max(1, round(rate * seconds))
@@ -1356,7 +1356,7 @@ class _Harness:
                     channels.append(channel)
                     calls.append(pb_grpc.ScreeningServiceStub(channel).WatchAlerts(pb.WatchAlertsRequest()))
 
-                async def opened(call: Any) -> str:
+                async def opened(call: grpc.aio.UnaryStreamCall[pb.WatchAlertsRequest, pb.Alert]) -> str:
                     try:
                         await asyncio.wait_for(call.initial_metadata(), 10)
                     except TimeoutError:
@@ -1434,6 +1434,7 @@ async def _audit_check(redis_url: str, prefix: str, audit_dir: Path, calls: list
     import redis.asyncio as aioredis
 
     from service.audit.trail import read_exported
+    from service.store import replies
 
     wanted = {c[5] for c in calls if c[4] == "OK" and c[5]}
     in_stream: set[str] = set()
@@ -1442,7 +1443,7 @@ async def _audit_check(redis_url: str, prefix: str, audit_dir: Path, calls: list
     try:
         lower: bytes | str = "-"
         while True:
-            page = await client.xrange(f"{prefix}audit", min=lower, max="+", count=5000)
+            page = replies.entries(await client.xrange(f"{prefix}audit", min=lower, max="+", count=5000))
             for _entry_id, fields in page:
                 stream_entries += 1
                 value = fields.get(b"screening_id")
@@ -1604,13 +1605,13 @@ def print_load(report: LoadReport) -> None:
         placement = "+".join(str(n) for n in s.placement.values())
         stop = ("n/a" if s.stop_s is None else f"{s.stop_s:.1f} s, exit {s.exit_code}" + (" (SIGKILL needed)" if s.killed else "")
                 + (" (over the 10 s allowed)" if s.slow and not s.killed else ""))  # fmt: skip
-        idle = "" if s.idle_cpu_per_s is None else f"; idle CPU {s.idle_cpu_per_s * 1000:.0f} ms/s"
+        idle_cpu = "" if s.idle_cpu_per_s is None else f"; idle CPU {s.idle_cpu_per_s * 1000:.0f} ms/s"
         if s.connect_retries:
             placement += f" ({sum(s.connect_retries.values())} replaced: {_errors(s.connect_retries)})"
         health = f"health SERVING after {s.health_serving_s:.1f} s, " if s.health_serving_s is not None else ""
         warm = f"lists and index in Redis (index {s.index_warm} by the publisher), " if s.index_warm else ""
         print(f"load server      {s.group:<12} {warm}{health}every worker answering {s.startup_s:.1f} s after start "
-              f"({Path(s.lists_dir).name}, {s.entries:,} SDN entries); connections per worker {placement}{idle}; stop {stop}")  # fmt: skip
+              f"({Path(s.lists_dir).name}, {s.entries:,} SDN entries); connections per worker {placement}{idle_cpu}; stop {stop}")  # fmt: skip
         if s.log_events:
             events = ", ".join(f"{k} x{v}" for k, v in list(s.log_events.items())[:6])
             print(f"                              server log: {events}")

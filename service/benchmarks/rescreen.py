@@ -61,6 +61,7 @@ async def bench_rescreen(settings: Settings, prefix: str, parties: int, workers:
     from service.refresh.runner import refresh_lists
     from service.registry.store import BUCKETS, PartyRegistry
     from service.rescreen.jobs import Jobs
+    from service.store import replies
     from service.store.connection import connect
     from service.store.snapshots import SnapshotStore
 
@@ -102,7 +103,7 @@ async def bench_rescreen(settings: Settings, prefix: str, parties: int, workers:
         info = await jobs.get(job_id)
         assert info is not None
         diff = await store.diff("ofac_sdn", published.version)
-        alerted = {ref.decode() for ref in await client.hkeys(f"{jobs.job_key(job_id)}:alerted")}
+        alerted = {ref.decode() for ref in replies.raw_all(await client.hkeys(f"{jobs.job_key(job_id)}:alerted"))}
         expected = {f"HIT-{ent}" for ent, _ in hits}
 
         # First screening: parties registered again with other data (a changed address line).
@@ -123,7 +124,7 @@ async def bench_rescreen(settings: Settings, prefix: str, parties: int, workers:
             "alerts": float(info.alerts), "planted": float(len(expected)), "planted_found": float(len(expected & alerted)),
             "first_queued": float(queued), "first_s": first_s,
             "first_screened": float(first_info.parties_screened) if first_info else 0.0,
-            "first_done": float(bool(first_info) and first_info.state == "done"),
+            "first_done": float(first_info is not None and first_info.state == "done"),
         }  # fmt: skip
     finally:
         await connection.close()

@@ -28,14 +28,19 @@ import random
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import structlog
+from structlog.typing import EventDict
 
 from service.api.gen import screening_pb2 as pb
 from service.benchmarks import SHARED_DATA, percentile
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.model.entry import Entry
 
 DEFAULT_MIRROR = SHARED_DATA / "mirror-2023-12"
 DEFAULT_SWAP_FROM = SHARED_DATA / "ofac-sdn-daily" / "2024-04-30"
@@ -57,7 +62,19 @@ _LEVELS = {
 # ----------------------------------------------------------------- per-list parse + publish
 
 
-async def bench_lists(settings: Settings, prefix: str, mirror: Path) -> list[dict[str, object]]:
+class ListRow(TypedDict):
+    """One list's refresh in `bench_lists`."""
+
+    list_id: str
+    outcome: str
+    entries: int
+    parse_s: float
+    publish_s: float
+    wall_s: float
+    message: str
+
+
+async def bench_lists(settings: Settings, prefix: str, mirror: Path) -> list[ListRow]:
     """Refresh each catalogued list from `mirror` with force=True; one row per list."""
     from service.catalog import load_catalog
     from service.refresh.runner import refresh_lists
@@ -66,7 +83,7 @@ async def bench_lists(settings: Settings, prefix: str, mirror: Path) -> list[dic
 
     catalog = load_catalog()
     connection = await connect(settings.redis_url, settings.data_dir)
-    rows: list[dict[str, object]] = []
+    rows: list[ListRow] = []
     try:
         store = SnapshotStore(connection.client, prefix)
         for list_id in catalog.lists:
@@ -88,19 +105,23 @@ async def bench_lists(settings: Settings, prefix: str, mirror: Path) -> list[dic
     return rows
 
 
-def print_lists(rows: list[dict[str, object]], mirror: Path) -> None:
+def print_lists(rows: list[ListRow], mirror: Path) -> None:
     print(f"lists            refresh of every catalogued list from {mirror} (force=True), one list at a time:")
     print(f"  {'list':<11} {'entries':>7} {'parse s':>8} {'publish s':>9} {'wall s':>7}  outcome")
     for row in rows:
         note = ""
         if row["outcome"] not in ("published", "unchanged"):
-            note = f"  ({str(row['message'])[:90]})"
+            note = f"  ({row['message'][:90]})"
         print(
             f"  {row['list_id']:<11} {row['entries']:>7} {row['parse_s']:>8.3f} {row['publish_s']:>9.3f} "
             f"{row['wall_s']:>7.3f}  {row['outcome']}{note}"
         )
-    total = {k: sum(float(r[k]) for r in rows) for k in ("parse_s", "publish_s", "wall_s")}  # type: ignore[arg-type]
-    entries = sum(int(r["entries"]) for r in rows)  # type: ignore[call-overload]
+    total = {
+        "parse_s": sum(r["parse_s"] for r in rows),
+        "publish_s": sum(r["publish_s"] for r in rows),
+        "wall_s": sum(r["wall_s"] for r in rows),
+    }
+    entries = sum(r["entries"] for r in rows)
     published = sum(r["outcome"] == "published" for r in rows)
     print(
         f"  {'total':<11} {entries:>7} {total['parse_s']:>8.3f} {total['publish_s']:>9.3f} {total['wall_s']:>7.3f}  "
@@ -119,9 +140,9 @@ class _LogTap:
     def __init__(self, events: set[str], min_level: int) -> None:
         self.events = events
         self.min_level = min_level
-        self.records: list[tuple[float, dict[str, object]]] = []
+        self.records: list[tuple[float, dict[str, Any]]] = []
 
-    def __call__(self, _logger: object, method_name: str, event_dict: dict[str, object]) -> dict[str, object]:
+    def __call__(self, _logger: object, method_name: str, event_dict: EventDict) -> EventDict:
         if event_dict.get("event") in self.events:
             self.records.append((time.monotonic(), dict(event_dict)))
         if _LEVELS.get(method_name, logging.INFO) < self.min_level:
@@ -157,10 +178,10 @@ def _sdn_names(directory: Path) -> dict[str, str]:
     return {row[0]: row[1] for row in csv.reader(io.StringIO(text)) if len(row) > 1}
 
 
-def _requests(old_entries: list[object], old_dir: Path, new_dir: Path) -> tuple[list[pb.ScreenRequest], list[str]]:
+def _requests(old_entries: Sequence[Entry], old_dir: Path, new_dir: Path) -> tuple[list[pb.ScreenRequest], list[str]]:
     """A shuffled mix of listed, unlisted and added-in-the-new-version names, and each one's kind."""
     rng = random.Random(11)
-    listed = [rng.choice(old_entries).primary_name for _ in range(100)]  # type: ignore[attr-defined]
+    listed = [rng.choice(old_entries).primary_name for _ in range(100)]
     old_rows, new_rows = _sdn_names(old_dir), _sdn_names(new_dir)
     added_ids = sorted(new_rows.keys() - old_rows.keys(), key=lambda k: int(k) if k.isdigit() else 0)
     added = [new_rows[k] for k in rng.sample(added_ids, min(50, len(added_ids)))]
@@ -257,7 +278,8 @@ async def _read_marked(process: asyncio.subprocess.Process, timeout_s: float) ->
             raise RuntimeError(f"publisher process ended early (exit {await process.wait()}): {stderr[-2000:]}")
         text = line.decode(errors="replace").rstrip("\n")
         if text.startswith(_MARK):
-            return json.loads(text[len(_MARK) :])  # type: ignore[no-any-return]
+            marked: dict[str, object] = json.loads(text[len(_MARK) :])
+            return marked
 
 
 def _window(samples: list[_Sample]) -> dict[str, float]:
@@ -283,9 +305,49 @@ async def _publish_forced(settings: Settings, prefix: str, source: Path) -> None
         await connection.close()
 
 
+class _Published(TypedDict):
+    """The publisher child's result line (see `_publisher_child`)."""
+
+    t_start: float
+    t_end: float
+    outcome: str
+    version: str
+    entries: int
+    parse_s: float
+    publish_s: float
+    message: str
+
+
+class SwapFigures(TypedDict, total=False):
+    """What `bench_swap` measured, filled in as the run goes (`print_swap` reads it)."""
+
+    reload_s: float
+    startup_s: float
+    port: int
+    old: tuple[str, int]  # version, entries
+    publish: _Published
+    final_version: str | None
+    served: bool
+    swap_s: float | None
+    reload_delay_s: float
+    reload_wall_s: float
+    list_loaded_s: float
+    index_s: float | None
+    index_how: str
+    before: dict[str, float]  # latency windows, as `_window` gives them
+    during: dict[str, float]
+    after: dict[str, float]
+    requests: int
+    loop_s: float
+    failures: dict[str, int]
+    added_old_clear: tuple[int, int]  # (CLEAR, asked) on the old version
+    added_new_hit: tuple[int, int]  # (matched, asked) on the new version
+    versions_seen: list[str]
+
+
 async def bench_swap(
     settings: Settings, prefix: str, old_dir: Path, new_dir: Path, seconds: float, reload_s: float
-) -> dict[str, object]:
+) -> SwapFigures:
     """Serve `old_dir`, publish `new_dir` from another process under load, measure the swap."""
     from service.catalog import load_catalog
     from service.decide.policy import load_policy
@@ -296,7 +358,7 @@ async def bench_swap(
         reload_seconds=reload_s, drain_seconds=1.0,
     )  # fmt: skip
     catalog = load_catalog()
-    figures: dict[str, object] = {"reload_s": reload_s}
+    figures: SwapFigures = {"reload_s": reload_s}
     publisher: asyncio.subprocess.Process | None = None
     client: asyncio.Task[None] | None = None
     stop = asyncio.Event()
@@ -343,7 +405,7 @@ async def bench_swap(
             assert publisher.stdin is not None
             publisher.stdin.write(b"go\n")
             await publisher.stdin.drain()
-            result = await _read_marked(publisher, 300)
+            result = cast(_Published, await _read_marked(publisher, 300))  # its last line: the result
             await publisher.wait()
             if result.get("outcome") != "published":
                 raise RuntimeError(f"publishing {new_dir} did not publish: {result}")
@@ -369,7 +431,7 @@ async def bench_swap(
                 await publisher.wait()
             await running.stop(1.0)
 
-    publish_start, publish_end = float(result["t_start"]), float(result["t_end"])  # type: ignore[arg-type]
+    publish_start, publish_end = float(result["t_start"]), float(result["t_end"])
     new_version = target["version"]
     first_new = next((s for s in samples if s.version == new_version), None)
     served_at = first_new.ended if first_new else None
@@ -380,9 +442,9 @@ async def bench_swap(
         figures["reload_delay_s"] = swap_reload[0] - publish_end
         figures["reload_wall_s"] = swap_reload[1] - swap_reload[0]
     events = [e for t, e in tap.records if t >= publish_start]
-    figures["list_loaded_s"] = sum(float(e.get("seconds", 0)) for e in events if e.get("event") == "list_loaded")  # type: ignore[arg-type]
+    figures["list_loaded_s"] = sum(float(e.get("seconds", 0)) for e in events if e.get("event") == "list_loaded")
     indexed = [e for e in events if e.get("event") == "index_loaded"]
-    figures["index_s"] = float(indexed[0].get("seconds", 0)) if indexed else None  # type: ignore[arg-type]
+    figures["index_s"] = float(indexed[0].get("seconds", 0)) if indexed else None
     figures["index_how"] = str(indexed[0].get("how", "")) if indexed else "n/a"
     end = served_at if served_at is not None else float("inf")
     figures["before"] = _window([s for s in samples if s.started < publish_start])
@@ -410,45 +472,44 @@ def _ms(value: float | None) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value * 1000:.1f} ms"
 
 
-def print_swap(f: dict[str, object], old_dir: Path, new_dir: Path) -> None:
-    pub: dict[str, object] = f["publish"]  # type: ignore[assignment]
-    old_version, old_entries = f["old"]  # type: ignore[misc]
+def print_swap(f: SwapFigures, old_dir: Path, new_dir: Path) -> None:
+    pub = f["publish"]
+    old_version, old_entries = f["old"]
     print(f"swap server      127.0.0.1:{f['port']} in this process, follow poll {f['reload_s']} s, ready after "
-          f"{_ms(f['startup_s'])} (publish {old_dir.name} + load + index)")  # type: ignore[arg-type]  # fmt: skip
+          f"{_ms(f['startup_s'])} (publish {old_dir.name} + load + index)")  # fmt: skip
     print(f"swap publish     other process: {SWAP_LIST} {old_dir.name} ({old_entries} entries, {old_version}) -> "
           f"{new_dir.name} ({pub['entries']} entries, {pub['version']}): parse+validate+diff {_ms(pub['parse_s'])}, "
-          f"publish {_ms(pub['publish_s'])}, refresh_lists {_ms(float(pub['t_end']) - float(pub['t_start']))}")  # type: ignore[arg-type]  # fmt: skip
+          f"publish {_ms(pub['publish_s'])}, refresh_lists {_ms(float(pub['t_end']) - float(pub['t_start']))}")  # fmt: skip
     if f["served"]:
         delay = f.get("reload_delay_s")
         began = (
             "n/a"
             if delay is None
             else (f"{_ms(delay)} after it" if delay >= 0 else f"{_ms(-delay)} before it returned")
-        )  # type: ignore[operator]
+        )
         print(f"swap time        new version served {_ms(f['swap_s'])} after refresh_lists returned "
               f"(server reload began {began} and took {_ms(f.get('reload_wall_s'))}: "
-              f"list_loaded {_ms(f['list_loaded_s'])}, index {f['index_how']} {_ms(f['index_s'])})")  # type: ignore[arg-type]  # fmt: skip
+              f"list_loaded {_ms(f['list_loaded_s'])}, index {f['index_how']} {_ms(f['index_s'])})")  # fmt: skip
     else:
         print(
             f"swap time        NEW VERSION NEVER SERVED (versions seen: {f['versions_seen']}, server at {f['final_version']})"
         )
-    for name in ("before", "during", "after"):
-        w: dict[str, float] = f[name]  # type: ignore[assignment]
+    for name, w in (("before", f["before"]), ("during", f["during"]), ("after", f["after"])):
         label = {"before": "before publish", "during": "during swap", "after": "after swap"}[name]
         print(
             f"swap latency     {label:<15} n={int(w['n']):>5}  p50 {_ms(w['p50']):>9}  p99 {_ms(w['p99']):>9}  max {_ms(w['max']):>9}"
         )
-    before, during = f["before"]["p99"], f["during"]["p99"]  # type: ignore[index]
+    before, during = f["before"]["p99"], f["during"]["p99"]
     ratio = during / before if before and not math.isnan(before) and not math.isnan(during) else float("nan")
     print(f"swap ratio       during-swap p99 / before-swap p99 = {ratio:.1f}x (same run; one call in flight at a time, "
           f"so a stall of the server's event loop delays one call: it shows in max, not in p99)")  # fmt: skip
-    failures: dict[str, int] = f["failures"]  # type: ignore[assignment]
+    failures = f["failures"]
     failed = sum(failures.values())
     detail = f" ({', '.join(f'{k}: {v}' for k, v in failures.items())})" if failures else ""
-    old_clear, old_n = f["added_old_clear"]  # type: ignore[misc]
-    new_hit, new_n = f["added_new_hit"]  # type: ignore[misc]
+    old_clear, old_n = f["added_old_clear"]
+    new_hit, new_n = f["added_new_hit"]
     print(f"swap requests    {f['requests']} real gRPC Screen calls over loopback in {f['loop_s']:.1f} s, failed {failed}{detail}; "
-          f"names added in {new_dir.name}: CLEAR on the old version {old_clear}/{old_n}, matched on the new one {new_hit}/{new_n}")  # type: ignore[str-format]  # fmt: skip
+          f"names added in {new_dir.name}: CLEAR on the old version {old_clear}/{old_n}, matched on the new one {new_hit}/{new_n}")  # fmt: skip
 
 
 # ----------------------------------------------------------------- publisher child process
@@ -467,7 +528,7 @@ def _publisher_child(spec: dict[str, str]) -> int:
         os.nice(int(spec["nice"]))
 
     async def run() -> int:
-        connection = await connect(spec["redis_url"], None)  # type: ignore[arg-type]
+        connection = await connect(spec["redis_url"], None)
         try:
             store = SnapshotStore(connection.client, spec["prefix"])
             catalog = load_catalog()

@@ -123,12 +123,12 @@ class BatchRuns:
 
     async def _screen(self, run: BatchRun, rows: list[InputRow], writer: ResultWriter, door: Any, authorization: str,
                       request: Any) -> None:  # fmt: skip
-        sendable = [row for row in rows if row.request is not None]
+        sendable = [row.request for row in rows if row.request is not None]
         answers: list[pb.ScreenResponse] = []
         if sendable:
 
             async def messages() -> AsyncIterator[pb.ScreenBatchRequest]:
-                yield pb.ScreenBatchRequest(requests=[row.request for row in sendable])
+                yield pb.ScreenBatchRequest(requests=sendable)
 
             answers = await door.batch(messages(), authorization, request)
         by_row = iter(answers)

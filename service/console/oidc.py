@@ -118,14 +118,20 @@ class CodeFlow:
 
     async def _post(self, form: dict[str, str], auth: tuple[str, str] | None) -> Any:
         # Redirects are not followed: the code and the verifier go to the configured endpoint only.
+        # request("POST", ...) is what post() calls; its annotation also admits auth=None (no auth), post's does not.
         try:
             if self._http is not None:
-                response = await self._http.post(
-                    self.settings.token_url, data=form, auth=auth, timeout=TOKEN_TIMEOUT_S, follow_redirects=False
+                response = await self._http.request(
+                    "POST",
+                    self.settings.token_url,
+                    data=form,
+                    auth=auth,
+                    timeout=TOKEN_TIMEOUT_S,
+                    follow_redirects=False,
                 )
             else:
                 async with httpx.AsyncClient(timeout=TOKEN_TIMEOUT_S, follow_redirects=False) as client:
-                    response = await client.post(self.settings.token_url, data=form, auth=auth)
+                    response = await client.request("POST", self.settings.token_url, data=form, auth=auth)
         except httpx.HTTPError as exc:
             log.warning("console_oidc_token_unreachable", error=type(exc).__name__)
             raise SignInFailed("The identity provider cannot be reached: please try again shortly.") from None

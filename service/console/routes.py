@@ -18,7 +18,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import grpc
 import jinja2
@@ -149,7 +149,9 @@ def _carried(form: dict[str, str]) -> dict[str, str]:
 
 def _screen_request(form: dict[str, str]) -> tuple[pb.ScreenRequest, list[int]]:
     """The request the form asks for, and which form row each of its items came from."""
-    party = pb.Party(name=form.get("name", ""), type=PARTY_TYPES.get(form.get("type", "unknown"), 0))
+    party = pb.Party(
+        name=form.get("name", ""), type=PARTY_TYPES.get(form.get("type", "unknown"), pb.PARTY_TYPE_UNSPECIFIED)
+    )
     party.alternative_names.extend(
         line.strip() for line in form.get("alternative_names", "").splitlines() if line.strip()
     )
@@ -169,7 +171,7 @@ def _screen_request(form: dict[str, str]) -> tuple[pb.ScreenRequest, list[int]]:
             except ValueError:
                 name, percent = line, 0.0  # refused by the service as party.owners[i].share_percent, beside the field
             party.owners.add(name=name.strip(), share_percent=percent)
-    context = pb.TransactionContext(direction=DIRECTIONS.get(form.get("direction", "export"), 0))
+    context = pb.TransactionContext(direction=DIRECTIONS.get(form.get("direction", "export"), pb.DIRECTION_UNSPECIFIED))
     item_rows = []
     for row in range(ITEM_ROWS):
         values = {name: form.get(f"item_{row}_{name}", "").strip() for name in ITEM_FIELDS}
@@ -241,7 +243,8 @@ class Console:
         return {key: value for key, value in form.items() if isinstance(value, str)}
 
     async def _call(self, session: Session, request: Request, rpc: str, message: Message) -> Message:
-        return await self._door.call(rpc, message, session.authorization, request)
+        answer: Message = await self._door.call(rpc, message, session.authorization, request)
+        return answer
 
     # ------------------------------------------------------------ pages
 
@@ -383,7 +386,9 @@ class Console:
     @_signed_in
     async def lists(self, request: Request, session: Session) -> Response:
         try:
-            answer = await self._call(session, request, "GetListStatus", pb.GetListStatusRequest())
+            answer = cast(
+                pb.GetListStatusResponse, await self._call(session, request, "GetListStatus", pb.GetListStatusRequest())
+            )
         except CallAborted as exc:
             return self._page(request, "lists.html", 403, session=session, lists=[], error=exc.details, pb=pb, age=_age)
         return self._page(request, "lists.html", session=session, lists=answer.lists, error="", pb=pb, age=_age)
@@ -397,7 +402,7 @@ class Console:
         message = pb.RecordDispositionRequest(
             party_reference=form.get("party_reference", ""), party_fingerprint=form.get("party_fingerprint", ""),
             list_id=form.get("list_id", ""), entry_id=form.get("entry_id", ""),
-            kind=pb.DispositionKind.Value(form["kind"]) if form.get("kind") in pb.DispositionKind.keys() else 0,  # noqa: SIM118 - a protobuf enum wrapper has no __contains__
+            kind=form["kind"] if form.get("kind") in pb.DispositionKind.keys() else pb.DISPOSITION_KIND_UNSPECIFIED,  # noqa: SIM118 - a protobuf enum wrapper has no __contains__
             reason=form.get("reason", ""), screening_id=form.get("screening_id", ""),
         )  # fmt: skip
         try:
@@ -420,10 +425,11 @@ class Console:
         filters, fields, errors = _queue_filters(request.query_params)
         error = ""
         try:
-            found = await self._call(
-                session, request, "ListDispositions", pb.ListDispositionsRequest(pending_only=True)
+            found = cast(
+                pb.ListDispositionsResponse,
+                await self._call(session, request, "ListDispositions", pb.ListDispositionsRequest(pending_only=True)),
             )
-            pending = sorted(found.dispositions, key=lambda d: d.recorded_at.ToDatetime())  # type: ignore[attr-defined]
+            pending = sorted(found.dispositions, key=lambda d: d.recorded_at.ToDatetime())
         except CallAborted as exc:
             pending, error = [], exc.details
         found_lists: dict[str, Any] = {"alerts": None, "reviews": None}
@@ -514,7 +520,7 @@ class Console:
         lookup = pb.GetScreeningRequest(screening_id=asked["screening_id"], screened_on=asked["screened_on"])
         replayed = None
         try:
-            record = await self._call(session, request, "GetScreening", lookup)
+            record = cast(pb.ScreeningRecord, await self._call(session, request, "GetScreening", lookup))
             if replay:
                 again = pb.ReplayScreeningRequest(screening_id=asked["screening_id"], screened_on=asked["screened_on"])
                 replayed = await self._call(session, request, "ReplayScreening", again)
@@ -547,13 +553,16 @@ class Console:
                 error = exc.details
         history: list[Any] = []
         try:
-            listed = await self._call(
-                session,
-                request,
-                "ListDispositions",
-                pb.ListDispositionsRequest(party_reference=reference, include_revoked=True),
+            listed = cast(
+                pb.ListDispositionsResponse,
+                await self._call(
+                    session,
+                    request,
+                    "ListDispositions",
+                    pb.ListDispositionsRequest(party_reference=reference, include_revoked=True),
+                ),
             )
-            history = sorted(listed.dispositions, key=lambda d: d.recorded_at.ToDatetime())  # type: ignore[attr-defined]
+            history = sorted(listed.dispositions, key=lambda d: d.recorded_at.ToDatetime())
         except CallAborted as exc:
             error = error or exc.details
         return self._page(

@@ -48,6 +48,7 @@ import msgspec
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
+from service.store import replies
 from service.store.keyspace import DISPOSITIONS, KeySpace
 
 DEFAULT_PREFIX = "screening:"
@@ -468,7 +469,7 @@ class DispositionStore:
         if not unique:
             return {}
         raws = await self._redis.hmget(self._subject_key(subject), [f"{lid}{SEP}{eid}" for lid, eid in unique])
-        return _active(unique, raws)
+        return _active(unique, replies.raw_all(raws))
 
     async def active_for_many(
         self, wanted: Sequence[tuple[str, Sequence[tuple[str, str]]]]
@@ -481,8 +482,8 @@ class DispositionStore:
             for subject, unique in asked:
                 if unique:
                     pipe.hmget(self._subject_key(subject), [f"{lid}{SEP}{eid}" for lid, eid in unique])
-            replies = iter(await pipe.execute())
-        return [_active(unique, next(replies)) if unique else {} for _, unique in asked]
+            answers = iter(await pipe.execute())
+        return [_active(unique, next(answers)) if unique else {} for _, unique in asked]
 
     async def history(self, subject: str, list_id: str, entry_id: str) -> builtins.list[Disposition]:
         """Every version of the key, oldest first."""
@@ -518,7 +519,7 @@ class DispositionStore:
         The log id is read before the scan: a change made during the scan is in the
         scan or after that id, so a reader that applies the log from there misses nothing.
         """
-        last = await self._redis.xrevrange(self.log_key, count=1)
+        last = replies.entries(await self._redis.xrevrange(self.log_key, count=1))
         position = last[0][0].decode() if last else "0-0"
         hashes = await self._all_subject_hashes()
         return position, [_DECODER.decode(raw) for values in hashes for raw in values.values()]
@@ -533,7 +534,7 @@ class DispositionStore:
         read = await (client or self._redis).xread({self.log_key: after}, count=count, block=block_ms)
         return [
             (entry_id.decode(), _DECODER.decode(fields[b"disposition"]))
-            for _, entries in read or []
+            for _, entries in replies.streams_read(read)
             for entry_id, fields in entries
         ]
 
@@ -579,7 +580,8 @@ def _describe(disposition: Disposition) -> str:
         return f"rejected by {disposition.rejected_by}"
     if disposition.approved_by:
         return f"already approved by {disposition.approved_by}"
-    return disposition.status.value
+    status: str = disposition.status.value  # mypy reads .value of a narrowed str enum as Any
+    return status
 
 
 def _reviewable(

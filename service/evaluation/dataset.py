@@ -192,20 +192,20 @@ class ListedNames:
         # rarest token: a name that contains one of them whole is that name with words
         # added ("JABER, Ayman Hussein" holds the listed "JABER, Ayman").
         token_sets = {
-            tokens
+            token_set
             for entry in all_entries
             for name in entry.names
-            if len(tokens := frozenset(canonical(t) for t in name_tokens(core_name(name.value)))) >= 2
-            and not tokens <= GENERIC_WORDS
+            if len(token_set := frozenset(canonical(t) for t in name_tokens(core_name(name.value)))) >= 2
+            and not token_set <= GENERIC_WORDS
         }
         frequency: dict[str, int] = {}
-        for tokens in token_sets:
-            for token in tokens:
+        for token_set in token_sets:
+            for token in token_set:
                 frequency[token] = frequency.get(token, 0) + 1
         self._contained: dict[str, list[frozenset[str]]] = {}
-        for tokens in sorted(token_sets, key=sorted):
-            rarest = min(sorted(tokens), key=frequency.__getitem__)
-            self._contained.setdefault(rarest, []).append(tokens)
+        for token_set in sorted(token_sets, key=sorted):
+            rarest = min(sorted(token_set), key=frequency.__getitem__)
+            self._contained.setdefault(rarest, []).append(token_set)
         # The service's own crossover: the same party on several lists (service/index/linking.py).
         self._links = link_entries(all_entries, [entry_evidence(entry) for entry in all_entries])
 

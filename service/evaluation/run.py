@@ -27,7 +27,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from service.evaluation.defaults import DEFAULT_DATA, DEFAULT_SEED, Sizes
 
@@ -75,12 +75,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from service.engine.state import build_default_matcher as default_factory
     from service.evaluation import dataset as ds
     from service.evaluation import metrics
     from service.evaluation.lists import (
         DEFAULT_MIRROR,
         build_state,
-        default_factory,
         load_mirror,
         peak_resident_mb,
         resident_mb,
@@ -145,8 +145,9 @@ def main(args: argparse.Namespace) -> int:
         if compare_with_peer:
             from service.evaluation import peer
 
-            figures["peer"] = peer.compare(cases, lists, built.state, set(lists), args.peer_sample, args.seed)
-            peer.print_comparison(figures["peer"], built.state.matcher.algorithm)
+            comparison = peer.compare(cases, lists, built.state, set(lists), args.peer_sample, args.seed)
+            figures["peer"] = comparison
+            peer.print_comparison(comparison, built.state.matcher.algorithm)
     report["latency"] = metrics.latency(all_outcomes)
     report["targets"] = _targets(sets, report["latency"])  # type: ignore[arg-type]
     report["timing_s"]["total"] = round(time.perf_counter() - started, 3)  # type: ignore[index]
@@ -255,13 +256,13 @@ def _set_figures(
     }
 
 
-def _targets(sets: Mapping[str, Mapping[str, object]], latency: Mapping[str, float]) -> list[dict[str, object]]:
+def _targets(sets: Mapping[str, Mapping[str, Any]], latency: Mapping[str, float]) -> list[dict[str, object]]:
     """Each target against each set that measures it: (what, set, value, limit, met)."""
     from service.evaluation.dataset import HARD_NEGATIVE, NEGATIVE, POSITIVE
 
     found: list[dict[str, object]] = []
     for name, figures in sets.items():
-        rows = {(row["kind"], row["category"]): row for row in figures["categories"]}  # type: ignore[attr-defined, index]
+        rows = {(row["kind"], row["category"]): row for row in figures["categories"]}
         for kind, what, column, limit, at_least in (
             (POSITIVE, "recall", "recall", TARGET_RECALL, True),
             (NEGATIVE, "false alerts, ordinary names", "fpr", TARGET_FPR_ORDINARY, False),
@@ -281,7 +282,7 @@ def _targets(sets: Mapping[str, Mapping[str, object]], latency: Mapping[str, flo
     return found
 
 
-def _stale_versions(manifest: dict[str, object], lists: Mapping[str, LoadedList]) -> list[str]:
+def _stale_versions(manifest: Mapping[str, object], lists: Mapping[str, LoadedList]) -> list[str]:
     """Lists whose version differs from the one the dataset was generated from: expected ids may be off."""
     generated_from = manifest.get("lists", {})
     assert isinstance(generated_from, dict)
@@ -320,7 +321,7 @@ def _print_generated(dataset: ds.Dataset, cases_path: Path, manifest_path: Path,
 
 
 def _print_header(report: dict[str, object]) -> None:
-    r: dict = report  # type: ignore[type-arg]
+    r: dict[str, Any] = report
     policy, timing, memory = r["policy"], r["timing_s"], r["memory_mb"]
     entries = sum(v["entries"] for v in r["lists"].values())
     print(
@@ -341,7 +342,7 @@ def _print_set(
     from service.evaluation import dataset as ds
     from service.evaluation import metrics
 
-    f: dict = figures  # type: ignore[type-arg]
+    f: dict[str, Any] = figures
     print()
     print(f"== {SET_TITLES[f['name']]}")
     print(
@@ -383,7 +384,7 @@ def _print_set(
 
 
 def _print_targets(report: dict[str, object]) -> None:
-    r: dict = report  # type: ignore[type-arg]
+    r: dict[str, Any] = report
     print()
     print("targets (issue 14)")
     for target in r["targets"]:

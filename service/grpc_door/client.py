@@ -10,7 +10,7 @@ server may run plaintext with authentication still required.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import grpc
@@ -18,6 +18,8 @@ import grpc
 from service.settings import ClientSettings, read_configured_file
 
 Options = Sequence[tuple[str, Any]]
+# What a sync client interceptor calls on: (call details, request or request iterator) -> call.
+_Continuation = Callable[[grpc.ClientCallDetails, Any], Any]
 
 
 def channel_credentials(client: ClientSettings) -> grpc.ChannelCredentials | None:
@@ -58,21 +60,39 @@ class _BearerInterceptor(
             details.credentials, getattr(details, "wait_for_ready", None), getattr(details, "compression", None),
         )  # fmt: skip
 
-    def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+    # Any for the messages and the call objects: grpc's own methods are generic over them (its stubs' call
+    # types are private), and these only pass them through.
+    def intercept_unary_unary(
+        self, continuation: _Continuation, client_call_details: grpc.ClientCallDetails, request: Any
+    ) -> Any:
         return continuation(self._details(client_call_details), request)
 
-    def intercept_unary_stream(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+    def intercept_unary_stream(
+        self, continuation: _Continuation, client_call_details: grpc.ClientCallDetails, request: Any
+    ) -> Any:
         return continuation(self._details(client_call_details), request)
 
-    def intercept_stream_unary(self, continuation, client_call_details, request_iterator):  # type: ignore[no-untyped-def]
+    def intercept_stream_unary(
+        self, continuation: _Continuation, client_call_details: grpc.ClientCallDetails, request_iterator: Any
+    ) -> Any:
         return continuation(self._details(client_call_details), request_iterator)
 
-    def intercept_stream_stream(self, continuation, client_call_details, request_iterator):  # type: ignore[no-untyped-def]
+    def intercept_stream_stream(
+        self, continuation: _Continuation, client_call_details: grpc.ClientCallDetails, request_iterator: Any
+    ) -> Any:
         return continuation(self._details(client_call_details), request_iterator)
 
 
 class _CallDetails(grpc.ClientCallDetails):
-    def __init__(self, method, timeout, metadata, credentials, wait_for_ready, compression):  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        method: str,
+        timeout: float | None,
+        metadata: Any,  # a list (grpc takes any sequence of pairs; its stubs say a tuple)
+        credentials: grpc.CallCredentials | None,
+        wait_for_ready: bool | None,
+        compression: grpc.Compression | None,
+    ) -> None:
         self.method = method
         self.timeout = timeout
         self.metadata = metadata

@@ -420,8 +420,10 @@ async def start_server(
     running.tasks.append(asyncio.create_task(Coordinator(connection.client, settings.key_prefix).run(running.stopping)))
     for _ in range(settings.rescreen_workers):
         # load_state: a full or first screening on a version older than the one serving reloads first.
-        worker = RescreenWorker(connection.client, settings.key_prefix, lambda: loader.state, load_state=loader.reload)
-        running.tasks.append(asyncio.create_task(worker.run(running.stopping)))
+        rescreen = RescreenWorker(
+            connection.client, settings.key_prefix, lambda: loader.state, load_state=loader.reload
+        )
+        running.tasks.append(asyncio.create_task(rescreen.run(running.stopping)))
     # Every server exports audit records to files; the consumer group shares the work
     # between replicas and workers, and a record is acknowledged only once on disk.
     exporter = AuditExporter(connection.client, settings.audit_directory, settings.key_prefix)

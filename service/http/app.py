@@ -17,7 +17,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import grpc
 import structlog
@@ -259,7 +259,8 @@ class HttpDoor:
         call = _call(request)
         try:
             principal = await self._admit(route, call)
-            message = await self._message(route, request)
+            # The one server-sent-events route is WatchAlerts (routes.py): its request type.
+            message = cast(pb.WatchAlertsRequest, await self._message(route, request))
         except CallAborted as exc:
             return _refusal(exc, call)
         if not message.after_id and (resume := request.headers.get("last-event-id")):
@@ -276,9 +277,9 @@ class HttpDoor:
         opened = asyncio.ensure_future(call.opened.wait())
         await asyncio.wait({first, opened}, return_when=asyncio.FIRST_COMPLETED)
         opened.cancel()
-        if first.done() and isinstance(first.exception(), CallAborted):
+        if first.done() and isinstance(refused := first.exception(), CallAborted):
             await slot.__aexit__(None, None, None)
-            return _refusal(first.exception(), call)  # type: ignore[arg-type]
+            return _refusal(refused, call)
 
         async def events() -> AsyncIterator[bytes]:
             code = "CANCELLED"  # an event stream ends when its client goes away

@@ -96,9 +96,11 @@ def _is_map(field: FieldDescriptor) -> bool:
 def _check_value(value: Any, field: FieldDescriptor, name: str, depth: int) -> None:
     kind = field.type
     if kind == FieldDescriptor.TYPE_MESSAGE:
-        if field.message_type.full_name.startswith("google.protobuf."):
+        message = field.message_type
+        assert message is not None  # a message field names its message
+        if message.full_name.startswith("google.protobuf."):
             return  # well-known types have JSON forms of their own: json_format checks them
-        check_document(value, field.message_type, name, depth + 1)
+        check_document(value, message, name, depth + 1)
     elif kind in (FieldDescriptor.TYPE_STRING, FieldDescriptor.TYPE_BYTES):
         if not isinstance(value, str):
             raise invalid(name, f"expected a string, got {_kind(value)}")
@@ -120,6 +122,7 @@ def _check_value(value: Any, field: FieldDescriptor, name: str, depth: int) -> N
             raise invalid(name, f"expected a number, got {_kind(value)}")
     elif kind == FieldDescriptor.TYPE_ENUM:
         enum = field.enum_type
+        assert enum is not None  # an enum field names its enum
         if isinstance(value, str):
             if value not in enum.values_by_name:
                 raise invalid(name, f"{value[:40]!r} is not a {enum.name} (one of {', '.join(enum.values_by_name)})")
@@ -127,9 +130,16 @@ def _check_value(value: Any, field: FieldDescriptor, name: str, depth: int) -> N
             raise invalid(name, f"expected a {enum.name} name, got {_kind(value)}")
 
 
+def _descriptor(message_type: type[Message]) -> Descriptor:
+    descriptor = message_type.DESCRIPTOR
+    # protobuf's stubs also allow upb's own descriptor class: at run time that is a Descriptor (its metaclass says so).
+    assert isinstance(descriptor, Descriptor)
+    return descriptor
+
+
 def parse_message(document: Any, message_type: type[M]) -> M:
     """The message `document` (decoded JSON) holds, or CallAborted(INVALID_ARGUMENT) naming the field."""
-    check_document(document, message_type.DESCRIPTOR)
+    check_document(document, _descriptor(message_type))
     message = message_type()
     try:
         json_format.ParseDict(document, message)
@@ -140,7 +150,7 @@ def parse_message(document: Any, message_type: type[M]) -> M:
 
 def message_from_query(params: Mapping[str, list[str]], message_type: type[M]) -> M:
     """A GET request's message from its query string: `?list_ids=a&list_ids=b&include_revoked=true`."""
-    fields = _fields(message_type.DESCRIPTOR)
+    fields = _fields(_descriptor(message_type))
     document: dict[str, Any] = {}
     for key, values in params.items():
         field = fields.get(key)

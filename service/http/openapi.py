@@ -66,13 +66,16 @@ def _ref(descriptor: Descriptor | EnumDescriptor) -> dict[str, Any]:
 def _value_schema(field: FieldDescriptor, schemas: dict[str, Any]) -> dict[str, Any]:
     if field.type == FieldDescriptor.TYPE_MESSAGE:
         message = field.message_type
+        assert message is not None  # a message field names its message
         if message.full_name in _WELL_KNOWN:
             return dict(_WELL_KNOWN[message.full_name])
         _add_message(message, schemas)
         return _ref(message)
     if field.type == FieldDescriptor.TYPE_ENUM:
-        _add_enum(field.enum_type, schemas)
-        return _ref(field.enum_type)
+        enum = field.enum_type
+        assert enum is not None  # an enum field names its enum
+        _add_enum(enum, schemas)
+        return _ref(enum)
     return dict(_SCALARS[field.type])
 
 
@@ -100,7 +103,7 @@ def _add_message(message: Descriptor, schemas: dict[str, Any]) -> None:
 
 
 def _parameters(route: Route, schemas: dict[str, Any]) -> list[dict[str, Any]]:
-    descriptor = route.request_type.DESCRIPTOR
+    descriptor = route.request_descriptor
     parameters = []
     for field in descriptor.fields:
         in_path = "{" + field.name + "}" in route.path
@@ -117,8 +120,8 @@ def _parameters(route: Route, schemas: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
-    request = route.request_type.DESCRIPTOR
-    response = route.response_type.DESCRIPTOR
+    request = route.request_descriptor
+    response = route.response_descriptor
     _add_message(request, schemas)
     _add_message(response, schemas)
     operation: dict[str, Any] = {
@@ -223,10 +226,10 @@ def reference_page() -> str:
         operation = document["paths"][route.path][route.verb.lower()]
         parts.append(f"<h2 id='{route.rpc}'><code>{route.verb} {html.escape(route.path)}</code></h2>")
         parts.append(f"<p>{html.escape(route.summary)}. {html.escape(operation['description'])}</p>")
-        message = _schema_name(route.request_type.DESCRIPTOR)
+        message = _schema_name(route.request_descriptor)
         parts.append(f"<p>Request: <a href='#schema-{message}'>{message}</a> &middot; response: "
-                     f"<a href='#schema-{_schema_name(route.response_type.DESCRIPTOR)}'>"
-                     f"{_schema_name(route.response_type.DESCRIPTOR)}</a></p>")  # fmt: skip
+                     f"<a href='#schema-{_schema_name(route.response_descriptor)}'>"
+                     f"{_schema_name(route.response_descriptor)}</a></p>")  # fmt: skip
     parts.append("<h2>Messages</h2>")
     for name, schema in schemas.items():
         parts.append(f"<h3 id='schema-{html.escape(name)}'>{html.escape(name)}</h3>")

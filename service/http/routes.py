@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from google.protobuf.descriptor import Descriptor
+from google.protobuf.message import Message
+
 from service.api.gen import screening_pb2 as pb
 
 SERVICE = pb.DESCRIPTOR.services_by_name["ScreeningService"]
@@ -29,12 +32,23 @@ class Route:
         return f"/{SERVICE.full_name}/{self.rpc}"
 
     @property
-    def request_type(self) -> type:
-        return getattr(pb, SERVICE.methods_by_name[self.rpc].input_type.name)
+    def request_type(self) -> type[Message]:
+        message_type: type[Message] = getattr(pb, self.request_descriptor.name)
+        return message_type
 
     @property
-    def response_type(self) -> type:
-        return getattr(pb, SERVICE.methods_by_name[self.rpc].output_type.name)
+    def response_type(self) -> type[Message]:
+        message_type: type[Message] = getattr(pb, self.response_descriptor.name)
+        return message_type
+
+    @property
+    def request_descriptor(self) -> Descriptor:
+        """The request message's descriptor (the very object `request_type.DESCRIPTOR` is)."""
+        return SERVICE.methods_by_name[self.rpc].input_type
+
+    @property
+    def response_descriptor(self) -> Descriptor:
+        return SERVICE.methods_by_name[self.rpc].output_type
 
 
 ROUTES: tuple[Route, ...] = (

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import numpy as np
@@ -27,7 +27,7 @@ import numpy as np
 from service.index.evidence import EntryEvidence
 from service.index.fuzzy_index import FuzzyIndex, IndexedTokens
 from service.index.linking import EntryKey, Link, link_entries
-from service.index.name_index import IndexedName, NameIndex
+from service.index.name_index import IndexedName, NameIndex, StoredNameIndex
 from service.model import Entry
 from service.store.framed import FramedError, frame, part_count, parts
 
@@ -210,7 +210,8 @@ class BundleRestore:
         if missing:
             raise StoredIndexError(f"stored index lacks {', '.join(missing)}")
         try:
-            names = NameIndex.restore(self._entries, fields["names"])
+            # Each field decoded as _FIELDS types it, and none missing (checked above).
+            names = NameIndex.restore(self._entries, cast(StoredNameIndex, fields["names"]))
             fuzzy = FuzzyIndex.restore(names, fields["fuzzy"])
         except ValueError as exc:
             raise StoredIndexError(str(exc)) from exc

@@ -162,7 +162,7 @@ class FuzzyIndex:
         self.raw_weights: dict[str, float] = {}
         if reference is not None:
             # A word's rarity is its rarity over every list: in a list of 150 names every word is rare.
-            self.max_weight = reference.max_weight
+            self.max_weight: float = reference.max_weight
             self.weights = {token: reference.weight(token) for token in postings}
             self.raw_weights = {token: reference.conflict_weight(token) for token in postings}
         else:
@@ -223,8 +223,8 @@ class FuzzyIndex:
         # Sharded by the variant's length: restoring a stored index grows one dict of ~400,000
         # keys by resizing it, and each resize of one that size stops the process for ~20 ms.
         self.deletions: dict[int, dict[str, str]] = {}
-        for variant, tokens in sorted(deletions.items(), key=lambda item: len(item[0])):
-            self.deletions.setdefault(len(variant), {})[variant] = " ".join(tokens)
+        for variant, originals in sorted(deletions.items(), key=lambda item: len(item[0])):
+            self.deletions.setdefault(len(variant), {})[variant] = " ".join(originals)
 
     @classmethod
     def restore(cls, names: NameIndex, fields: dict[str, object]) -> FuzzyIndex:

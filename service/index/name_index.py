@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from service.index.evidence import EntryEvidence, entry_evidence
 from service.model import EntityType, Entry
@@ -46,6 +47,14 @@ def _without_parenthetical(entry: Entry, value: str) -> tuple[tuple[str, ...], s
     return ((*tokens, *rest), found["aside"]) if tokens else None
 
 
+class StoredNameIndex(TypedDict):
+    """What a build stores of a NameIndex (STORED_FIELDS); the entries come from the list versions."""
+
+    evidence: list[EntryEvidence]
+    names: list[IndexedName]
+    by_key: dict[str, tuple[int, ...]]
+
+
 class NameIndex:
     """Entries, their names' tokens and evidence, and a key -> names lookup."""
 
@@ -75,22 +84,22 @@ class NameIndex:
         return self._by_key
 
     @classmethod
-    def restore(cls, entries: Sequence[Entry], fields: dict[str, object]) -> NameIndex:
+    def restore(cls, entries: Sequence[Entry], fields: StoredNameIndex) -> NameIndex:
         """The index a build stored as `fields` (see STORED_FIELDS), over the same entries in the same order."""
         missing = [name for name in cls.STORED_FIELDS if name not in fields]
         if missing:
             raise ValueError(f"stored index lacks {', '.join(missing)}")
-        evidence = tuple(fields["evidence"])  # type: ignore[call-overload]
+        evidence = tuple(fields["evidence"])
         if len(evidence) != len(entries):
             raise ValueError(f"stored index covers {len(evidence)} entries, the lists hold {len(entries)}")
         index = cls.__new__(cls)
         index.entries = tuple(entries)
         index.evidence = evidence
-        index.names = fields["names"]  # type: ignore[assignment]
-        index._by_key = fields["by_key"]  # type: ignore[assignment]
+        index.names = fields["names"]
+        index._by_key = fields["by_key"]
         return index
 
-    def stored_fields(self) -> dict[str, object]:
+    def stored_fields(self) -> StoredNameIndex:
         return {"evidence": list(self.evidence), "names": self.names, "by_key": self._by_key}
 
     def lookup(self, key: str) -> Iterable[IndexedName]:

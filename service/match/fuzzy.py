@@ -281,7 +281,7 @@ def _glued(
     query_side: bool,
 ) -> list[tuple[int, tuple[int, ...], float, str]]:
     """(k, (position in others,), similarity, method) where tokens[k] + tokens[k + 1] resembles one other token."""
-    found = []
+    found: list[tuple[int, tuple[int, ...], float, str]] = []
     for k, glued in glued_pairs:
         if k in strong and k + 1 in strong:
             continue
@@ -979,6 +979,7 @@ class FuzzyMatcher:
             # carries a form no person's name does: then the caller mistyped a company
             # ("Gazprom Neft OAO" sent as an individual), and the type-conflict adjustment
             # still says so.
+            query_legal: tuple[str, ...]
             if query.entity_type is EntityType.INDIVIDUAL and ORGANISATION_MARKERS.isdisjoint(all_tokens):
                 tokens, query_legal = all_tokens, ()
             else:

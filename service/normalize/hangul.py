@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 _FIRST_SYLLABLE = 0xAC00
@@ -98,10 +99,14 @@ def hangul_readings(value: str) -> tuple[tuple[str, str], ...]:
         return ()
     composed = unicodedata.normalize("NFC", value)
     return tuple(
-        (HANGUL_WORD.sub(lambda word, system=system: f" {romanise_word(word.group(), system)} ", composed),
-         f"Hangul read in {_SYSTEM_NAMES[system]}")
+        (HANGUL_WORD.sub(_reading(system), composed), f"Hangul read in {_SYSTEM_NAMES[system]}")
         for system in ("mr", "rr")
     )  # fmt: skip
+
+
+def _reading(system: str) -> Callable[[re.Match[str]], str]:
+    """`re.sub`'s replacement: a Hangul word read in `system`, set apart by spaces."""
+    return lambda word: f" {romanise_word(word.group(), system)} "
 
 
 @lru_cache(maxsize=1)

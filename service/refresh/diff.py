@@ -72,7 +72,7 @@ def changed_fields(old: Entry, new: Entry) -> list[str]:
 
 def screening_fingerprint(entry: Entry) -> str:
     """Hash of the screening-relevant fields of one entry."""
-    relevant = (
+    relevant: tuple[object, ...] = (
         entry.entity_type.value,
         entry.names,
         entry.programs,

@@ -9,7 +9,15 @@ from pathlib import Path
 import structlog
 
 from service.catalog import Catalog
-from service.refresh.fetch import DOWNLOAD_TIMEOUT_S, DownloadSession, FetchError, NotModified, download, read_directory
+from service.refresh.fetch import (
+    DOWNLOAD_TIMEOUT_S,
+    DownloadSession,
+    FetchedFiles,
+    FetchError,
+    NotModified,
+    download,
+    read_directory,
+)
 from service.refresh.publisher import Outcome, RefreshResult, publish_fetched
 from service.store.snapshots import SnapshotStore
 
@@ -58,6 +66,7 @@ async def refresh_lists(
                         RefreshResult(list_id, Outcome.UNCHANGED, serving, current.entry_count, "already stored")
                     )
                     continue
+                fetched: FetchedFiles | NotModified | None
                 try:
                     if directory is not None:
                         fetched = read_directory(spec, directory)

@@ -37,6 +37,7 @@ import msgspec
 import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
 
+from service.store import replies
 from service.store.keyspace import JOBS, KeySpace, bucket_group, load_scripts
 from service.store.snapshots import DEFAULT_PREFIX
 
@@ -228,7 +229,7 @@ class PartyRegistry:
 
     async def history(self, count: int = 100) -> list[dict[str, str]]:
         """The last `count` registrations and removals, newest first (action, by, count, references, at)."""
-        entries = await self._redis.xrevrange(self.log_key, count=count)
+        entries = replies.entries(await self._redis.xrevrange(self.log_key, count=count))
         history = []
         for entry_id, fields in entries:
             item = {key.decode(): value.decode() for key, value in fields.items()}
@@ -237,11 +238,11 @@ class PartyRegistry:
         return history
 
     async def get(self, reference: str) -> RegisteredParty | None:
-        raw = await self._redis.hget(self.parties_key(bucket_of(reference)), reference)
+        raw = replies.raw(await self._redis.hget(self.parties_key(bucket_of(reference)), reference))
         return _PARTY_DECODER.decode(raw) if raw is not None else None
 
     async def state(self, reference: str) -> PartyState | None:
-        raw = await self._redis.hget(self.states_key(bucket_of(reference)), reference)
+        raw = replies.raw(await self._redis.hget(self.states_key(bucket_of(reference)), reference))
         return _STATE_DECODER.decode(raw) if raw is not None else None
 
     async def states(self, references: Sequence[str]) -> dict[str, PartyState]:
@@ -284,7 +285,7 @@ class PartyRegistry:
 
     async def stored_states(self, bucket: int, references: Sequence[str]) -> dict[str, StoredState]:
         """The current states of some of a bucket's parties (those without one are left out)."""
-        raws = await self._redis.hmget(self.states_key(bucket), list(references))
+        raws = replies.raw_all(await self._redis.hmget(self.states_key(bucket), list(references)))
         return {
             ref: StoredState(_STATE_DECODER.decode(raw), raw)
             for ref, raw in zip(references, raws, strict=True)
@@ -293,7 +294,7 @@ class PartyRegistry:
 
     async def unscreened(self, bucket: int) -> tuple[list[tuple[RegisteredParty, bytes]], dict[str, StoredState]]:
         """A bucket's parties awaiting their first screening (each with its stored bytes) and their states."""
-        references = [ref.decode() for ref in await self._redis.smembers(self.unscreened_key(bucket))]
+        references = [ref.decode() for ref in replies.raw_all(await self._redis.smembers(self.unscreened_key(bucket)))]
         if not references:
             return [], {}
         async with self._redis.pipeline(transaction=False) as pipe:

@@ -8,14 +8,19 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from service.command_words import DEFAULT_DIRECTION, DIRECTIONS, settings_from_args
+
+if TYPE_CHECKING:
+    from service.api.gen import screening_pb2 as pb
+    from service.registry.store import PartyState, RegisteredParty
 
 IMPORT_BATCH = 5000
 PROGRESS_EVERY_S = 5.0  # without a terminal: a progress line this often
 
 
-def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parties = commands.add_parser("parties", help="the registry of parties re-screened after every list update")
     party_commands = parties.add_subparsers(dest="parties_command", required=True)
     importing = party_commands.add_parser("import", help="register (upsert) parties from a CSV or JSON Lines file")
@@ -82,14 +87,16 @@ async def _parties(args: argparse.Namespace) -> int:
         operator = local_operator().name
         started = time.perf_counter()
         stored = new = queued = refused = 0
-        batch = []
+        batch: list[tuple[int, pb.ScreenRequest]] = []  # (input line, request) of the rows read since the last flush
 
         async def flush() -> None:
             nonlocal stored, new, queued, refused
             # Each row's own direction (its `direction` column; blank: --direction).
-            directions = [direction_name(row.request.context.direction, args.direction) for row in batch]
+            directions = [direction_name(request.context.direction, args.direction) for _, request in batch]
             records, errors = registered_parties(
-                [row.request.party for row in batch], directions, lambda position: f"line {batch[position].line}: party"
+                [request.party for _, request in batch],
+                directions,
+                lambda position: f"line {batch[position][0]}: party",
             )
             for error in errors:
                 print(f"refused: {error.message}", file=sys.stderr)
@@ -123,7 +130,7 @@ async def _parties(args: argparse.Namespace) -> int:
                         refused += 1
                         print(f"refused: line {row.line}: {row.error}", file=sys.stderr)
                         continue
-                    batch.append(row)
+                    batch.append((row.line, row.request))
                     if len(batch) >= IMPORT_BATCH:
                         await flush()
         except BadInput as exc:
@@ -150,7 +157,7 @@ async def _parties(args: argparse.Namespace) -> int:
         await connection.close()
 
 
-def _show_party(found: tuple | None, reference: str, as_json: bool) -> int:
+def _show_party(found: tuple[RegisteredParty, PartyState | None, bool] | None, reference: str, as_json: bool) -> int:
     from google.protobuf.json_format import MessageToJson
 
     from service.api.convert import registered_party_to_proto

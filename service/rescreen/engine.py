@@ -116,6 +116,7 @@ class NearTokens:
         # (a 3-letter token may still be one edit from a 4-letter one).
         budget = np.where(longest >= 7, 2, np.where(longest >= 4, 1, 0))
         close = (distances <= budget).any(axis=1)
+        assert isinstance(close, np.ndarray)  # one flag per token (numpy's types allow a scalar for any axis)
         for token, hit in zip(tokens, close.tolist(), strict=True):
             self._known[token] = (
                 bool(hit) or canonical(token) in self._canonical or phonetic_key(token) in self._phonetic

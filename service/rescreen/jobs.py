@@ -59,6 +59,7 @@ from service.rescreen.engine import (
     query_of,
     rescreen_party,
 )
+from service.store import replies
 from service.store.keyspace import JOBS, KeySpace
 from service.store.snapshots import DEFAULT_PREFIX, SnapshotStore
 from service.store.streams import newest_pages
@@ -269,10 +270,10 @@ class Jobs:
         return job_id
 
     async def _start_registered_job(self, job_id: str) -> int:
-        running = (await self._redis.get(self.registered_job_key) or b"").decode()
+        running = (replies.raw(await self._redis.get(self.registered_job_key)) or b"").decode()
         keys = [self._unscreened_buckets_key, self.registered_job_key, self.shards_key, self.index_key]
         keys += [self.job_key(job_id)] + ([self.job_key(running)] if running else [])
-        args = [job_id, datetime.now(UTC).isoformat(), time.time(), running]
+        args: list[str | float] = [job_id, datetime.now(UTC).isoformat(), time.time(), running]
         return int(await self._start_registered(keys=keys, args=args))
 
     async def create(
@@ -305,7 +306,11 @@ class Jobs:
         `client`: a client of its own for a blocking follower (see service.rescreen.alert_feed).
         """
         read = await (client or self._redis).xread({self.alerts_key: after}, count=count, block=block_ms)
-        return [(entry_id.decode(), fields[b"alert"]) for _, entries in read or [] for entry_id, fields in entries]
+        return [
+            (entry_id.decode(), fields[b"alert"])
+            for _, entries in replies.streams_read(read)
+            for entry_id, fields in entries
+        ]
 
     async def newest_alerts(self, count: int) -> AsyncIterator[list[tuple[str, bytes]]]:
         """(alert id, alert JSON) of the newest `count` alerts kept, newest first, a page at a time."""
@@ -314,7 +319,7 @@ class Jobs:
 
     async def newest_alert_id(self) -> str:
         """The id of the newest alert kept ("0-0" when there is none)."""
-        newest = await self._redis.xrevrange(self.alerts_key, count=1)
+        newest = replies.entries(await self._redis.xrevrange(self.alerts_key, count=1))
         return newest[0][0].decode() if newest else "0-0"
 
     async def oldest_kept_if_lost(self, after: str) -> str | None:
@@ -324,7 +329,7 @@ class Jobs:
         an id no longer in it and older than the oldest kept means the alerts between may be gone
         (the stream cannot say which were trimmed), so the client must resynchronise.
         """
-        oldest = await self._redis.xrange(self.alerts_key, count=1)
+        oldest = replies.entries(await self._redis.xrange(self.alerts_key, count=1))
         if not oldest:
             return None
         oldest_id = oldest[0][0].decode()
@@ -333,7 +338,7 @@ class Jobs:
         return oldest_id
 
     async def get(self, job_id: str) -> JobInfo | None:
-        fields = await self._redis.hgetall(self.job_key(job_id))
+        fields = replies.raw_hash(await self._redis.hgetall(self.job_key(job_id)))
         if not fields:
             return None
         data = {k.decode(): v.decode() for k, v in fields.items()}
@@ -357,7 +362,7 @@ class Jobs:
         )
 
     async def recent(self, limit: int = 20) -> list[JobInfo]:
-        ids = await self._redis.zrevrange(self.index_key, 0, limit - 1)
+        ids = replies.members(await self._redis.zrevrange(self.index_key, 0, limit - 1))
         return [info for job_id in ids if (info := await self.get(job_id.decode())) is not None]
 
     async def settle(
@@ -392,7 +397,7 @@ class Jobs:
         Also forwards what an earlier, interrupted shard left in the outbox.
         """
         outbox_key = self._registry.outbox_key(bucket)
-        outbox = await self._redis.hgetall(outbox_key)
+        outbox = replies.raw_hash(await self._redis.hgetall(outbox_key))
         if not outbox:
             return 0
         by_job: dict[str, list[bytes]] = {}
@@ -473,7 +478,7 @@ class RescreenWorker:
     # Without a loaded state, delta jobs only need the policy; a full job then asks
     # `load_state` to build the whole index (a worker process need not build it up front).
     policy: Policy | None = None
-    load_state: Callable[[], Awaitable[None]] | None = None
+    load_state: Callable[[], Awaitable[object]] | None = None  # its result is not used
     _deltas: dict[str, Delta] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -500,12 +505,12 @@ class RescreenWorker:
         _, claimed, *_ = await self.client.xautoclaim(
             self.jobs.shards_key, GROUP, self.consumer, min_idle_time=self.claim_idle_ms, start_id="0-0", count=4
         )
-        entries = [(entry_id, fields) for entry_id, fields in claimed if fields]
+        entries: replies.StreamEntries = [(entry_id, fields) for entry_id, fields in claimed if fields]
         if not entries:
             read = await self.client.xreadgroup(
                 GROUP, self.consumer, {self.jobs.shards_key: ">"}, count=1, block=block_ms
             )
-            entries = [entry for _, batch in read for entry in batch] if read else []
+            entries = [entry for _, batch in replies.streams_read(read) for entry in batch]
         for entry_id, fields in entries:
             job_id, bucket = fields[b"job_id"].decode(), int(fields[b"bucket"])
             try:
@@ -688,7 +693,7 @@ class Coordinator:
             COORDINATOR_GROUP, self._consumer, {self._events: ">"}, count=10, block=block_ms
         )
         created = []
-        for _, batch in read or []:
+        for _, batch in replies.streams_read(read):
             for entry_id, fields in batch:
                 data = {k.decode(): v.decode() for k, v in fields.items()}
                 if data.get("version") and data.get("previous_version"):

@@ -14,7 +14,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import redis.asyncio as aioredis
 import structlog
@@ -169,6 +169,11 @@ def parse_sentinel_url(url: str) -> SentinelTarget:
     return SentinelTarget(tuple(sentinels), parts[0], db, password or None)
 
 
+class _Timeouts(TypedDict):
+    socket_connect_timeout: float
+    socket_timeout: float
+
+
 CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
 
 
@@ -215,7 +220,7 @@ def as_cluster_url(url: str) -> str:
     raise ValueError("REDIS_CLUSTER=1 needs a redis:// or rediss:// REDIS_URL naming a cluster node")
 
 
-def _cluster_client(url: str, timeouts: dict[str, float]) -> RedisCluster:
+def _cluster_client(url: str, timeouts: _Timeouts) -> RedisCluster:
     target = parse_cluster_url(url)
     return RedisCluster(
         startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
@@ -227,18 +232,23 @@ def _cluster_client(url: str, timeouts: dict[str, float]) -> RedisCluster:
     )
 
 
-def _client(url: str, embedded: EmbeddedRedis | None) -> Any:
-    timeouts = {"socket_connect_timeout": CONNECT_TIMEOUT_S, "socket_timeout": SOCKET_TIMEOUT_S}
+def _client(url: str, embedded: EmbeddedRedis | None) -> aioredis.Redis:
+    timeouts: _Timeouts = {"socket_connect_timeout": CONNECT_TIMEOUT_S, "socket_timeout": SOCKET_TIMEOUT_S}
     if url.startswith(CLUSTER_SCHEMES):
         # Keys are tagged by slot group (service.store.keyspace), so every script and
         # transaction touches one slot; the client routes each command to its slot's node.
-        return _cluster_client(url, timeouts)
+        # Typed as Redis: the cluster client answers every command the stores send, and the
+        # few places that differ (MGET across slots, script loading) ask is_cluster().
+        return cast(aioredis.Redis, _cluster_client(url, timeouts))
     if url.startswith(SENTINEL_SCHEME):
         # The sentinels say which server is the master; after a failover the pool asks them again
         # on its next connection, so the clients follow the new master without a restart.
         target = parse_sentinel_url(url)
         sentinel = Sentinel(list(target.sentinels), sentinel_kwargs=timeouts, **timeouts)
-        return sentinel.master_for(target.master, db=target.db, password=target.password, decode_responses=False)
+        master: aioredis.Redis = sentinel.master_for(  # redis-py leaves master_for unannotated
+            target.master, db=target.db, password=target.password, decode_responses=False
+        )
+        return master
     if embedded is not None:
         return aioredis.Redis(
             unix_socket_path=embedded.socket_path, decode_responses=False, client_name=embedded.client_name, **timeouts
@@ -246,19 +256,24 @@ def _client(url: str, embedded: EmbeddedRedis | None) -> Any:
     return aioredis.from_url(url, decode_responses=False, health_check_interval=30, **timeouts)
 
 
-def open_client(url: str) -> Any:
+def open_client(url: str) -> aioredis.Redis:
     """A client for a Redis URL (plain, TLS, unix socket, Sentinel or cluster), not yet connected."""
     return _client(url, None)
 
 
-async def connect(redis_url: str | None, data_dir: Path, embedded: EmbeddedRedis | None = None) -> RedisConnection:
-    """Connect to `redis_url`, or to an embedded server (started here unless given)."""
+async def connect(
+    redis_url: str | None, data_dir: Path | None, embedded: EmbeddedRedis | None = None
+) -> RedisConnection:
+    """Connect to `redis_url`, or to an embedded server (started here in `data_dir` unless given)."""
     owns_embedded = embedded is None
     if redis_url:
         url = redis_url
         embedded = None
     else:
-        embedded = embedded or start_embedded(data_dir)
+        if embedded is None:
+            if data_dir is None:
+                raise ValueError("no Redis URL, and no data directory for an embedded Redis")
+            embedded = start_embedded(data_dir)
         url = embedded.url
     client = _client(url, embedded)
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
+from service.store import replies
 from service.store.snapshots import DEFAULT_PREFIX
 
 INDEX_TTL_S = 7 * 24 * 3600
@@ -29,7 +30,7 @@ class IndexBlobStore:
 
     async def get(self, key: str) -> bytes | None:
         """The stored index, its expiry renewed (it is in use)."""
-        return await self._redis.getex(self._key(key), ex=INDEX_TTL_S)
+        return replies.raw(await self._redis.getex(self._key(key), ex=INDEX_TTL_S))
 
     async def exists(self, key: str) -> bool:
         """Whether it is stored (without fetching it), its expiry renewed: it is about to be used."""

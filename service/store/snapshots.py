@@ -32,6 +32,7 @@ from service.model import Entry
 from service.refresh.diff import ListDiff
 from service.refresh.fetch import HttpValidator
 from service.sources.parsed import ParsedList, SourceFile
+from service.store import replies
 from service.store.framed import frame, is_framed, parts
 from service.store.keyspace import mget
 
@@ -169,7 +170,8 @@ class SnapshotStore:
         )
 
     async def status(self, list_id: str) -> ListStatusRecord:
-        raw = {k.decode(): v.decode() for k, v in (await self._redis.hgetall(self._key(list_id, "status"))).items()}
+        fields = replies.raw_hash(await self._redis.hgetall(self._key(list_id, "status")))
+        raw = {k.decode(): v.decode() for k, v in fields.items()}
         return ListStatusRecord(
             last_attempt_at=_parse_time(raw.get("last_attempt_at")),
             last_error=raw.get("last_error", ""),
@@ -177,7 +179,7 @@ class SnapshotStore:
         )
 
     async def current_version(self, list_id: str) -> str | None:
-        raw = await self._redis.get(self._key(list_id, "current"))
+        raw = replies.raw(await self._redis.get(self._key(list_id, "current")))
         return raw.decode() if raw else None
 
     async def current_versions(self, list_ids: Sequence[str]) -> dict[str, str | None]:
@@ -202,14 +204,14 @@ class SnapshotStore:
 
     async def entries_blob(self, list_id: str, version: str) -> bytes:
         """A version's entries as stored (decode with `decode_entries` or `entry_parts`)."""
-        blob = await self._redis.get(self._key(list_id, "v", version, "entries"))
+        blob = replies.raw(await self._redis.get(self._key(list_id, "v", version, "entries")))
         if blob is None:
             raise LookupError(f"list {list_id} version {version} is not in Redis")
         return blob
 
     async def versions(self, list_id: str) -> Sequence[str]:
         """Stored versions, oldest first."""
-        return [v.decode() for v in await self._redis.zrange(self._key(list_id, "history"), 0, -1)]
+        return [v.decode() for v in replies.members(await self._redis.zrange(self._key(list_id, "history"), 0, -1))]
 
     async def _prune(self, list_id: str, keep_version: str) -> None:
         history = await self.versions(list_id)

@@ -12,17 +12,19 @@ from collections.abc import AsyncIterator
 
 import redis.asyncio as aioredis
 
+from service.store import replies
+
 PAGE = 500
 
 
 async def newest_pages(
     client: aioredis.Redis, key: str, count: int, page: int = PAGE
-) -> AsyncIterator[list[tuple[bytes, dict[bytes, bytes]]]]:
+) -> AsyncIterator[replies.StreamEntries]:
     """The newest `count` entries of `key`, newest first, a page at a time."""
     high = "+"
     left = count
     while left > 0:
-        batch = await client.xrevrange(key, max=high, count=min(page, left))
+        batch = replies.entries(await client.xrevrange(key, max=high, count=min(page, left)))
         if not batch:
             return
         yield batch

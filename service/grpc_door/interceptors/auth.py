@@ -27,15 +27,16 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
-from typing import Any
+from typing import Any, cast
 
 import grpc
 import structlog
 from google.protobuf.message import DecodeError
 
+from service.api.context import CallContext
 from service.api.errors import STORE_ERRORS, STORE_UNAVAILABLE
 from service.auth.authenticator import Authenticator
-from service.auth.limits import RateLimiter, StreamCaps
+from service.auth.limits import RateLimiter, StreamCaps, StreamTicket
 from service.auth.principal import ANONYMOUS, AuthError, Principal, current_principal
 from service.auth.roles import RoleTable
 from service.metrics import AUTH_REFUSALS, REDIS_ERRORS
@@ -70,6 +71,11 @@ def _tolerant(deserialize: Callable[[bytes], Any] | None, message: str) -> Calla
 
 REFLECTION_PREFIXES = ("/grpc.reflection.v1alpha.ServerReflection/", "/grpc.reflection.v1.ServerReflection/")
 
+# A handler's behaviours as a grpc.aio server holds them: coroutine functions and async generators taking
+# an aio context. grpc's stubs type RpcMethodHandler for the sync server only (plain callables, iterators).
+_AioUnaryBehaviour = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
+_AioStreamBehaviour = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], AsyncIterator[Any]]
+
 
 class AuthInterceptor(grpc.aio.ServerInterceptor):
     def __init__(
@@ -95,15 +101,15 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         self._required = required
         self._public = tuple(public_prefixes)
         self._any_principal = tuple(any_principal_prefixes)
-        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler[Any, Any], grpc.RpcMethodHandler[Any, Any]]] = {}
         # (reason, method) -> refusals since start; the metrics endpoint will export these.
         self.refusals: Counter[tuple[str, str]] = Counter()
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
         method = handler_call_details.method
         if handler is None or method.startswith(self._public):
@@ -130,7 +136,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         except AuthError:
             return None
 
-    async def admit(self, method: str, context: grpc.aio.ServicerContext) -> Principal:
+    async def admit(self, method: str, context: CallContext) -> Principal:
         """Authenticate, authorise and rate-limit one call; abort it with the right status otherwise.
 
         Also the HTTP door's admission (service.http.app), with its call standing for the context.
@@ -179,7 +185,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         return principal
 
     async def _refuse(
-        self, context: grpc.aio.ServicerContext, code: grpc.StatusCode, reason: str, method: str, who: str, message: str
+        self, context: CallContext, code: grpc.StatusCode, reason: str, method: str, who: str, message: str
     ) -> None:
         self.refusals[(reason, method)] += 1
         AUTH_REFUSALS.labels(reason).inc()
@@ -188,16 +194,16 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
     # ------------------------------------------------------------ wrapping
 
-    def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+    def _wrap(self, handler: grpc.RpcMethodHandler[Any, Any], method: str) -> grpc.RpcMethodHandler[Any, Any]:
         short = method.rsplit("/", 1)[-1]
         serializers = {
             "request_deserializer": _tolerant(handler.request_deserializer, f"{short} request"),
             "response_serializer": handler.response_serializer,
         }
         if handler.unary_unary is not None:
-            inner_unary = handler.unary_unary
+            inner_unary = cast(_AioUnaryBehaviour, handler.unary_unary)
 
-            async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            async def unary_unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
                 with observed_call("grpc", short, context):
                     await self.admit(method, context)
                     if type(request) is Undecodable:
@@ -209,9 +215,9 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
             return grpc.unary_unary_rpc_method_handler(unary_unary, **serializers)
         if handler.stream_unary is not None:
-            inner_stream_unary = handler.stream_unary
+            inner_stream_unary = cast(_AioUnaryBehaviour, handler.stream_unary)
 
-            async def stream_unary(request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
+            async def stream_unary(request_iterator: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
                 with observed_call("grpc", short, context, stream=True):
                     await self.admit(method, context)
                     try:
@@ -221,9 +227,9 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
             return grpc.stream_unary_rpc_method_handler(stream_unary, **serializers)
         if handler.unary_stream is not None:
-            inner_unary_stream = handler.unary_stream
+            inner_unary_stream = cast(_AioStreamBehaviour, handler.unary_stream)
 
-            async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            async def unary_stream(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
                 with observed_call("grpc", short, context, stream=True):
                     principal = await self.admit(method, context)
                     if type(request) is Undecodable:
@@ -236,9 +242,11 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                             await _unavailable(context, short, exc)
 
             return grpc.unary_stream_rpc_method_handler(unary_stream, **serializers)
-        inner_stream_stream = handler.stream_stream
+        inner_stream_stream = cast(_AioStreamBehaviour, handler.stream_stream)  # the one left: never None
 
-        async def stream_stream(request_iterator: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        async def stream_stream(
+            request_iterator: Any, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
             with observed_call("grpc", short, context, stream=True):
                 principal = await self.admit(method, context)
                 async with self.stream_slot(principal, short, context):
@@ -250,21 +258,19 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
         return grpc.stream_stream_rpc_method_handler(stream_stream, **serializers)
 
-    def stream_slot(self, principal: Principal, method: str, context: grpc.aio.ServicerContext) -> _StreamSlot:
+    def stream_slot(self, principal: Principal, method: str, context: CallContext) -> _StreamSlot:
         return _StreamSlot(self, principal, method, context)
 
 
 class _StreamSlot:
     """One of the principal's open-stream slots for the life of a streaming call."""
 
-    def __init__(
-        self, owner: AuthInterceptor, principal: Principal, method: str, context: grpc.aio.ServicerContext
-    ) -> None:
+    def __init__(self, owner: AuthInterceptor, principal: Principal, method: str, context: CallContext) -> None:
         self._owner = owner
         self._principal = principal
         self._method = method
         self._context = context
-        self._ticket: object | None = None
+        self._ticket: StreamTicket | None = None
 
     async def __aenter__(self) -> None:
         if self._principal is ANONYMOUS:  # authentication off: no per-principal cap (see admit)
@@ -279,10 +285,10 @@ class _StreamSlot:
 
     async def __aexit__(self, *exc_info: object) -> None:
         if self._ticket is not None:
-            await self._owner._streams.close(self._ticket)  # type: ignore[arg-type]
+            await self._owner._streams.close(self._ticket)
 
 
-async def _decoded(messages: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+async def _decoded(messages: AsyncIterator[Any], context: CallContext) -> AsyncIterator[Any]:
     """A client stream's messages; one that does not decode ends the call with INVALID_ARGUMENT."""
     async for message in messages:
         if type(message) is Undecodable:
@@ -290,16 +296,16 @@ async def _decoded(messages: AsyncIterator[Any], context: grpc.aio.ServicerConte
         yield message
 
 
-async def _unavailable(context: grpc.aio.ServicerContext, method: str, exc: BaseException) -> None:
+async def _unavailable(context: CallContext, method: str, exc: BaseException) -> None:
     log.warning("store_unavailable", method=method, error=type(exc).__name__)
     REDIS_ERRORS.labels(method).inc()
     await context.abort(grpc.StatusCode.UNAVAILABLE, STORE_UNAVAILABLE)
 
 
-def _certificate_name(context: grpc.aio.ServicerContext) -> str | None:
+def _certificate_name(context: CallContext) -> str | None:
     """The verified client certificate's common name, when the connection is mutual TLS."""
     names = context.auth_context().get("x509_common_name")
     if not names:
         return None
-    name = names[0]
+    name = next(iter(names))
     return name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)

@@ -220,10 +220,11 @@ def split_name_list(text: str, count: int | None = None) -> list[str]:
     text = text.strip(" ,;")
     if not text:
         return []
+    parts: list[str]
     if ";" in text:
         parts = [_drop_and(part) for part in text.split(";")]
         return [part for part in parts if part]
-    parts: list[str] = []
+    parts = []
     for piece in re.split(r",\s+", text):
         if parts and _LEGAL_SUFFIX.match(piece):
             parts[-1] = f"{parts[-1]}, {piece}"
@@ -487,6 +488,7 @@ def _expand_rowspans(rows: list[_Row]) -> list[tuple[_Row, list[_Cell]]]:
         cells: list[_Cell] = []
         own = iter(row.cells)
         column = 0
+        cell: _Cell | None
         while True:
             if column in carried:
                 cell, remaining = carried[column]
