@@ -139,7 +139,7 @@ def test_two_workers_report_as_one_server(tmp_path: Path, server_prefix: str) ->
     ]
     decisions = "screening_decisions_total"
     for decision, expected in (("BLOCK", 4), ("CLEAR", 4)):
-        labels = {"decision": decision, "direction": "other"}  # the CLI's check sends no direction
+        labels = {"decision": decision, "direction": "export"}  # the CLI's default direction
         gained = value(after, "screening_decisions", decisions, **labels) - value(
             before, "screening_decisions", decisions, **labels
         )
