@@ -112,6 +112,8 @@ def build_request(args: argparse.Namespace) -> pb.ScreenRequest:
             party.owners.add(name=name.strip(), share_percent=float(share))
         except ValueError:
             raise SystemExit(f"error: --owner {owner!r}: write NAME:PERCENT, e.g. 'Ivan Petrov:30'") from None
+    for text in args.identifier or []:
+        party.identifiers.append(parse_identifier(text))
     if args.dob:
         party.date_of_birth = args.dob
     if args.reference:
@@ -126,6 +128,16 @@ def build_request(args: argparse.Namespace) -> pb.ScreenRequest:
     for text in args.item or []:
         _add_item(context, text)
     return pb.ScreenRequest(party=party, context=context)
+
+
+def parse_identifier(text: str) -> pb.Identifier:
+    """`--identifier TYPE=VALUE` or `TYPE@CC=VALUE` (CC: the issuing country), e.g. imo=9187629,
+    passport@IR=D9016371, wallet:XBT=1AjZPMsnmpdK2Rv9KQNfMurTXinscVro9V. The type is checked by the service."""
+    head, separator, value = text.partition("=")
+    if not separator or not head.strip() or not value.strip():
+        raise SystemExit(f"error: --identifier {text!r}: write TYPE=VALUE (or TYPE@COUNTRY=VALUE), e.g. imo=9187629")
+    type_name, _, country = head.partition("@")
+    return pb.Identifier(type=type_name.strip(), value=value.strip(), issuing_country=country.strip().upper())
 
 
 # --item "DESCRIPTION;hs=5208.12;origin=CN;region=CN-XJ;place=Kashgar;producer=NAME;producer_country=CN"
@@ -636,7 +648,7 @@ def build_parser() -> argparse.ArgumentParser:
     remote.add_argument("--json", action="store_true", help="print the response as JSON")
 
     check = commands.add_parser("check", parents=[remote], help="screen one party")
-    check.add_argument("name", help="the party's name")
+    check.add_argument("name", nargs="?", default="", help="the party's name (may be left out with --identifier)")
     check.add_argument("--type", choices=sorted(PARTY_TYPES), default="unknown")
     check.add_argument("--country", help="ISO 3166-1 alpha-2 country of the party's address")
     check.add_argument("--city", help="city of the party's address")
@@ -645,6 +657,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--owner", action="append", help="an owner and its share, NAME:PERCENT (repeatable)")
     check.add_argument("--dob", help="date of birth: YYYY, YYYY-MM or YYYY-MM-DD")
     check.add_argument("--alt", action="append", help="an alternative name (repeatable)")
+    check.add_argument(
+        "--identifier", action="append", metavar="TYPE=VALUE",
+        help="an identifier (repeatable): TYPE one of imo, mmsi, call_sign, aircraft_serial, aircraft_registration, "
+        "passport, national_id, drivers_license, tax_id, registration, bic, lei, duns, wallet:CHAIN (e.g. wallet:XBT); "
+        "TYPE@CC=VALUE names the issuing country",
+    )  # fmt: skip
     check.add_argument("--reference", help="your own reference for the party")
     check.add_argument(
         "--direction", choices=sorted(DIRECTIONS), default=DEFAULT_DIRECTION, help=f"default {DEFAULT_DIRECTION}"

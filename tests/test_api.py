@@ -58,8 +58,8 @@ async def test_listed_name_is_blocked_with_explanation_and_versions(
     version = grpc_server.loader.state.versions["ofac_sdn"]  # type: ignore[union-attr]
     assert [(v.list_id, v.version) for v in response.list_versions] == [("ofac_sdn", version)]
     assert match.entry.list_version == version
-    assert response.policy_version.startswith("2026-12-06.2+")
-    assert response.matcher_version == "fuzzy-idf/5"
+    assert response.policy_version.startswith("2026-12-07.1+")
+    assert response.matcher_version == "fuzzy-idf/6"
     assert response.server_latency.ToNanoseconds() > 0
 
 
@@ -365,7 +365,7 @@ async def test_consolidated_decision_lists_every_reason_with_its_explanation(
         "'Nicolas MADURO MOROS' resembles the primary name 'MADURO MOROS, Nicolas'"
     )
     for needle in ("Decision BLOCK for a payment transaction", "ofac-sdn-blocked", "embargo-iran", "ofac-50-percent",
-                   "31 CFR part 560", "Next step:", "Policy 2026-12-06.2+"):  # fmt: skip
+                   "31 CFR part 560", "Next step:", "Policy 2026-12-07.1+"):  # fmt: skip
         assert needle in response.summary, needle
 
 

@@ -593,5 +593,5 @@ def test_four_eyes_section_is_optional_and_defaults_to_block(tmp_path: Path) -> 
     policy = load_policy(path)
     assert (policy.four_eyes.actions, policy.four_eyes.lists) == (frozenset({Action.BLOCK}), frozenset())
     shipped = load_policy()
-    assert shipped.version.startswith("2026-12-06.2+")
+    assert shipped.version.startswith("2026-12-07.1+")
     assert (shipped.four_eyes.actions, shipped.four_eyes.lists) == (frozenset({Action.BLOCK}), frozenset())

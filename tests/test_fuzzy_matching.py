@@ -150,7 +150,7 @@ def test_explanation_shows_alignment_methods_weights_and_ignored_legal_forms(mat
     glued = next(p for p in explanation.alignment if p.method.startswith("glued"))
     assert (glued.query_token, glued.listed_token) == ("hik vision", "hikvision")
     assert abs(sum(p.weight for p in explanation.alignment) - 1.0) < 0.01  # query weights sum to 1
-    assert explanation.algorithm == "fuzzy-idf/5" and explanation.final_score == found.score
+    assert explanation.algorithm == "fuzzy-idf/6" and explanation.final_score == found.score
     assert "ignored legal forms" in explanation.text
 
     typo = top(matcher, "Nicolas Maduxo Moros")

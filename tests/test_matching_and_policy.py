@@ -342,7 +342,7 @@ def test_rule_applies_only_to_its_directions(matcher: ExactNameMatcher, tmp_path
 
 def test_shipped_policy_loads(policy: Policy) -> None:
     assert (policy.match_threshold, policy.review_threshold) == (0.90, 0.80)
-    assert policy.version.startswith("2026-12-06.2+")
+    assert policy.version.startswith("2026-12-07.1+")
     today = date.today()
     assert [r.id for r in policy.rules_for("ofac_sdn", Direction.PAYMENT, ("SDGT",), (), today)] == ["ofac-sdn-blocked"]
     assert [r.id for r in policy.rules_for("ofac_sdn", Direction.EXPORT, ("SDGT",), (), today)] == [

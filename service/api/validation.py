@@ -20,12 +20,13 @@ from datetime import date
 from functools import lru_cache
 
 from service.api.gen import screening_pb2 as pb
+from service.identifiers import query_identifier
+from service.identifiers.kinds import accepted_types, query_kind
 from service.model import (
     Direction,
     EntityType,
     PartyQuery,
     QueryAddress,
-    QueryIdentifier,
     QueryItem,
     QueryName,
     QueryNameSource,
@@ -295,9 +296,12 @@ def party_and_words(party: pb.Party, field: str = "party") -> tuple[PartyQuery, 
     """The validated party, and the words its names and its owners' names bring to its screening."""
     # Repeated fields are read once each and checked only when present: a batch row is
     # mostly a name and a country, and every protobuf access and field path costs.
-    name = _check_text(f"{field}.name", party.name, MAX_NAME_CHARS, required=True)
-    words = name_words(f"{field}.name", name)
-    names = [QueryName(name, QueryNameSource.NAME)]
+    # A party may be screened by its identifiers alone (a wallet, a vessel's IMO number).
+    if not party.name.strip() and not party.identifiers:
+        raise InvalidArgument(f"{field}.name", "is required (or give party.identifiers to screen by identifier alone)")
+    name = _check_text(f"{field}.name", party.name, MAX_NAME_CHARS)
+    words = name_words(f"{field}.name", name) if name else 0
+    names = [QueryName(name, QueryNameSource.NAME)] if name else []
     if alternative_names := party.alternative_names:
         _check_count(f"{field}.alternative_names", alternative_names, MAX_ALTERNATIVE_NAMES)
         for i, alternative in enumerate(alternative_names):
@@ -340,14 +344,18 @@ def party_and_words(party: pb.Party, field: str = "party") -> tuple[PartyQuery, 
         _check_count(f"{field}.identifiers", party_identifiers, MAX_IDENTIFIERS)
         for i, identifier in enumerate(party_identifiers):
             where = f"{field}.identifiers[{i}]"
-            id_type = _check_text(f"{where}.type", identifier.type, 64)
+            id_type = _check_text(f"{where}.type", identifier.type, 64, required=True)
+            if query_kind(id_type) is None:
+                raise InvalidArgument(
+                    f"{where}.type", f"{id_type!r} is not an identifier type; use one of {', '.join(accepted_types())}"
+                )
             value = _check_text(f"{where}.value", identifier.value, MAX_REFERENCE_CHARS, required=True)
             issuer = (
                 _check_country(f"{where}.issuing_country", identifier.issuing_country)
                 if identifier.issuing_country
                 else ""
             )
-            identifiers.append(QueryIdentifier(id_type, value, issuer))
+            identifiers.append(query_identifier(id_type, value, issuer, where))
 
     owners = []
     if party_owners := party.owners:

@@ -86,10 +86,28 @@ class ProducerScreening:
 def _subject(match: MatchResult) -> str:
     entry = match.entry
     programs = ", ".join(entry.programs) or "no program stated"
+    if match.by_identifier is not None:
+        return f"{match.by_identifier.describe()} is on {match.list_id} entry {entry.entry_id} '{entry.primary_name}' ({programs})"
     return (
         f"'{match.query_name.value}' matched {match.list_id} entry {entry.entry_id} "
         f"'{entry.primary_name}' ({programs}) with score {match.score:.2f}"
     )
+
+
+def _list_reasons(
+    match: MatchResult, policy: Policy, context: TransactionContext, day: date, group: str
+) -> list[Reason]:
+    reasons = _listing_reasons(match, policy, context, day, group)
+    if match.by_identifier is None or not reasons:
+        return reasons
+    # How the party was found, with a code of its own: by an identifier, whatever its name says.
+    found = policy.spec.identifier_match
+    return reasons + [
+        Reason(
+            max(reason.action for reason in reasons), found.code, match.list_id, match.entry.entry_id,
+            "identifier-match", "", found.next_step, match.explanation.text, group=group,
+        )
+    ]  # fmt: skip
 
 
 def _quoted(rule: Rule, match: MatchResult, policy: Policy) -> str:
@@ -109,9 +127,10 @@ def _quoted(rule: Rule, match: MatchResult, policy: Policy) -> str:
     return "; ".join(parts)
 
 
-def _list_reasons(
+def _listing_reasons(
     match: MatchResult, policy: Policy, context: TransactionContext, day: date, group: str
 ) -> list[Reason]:
+    """What the listing requires in this transaction (the rules that fire, or the fallbacks)."""
     entry = match.entry
     subject = _subject(match)
     direction = context.direction.value

@@ -173,6 +173,14 @@ class PolicyFile(msgspec.Struct, forbid_unknown_fields=True):
     unmapped_list: FallbackRule
     owner_near_match: FallbackRule
     rules: list[Rule]
+    # A match by identifier (IMO, passport, wallet ...): its own reason beside the rules' (its
+    # action is theirs; `action` here is not used).
+    identifier_match: FallbackRule = msgspec.field(
+        default_factory=lambda: FallbackRule(
+            "IDENTIFIER_MATCH",
+            "The party's identifier is the listed one: treat it as the listed party whatever its name.",
+        )
+    )
     region_rules: list[RegionRule] = []
     ownership_rules: list[OwnershipRule] = []
     sector_rules: list[SectorRule] = []

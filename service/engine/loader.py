@@ -36,6 +36,7 @@ from service.engine.index_source import (
 )
 from service.engine.retire import retire
 from service.engine.state import LoadedList, MatcherFactory, ScreeningState, build_default_matcher
+from service.identifiers.index import IdentifierIndex, Listed, index_steps
 from service.index.bundle import ListPart
 from service.index.linking import EntryKey
 from service.model import Entry
@@ -154,8 +155,12 @@ class ListLoader:
             obtained = await self._index_source.obtain(parts, entries, stored_entries(self._store, parts))
             by_key: dict[EntryKey, Entry] = {}
             longest = max(obtained.longest_step_s, await run_steps(_keyed_steps(entries, by_key)))
+            by_identifier: dict[str, list[Listed]] = {}
+            longest = max(longest, await run_steps(index_steps(entries, by_identifier)))
             regions = load_regions()
-            state = ScreeningState.from_bundle(lists, obtained.bundle, self._policy, regions, by_key)
+            state = ScreeningState.from_bundle(
+                lists, obtained.bundle, self._policy, regions, by_key, IdentifierIndex(by_identifier)
+            )
             # What was just loaded lives until the next swap: keep collections from walking it.
             pause.freeze = obtained.how != "built-in-thread"
         log.info(

@@ -38,7 +38,7 @@ GIVE_UP_S = 600.0
 # Containers smaller than this are freed with their owner (they cost nothing to speak of).
 SMALL = 500
 # Types whose attributes are entered: the index and matcher objects a state owns.
-_OWN_MODULES = ("service.index.", "service.match.", "service.engine.")
+_OWN_MODULES = ("service.index.", "service.match.", "service.engine.", "service.identifiers.")
 
 
 async def retire(
@@ -81,7 +81,8 @@ def _shared_with(current: ScreeningState | None) -> set[int]:
     """Ids of the objects the serving state may share with a retired one: never entered."""
     if current is None:
         return set()
-    shared = {id(current.lists), id(current.links), id(current.confirmed_at), id(current.matcher)}
+    shared = {id(current.lists), id(current.links), id(current.confirmed_at), id(current.matcher),
+              id(current.identifiers)}  # fmt: skip
     shared.add(id(current.__dict__.get("_entries_by_key")))
     for loaded in current.lists.values():
         shared.add(id(loaded))
@@ -113,6 +114,7 @@ def _containers(state: ScreeningState, keep: set[int]) -> list[Any]:
     visit(state.matcher, 0)
     visit(state.links, 0)
     visit(state.__dict__.get("_entries_by_key"), 0)
+    visit(state.identifiers, 0)
     for loaded in state.lists.values():
         if id(loaded) not in keep:
             visit(loaded.entries, 0)

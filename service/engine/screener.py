@@ -32,6 +32,7 @@ from service.decide.four_eyes import approval_required, clears
 from service.decide.policy import Action
 from service.decide.regions import FOUND_IN_ITEM, FOUND_IN_TRANSACTION, Origin, RegionHit
 from service.dispositions.store import Disposition, DispositionKind, DispositionStatus, applies, needs_approval
+from service.engine.by_identifier import identifier_matches
 from service.engine.state import LoadedList, ScreeningState
 from service.index.linking import EntryKey, Link
 from service.match.result import MatchResult
@@ -68,6 +69,9 @@ class Found:
     fingerprint: str
     # The items' producers and their matches (those with none included).
     producers: tuple[ProducerScreening, ...] = ()
+    # What the caller should know about its input: an identifier whose check digit fails, one equal
+    # to a listed identifier of another kind.
+    warnings: tuple[str, ...] = ()
 
     @property
     def keys(self) -> list[EntryKey]:
@@ -110,6 +114,7 @@ def find_all(
         raise NotReady("no restricted-party list is loaded yet; retry when the health check reports SERVING")
     policy = state.policy
     matches = state.matcher.find(query, options.list_ids, policy.review_threshold, options.max_matches)
+    matches, warnings = identifier_matches(state, query, matches, options.list_ids)
     owners = tuple(
         OwnerScreening(
             owner,
@@ -139,7 +144,9 @@ def find_all(
         if origins:
             regions += tuple(state.regions.origin_hits(origins, day))
     producers = _screen_producers(state, context, options) if context.items else ()
-    return Found(query, tuple(matches), owners, regions, day, started, party_fingerprint(query), producers)
+    return Found(
+        query, tuple(matches), owners, regions, day, started, party_fingerprint(query), producers, tuple(warnings)
+    )
 
 
 def _origins(context: TransactionContext) -> list[Origin]:
@@ -249,7 +256,7 @@ def conclude(
         matches=tuple(kept),
         also_listed=also_listed,
         lists=used,
-        warnings=warnings,
+        warnings=found.warnings + warnings,
         policy_version=policy.version,
         matcher_version=state.matcher.algorithm,
         match_threshold=policy.match_threshold,
@@ -322,7 +329,10 @@ def summary_text(
     now: datetime,
 ) -> str:
     """One paragraph for a case file: decision, what matched, lists and dates, rules, legal basis, next step."""
-    name = query.names[0].value if query.names else ""
+    if query.names:
+        name = query.names[0].value
+    else:  # screened by identifier alone
+        name = ", ".join(f"{identifier.label} {identifier.value}" for identifier in query.identifiers)
     direction = context.direction.value
     parts = [
         (

@@ -16,6 +16,7 @@ from service.config_files import ConfigFileError
 from service.decide.policy import Policy
 from service.decide.regions import RegionTable, load_regions
 from service.decide.sectors import SectorTable, load_sectors
+from service.identifiers.index import IdentifierIndex
 from service.index.bundle import IndexBundle
 from service.index.fuzzy_index import FuzzyIndex
 from service.index.linking import EntryKey, Link, link_entries
@@ -83,6 +84,8 @@ class ScreeningState:
     producer_matcher: Matcher | None = None
     # Sectors of goods by HS code (lists/sectors.toml), for the policy's sector rules.
     sectors: SectorTable | None = None
+    # Every listed identifier (IMO, passport, wallet ...) by the key it is compared by.
+    identifiers: IdentifierIndex = field(default_factory=IdentifierIndex)
 
     @cached_property
     def _entries_by_key(self) -> dict[EntryKey, Entry]:
@@ -120,6 +123,7 @@ class ScreeningState:
             regions=regions if regions is not None else load_regions(),
             producer_matcher=_producer_matcher(matcher, lists, policy),
             sectors=_sectors_for(policy),
+            identifiers=IdentifierIndex.build(entries),
         )
 
     @classmethod
@@ -130,8 +134,11 @@ class ScreeningState:
         policy: Policy,
         regions: RegionTable | None = None,
         entries_by_key: dict[EntryKey, Entry] | None = None,
+        identifiers: IdentifierIndex | None = None,
     ) -> ScreeningState:
-        """The state over an index built (or restored) for exactly these lists, with the production matcher."""
+        """The state over an index built (or restored) for exactly these lists, with the production matcher.
+
+        `entries_by_key`, `identifiers`: built ahead, a step at a time (else built here at once)."""
         versions = {list_id: loaded.meta.version for list_id, loaded in lists.items()}
         matcher = FuzzyMatcher(bundle.fuzzy, versions)
         state = cls(
@@ -142,6 +149,9 @@ class ScreeningState:
             regions=regions if regions is not None else load_regions(),
             producer_matcher=_producer_matcher(matcher, lists, policy),
             sectors=_sectors_for(policy),
+            identifiers=identifiers
+            if identifiers is not None
+            else IdentifierIndex.build([entry for loaded in lists.values() for entry in loaded.entries]),
         )
         if entries_by_key is not None:
             # Filled in ahead (a step at a time) so the first request after a swap does not build it.

@@ -400,7 +400,9 @@ class FuzzyMatcher:
     # if it hid run-together words (service.normalize.evasion); a legal-form word with a typo as near
     # to two sequence words ("aktsionernoy") is read as either, where the first found depended on the
     # process's hash seed (service.normalize.legal_forms).
-    algorithm = "fuzzy-idf/5"
+    # /6: a party's identifier equal to a listed one of a compatible kind (IMO, passport, wallet ...)
+    # is a match whatever the names say (service.engine.by_identifier).
+    algorithm = "fuzzy-idf/6"
 
     def __init__(self, index: FuzzyIndex, list_versions: dict[str, str]) -> None:
         self._index = index

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from service.model import Entry, Name, QueryName
+
+if TYPE_CHECKING:
+    from service.identifiers.match import IdentifierHit
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +50,5 @@ class MatchResult:
     score: float
     explanation: Explanation
     list_version: str = field(default="")
+    # Set when the party's identifier equals one of the entry's (service.engine.by_identifier).
+    by_identifier: IdentifierHit | None = None

@@ -32,9 +32,26 @@ class QueryName:
 
 @dataclass(frozen=True, slots=True)
 class QueryIdentifier:
-    type: str
+    type: str  # as the caller wrote it
     value: str
     issuing_country: str = ""
+    # Filled in by validation (service.identifiers): the kind ("imo", "passport", "wallet" ...), a
+    # wallet's chain, the key it is compared by ("" when nothing comparable), what looks wrong with it,
+    # and where it came from (the field path, for warnings and explanations).
+    kind: str = ""
+    chain: str = ""
+    key: str = ""
+    problem: str = ""
+    field: str = ""
+
+    @property
+    def label(self) -> str:
+        """How an explanation names it: "IMO", "passport", "wallet address (XBT)"."""
+        from service.identifiers.kinds import KINDS  # the vocabulary; imported late: model stays import-light
+
+        kind = KINDS.get(self.kind)
+        label = kind.label if kind is not None else self.type
+        return f"{label} ({self.chain})" if self.chain else label
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from service.decide.decision import decide
 from service.decide.four_eyes import clears
 from service.decide.policy import Action, Policy
 from service.dispositions.store import Disposition, DispositionKind
+from service.identifiers import query_identifier
 from service.index.fuzzy_index import FuzzyIndex, phonetic_key
 from service.index.name_index import NameIndex
 from service.match.base import Matcher
@@ -39,7 +40,6 @@ from service.model import (
     EntityType,
     Entry,
     PartyQuery,
-    QueryIdentifier,
     QueryName,
     QueryNameSource,
     TransactionContext,
@@ -169,7 +169,7 @@ _TYPES = {
 def query_of(party: RegisteredParty) -> tuple[PartyQuery, TransactionContext]:
     """The registered party as a query; it was validated when registered, so this only maps fields."""
     message = pb.Party.FromString(party.party)
-    names = (QueryName(message.name, QueryNameSource.NAME),) + tuple(
+    names = ((QueryName(message.name, QueryNameSource.NAME),) if message.name else ()) + tuple(
         QueryName(n, QueryNameSource.ALTERNATIVE_NAME) for n in message.alternative_names
     )
     countries = tuple(dict.fromkeys(a.country.upper() for a in message.addresses if a.country))
@@ -179,7 +179,10 @@ def query_of(party: RegisteredParty) -> tuple[PartyQuery, TransactionContext]:
         countries=countries,
         nationalities=tuple(n.upper() for n in message.nationalities),
         date_of_birth=message.date_of_birth,
-        identifiers=tuple(QueryIdentifier(i.type, i.value, i.issuing_country) for i in message.identifiers),
+        identifiers=tuple(
+            query_identifier(i.type, i.value, i.issuing_country, f"party.identifiers[{n}]")
+            for n, i in enumerate(message.identifiers)
+        ),
         party_reference=message.party_reference,
     )
     return query, TransactionContext(direction=Direction(party.direction))
