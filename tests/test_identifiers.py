@@ -214,3 +214,23 @@ def test_the_sdn_snapshot_finds_a_vessel_and_a_wallet_under_made_up_names(shared
     wallet = screen(state, pb.Party(name="Jane Madeup Trading",
                                     identifiers=[identifier("wallet:XBT", "12QtD5BFwRsdNsAZY76UVE1xyCGNTojH9h")]))  # fmt: skip
     assert wallet.decision == pb.DECISION_BLOCK and wallet.matches[0].entry_id == "25308"
+
+
+def test_check_screens_a_vessel_by_imo_and_refuses_an_unknown_type(tmp_path: Path, server_prefix: str) -> None:
+    import json
+
+    from tests.cli_support import cli_env, run_cli
+    from tests.conftest import SERVER_REDIS_URL
+
+    env = cli_env(tmp_path, REDIS_URL=SERVER_REDIS_URL, SCREENING_KEY_PREFIX=server_prefix)
+    found = run_cli(
+        ["check", "Some Other Name", "--type", "vessel", "--identifier", "imo=9187629", "--local", "--json"], env
+    )
+    assert found.returncode == 0, found.stderr
+    body = json.loads(found.stdout)
+    assert body["decision"] == "DECISION_BLOCK" and body["matches"][0]["entry_id"] == "15036"
+    assert body["matches"][0]["explanation"]["algorithm"] == "identifier"
+    unknown = run_cli(["check", "--identifier", "shoe=44", "--local"], env)
+    assert unknown.returncode == 2 and "party.identifiers[0].type" in unknown.stderr and "imo, mmsi" in unknown.stderr
+    malformed = run_cli(["check", "Acme", "--identifier", "imo", "--local"], env)
+    assert malformed.returncode != 0 and "write TYPE=VALUE" in malformed.stderr

@@ -497,6 +497,62 @@ async def test_two_jobs_settling_one_party_announce_its_change_once(
     assert await registry.unscreened(bucket) == ([], {})
 
 
+async def test_an_imo_number_added_to_an_entry_alerts_the_registered_vessel_carrying_it(
+    redis_client: aioredis.Redis, key_prefix: str, store: SnapshotStore, test_catalog, tmp_path: Path
+) -> None:
+    """OFAC often adds IMO numbers to entries it already lists: a registered vessel holding the number,
+    under another name, is alerted by the delta, and only it."""
+    from service.api.registration import registered_parties
+    from tests.conftest import FIXTURES
+
+    # Before: ZAFAR STAR (15036) without its IMO number; after: the fixture as it is, with IMO 9187629.
+    old = tmp_path / "old"
+    shutil.copytree(FIXTURES / "ofac_sdn", old)
+    sdn = old / "sdn.csv"
+    assert b"Vessel Registration Identification IMO 9187629; " in sdn.read_bytes()
+    sdn.write_bytes(sdn.read_bytes().replace(b"Vessel Registration Identification IMO 9187629; ", b""))
+    await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=old)
+    loader = ListLoader(store, test_catalog, load_policy())
+    await loader.reload()
+    registry, jobs = PartyRegistry(redis_client, key_prefix), Jobs(redis_client, key_prefix)
+    vessel = pb.Party(name="Morning Glory", party_reference="V-1", type=pb.PARTY_TYPE_VESSEL,
+                      identifiers=[pb.Identifier(type="imo", value="9187629")])  # fmt: skip
+    other = pb.Party(name="Evening Calm", party_reference="V-2", type=pb.PARTY_TYPE_VESSEL,
+                     identifiers=[pb.Identifier(type="imo", value="9074729")])  # fmt: skip
+    records, errors = registered_parties([vessel, other], "export")
+    assert not errors
+    await registry.register(records)
+    worker = RescreenWorker(redis_client, key_prefix, lambda: loader.state, consumer="w")
+    first = await jobs.start_registered()
+    assert first is not None
+    while await worker.work_once(block_ms=None):
+        pass
+    assert {(await registry.state(ref)).decision for ref in ("V-1", "V-2")} == {"CLEAR"}  # type: ignore[union-attr]
+
+    [published] = await refresh_lists(store, test_catalog, ["ofac_sdn"], source_dir=FIXTURES / "ofac_sdn")
+    diff = await store.diff("ofac_sdn", published.version)
+    assert diff is not None and diff.changed == ("15036",) and not diff.added
+    await loader.reload()
+    delta, _ = await jobs.create("delta", "ofac_sdn", published.version, job_id=f"delta:ofac_sdn:{published.version}")
+    while await worker.work_once(block_ms=None):
+        pass
+    entries = await redis_client.xrange(jobs.alerts_key)
+    alerts = [json.loads(fields[b"alert"]) for _, fields in entries if json.loads(fields[b"alert"])["job_id"] == delta]
+    assert [(a["reference"], a["decision"]) for a in alerts] == [("V-1", "BLOCK")]
+    assert [(e[1], e[4]) for e in alerts[0]["entries"]] == [("15036", "new")]
+    state = await registry.state("V-1")
+    assert state is not None and [a.entry_id for a in state.alerts] == ["15036"]
+    assert (await registry.state("V-2")).decision == "CLEAR"  # type: ignore[union-attr]
+    # A vessel registered now, with the number, gets it in its first screening (every list, by identifier).
+    late, _ = registered_parties([pb.Party(name="Calm Waters", party_reference="V-3", type=pb.PARTY_TYPE_VESSEL,
+                                           identifiers=[pb.Identifier(type="imo", value="IMO 9187629")])], "export")  # fmt: skip
+    await registry.register(late)
+    assert await jobs.start_registered() is not None
+    while await worker.work_once(block_ms=None):
+        pass
+    assert (await registry.state("V-3")).decision == "BLOCK"  # type: ignore[union-attr]
+
+
 async def test_a_worker_dying_between_state_and_alert_stream_raises_the_alert_once_on_the_retry(
     redis_client: aioredis.Redis, key_prefix: str, store: SnapshotStore, test_catalog
 ) -> None:

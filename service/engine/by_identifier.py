@@ -10,11 +10,12 @@ clear it. Equal values of other kinds, or of another issuing country, are warnin
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from rapidfuzz import fuzz
 
 from service.engine.state import ScreeningState
+from service.identifiers.index import IdentifierIndex
 from service.identifiers.match import IdentifierHit, identifier_hits
 from service.match.result import Adjustment, Explanation, MatchResult
 from service.model import EntityType, Entry, NameKind, PartyQuery, QueryName, QueryNameSource
@@ -46,6 +47,20 @@ def identifier_matches(
     state: ScreeningState, query: PartyQuery, name_matches: Sequence[MatchResult], list_ids: Collection[str]
 ) -> tuple[list[MatchResult], list[str]]:
     """The name matches with identifier matches merged in (identifier matches first), and warnings."""
+    return merge_identifier_matches(
+        state.identifiers, state.entry, lambda list_id: state.lists[list_id].meta.version, query, name_matches, list_ids
+    )
+
+
+def merge_identifier_matches(
+    index: IdentifierIndex,
+    entry_of: Callable[[str, str], Entry | None],
+    version_of: Callable[[str], str],
+    query: PartyQuery,
+    name_matches: Sequence[MatchResult],
+    list_ids: Collection[str] = (),
+) -> tuple[list[MatchResult], list[str]]:
+    """As identifier_matches, over any index: the serving lists', or a list update's (re-screening)."""
     warnings = [
         f"{identifier.field}.value: {identifier.problem} (screened as given)"
         for identifier in query.identifiers
@@ -53,12 +68,12 @@ def identifier_matches(
     ]
     if not query.identifiers:
         return list(name_matches), warnings
-    hits = identifier_hits(state.identifiers, query.identifiers, list_ids)
+    hits = identifier_hits(index, query.identifiers, list_ids)
     by_entry = {(match.list_id, match.entry.entry_id): match for match in name_matches}
     merged: dict[tuple[str, str], MatchResult] = {}
     for hit in hits:
         key = (hit.listed.list_id, hit.listed.entry_id)
-        entry = state.entry(*key)
+        entry = entry_of(*key)
         if entry is None:
             continue
         if not hit.is_match:
@@ -69,8 +84,7 @@ def identifier_matches(
             continue
         if key in merged:
             continue
-        version = state.lists[key[0]].meta.version
-        merged[key] = _identifier_match(hit, entry, query, by_entry.get(key), version)
+        merged[key] = _identifier_match(hit, entry, query, by_entry.get(key), version_of(key[0]))
     return list(merged.values()) + [m for key, m in by_entry.items() if key not in merged], warnings
 
 

@@ -45,6 +45,7 @@ from redis.exceptions import ResponseError
 
 from service.decide.policy import Policy
 from service.dispositions.store import Disposition, DispositionStore, subject_for
+from service.engine.by_identifier import identifier_matches
 from service.engine.state import ScreeningState
 from service.match.result import MatchResult
 from service.metrics import ALERTS_RAISED
@@ -602,6 +603,8 @@ class RescreenWorker:
                 assert state is not None
                 query, context = query_of(party)
                 matches = state.matcher.find(query, frozenset(), policy.review_threshold, MATCH_LIMIT)
+                if query.identifiers:
+                    matches, _ = identifier_matches(state, query, matches, ())
             result.screened += 1
             result.scored += 1
             keys = [(m.list_id, m.entry.entry_id) for m in matches]
