@@ -24,6 +24,7 @@ from service.command_words import (
     EXIT_DENIED,
     EXIT_UNAVAILABLE,
     PARTY_TYPES,
+    parse_identifier,
 )
 from service.command_words import settings_from_args as _settings
 from service.config_files import ConfigFileError
@@ -113,7 +114,7 @@ def build_request(args: argparse.Namespace) -> pb.ScreenRequest:
         except ValueError:
             raise SystemExit(f"error: --owner {owner!r}: write NAME:PERCENT, e.g. 'Ivan Petrov:30'") from None
     for text in args.identifier or []:
-        party.identifiers.append(parse_identifier(text))
+        party.identifiers.append(_identifier(text))
     if args.dob:
         party.date_of_birth = args.dob
     if args.reference:
@@ -130,14 +131,12 @@ def build_request(args: argparse.Namespace) -> pb.ScreenRequest:
     return pb.ScreenRequest(party=party, context=context)
 
 
-def parse_identifier(text: str) -> pb.Identifier:
-    """`--identifier TYPE=VALUE` or `TYPE@CC=VALUE` (CC: the issuing country), e.g. imo=9187629,
-    passport@IR=D9016371, wallet:XBT=1AjZPMsnmpdK2Rv9KQNfMurTXinscVro9V. The type is checked by the service."""
-    head, separator, value = text.partition("=")
-    if not separator or not head.strip() or not value.strip():
-        raise SystemExit(f"error: --identifier {text!r}: write TYPE=VALUE (or TYPE@COUNTRY=VALUE), e.g. imo=9187629")
-    type_name, _, country = head.partition("@")
-    return pb.Identifier(type=type_name.strip(), value=value.strip(), issuing_country=country.strip().upper())
+def _identifier(text: str) -> pb.Identifier:
+    """`--identifier TYPE=VALUE` or `TYPE@CC=VALUE`; a malformed one ends the command (exit 2)."""
+    try:
+        return parse_identifier(text)
+    except ValueError as exc:
+        raise SystemExit(f"error: --identifier {exc}") from None
 
 
 # --item "DESCRIPTION;hs=5208.12;origin=CN;region=CN-XJ;place=Kashgar;producer=NAME;producer_country=CN"

@@ -1,5 +1,6 @@
 """What the commands share: the words a person writes for the contract's enum values (command-line
-flags, batch-file columns), the commands' exit statuses, and the settings a command's flags give.
+flags, batch-file columns), how one identifier is written (`TYPE[@CC]=VALUE`), the commands' exit
+statuses, and the settings a command's flags give.
 
 A module of its own so that each command (`cli`, `batch`, `rescreen`, `keys`) imports it and no
 command imports another.
@@ -34,6 +35,24 @@ EXIT_BAD_INPUT = 2
 EXIT_UNAVAILABLE = 3
 # The server refused the caller: no or bad credentials (UNAUTHENTICATED), or not the role (PERMISSION_DENIED).
 EXIT_DENIED = 4
+
+
+IDENTIFIER_FORM = "write TYPE=VALUE (or TYPE@COUNTRY=VALUE), e.g. imo=9187629"
+
+
+def parse_identifier(text: str) -> pb.Identifier:
+    """One identifier as a person writes it: `TYPE=VALUE` or `TYPE@CC=VALUE` (CC: the issuing
+    country), e.g. imo=9187629, passport@IR=D9016371, wallet:XBT=1AjZPMsnmpdK2Rv9KQNfMurTXinscVro9V.
+
+    `check --identifier` and the batch files' `identifiers` column both write it so. Only the form
+    is checked here (raising ValueError naming the text); the type, the country and the value are
+    the service's to judge, so the command line, a batch file and the API agree on every message.
+    """
+    head, separator, value = text.partition("=")
+    type_name, _, country = head.partition("@")
+    if not separator or not type_name.strip() or not value.strip():
+        raise ValueError(f"{text[:64]!r}: {IDENTIFIER_FORM}")
+    return pb.Identifier(type=type_name.strip(), value=value.strip(), issuing_country=country.strip().upper())
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -244,6 +244,23 @@ def test_audit_and_dispositions_subcommands_are_wired() -> None:
     assert (request.party.addresses[0].city, request.party.addresses[0].country) == ("Sevastopol", "UA")
 
 
+def test_check_identifier_is_written_as_in_a_batch_file() -> None:
+    from service.cli import build_parser, build_request
+
+    parser = build_parser()
+    check = parser.parse_args(["check", "--identifier", "imo=9187629", "--identifier", " passport@ir = D9016371 "])
+    assert [(i.type, i.value, i.issuing_country) for i in build_request(check).party.identifiers] == [
+        ("imo", "9187629", ""),
+        ("passport", "D9016371", "IR"),
+    ]
+    for malformed in ("imo 9187629", "imo=", "@IR=D9016371"):
+        with pytest.raises(SystemExit) as exited:
+            build_request(parser.parse_args(["check", "--identifier", malformed]))
+        assert str(exited.value) == (
+            f"error: --identifier {malformed!r}: write TYPE=VALUE (or TYPE@COUNTRY=VALUE), e.g. imo=9187629"
+        )
+
+
 def test_parties_import_registers_each_row_for_its_own_direction(tmp_path: Path, server_prefix: str) -> None:
     env = cli_env(tmp_path, REDIS_URL=SERVER_REDIS_URL, SCREENING_KEY_PREFIX=server_prefix)
     source = tmp_path / "partners.csv"
