@@ -20,7 +20,7 @@ import structlog
 from service.api.gen import screening_pb2 as pb
 from service.api.gen import screening_pb2_grpc as pb_grpc
 from service.audit.record import decode
-from service.batch.files import OUTPUT_COLUMNS
+from service.batch.files import OUTPUT_COLUMNS, BadInput, PartyReader
 from service.batch.run import BatchOptions, run_batch, screen_file
 from service.grpc_door.server import RunningServer
 from service.logs import configure_logging
@@ -179,6 +179,103 @@ async def test_existing_output_is_refused_without_resume_or_overwrite(
 
     assert await run_batch(options(source, output, overwrite=True), target=target(grpc_server)) == 0
     assert [r["party_reference"] for r in read_csv(output)] == ["R-1"]
+
+
+def _identifiers(row_request: pb.ScreenRequest | None) -> list[tuple[str, str, str]]:
+    assert row_request is not None
+    return [(i.type, i.value, i.issuing_country) for i in row_request.party.identifiers]
+
+
+def test_identifiers_column_in_csv_and_jsonl(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "parties.csv", [
+        ["I-1", "Blue Horizon Shipping", "imo=9187629; passport@ir=D9016371"],
+        ["I-2", "", " wallet:XBT=1AjZPMsnmpdK2Rv9KQNfMurTXinscVro9V ;"],
+        ["I-3", "Harold Finchley-Marsh", ""],
+        ["I-4", "Harold Finchley-Marsh", "imo=9187629;imo 9187629"],
+    ], header=["party_reference", "name", "Identifiers"])  # fmt: skip
+    with PartyReader(source, "csv") as reader:
+        rows = list(reader)
+    assert _identifiers(rows[0].request) == [("imo", "9187629", ""), ("passport", "D9016371", "IR")]
+    assert _identifiers(rows[1].request) == [("wallet:XBT", "1AjZPMsnmpdK2Rv9KQNfMurTXinscVro9V", "")]
+    assert rows[1].request is not None and rows[1].request.party.name == ""  # the server screens it by identifier
+    assert _identifiers(rows[2].request) == []
+    # Reported like an unknown type or direction: the column (and which identifier), the input line.
+    assert rows[3].request is None and rows[3].error == (
+        "identifiers[1]: 'imo 9187629': write TYPE=VALUE (or TYPE@COUNTRY=VALUE), e.g. imo=9187629 (input line 5)"
+    )
+
+    lines = [
+        {"party_reference": "J-1", "name": "", "identifiers": "imo=9187629; mmsi=215123456"},
+        {"party_reference": "J-2", "identifiers": ["imo=9187629", "passport@IR=D9016371"]},
+        {
+            "party_reference": "J-3",
+            "identifiers": [
+                {"type": "passport", "value": "D9016371", "Issuing Country": "ir"},
+                {"type": "imo", "value": 9187629},  # a JSON number is its digits
+            ],
+        },
+        {"party_reference": "J-4", "identifiers": [{"type": "imo", "number": "9187629"}]},
+        {"party_reference": "J-5", "identifiers": [{"type": "imo"}]},
+        {"party_reference": "J-6", "identifiers": {"type": "imo", "value": "9187629"}},
+        {"party_reference": "J-7", "identifiers": ["imo=9187629", "9187629"]},
+    ]
+    jsonl = tmp_path / "parties.jsonl"
+    jsonl.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    # No name key at all: a file of parties screened by identifier alone needs none.
+    with PartyReader(jsonl, "jsonl") as reader:
+        rows = list(reader)
+    assert _identifiers(rows[0].request) == [("imo", "9187629", ""), ("mmsi", "215123456", "")]
+    assert _identifiers(rows[1].request) == [("imo", "9187629", ""), ("passport", "D9016371", "IR")]
+    assert _identifiers(rows[2].request) == [("passport", "D9016371", "IR"), ("imo", "9187629", "")]
+    an_object = 'an object is {"type": "imo", "value": "9187629"}, with "issuing_country" optional'
+    assert [row.error for row in rows[3:]] == [
+        f"identifiers[0]: 'number' is not an identifier key: {an_object} (input line 4)",
+        f"identifiers[0]: type and value are required: {an_object} (input line 5)",
+        "identifiers: must be a string (TYPE=VALUE; ...), or a list of strings or objects (input line 6)",
+        "identifiers[1]: '9187629': write TYPE=VALUE (or TYPE@COUNTRY=VALUE), e.g. imo=9187629 (input line 7)",
+    ]
+
+    # Without an identifiers column the name column is required as before.
+    nameless = write_csv(tmp_path / "nameless.csv", [["N-1", "vessel"]], header=["party_reference", "type"])
+    refused = r"has no 'name' column .*required: party_reference, name \(or identifiers\)"
+    with pytest.raises(BadInput, match=refused), PartyReader(nameless, "csv"):
+        pass
+
+
+async def test_rows_screened_by_identifier(grpc_server: RunningServer, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "parties.csv", [
+        ["V-1", "", "vessel", "imo=9187629"],
+        ["V-2", "Blue Horizon Shipping", "", "imo=9187629; mmsi@MT=215123456"],
+        ["V-3", "", "", ""],
+        ["V-4", "", "", "shoe=44"],
+        ["V-5", "Harold Finchley-Marsh", "", "passport@XX=123456789"],
+        ["V-6", "", "", "imo:9187629"],
+        ["V-7", "Harold Finchley-Marsh", "", "passport@GB=123456789"],
+    ], header=["party_reference", "name", "type", "identifiers"])  # fmt: skip
+    output = tmp_path / "results.csv"
+
+    summary = await screen_file(options(source, output), target=target(grpc_server))
+
+    rows = read_csv(output)
+    assert [(r["party_reference"], r["decision"]) for r in rows] == [
+        ("V-1", "BLOCK"), ("V-2", "BLOCK"), ("V-3", "ERROR"), ("V-4", "ERROR"), ("V-5", "ERROR"), ("V-6", "ERROR"),
+        ("V-7", "CLEAR"),
+    ]  # fmt: skip
+    for row in rows[:2]:  # the vessel ZAFAR STAR (IMO 9187629), whatever name was given
+        assert (row["top_list_id"], row["top_entry_id"], row["top_listed_name"]) == ("ofac_sdn", "15036", "ZAFAR STAR")
+        assert float(row["top_score"]) == 1.0 and "IDENTIFIER_MATCH" in row["reason_codes"].split(";")
+        assert "IMO 9187629 is on ofac_sdn entry 15036 'ZAFAR STAR'" in row["summary"] and not row["error"]
+    assert "with 'IMO 9187629'" in rows[0]["summary"]  # no name: the party is named by its identifier
+    assert rows[2]["error"].startswith("party.name: is required (or give party.identifiers")
+    # The server's word on a type or a country; the column to fix is named.
+    assert rows[3]["error"].startswith("party.identifiers[0].type: 'shoe' is not an identifier type; use one of imo,")
+    assert rows[3]["error"].endswith("(column 'identifiers', input line 5)")
+    assert rows[4]["error"].startswith("party.identifiers[0].issuing_country: 'XX' is not an ISO 3166-1")
+    assert rows[4]["error"].endswith("(column 'identifiers', input line 6)")
+    assert rows[5]["error"] == (
+        "identifiers[0]: 'imo:9187629': write TYPE=VALUE (or TYPE@COUNTRY=VALUE), e.g. imo=9187629 (input line 7)"
+    )
+    assert summary.errors == 4 and summary.decisions["BLOCK"] == 2
 
 
 def _parties(count: int, listed_every: int) -> list[list[str]]:
@@ -407,3 +504,22 @@ def test_cli_batch_local(tmp_path: Path) -> None:
 
     again = run_cli(["batch", str(source), "--output", str(output), "--local"], cli_env(tmp_path))
     assert again.returncode == 2 and "exists; use --resume or --overwrite" in again.stderr
+
+
+def test_cli_batch_local_by_identifier(tmp_path: Path) -> None:
+    source = tmp_path / "vessels.jsonl"
+    lines = [
+        {"party_reference": "S-1", "name": "Northern Lights Carrier", "identifiers": "imo=9187629"},
+        {"party_reference": "S-2", "identifiers": [{"type": "mmsi", "value": "215123456"}]},
+        {"party_reference": "S-3", "name": "Northern Lights Carrier", "identifiers": ["imo=9319466"]},
+    ]
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    output = tmp_path / "results.csv"
+
+    result = run_cli(["batch", str(source), "--output", str(output), "--local"], cli_env(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    rows = read_csv(output)
+    assert [(r["party_reference"], r["decision"], r["top_entry_id"]) for r in rows] == [
+        ("S-1", "BLOCK", "15036"), ("S-2", "BLOCK", "15036"), ("S-3", "CLEAR", ""),
+    ]  # fmt: skip

@@ -4,7 +4,7 @@ Input columns (CSV header names or JSON keys, case-insensitive; spaces and hyphe
 count as underscores; other columns are ignored):
 
     party_reference  required, unique in the file; sent as request_id and party_reference
-    name             required
+    name             required (the column, and a value unless the row gives identifiers)
     type             individual | organization | vessel | aircraft | blank
     alternative_names, nationalities      ';'-separated (JSON: a string or a list)
     country, city, postal_code, address   one address; `address` is its street line
@@ -12,11 +12,18 @@ count as underscores; other columns are ignored):
     direction        export | import | payment | other; blank: the --direction default
     destination_country
     owners           'Name:percent;Name:percent'
+    identifiers      'TYPE=VALUE; TYPE@CC=VALUE' (CC: the issuing country), e.g.
+                     'imo=9187629; passport@IR=D9016371'. JSON: that string, a list of such
+                     strings, or a list of {"type": ..., "value": ..., "issuing_country": ...}
+
+A row with identifiers may leave the name empty: it is screened by its identifiers alone; a
+file may then have no name column at all, when it has an identifiers column.
 
 Only what the server cannot see is checked here: a missing required column (the whole
 file is refused before anything is screened), a repeated or empty party_reference, a
 value that has no place in the request (an unknown type or direction, an owner share
-that is not a number, extra CSV fields). Everything else, country codes and dates
+that is not a number, an identifier not written TYPE=VALUE, extra CSV fields); an
+identifier's type, value and country are the server's to judge. Everything else, country codes and dates
 included, is the server's to judge, so `--local` and the server agree on every message.
 
 Rows are read one at a time: a file of a million parties is never held in memory.
@@ -34,7 +41,7 @@ from types import TracebackType
 from typing import IO, Self
 
 from service.api.gen import screening_pb2 as pb
-from service.command_words import DIRECTIONS, PARTY_TYPES
+from service.command_words import DIRECTIONS, PARTY_TYPES, parse_identifier
 from service.sources.text import decode_text
 
 FORMATS = ("csv", "jsonl")
@@ -42,9 +49,11 @@ _EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 INPUT_COLUMNS = (
     "party_reference", "name", "type", "alternative_names", "country", "city", "postal_code", "address",
-    "date_of_birth", "nationalities", "direction", "destination_country", "owners",
+    "date_of_birth", "nationalities", "direction", "destination_country", "owners", "identifiers",
 )  # fmt: skip
 REQUIRED_COLUMNS = ("party_reference", "name")
+# A required column that another one can stand in for: parties screened by identifiers alone need no name.
+_REQUIRED_UNLESS = {"name": "identifiers"}
 
 OUTPUT_COLUMNS = (
     "party_reference", "decision", "top_list_id", "top_entry_id", "top_listed_name", "top_score",
@@ -68,6 +77,10 @@ _FIELD_COLUMNS = {
     "party.owners": "owners",
     "party.owners.name": "owners",
     "party.owners.share_percent": "owners",
+    "party.identifiers": "identifiers",
+    "party.identifiers.type": "identifiers",
+    "party.identifiers.value": "identifiers",
+    "party.identifiers.issuing_country": "identifiers",
     "context.direction": "direction",
     "context.destination_country": "destination_country",
 }
@@ -168,6 +181,58 @@ def _owners(values: Mapping[str, object]) -> list[pb.Owner]:
     return owners
 
 
+_IDENTIFIER_KEYS = ("type", "value", "issuing_country")
+_IDENTIFIER_OBJECT = 'an object is {"type": "imo", "value": "9187629"}, with "issuing_country" optional'
+
+
+def _identifier_object(obj: Mapping[object, object], column: str) -> pb.Identifier:
+    fields = {_header_name(str(key)): value for key, value in obj.items()}
+    unknown = [key for key in fields if key not in _IDENTIFIER_KEYS]
+    if unknown:
+        raise RowError(column, f"{unknown[0][:32]!r} is not an identifier key: {_IDENTIFIER_OBJECT}")
+    parts = []
+    for key in _IDENTIFIER_KEYS:
+        value = fields.get(key)
+        if value is None:
+            value = ""
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise RowError(column, f"{key} must be a string: {_IDENTIFIER_OBJECT}")
+        parts.append(str(value).strip())
+    type_name, value, country = parts
+    if not type_name or not value:
+        raise RowError(column, f"type and value are required: {_IDENTIFIER_OBJECT}")
+    return pb.Identifier(type=type_name, value=value, issuing_country=country.upper())
+
+
+def _identifiers(values: Mapping[str, object]) -> list[pb.Identifier]:
+    """The `identifiers` column: 'TYPE=VALUE; TYPE@CC=VALUE' (JSON: also a list of such strings or of objects)."""
+    value = values.get("identifiers")
+    if value is None or isinstance(value, str):
+        value = [value or ""]
+    elif not isinstance(value, list):
+        raise RowError("identifiers", "must be a string (TYPE=VALUE; ...), or a list of strings or objects")
+    items: list[object] = []
+    for item in value:
+        # A string may hold several, ';'-separated, in a list as in a CSV cell.
+        if isinstance(item, str):
+            items.extend(part.strip() for part in item.split(";") if part.strip())
+        else:
+            items.append(item)
+    identifiers = []
+    for i, item in enumerate(items):
+        column = f"identifiers[{i}]"
+        if isinstance(item, dict):
+            identifiers.append(_identifier_object(item, column))
+        elif isinstance(item, str):
+            try:
+                identifiers.append(parse_identifier(item))
+            except ValueError as exc:
+                raise RowError(column, str(exc)) from None
+        else:
+            raise RowError(column, f"must be a string (TYPE=VALUE) or an object: {_IDENTIFIER_OBJECT}")
+    return identifiers
+
+
 def build_request(values: Mapping[str, object], reference: str, default_direction: str) -> pb.ScreenRequest:
     """One row -> the request the server validates. Raises RowError for what cannot be expressed."""
     party = pb.Party(
@@ -177,6 +242,7 @@ def build_request(values: Mapping[str, object], reference: str, default_directio
         date_of_birth=_text(values, "date_of_birth"),
         nationalities=_items(values, "nationalities"),
         owners=_owners(values),
+        identifiers=_identifiers(values),
     )
     kind = _text(values, "type").lower()
     if kind not in PARTY_TYPES and kind:
@@ -222,10 +288,14 @@ class PartyReader:
         # Line by line, each decoded like a publisher's file (UTF-8, BOM dropped, else
         # Windows-1252), so the file is streamed; csv.reader accepts any iterable of lines.
         self._lines = (self._decode(raw) for raw in self._binary)
-        if self.format == "csv":
-            self._open_csv()
-        else:
-            self._open_jsonl()
+        try:
+            if self.format == "csv":
+                self._open_csv()
+            else:
+                self._open_jsonl()
+        except BadInput:
+            self._binary.close()  # __exit__ is not called when __enter__ raises
+            raise
         return self
 
     def __exit__(
@@ -241,11 +311,12 @@ class PartyReader:
 
     def _check_columns(self, columns: list[str], where: str) -> None:
         for column in REQUIRED_COLUMNS:
-            if column not in columns:
+            if column not in columns and _REQUIRED_UNLESS.get(column) not in columns:
                 found = ", ".join(c for c in columns if c) or "none"
                 kind = "column" if self.format == "csv" else "key"
-                raise BadInput(f"{self.path}: {where} has no '{column}' {kind} (found: {found}); required: "
-                               f"{', '.join(REQUIRED_COLUMNS)}")  # fmt: skip
+                required = ", ".join(f"{c} (or {_REQUIRED_UNLESS[c]})" if c in _REQUIRED_UNLESS else c
+                                     for c in REQUIRED_COLUMNS)  # fmt: skip
+                raise BadInput(f"{self.path}: {where} has no '{column}' {kind} (found: {found}); required: {required}")
         self.ignored_columns = tuple(c for c in columns if c not in INPUT_COLUMNS)
 
     def _open_csv(self) -> None:
