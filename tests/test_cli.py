@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
+from service.api.gen import screening_pb2 as pb
 from service.registry.store import PartyRegistry
 from tests.cli_support import SCREENING, cli_env, embedded_servers_in, free_port, run_cli, wait_serving
 from tests.conftest import FIXTURES, SERVER_REDIS_URL
@@ -303,6 +304,55 @@ def test_parties_import_registers_each_row_for_its_own_direction(tmp_path: Path,
         return {ref: party.direction for ref, party in found.items() if party is not None}
 
     assert asyncio.run(directions()) == {"BP-1": "import", "BP-2": "payment", "BP-3": "export"}
+
+
+def test_parties_import_keeps_each_party_s_identifiers(tmp_path: Path, server_prefix: str) -> None:
+    env = cli_env(tmp_path, REDIS_URL=SERVER_REDIS_URL, SCREENING_KEY_PREFIX=server_prefix, LOG_LEVEL="warning")
+    published = run_cli(["refresh", "--list", "ofac_sdn", "--from", str(FIXTURES / "ofac_sdn")], env)
+    assert published.returncode == 0, published.stderr
+    source = tmp_path / "fleet.jsonl"
+    lines = [
+        {"party_reference": "F-1", "type": "vessel", "identifiers": [{"type": "imo", "value": "9187629"}]},
+        {"party_reference": "F-2", "name": "Blue Horizon Shipping", "identifiers": "imo=9187629; mmsi@mt=215123456"},
+        {"party_reference": "F-3", "identifiers": ["imo 9187629"]},  # refused: not TYPE=VALUE
+        {"party_reference": "F-4", "identifiers": ["shoe=44"]},  # refused by the service's vocabulary
+    ]
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+
+    imported = run_cli(["parties", "import", str(source), "--no-progress"], env)
+
+    assert imported.returncode == 1, imported.stderr
+    assert "registered 2 parties (2 new, 2 refused)" in imported.stdout
+    assert "refused: line 3: identifiers[0]: 'imo 9187629': write TYPE=VALUE" in imported.stderr
+    assert "refused: line 4: party.identifiers[0].type: 'shoe' is not an identifier type" in imported.stderr
+    worked = run_cli(["worker", "--exit-when-idle"], env)
+    assert worked.returncode == 0, worked.stderr
+    # Their first screening finds the vessel ZAFAR STAR by its IMO number, whatever the name.
+    for reference, described in (
+        ("F-1", "[imo=9187629]"),
+        ("F-2", "Blue Horizon Shipping [imo=9187629; mmsi@MT=215123456]"),
+    ):
+        shown = run_cli(["parties", "show", reference], env).stdout.splitlines()
+        assert shown[0] == f"{reference}: {described} (export)"
+        assert shown[1].startswith("state: BLOCK since ") and shown[2].split()[:3] == ["BLOCK", "ofac_sdn", "15036"]
+
+    async def identifiers() -> dict[str, list[tuple[str, str, str]]]:
+        client = aioredis.Redis.from_url(SERVER_REDIS_URL)
+        try:
+            registry = PartyRegistry(client, server_prefix)
+            found = {ref: await registry.get(ref) for ref in ("F-1", "F-2", "F-3", "F-4")}
+        finally:
+            await client.aclose()
+        return {
+            ref: [(i.type, i.value, i.issuing_country) for i in pb.Party.FromString(party.party).identifiers]
+            for ref, party in found.items()
+            if party is not None
+        }
+
+    assert asyncio.run(identifiers()) == {
+        "F-1": [("imo", "9187629", "")],
+        "F-2": [("imo", "9187629", ""), ("mmsi", "215123456", "MT")],
+    }
 
 
 def test_imported_parties_are_screened_once_and_rescreen_waits_for_its_job(tmp_path: Path, server_prefix: str) -> None:

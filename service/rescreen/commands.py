@@ -24,7 +24,9 @@ def add_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     parties = commands.add_parser("parties", help="the registry of parties re-screened after every list update")
     party_commands = parties.add_subparsers(dest="parties_command", required=True)
     importing = party_commands.add_parser("import", help="register (upsert) parties from a CSV or JSON Lines file")
-    importing.add_argument("file", help="same columns as `screening batch` (party_reference and name required)")
+    importing.add_argument(
+        "file", help="same columns as `screening batch` (party_reference required; name, or identifiers alone)"
+    )
     importing.add_argument(
         "--direction",
         choices=sorted(DIRECTIONS),
@@ -172,8 +174,13 @@ def _show_party(found: tuple[RegisteredParty, PartyState | None, bool] | None, r
         return 0
     decision = pb.Decision.Name(answer.decision).removeprefix("DECISION_") if answer.decision else "not screened yet"
     since = f" since {answer.state_since.ToDatetime():%Y-%m-%d %H:%M:%S} UTC" if answer.HasField("state_since") else ""
+    # Identifiers as the import file writes them (a party may have no name, only identifiers).
+    identifiers = "; ".join(
+        f"{i.type}{'@' + i.issuing_country if i.issuing_country else ''}={i.value}" for i in answer.party.identifiers
+    )
+    described = " ".join(part for part in (answer.party.name, f"[{identifiers}]" if identifiers else "") if part)
     print(
-        f"{answer.party.party_reference}: {answer.party.name} ({pb.Direction.Name(answer.direction).removeprefix('DIRECTION_').lower()})"
+        f"{answer.party.party_reference}: {described} ({pb.Direction.Name(answer.direction).removeprefix('DIRECTION_').lower()})"
     )
     print(f"state: {decision}{since}" + ("; first screening queued" if answer.screening_queued else ""))
     for alerted in answer.alerted:
