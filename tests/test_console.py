@@ -172,6 +172,22 @@ async def test_items_and_owners_are_checked_beside_their_fields(doors: Doors) ->
     assert owned.status_code == 200 and "Owners on the lists" in owned.text and "(60%)" in owned.text
 
 
+async def test_a_vessel_is_checked_by_its_imo_number_alone_and_a_bad_identifier_is_shown_beside_its_field(
+    doors: Doors,  # noqa: F811
+) -> None:
+    csrf = await _sign_in(doors, "screener")
+    found = await doors.http.post(
+        "/check", data={"csrf": csrf, "name": "", "type": "vessel", "identifiers": "imo=9187629", "direction": "export"}
+    )
+    assert found.status_code == 200 and "BLOCK" in found.text and "15036" in found.text
+    assert "IMO 9187629 is on ofac_sdn entry 15036" in found.text
+    bad = await doors.http.post("/check", data={"csrf": csrf, "name": "Acme Widgets", "identifiers": "shoe=44"})
+    assert bad.status_code == 400 and 'id="identifiers-error"' in bad.text and "not an identifier type" in bad.text
+    assert "shoe=44" in bad.text  # the form keeps what was typed
+    neither = await doors.http.post("/check", data={"csrf": csrf, "name": ""})
+    assert neither.status_code == 400 and 'id="name-error"' in neither.text
+
+
 async def test_a_partys_history_shows_its_dispositions(doors: Doors) -> None:  # noqa: F811
     csrf = await _sign_in(doors, "reviewer")
     answer = await doors.http.post(

@@ -33,7 +33,7 @@ from starlette.templating import Jinja2Templates
 from service.api.gen import screening_pb2 as pb
 from service.auth.principal import ANONYMOUS
 from service.batch.files import BadInput
-from service.command_words import DIRECTIONS, PARTY_TYPES
+from service.command_words import DIRECTIONS, PARTY_TYPES, parse_identifier
 from service.console.batches import MAX_ROWS, MAX_UPLOAD_BYTES, BatchRuns
 from service.console.oidc import CALLBACK_PATH, PENDING_SECONDS, CodeFlow, SignInFailed
 from service.console.sessions import Session, SessionStore
@@ -66,6 +66,7 @@ FORM_FIELDS = {
     "destination_country": "context.destination_country",
     "origin_country": "context.origin_country",
     "owners": "party.owners",
+    "identifiers": "party.identifiers",
 }
 # Rows of items on the check form (an import's goods: where from, made by whom).
 ITEM_ROWS = 3
@@ -171,6 +172,13 @@ def _screen_request(form: dict[str, str]) -> tuple[pb.ScreenRequest, list[int]]:
             except ValueError:
                 name, percent = line, 0.0  # refused by the service as party.owners[i].share_percent, beside the field
             party.owners.add(name=name.strip(), share_percent=percent)
+    for line in form.get("identifiers", "").splitlines():
+        if line.strip():
+            try:
+                party.identifiers.append(parse_identifier(line))
+            except ValueError:
+                # Refused by the service as party.identifiers[i].value, beside the field.
+                party.identifiers.add(type=line.strip()[:64])
     context = pb.TransactionContext(direction=DIRECTIONS.get(form.get("direction", "export"), pb.DIRECTION_UNSPECIFIED))
     item_rows = []
     for row in range(ITEM_ROWS):
