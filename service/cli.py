@@ -658,7 +658,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--alt", action="append", help="an alternative name (repeatable)")
     check.add_argument(
         "--identifier", action="append", metavar="TYPE=VALUE",
-        help="an identifier (repeatable): TYPE one of imo, mmsi, call_sign, aircraft_serial, aircraft_registration, "
+        help="an identifier (repeatable): TYPE one of imo, mmsi, call_sign, aircraft_serial, aircraft_registration, aircraft_mode_s, "
         "passport, national_id, drivers_license, tax_id, registration, bic, lei, duns, wallet:CHAIN (e.g. wallet:XBT); "
         "TYPE@CC=VALUE names the issuing country",
     )  # fmt: skip

@@ -234,3 +234,20 @@ def test_check_screens_a_vessel_by_imo_and_refuses_an_unknown_type(tmp_path: Pat
     assert unknown.returncode == 2 and "party.identifiers[0].type" in unknown.stderr and "imo, mmsi" in unknown.stderr
     malformed = run_cli(["check", "Acme", "--identifier", "imo", "--local"], env)
     assert malformed.returncode != 0 and "write TYPE=VALUE" in malformed.stderr
+
+
+@pytest.mark.real_data
+def test_every_identifier_label_of_the_real_lists_is_mapped_or_known_not_to_identify(shared_data: Path) -> None:
+    """A label a publisher starts using must be decided on (a kind, or not an identifier), not silently dropped."""
+    from service.identifiers.kinds import NOT_IDENTIFIERS
+
+    labels: set[str] = set()
+    for folder, prefix in (("ofac-sdn-2023-12-28", ""), ("ofac-sdn-2024-05-03", ""),
+                           ("ofac-consolidated-nonsdn-2025-12", "cons_")):  # fmt: skip
+        files = {path.name.removeprefix(prefix).replace("prim", "sdn"): path.read_bytes()
+                 for path in (shared_data / folder).iterdir()}  # fmt: skip
+        labels |= {i.type for e in parse_legacy_csv("ofac_sdn", files) for i in e.identifiers}
+    assert len(labels) > 60
+    undecided = sorted(label for label in labels
+                       if listed_kind(label) is None and " ".join(label.lower().split()) not in NOT_IDENTIFIERS)  # fmt: skip
+    assert not undecided, undecided

@@ -36,6 +36,7 @@ KINDS: dict[str, Kind] = {
         _kind("call_sign", "call sign"),
         _kind("aircraft_serial", "aircraft serial number"),
         _kind("aircraft_registration", "aircraft registration mark"),
+        _kind("aircraft_mode_s", "aircraft Mode S code"),
         _kind("passport", "passport"),
         _kind("national_id", "national id"),
         _kind("drivers_license", "driver's licence"),
@@ -62,6 +63,8 @@ LIST_LABELS: dict[str, Kind] = {
     "aircraft manufacturer's serial number (msn)": KINDS["aircraft_serial"],
     "aircraft construction number (also called l/n or s/n or f/n)": KINDS["aircraft_serial"],
     "aircraft tail number": KINDS["aircraft_registration"],
+    "aircraft mode s transponder code": KINDS["aircraft_mode_s"],
+    "international maritime organization no.": KINDS["imo"],
     "passport": KINDS["passport"],
     "diplomatic passport": KINDS["passport"],
     "national id no.": KINDS["national_id"],
@@ -74,6 +77,12 @@ LIST_LABELS: dict[str, Kind] = {
     "c.u.r.p. #": KINDS["national_id"],
     "refugee id card": KINDS["national_id"],
     "identification number": KINDS["national_id"],
+    "moroccan personal id no.": KINDS["national_id"],
+    "bosnian personal id no.": KINDS["national_id"],
+    "stateless person id card": KINDS["national_id"],
+    "immigration no.": KINDS["national_id"],
+    "public security and immigration no.": KINDS["national_id"],
+    "temporary suspension of deportation no.": KINDS["national_id"],
     "driver's license no.": KINDS["drivers_license"],
     "tax id no.": KINDS["tax_id"],
     "nit #": KINDS["tax_id"],
@@ -100,11 +109,19 @@ LIST_LABELS: dict[str, Kind] = {
     "dubai chamber of commerce membership no.": KINDS["registration"],
     "economic register number (cbls)": KINDS["registration"],
     "registered charity no.": KINDS["registration"],
+    "tourism license no.": KINDS["registration"],
+    "sre permit no.": KINDS["registration"],
     "swift/bic": KINDS["bic"],
     "legal entity number": KINDS["lei"],
     "d-u-n-s number": KINDS["duns"],
 }
 WALLET_LABEL = "digital currency address - "
+# What the lists carry beside identifiers, and is not one of the party: contact data, the number of
+# the gazette that published a designation, a name's telegraph code, a bare "Serial No." of anything.
+NOT_IDENTIFIERS = frozenset((
+    "website", "email address", "phone number", "phone no.", "telephone no.", "fax no.",
+    "government gazette number", "chinese commercial code", "serial no.",
+))  # fmt: skip
 
 
 def listed_kind(label: str) -> tuple[Kind, str] | None:
