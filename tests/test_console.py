@@ -184,6 +184,8 @@ async def test_a_vessel_is_checked_by_its_imo_number_alone_and_a_bad_identifier_
     bad = await doors.http.post("/check", data={"csrf": csrf, "name": "Acme Widgets", "identifiers": "shoe=44"})
     assert bad.status_code == 400 and 'id="identifiers-error"' in bad.text and "not an identifier type" in bad.text
     assert "shoe=44" in bad.text  # the form keeps what was typed
+    typo = await doors.http.post("/check", data={"csrf": csrf, "name": "Northern Breeze", "identifiers": "imo=9187628"})
+    assert typo.status_code == 200 and 'id="warnings"' in typo.text and "IMO check digit does not match" in typo.text
     neither = await doors.http.post("/check", data={"csrf": csrf, "name": ""})
     assert neither.status_code == 400 and 'id="name-error"' in neither.text
 
