@@ -197,6 +197,8 @@ async def _local_state(
 def _print_human(response: pb.ScreenResponse) -> None:
     decision = pb.Decision.Name(response.decision).removeprefix("DECISION_")
     print(f"{decision}  ({len(response.matches)} match(es), {response.server_latency.ToMicroseconds() / 1000:.2f} ms)")
+    for warning in response.warnings:  # a stale list, an identifier that looks wrong: before the matches
+        print(f"  warning: {warning}")
     for match in response.matches:
         programs = ", ".join(match.entry.programs)
         kind = pb.NameKind.Name(match.listed_name_kind).removeprefix("NAME_KIND_").lower()

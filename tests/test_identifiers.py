@@ -232,6 +232,9 @@ def test_check_screens_a_vessel_by_imo_and_refuses_an_unknown_type(tmp_path: Pat
     assert body["matches"][0]["explanation"]["algorithm"] == "identifier"
     unknown = run_cli(["check", "--identifier", "shoe=44", "--local"], env)
     assert unknown.returncode == 2 and "party.identifiers[0].type" in unknown.stderr and "imo, mmsi" in unknown.stderr
+    typo = run_cli(["check", "Northern Breeze", "--identifier", "imo=9187628", "--local"], env)
+    assert typo.returncode == 0 and typo.stdout.startswith("CLEAR")
+    assert "  warning: party.identifiers[0].value: IMO check digit does not match (screened as given)" in typo.stdout
     malformed = run_cli(["check", "Acme", "--identifier", "imo", "--local"], env)
     assert malformed.returncode != 0 and "write TYPE=VALUE" in malformed.stderr
 
