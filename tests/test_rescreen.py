@@ -540,6 +540,7 @@ async def test_an_imo_number_added_to_an_entry_alerts_the_registered_vessel_carr
     alerts = [json.loads(fields[b"alert"]) for _, fields in entries if json.loads(fields[b"alert"])["job_id"] == delta]
     assert [(a["reference"], a["decision"]) for a in alerts] == [("V-1", "BLOCK")]
     assert [(e[1], e[4]) for e in alerts[0]["entries"]] == [("15036", "new")]
+    assert alerts[0]["text"] == "Party V-1: CLEAR -> BLOCK; new ofac_sdn 15036 'ZAFAR STAR' (by IMO 9187629)."
     state = await registry.state("V-1")
     assert state is not None and [a.entry_id for a in state.alerts] == ["15036"]
     assert (await registry.state("V-2")).decision == "CLEAR"  # type: ignore[union-attr]

@@ -237,6 +237,7 @@ def rescreen_party(
     new: dict[tuple[str, str], Alerted] = {}
     re_raised: set[tuple[str, str]] = set()
     names: dict[tuple[str, str], str] = {}
+    found_by: dict[tuple[str, str], str] = {}  # the party's identifier that made the match, if one did
     for match in matches:
         key = (match.list_id, match.entry.entry_id)
         disposition = dispositions.get(key)
@@ -249,6 +250,8 @@ def rescreen_party(
             # A pending, rejected or not yet approved one clears nothing: the alert is an ordinary one.
         new[key] = _alerted(match, policy, context)
         names[key] = match.listed_name.value
+        if match.by_identifier is not None:
+            found_by[key] = match.by_identifier.describe()
     if scope is not None:
         for key, alerted in old.items():
             if key in new:
@@ -283,6 +286,7 @@ def rescreen_party(
         f"Party {party.reference}: {previous} -> {decision}; "
         + "; ".join(
             f"{change} {list_id} {entry_id}{' ' + repr(name) if name else ''}"
+            + (f" (by {found_by[(list_id, entry_id)]})" if (list_id, entry_id) in found_by else "")
             for list_id, entry_id, name, _, change, _ in changes
         )
         + "."
