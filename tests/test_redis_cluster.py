@@ -89,8 +89,8 @@ async def test_keys_that_change_together_share_a_slot_and_the_registry_spreads(r
             return {client.keyslot(key) for key in keys}
 
         for bucket in range(BUCKETS):
-            bucket_keys = (registry.parties_key(bucket), registry.unscreened_key(bucket),
-                           registry.states_key(bucket), registry.outbox_key(bucket))  # fmt: skip
+            bucket_keys = (registry.parties_key(bucket), registry.unscreened_key(bucket), registry.states_key(bucket),
+                           registry.outbox_key(bucket), registry.identifiers_key(bucket))  # fmt: skip
             assert len(slots(*bucket_keys)) == 1, bucket
         job = jobs.job_key("delta:x:1")
         assert len(slots(job, f"{job}:alerted", f"{job}:done", jobs.alerts_key, jobs.shards_key, jobs.index_key,

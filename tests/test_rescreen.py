@@ -522,6 +522,11 @@ async def test_an_imo_number_added_to_an_entry_alerts_the_registered_vessel_carr
     records, errors = registered_parties([vessel, other], "export")
     assert not errors
     await registry.register(records)
+    from service.registry.store import bucket_of
+
+    # As if V-1 had been registered before the registry indexed identifiers: its bucket is indexed
+    # by the first delta that needs it.
+    await redis_client.delete(registry.identifiers_key(bucket_of("V-1")))
     worker = RescreenWorker(redis_client, key_prefix, lambda: loader.state, consumer="w")
     first = await jobs.start_registered()
     assert first is not None
@@ -541,6 +546,7 @@ async def test_an_imo_number_added_to_an_entry_alerts_the_registered_vessel_carr
     assert [(a["reference"], a["decision"]) for a in alerts] == [("V-1", "BLOCK")]
     assert [(e[1], e[4]) for e in alerts[0]["entries"]] == [("15036", "new")]
     assert alerts[0]["text"] == "Party V-1: CLEAR -> BLOCK; new ofac_sdn 15036 'ZAFAR STAR' (by IMO 9187629)."
+    assert await redis_client.hget(registry.identifiers_key(bucket_of("V-1")), "V-1") == b"9187629"
     state = await registry.state("V-1")
     assert state is not None and [a.entry_id for a in state.alerts] == ["15036"]
     assert (await registry.state("V-2")).decision == "CLEAR"  # type: ignore[union-attr]
@@ -552,6 +558,33 @@ async def test_an_imo_number_added_to_an_entry_alerts_the_registered_vessel_carr
     while await worker.work_once(block_ms=None):
         pass
     assert (await registry.state("V-3")).decision == "BLOCK"  # type: ignore[union-attr]
+
+
+async def test_the_registry_keeps_each_party_s_identifier_keys_as_it_is_registered_and_removed(
+    redis_client: aioredis.Redis, key_prefix: str
+) -> None:
+    from service.api.registration import registered_parties
+    from service.registry.store import bucket_of
+
+    registry = PartyRegistry(redis_client, key_prefix)
+    index = registry.identifiers_key(bucket_of("V-9"))
+
+    def vessel(*identifiers: pb.Identifier) -> list:
+        found, errors = registered_parties([pb.Party(name="Calm Waters", party_reference="V-9",
+                                                     identifiers=identifiers)], "export")  # fmt: skip
+        assert not errors
+        return found
+
+    await registry.register(vessel(pb.Identifier(type="imo", value="IMO 9187629"),
+                                   pb.Identifier(type="mmsi", value="215 123 456")))  # fmt: skip
+    assert await redis_client.hget(index, "V-9") == b"9187629\x1f215123456"
+    # The bucket was new: its index is complete from its first party (no delta needs to fill it).
+    assert await redis_client.hget(index, "\x00indexed") == b"1"
+    await registry.register(vessel())  # registered again without identifiers
+    assert await redis_client.hget(index, "V-9") is None
+    await registry.register(vessel(pb.Identifier(type="wallet:XBT", value="12QtD5BFwRsdNsAZY76UVE1xyCGNTojH9h")))
+    assert await redis_client.hget(index, "V-9") == b"12QtD5BFwRsdNsAZY76UVE1xyCGNTojH9h"
+    assert await registry.remove(["V-9"]) == 1 and await redis_client.hget(index, "V-9") is None
 
 
 async def test_a_worker_dying_between_state_and_alert_stream_raises_the_alert_once_on_the_retry(

@@ -37,11 +37,14 @@ import msgspec
 import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
 
+from service.registry.identifiers import identifier_keys, packed, unpacked
 from service.store import replies
 from service.store.keyspace import JOBS, KeySpace, bucket_group, load_scripts
 from service.store.snapshots import DEFAULT_PREFIX
 
 BUCKETS = 256
+# The field that says a bucket's identifier index holds every party of it (no reference starts with NUL).
+_INDEXED = "\x00indexed"
 # Registration and removal history (approximate trim; one entry per call).
 LOG_MAXLEN = 100_000
 
@@ -78,9 +81,13 @@ class PartyState(msgspec.Struct, frozen=True, array_like=True):
     screened_at: str = ""
 
 
-# KEYS: the bucket's parties, its unscreened set. ARGV: reference, record bytes.
-# Returns 2 new, 1 changed, 0 the same data again.
+# KEYS: the bucket's parties, its unscreened set, its identifier index. ARGV: reference, record
+# bytes, the party's identifier keys (packed, '' for none), the index's "complete" field. Returns 2 new, 1 changed, 0 the same data
+# again. The index is written even for the same data: registering again fills it for parties
+# registered before it existed. A bucket's first party marks its index complete (nothing to backfill).
 _UPSERT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[3], ARGV[4], '1') end
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[3]) else redis.call('HDEL', KEYS[3], ARGV[1]) end
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old == ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -147,6 +154,10 @@ class PartyRegistry:
     def states_key(self, bucket: int) -> str:
         return self._keys.key(f"party-state:{bucket}", bucket_group(bucket))
 
+    def identifiers_key(self, bucket: int) -> str:
+        """The bucket's identifier index: reference -> its identifier keys (service.registry.identifiers)."""
+        return self._keys.key(f"party-ids:{bucket}", bucket_group(bucket))
+
     def outbox_key(self, bucket: int) -> str:
         """Alerts settled in this bucket, not yet on the alert stream (service.rescreen.jobs)."""
         return self._keys.key(f"alert-outbox:{bucket}", bucket_group(bucket))
@@ -193,8 +204,10 @@ class PartyRegistry:
     async def _upsert_all(self, parties: Sequence[RegisteredParty], buckets: Sequence[int], by: str) -> list[int]:
         async with self._redis.pipeline(transaction=False) as pipe:
             for party, bucket in zip(parties, buckets, strict=True):
-                keys = [self.parties_key(bucket), self.unscreened_key(bucket)]
-                await self._upsert(keys=keys, args=[party.reference, _PARTY_ENCODER.encode(party)], client=pipe)
+                keys = [self.parties_key(bucket), self.unscreened_key(bucket), self.identifiers_key(bucket)]
+                keys_held = packed(identifier_keys(party.party))
+                args: list[str | bytes] = [party.reference, _PARTY_ENCODER.encode(party), keys_held, _INDEXED]
+                await self._upsert(keys=keys, args=args, client=pipe)
             self._log(pipe, "register", by, [party.reference for party in parties])
             return [int(n) for n in (await pipe.execute())[:-1]]
 
@@ -223,9 +236,10 @@ class PartyRegistry:
                 pipe.hdel(self.parties_key(bucket), reference)
                 pipe.hdel(self.states_key(bucket), reference)
                 pipe.srem(self.unscreened_key(bucket), reference)
+                pipe.hdel(self.identifiers_key(bucket), reference)
             self._log(pipe, "remove", by, references)
             results = (await pipe.execute())[:-1]
-        return sum(int(n) for n in results[0::3])
+        return sum(int(n) for n in results[0::4])
 
     async def history(self, count: int = 100) -> list[dict[str, str]]:
         """The last `count` registrations and removals, newest first (action, by, count, references, at)."""
@@ -282,6 +296,23 @@ class PartyRegistry:
             raw_parties, raw_states = await pipe.execute()
         parties = [_PARTY_DECODER.decode(raw) for raw in raw_parties]
         return parties, {key.decode(): StoredState(_STATE_DECODER.decode(raw), raw) for key, raw in raw_states.items()}
+
+    async def identifier_index(self, bucket: int, parties: Sequence[RegisteredParty]) -> dict[str, tuple[str, ...]]:
+        """The bucket's identifier index (reference -> keys) for these parties of it.
+
+        A bucket indexed before the index existed is indexed here first, once, from its parties
+        (HSETNX: a registration meanwhile wrote newer keys, which stay).
+        """
+        raw = replies.raw_hash(await self._redis.hgetall(self.identifiers_key(bucket)))
+        if _INDEXED.encode() not in raw:
+            found = {party.reference: keys for party in parties if (keys := identifier_keys(party.party))}
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for reference, keys in found.items():
+                    pipe.hsetnx(self.identifiers_key(bucket), reference, packed(keys))
+                pipe.hset(self.identifiers_key(bucket), _INDEXED, "1")
+                await pipe.execute()
+            raw = replies.raw_hash(await self._redis.hgetall(self.identifiers_key(bucket)))
+        return {name.decode(): unpacked(value) for name, value in raw.items() if name != _INDEXED.encode()}
 
     async def stored_states(self, bucket: int, references: Sequence[str]) -> dict[str, StoredState]:
         """The current states of some of a bucket's parties (those without one are left out)."""

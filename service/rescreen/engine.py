@@ -178,11 +178,9 @@ _TYPES = {
 }
 
 
-def query_of(party: RegisteredParty, message: pb.Party | None = None) -> tuple[PartyQuery, TransactionContext]:
-    """The registered party as a query; it was validated when registered, so this only maps fields.
-
-    `message`: the party already decoded from `party.party`."""
-    message = message if message is not None else pb.Party.FromString(party.party)
+def query_of(party: RegisteredParty) -> tuple[PartyQuery, TransactionContext]:
+    """The registered party as a query; it was validated when registered, so this only maps fields."""
+    message = pb.Party.FromString(party.party)
     names = ((QueryName(message.name, QueryNameSource.NAME),) if message.name else ()) + tuple(
         QueryName(n, QueryNameSource.ALTERNATIVE_NAME) for n in message.alternative_names
     )
@@ -301,20 +299,16 @@ def delta_matches(delta: Delta, party: RegisteredParty, min_score: float) -> lis
 
 
 def matches_and_context(
-    delta: Delta, party: RegisteredParty, min_score: float
+    delta: Delta, party: RegisteredParty, min_score: float, identifier_keys: Sequence[str] = ()
 ) -> tuple[list[MatchResult], TransactionContext] | None:
-    """The party's delta matches and its context (the party decoded once), or None when ruled out."""
+    """The party's delta matches and its context (the party decoded once), or None when ruled out.
+
+    `identifier_keys`: the party's, from the registry's identifier index: a party holding one of the
+    update's identifiers is screened whatever its names."""
     near = delta.near.near(party.tokens)
-    if not near and not len(delta.identifiers):
+    if not near and not any(delta.identifiers.lookup(key) for key in identifier_keys):
         return None
-    message = pb.Party.FromString(party.party)  # ~0.5 us: affordable for every party of a delta with identifiers
-    if not near and not message.identifiers:
-        return None
-    query, context = query_of(party, message)
-    if not near and not any(
-        identifier.key and delta.identifiers.lookup(identifier.key) for identifier in query.identifiers
-    ):
-        return None
+    query, context = query_of(party)
     matches = delta.matcher.find(query, frozenset(), min_score, MATCH_LIMIT) if near else []
     if query.identifiers:
         matches, _ = merge_identifier_matches(delta.identifiers, delta.entry, lambda _: delta.version, query, matches)

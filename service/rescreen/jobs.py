@@ -583,15 +583,18 @@ class RescreenWorker:
         delta = await self._delta(job_id, job.list_id, job.version) if job.kind == "delta" else None
         removed = frozenset(delta.diff.removed) if delta else frozenset()
         delta_ids = frozenset(delta.entries) if delta else frozenset()
+        holders: dict[str, tuple[str, ...]] = {}
         if delta is not None:
             delta.near.prepare([party.tokens for party in parties])
+            if len(delta.identifiers):  # who holds identifiers: asked only when the update carries some
+                holders = await self.registry.identifier_index(bucket, parties)
         scored: list[_Scored] = []
         for party in parties:
             stored = states.get(party.reference)
             old = stored.state if stored else None
             context = None
             if delta is not None:
-                found = matches_and_context(delta, party, policy.review_threshold)
+                found = matches_and_context(delta, party, policy.review_threshold, holders.get(party.reference, ()))
                 touched = old is not None and any(
                     a.list_id == job.list_id and (a.entry_id in removed or a.entry_id in delta_ids) for a in old.alerts
                 )
