@@ -38,6 +38,12 @@ NOW = datetime(2026, 12, 7, tzinfo=UTC)
         ("mmsi", "21512345", "21512345", "an MMSI is 9 digits"),
         ("call_sign", "9hz-f5", "9HZF5", ""),
         ("aircraft_registration", "EP-IGA", "EPIGA", ""),
+        ("aircraft_serial", "msn 1234/5", "MSN12345", ""),
+        ("aircraft_mode_s", "7c6c8d", "7C6C8D", ""),
+        ("national_id", "5.892.464-K", "5892464K", ""),
+        ("drivers_license", "D 123-456-789", "D123456789", ""),
+        ("registration", "HRB 123 456", "HRB123456", ""),
+        ("duns", "15-048-3782", "150483782", ""),
         ("passport", "or 123-456", "OR123456", ""),
         ("tax_id", "5.892.464", "5892464", ""),
         # A BIC names the bank in 8 characters: its head office (XXX) and branches are the same bank.
@@ -254,3 +260,38 @@ def test_every_identifier_label_of_the_real_lists_is_mapped_or_known_not_to_iden
     undecided = sorted(label for label in labels
                        if listed_kind(label) is None and " ".join(label.lower().split()) not in NOT_IDENTIFIERS)  # fmt: skip
     assert not undecided, undecided
+
+
+def test_listed_labels_of_every_kind_are_found_by_the_callers_words() -> None:
+    from service.identifiers.match import identifier_hits
+    from service.model import EntityType, Entry, Identifier, Name
+
+    entry = Entry(
+        "ofac_sdn", "900", EntityType.ORGANIZATION, (Name("Velleroy Aviation Holdings"),),
+        identifiers=(
+            Identifier("Legal Entity Number", "5493001KJTIIGC8Y1R12"),
+            Identifier("Aircraft Manufacturer's Serial Number (MSN)", "1234"),
+            Identifier("Aircraft Tail Number", "EP-IGA"),
+            Identifier("D-U-N-S Number", "15-048-3782"),
+            Identifier("SWIFT/BIC", "AGBLIRTH"),
+            Identifier("Unified Social Credit Code (USCC)", "91110000100000000X"),
+            Identifier("Website", "www.velleroy.example"),
+        ),
+    )  # fmt: skip
+    index = IdentifierIndex.build([entry])
+
+    def found(type_name: str, value: str) -> list[tuple[str, bool]]:
+        hits = identifier_hits(index, [query_identifier(type_name, value, field="party.identifiers[0]")])
+        return [(hit.listed.label, hit.is_match) for hit in hits]
+
+    assert found("lei", "5493001kjtiigc8y1r12") == [("Legal Entity Number", True)]
+    assert found("aircraft_serial", "1234") == [("Aircraft Manufacturer's Serial Number (MSN)", True)]
+    assert found("aircraft_registration", "epiga") == [("Aircraft Tail Number", True)]
+    assert found("duns", "150483782") == [("D-U-N-S Number", True)]
+    assert found("bic", "AGBLIRTH123") == [("SWIFT/BIC", True)]  # a branch of the listed bank
+    # A Chinese USCC is the registration number and the tax number at once; not a passport.
+    uscc = "Unified Social Credit Code (USCC)"
+    assert found("tax_id", "91110000100000000X") == found("registration", "91110000100000000X") == [(uscc, True)]
+    assert found("passport", "91110000100000000X") == [(uscc, False)]
+    assert found("registration", "1234") == [("Aircraft Manufacturer's Serial Number (MSN)", False)]
+    assert len(index) == 6  # the website is not an identifier of the party
