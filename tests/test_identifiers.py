@@ -95,6 +95,12 @@ def test_the_lists_labels_and_the_callers_words_map_to_kinds() -> None:
     assert query_kind("Passport") == (KINDS["passport"], "")  # a list's own label is understood too
     assert query_kind("Cedula No.") == (KINDS["national_id"], "")
     assert query_kind("shoe size") is None
+    # The words ERP fields and people use for the same kinds.
+    assert query_kind("wallet:BTC") == (KINDS["wallet"], "XBT")
+    assert query_kind("SWIFT code") == (KINDS["bic"], "")
+    assert query_kind("VAT number") == (KINDS["tax_id"], "")
+    assert query_kind("passport-number") == (KINDS["passport"], "")
+    assert query_kind("imo:9187629") is None  # a value in the type is a mistake, not an IMO
 
 
 # --- matching ----------------------------------------------------------------------------------------

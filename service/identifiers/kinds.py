@@ -138,14 +138,41 @@ def accepted_types() -> list[str]:
     return [name for name in KINDS if name != "wallet"] + ["wallet:CHAIN (e.g. wallet:XBT, wallet:ETH)"]
 
 
+# Other words callers use for the same kinds (ERP field names, common abbreviations); compared
+# lower-case with spaces and hyphens as underscores.
+QUERY_ALIASES: dict[str, str] = {
+    "imo_number": "imo", "imo_no": "imo", "vessel_imo": "imo",
+    "mmsi_number": "mmsi", "callsign": "call_sign",
+    "msn": "aircraft_serial", "aircraft_msn": "aircraft_serial", "serial_number": "aircraft_serial",
+    "tail_number": "aircraft_registration", "aircraft_tail_number": "aircraft_registration",
+    "mode_s": "aircraft_mode_s",
+    "passport_number": "passport", "passport_no": "passport",
+    "national_id_number": "national_id", "id_card": "national_id", "id_number": "national_id", "nid": "national_id",
+    "cedula": "national_id",
+    "driver_license": "drivers_license", "drivers_licence": "drivers_license", "driving_licence": "drivers_license",
+    "tax_number": "tax_id", "tin": "tax_id", "vat": "tax_id", "vat_number": "tax_id", "vat_id": "tax_id",
+    "ein": "tax_id", "nit": "tax_id", "rfc": "tax_id", "ruc": "tax_id",
+    "registration_number": "registration", "company_number": "registration", "company_registration": "registration",
+    "business_registration_number": "registration", "uscc": "registration",
+    "swift": "bic", "swift_bic": "bic", "swift_code": "bic", "bic_code": "bic",
+    "lei_code": "lei", "legal_entity_identifier": "lei",
+    "d_u_n_s": "duns", "duns_number": "duns",
+}  # fmt: skip
+# Chains by the words callers use for them ("wallet:BTC" is the XBT of OFAC's labels).
+CHAIN_ALIASES = {"BTC": "XBT", "BITCOIN": "XBT", "ETHEREUM": "ETH", "TRON": "TRX", "LITECOIN": "LTC",
+                 "MONERO": "XMR", "ZCASH": "ZEC", "TETHER": "USDT"}  # fmt: skip
+_WALLET_WORDS = ("wallet", "digital_currency_address", "crypto_address", "crypto_wallet", "address")
+
+
 def query_kind(type_name: str) -> tuple[Kind, str] | None:
     """A caller's type ("imo", "IMO", "wallet:XBT", or a list's own label such as "Passport") -> (kind, chain)."""
     text = type_name.strip()
-    lowered = text.lower()
-    if lowered.startswith("wallet"):
-        chain = text[len("wallet") :].lstrip(":").strip().upper()
-        return KINDS["wallet"], chain
-    kind = KINDS.get(lowered.replace(" ", "_").replace("-", "_"))
-    if kind is not None:
+    word, _, chain = text.partition(":")
+    word = word.strip().lower().replace(" ", "_").replace("-", "_")
+    if word in _WALLET_WORDS and (chain or word != "address"):
+        chain = chain.strip().upper()
+        return KINDS["wallet"], CHAIN_ALIASES.get(chain, chain)
+    kind = KINDS.get(QUERY_ALIASES.get(word, word))
+    if kind is not None and not chain:
         return kind, ""
     return listed_kind(text)
