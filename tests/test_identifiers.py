@@ -36,6 +36,11 @@ NOW = datetime(2026, 12, 7, tzinfo=UTC)
         ("imo", "918762", "918762", "an IMO number is 7 digits"),
         ("mmsi", "215 123 456", "215123456", ""),
         ("mmsi", "21512345", "21512345", "an MMSI is 9 digits"),
+        ("mmsi", "MMSI: 215123456", "215123456", ""),
+        ("bic", "SWIFT: AGBLIRTH", "AGBLIRTH", ""),
+        ("bic", "SWIFT/BIC AGBLIRTHXXX", "AGBLIRTH", ""),
+        ("bic", "BICSFRPP", "BICSFRPP", ""),  # a bank code that begins with the letters B, I, C
+        ("lei", "LEI 5493001KJTIIGC8Y1R12", "5493001KJTIIGC8Y1R12", ""),
         ("call_sign", "9hz-f5", "9HZF5", ""),
         ("aircraft_registration", "EP-IGA", "EPIGA", ""),
         ("aircraft_serial", "msn 1234/5", "MSN12345", ""),

@@ -27,6 +27,13 @@ MIN_KEY_CHARS = 4
 _HEX_ADDRESS = re.compile(r"0[xX][0-9a-fA-F]{40}")
 _BECH32_PREFIXES = ("bc1", "tb1", "ltc1", "bcrt1")
 _NOT_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+# A label a caller wrote into the value as a word of its own ("MMSI: 215123456"); a code that merely
+# begins with those letters ("BICSFRPP") keeps them.
+_LABELS = {
+    "mmsi": re.compile(r"^\s*mmsi\b[\s:#.-]*", re.IGNORECASE),
+    "bic": re.compile(r"^\s*(?:swift(?:\s*/\s*bic)?|bic)\b[\s:#.-]*", re.IGNORECASE),
+    "lei": re.compile(r"^\s*lei\b[\s:#.-]*", re.IGNORECASE),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +64,16 @@ def _normalize(kind: Kind, value: str, chain: str) -> Normalized:
             return Normalized(key, "an IMO number is 7 digits")
         return Normalized(key, "" if stdnum_imo.is_valid(key) else "IMO check digit does not match")
     if name == "mmsi":
+        key = alnum_upper(_LABELS["mmsi"].sub("", value, count=1))
         return Normalized(key, "" if key.isdigit() and len(key) == 9 else "an MMSI is 9 digits")
     if name == "bic":
+        # "SWIFT: AGBLIRTH", "BIC AGBLIRTHXXX": the label written into the value, as a word of its own.
+        key = alnum_upper(_LABELS["bic"].sub("", value, count=1))
         problem = "" if stdnum_bic.is_valid(key) else "not a BIC (8 or 11 characters: bank, country, place, branch)"
         # A BIC names a bank in 8 characters; the optional 3 more name a branch ("XXX": the head office).
         return Normalized(key[:8], problem)
     if name == "lei":
+        key = alnum_upper(_LABELS["lei"].sub("", value, count=1))
         if len(key) != 20:
             return Normalized(key, "an LEI is 20 characters")
         return Normalized(key, "" if stdnum_lei.is_valid(key) else "LEI check digits do not match")
