@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from service.api.gen import screening_pb2 as pb
 from service.identifiers import query_identifier
-from service.identifiers.kinds import accepted_types, query_kind
+from service.identifiers.kinds import accepted_types
 from service.model import (
     Direction,
     EntityType,
@@ -345,17 +345,18 @@ def party_and_words(party: pb.Party, field: str = "party") -> tuple[PartyQuery, 
         for i, identifier in enumerate(party_identifiers):
             where = f"{field}.identifiers[{i}]"
             id_type = _check_text(f"{where}.type", identifier.type, 64, required=True)
-            if query_kind(id_type) is None:
-                raise InvalidArgument(
-                    f"{where}.type", f"{id_type!r} is not an identifier type; use one of {', '.join(accepted_types())}"
-                )
             value = _check_text(f"{where}.value", identifier.value, MAX_REFERENCE_CHARS, required=True)
             issuer = (
                 _check_country(f"{where}.issuing_country", identifier.issuing_country)
                 if identifier.issuing_country
                 else ""
             )
-            identifiers.append(query_identifier(id_type, value, issuer, where))
+            given = query_identifier(id_type, value, issuer, where)
+            if not given.kind:
+                raise InvalidArgument(
+                    f"{where}.type", f"{id_type!r} is not an identifier type; use one of {', '.join(accepted_types())}"
+                )
+            identifiers.append(given)
 
     owners = []
     if party_owners := party.owners:

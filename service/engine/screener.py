@@ -332,7 +332,7 @@ def summary_text(
     if query.names:
         name = query.names[0].value
     else:  # screened by identifier alone
-        name = ", ".join(f"{identifier.label} {identifier.value}" for identifier in query.identifiers)
+        name = ", ".join(f"{identifier.named} {identifier.value}" for identifier in query.identifiers)
     direction = context.direction.value
     parts = [
         (

@@ -20,6 +20,7 @@ def query_identifier(type_name: str, value: str, issuing_country: str = "", fiel
         return QueryIdentifier(type_name, value, issuing_country, field=field)
     kind, chain = known
     normalized = normalize(kind, value, chain)
+    label = f"{kind.label} ({chain})" if chain else kind.label
     return QueryIdentifier(
-        type_name, value, issuing_country, kind.name, chain, normalized.key, normalized.problem, field
+        type_name, value, issuing_country, kind.name, chain, normalized.key, normalized.problem, field, label
     )

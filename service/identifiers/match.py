@@ -28,7 +28,7 @@ class IdentifierHit:
 
     def describe(self) -> str:
         """ "IMO 7406784" / "wallet address (XBT) 1AjZ..." as the caller gave it."""
-        return f"{self.identifier.label} {self.identifier.value}"
+        return f"{self.identifier.named} {self.identifier.value}"
 
 
 def identifier_hits(
@@ -50,7 +50,7 @@ def identifier_hits(
 
 def _not_same(identifier: QueryIdentifier, listed: Listed) -> str:
     if identifier.kind not in listed.kind.answers:
-        return f"the value is this entry's {listed.label} ({listed.kind.label}), not a {identifier.label}"
+        return f"the value is this entry's {listed.label} ({listed.kind.label}), not a {identifier.named}"
     if identifier.issuing_country and listed.country and identifier.issuing_country != listed.country:
         return f"issued by {identifier.issuing_country}; the listed one by {listed.country}"
     return ""

@@ -43,15 +43,13 @@ class QueryIdentifier:
     key: str = ""
     problem: str = ""
     field: str = ""
+    # How an explanation names it: "IMO", "passport", "wallet address (XBT)" (the type as written
+    # when the kind is unknown).
+    label: str = ""
 
     @property
-    def label(self) -> str:
-        """How an explanation names it: "IMO", "passport", "wallet address (XBT)"."""
-        from service.identifiers.kinds import KINDS  # the vocabulary; imported late: model stays import-light
-
-        kind = KINDS.get(self.kind)
-        label = kind.label if kind is not None else self.type
-        return f"{label} ({self.chain})" if self.chain else label
+    def named(self) -> str:
+        return self.label or self.type
 
 
 @dataclass(frozen=True, slots=True)
