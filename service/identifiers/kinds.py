@@ -11,10 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Digital currencies OFAC names in "Digital Currency Address - XXX" (and a few more to come).
-CHAINS = ("XBT", "ETH", "USDT", "USDC", "LTC", "XMR", "ZEC", "BSV", "BCH", "DASH", "ETC", "XRP", "XVG", "BTG",
-          "TRX", "ARB", "BSC", "SOL")  # fmt: skip
-
 
 @dataclass(frozen=True, slots=True)
 class Kind:
